@@ -1,0 +1,3 @@
+/* audit — placeholder until its module lands. */
+#include "config.h"
+typedef int src_audit_placeholder;

@@ -1,0 +1,4 @@
+/* cli — placeholder until its module lands. */
+#ifndef CUTOVER_SRC_CLI_H
+#define CUTOVER_SRC_CLI_H
+#endif

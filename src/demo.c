@@ -1,0 +1,3 @@
+/* demo — placeholder until its module lands. */
+#include "config.h"
+typedef int src_demo_placeholder;

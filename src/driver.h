@@ -1,0 +1,106 @@
+/*
+ * driver — how traffic weights are changed and read back.  One interface,
+ * several implementations (exec, route53, cloudflare, kubernetes, demo),
+ * each a const struct driver_ops in its own file.  Every operation is
+ * asynchronous on the loop and answers exactly once through its callback,
+ * unless cancelled.  Operations are idempotent: applying the weights in
+ * force changes nothing.
+ *
+ * Drivers report progress lines ("PENDING", the child's stderr) through
+ * the log callback; those lines reach the event log and must never contain
+ * a secret.
+ */
+#ifndef CUTOVER_SRC_DRIVER_H
+#define CUTOVER_SRC_DRIVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cutover.h"
+#include "err.h"
+#include "loop.h"
+#include "plan.h"
+
+struct driver;
+
+struct driver_result {
+	bool ok;
+	bool have_weights;	/* read_back (or apply that reads back) */
+	struct weights weights;
+	char message[512];	/* failure reason, or a short success note */
+};
+
+typedef void (*driver_cb)(const struct driver_result *r, void *arg);
+typedef void (*driver_log_cb)(const char *line, void *arg);
+
+struct driver_ops {
+	const char *name;
+	/* Check settings, allocate d->priv.  No I/O beyond reading files. */
+	int (*init)(struct driver *d, struct err *e);
+	void (*done)(struct driver *d);
+	/* Apply weights for `stage`; cb once. */
+	int (*apply)(struct driver *d, struct weights w, int stage,
+		     driver_cb cb, void *arg, struct err *e);
+	/* Read the weights in force; cb once (have_weights on success). */
+	int (*read_back)(struct driver *d, driver_cb cb, void *arg,
+			 struct err *e);
+	/* Abort whatever is in flight; no callback follows. */
+	void (*cancel)(struct driver *d);
+	/* One line for the screen and `cutover check`, no secrets. */
+	void (*describe)(const struct driver *d, char *buf, size_t len);
+};
+
+struct driver {
+	const struct driver_ops *ops;
+	const struct plan *plan;	/* borrowed */
+	struct loop *loop;		/* borrowed */
+	driver_log_cb log;
+	void *log_arg;
+	void *priv;
+};
+
+extern const struct driver_ops exec_driver;
+extern const struct driver_ops route53_driver;
+extern const struct driver_ops cloudflare_driver;
+extern const struct driver_ops kube_driver;
+extern const struct driver_ops demo_driver;
+
+/* Pick the ops for plan->traffic.driver and init.  NULL ops for NONE. */
+int driver_init(struct driver *d, const struct plan *p, struct loop *l,
+		driver_log_cb log, void *log_arg, struct err *e);
+void driver_done(struct driver *d);
+
+static inline bool
+driver_present(const struct driver *d)
+{
+	return d->ops != NULL;
+}
+
+static inline int
+driver_apply(struct driver *d, struct weights w, int stage, driver_cb cb,
+	     void *arg, struct err *e)
+{
+	return d->ops->apply(d, w, stage, cb, arg, e);
+}
+
+static inline int
+driver_read_back(struct driver *d, driver_cb cb, void *arg, struct err *e)
+{
+	if (d->ops->read_back == NULL)
+		return err_set(e, "driver %s cannot read back weights",
+			       d->ops->name);
+	return d->ops->read_back(d, cb, arg, e);
+}
+
+static inline void
+driver_cancel(struct driver *d)
+{
+	if (d->ops != NULL && d->ops->cancel != NULL)
+		d->ops->cancel(d);
+}
+
+/* Emit a progress line through the driver's log callback. */
+void driver_log(const struct driver *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

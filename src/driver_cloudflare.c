@@ -1,0 +1,3 @@
+/* driver_cloudflare — placeholder until its module lands. */
+#include "config.h"
+typedef int src_driver_cloudflare_placeholder;

@@ -1,0 +1,71 @@
+/*
+ * metrics — what is known now about each query: its last good value, when
+ * that sample was taken, a short history for sparklines, and the state of
+ * its source.  Written by the Prometheus client (or the demo), read by the
+ * gates and the panes.  A value is only ever shown or used together with
+ * its age: an old number is not a current number.
+ */
+#ifndef CUTOVER_SRC_METRICS_H
+#define CUTOVER_SRC_METRICS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "plan.h"
+
+#define METRICS_HISTORY 120
+
+enum source_state {
+	SOURCE_UNKNOWN,		/* never asked yet */
+	SOURCE_OK,		/* last request answered */
+	SOURCE_ERROR,		/* last request failed (error text set) */
+};
+
+struct series {
+	bool has_value;		/* false: empty result / never a sample */
+	double value;		/* may be NAN (no traffic) */
+	int64_t sample_wall_ms;	/* timestamp of the sample (server time) */
+	int64_t fetched_mono_ms;	/* when the answer arrived */
+	bool empty;		/* last answer was an empty vector */
+	bool partial;		/* answer carried warnings */
+	enum source_state state;
+	char error[256];	/* last error, "" if none */
+	char warning[256];	/* first warning of the last answer */
+	double history[METRICS_HISTORY];	/* oldest first; NAN = gap */
+	int nhistory;
+	int64_t history_step_ms;
+};
+
+struct metrics {
+	struct series q[Q_COUNT];
+	int64_t last_refresh_mono_ms;
+	bool in_flight;
+};
+
+void metrics_init(struct metrics *m);
+
+/* Record a good answer for query `id` (value may be NAN; empty = []). */
+void metrics_set(struct metrics *m, enum query_id id, bool empty,
+		 double value, int64_t sample_wall_ms, int64_t now_mono_ms);
+
+/* Record a failed request for `id`; the old value stays, with its age. */
+void metrics_set_error(struct metrics *m, enum query_id id, const char *msg,
+		       int64_t now_mono_ms);
+
+/* Append a point to the sparkline history (NAN = gap). */
+void metrics_push_history(struct metrics *m, enum query_id id, double v);
+
+/* Age of the last good sample, ms (INT64_MAX when none). */
+int64_t metrics_age_ms(const struct metrics *m, enum query_id id,
+		       int64_t now_mono_ms);
+
+/*
+ * The value to use for gates and display, or false when there is none:
+ * empty ratio with traffic on its side -> 0; empty otherwise, NaN, error
+ * or older than max_age_ms -> no value.
+ */
+bool metrics_value(const struct metrics *m, const struct plan *p,
+		   enum query_id id, int64_t now_mono_ms, int64_t max_age_ms,
+		   double *out);
+
+#endif

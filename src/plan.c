@@ -1,0 +1,3 @@
+/* plan — placeholder until its module lands. */
+#include "config.h"
+typedef int src_plan_placeholder;

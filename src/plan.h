@@ -1,0 +1,242 @@
+/*
+ * plan — the plan file (cutover.yaml): what to watch, how to shift, and the
+ * stages.  plan_load() reads it with libyaml and fills a struct plan whose
+ * every field has a value: absent keys get the defaults of DESIGN.md's stage
+ * table and the migration guide's queries, so the rest of the program never
+ * checks for "unset" except where a gate is optional (NAN).
+ *
+ * Invariants after a successful load: 1 <= nstages <= PLAN_STAGES_MAX; stage
+ * weights strictly increase within 1..100; thresholds are >= 0; durations
+ * are >= 0 milliseconds.  Percentages are stored as fractions (1% = 0.01).
+ * Secrets are never stored here, only the files or variables that hold
+ * them.
+ */
+#ifndef CUTOVER_SRC_PLAN_H
+#define CUTOVER_SRC_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+
+#define PLAN_STAGES_MAX 32
+
+/* Which gateway a query or pod group is about. */
+enum side {
+	SIDE_NONE,
+	SIDE_ISTIO,
+	SIDE_APISIX,
+};
+
+/*
+ * The queries cutover runs every refresh.  Each has a default (the guide's
+ * PromQL, see plan.c) and can be replaced under `queries:` by its key.
+ */
+#define QUERY_LIST(X)                                                         \
+	X(Q_ISTIO_ERROR_RATE, "istio_error_rate", SIDE_ISTIO, true)           \
+	X(Q_ISTIO_P95, "istio_p95_ms", SIDE_ISTIO, false)                     \
+	X(Q_ISTIO_RPS, "istio_request_rate", SIDE_ISTIO, false)               \
+	X(Q_ISTIO_AVAILABILITY, "istio_availability", SIDE_ISTIO, true)       \
+	X(Q_MTLS_COVERAGE, "mtls_coverage", SIDE_ISTIO, true)                 \
+	X(Q_APISIX_ERROR_RATE, "apisix_error_rate", SIDE_APISIX, true)        \
+	X(Q_APISIX_P95, "apisix_p95_ms", SIDE_APISIX, false)                  \
+	X(Q_APISIX_RPS, "apisix_request_rate", SIDE_APISIX, false)
+
+enum query_id {
+#define X(id, key, side, ratio) id,
+	QUERY_LIST(X)
+#undef X
+	Q_COUNT
+};
+
+struct plan_query {
+	char *promql;
+	enum side side;
+	/*
+	 * A ratio whose numerator can be empty while there is traffic (no
+	 * 5xx at all).  An empty answer then reads 0 when the side's request
+	 * rate has data and is above zero, and "no data" otherwise.
+	 */
+	bool ratio;
+};
+
+/* Key of a query in the plan file ("istio_error_rate"). */
+const char *plan_query_key(enum query_id id);
+
+struct plan_header {
+	char *name;
+	char *value;
+};
+
+struct plan_prometheus {
+	char *url;		/* base URL incl. any path prefix; NULL = none */
+	struct plan_header *headers;
+	int nheaders;
+	char *bearer_token_file;
+	char *basic_user;
+	char *basic_password_file;
+	char *ca_file;
+	bool insecure;		/* skip TLS verification (shown in red) */
+	int64_t timeout_ms;	/* per request, default 10s */
+};
+
+struct plan_kubernetes {
+	char *kubeconfig;	/* NULL: $KUBECONFIG, ~/.kube/config, in-cluster */
+	char *context;		/* NULL: current-context */
+	int64_t timeout_ms;	/* per request, default 10s */
+};
+
+enum driver_kind {
+	DRIVER_NONE,		/* no traffic section: watch only */
+	DRIVER_EXEC,
+	DRIVER_ROUTE53,
+	DRIVER_CLOUDFLARE,
+	DRIVER_KUBERNETES,
+	DRIVER_DEMO,		/* the built-in simulation (--demo) */
+};
+
+struct plan_argv {
+	char **argv;		/* NULL-terminated; placeholders unexpanded */
+	int argc;
+};
+
+struct plan_exec {
+	struct plan_argv set;	/* {istio} {apisix} {stage} */
+	struct plan_argv get;	/* argc == 0: no read-back */
+	int64_t timeout_ms;	/* default 120s */
+};
+
+struct plan_route53 {
+	char *hosted_zone_id;
+	char *record_name;
+	char *record_type;	/* A or AAAA */
+	char *istio_set_id;
+	char *apisix_set_id;
+	char *istio_alias_dns;	/* AliasTarget of each side */
+	char *istio_alias_zone;
+	char *apisix_alias_dns;
+	char *apisix_alias_zone;
+	bool evaluate_target_health;
+	char *endpoint;		/* default https://route53.amazonaws.com */
+	char *profile;		/* ~/.aws/credentials profile, default "default" */
+	int64_t timeout_ms;
+	int64_t insync_timeout_ms;
+};
+
+struct plan_cloudflare {
+	char *account_id;
+	char *pool_id;		/* mode pool: origin weights in one pool */
+	char *istio_origin;
+	char *apisix_origin;
+	char *zone_id;		/* mode load_balancer: pool_weights */
+	char *load_balancer_id;
+	char *istio_pool;
+	char *apisix_pool;
+	char *token_file;	/* else $CLOUDFLARE_API_TOKEN */
+	char *endpoint;		/* default https://api.cloudflare.com/client/v4 */
+	int64_t timeout_ms;
+};
+
+struct plan_kube_route {
+	char *kind;		/* VirtualService or HTTPRoute */
+	char *namespace;
+	char *name;
+	char *istio_backend;	/* destination host / backendRef name */
+	char *apisix_backend;
+	int64_t timeout_ms;
+};
+
+struct plan_traffic {
+	enum driver_kind driver;
+	struct plan_exec exec;
+	struct plan_route53 route53;
+	struct plan_cloudflare cloudflare;
+	struct plan_kube_route kubernetes;
+};
+
+struct plan_pod_group {
+	char *name;
+	char *namespace;
+	char *selector;		/* label selector, e.g. app=istio-ingressgateway */
+	int min_ready;
+	bool sidecar_required;	/* every pod needs a ready istio-proxy */
+	enum side side;		/* which gateway this group serves, if any */
+};
+
+struct plan_stage {
+	int istio;		/* percent 1..100; APISIX gets 100 - istio */
+	int64_t hold_ms;	/* 0 on the last stage: watch on, no end */
+	double max_error_rate;	/* fraction */
+	double max_p95_ms;
+	double min_availability;	/* fraction */
+	double min_mtls;	/* fraction, NAN = no gate */
+	double max_error_delta;	/* fraction points vs APISIX, NAN = no gate */
+};
+
+enum on_no_data {
+	NO_DATA_HOLD,
+	NO_DATA_ROLLBACK,
+};
+
+struct plan_rollback {
+	bool automatic;		/* default true */
+	int consecutive;	/* failing evaluations before it acts, default 3 */
+	enum on_no_data on_no_data;	/* default hold */
+	int64_t verify_timeout_ms;	/* rollback verification, default 10m */
+	double verify_max_istio_rps;	/* "near zero", default 0.5 req/s */
+};
+
+struct plan_gates {
+	double min_request_rate;	/* req/s below which: no data, default 0.1 */
+	int64_t max_age_ms;	/* older samples are stale; default 2 refreshes */
+	int64_t settle_ms;	/* measured vs applied split, default 5m */
+	double max_split_diff;	/* fraction points, default 0.10 */
+};
+
+struct plan {
+	char *path;		/* NULL when built from defaults */
+	char *name;		/* default "cutover" */
+	struct plan_prometheus prometheus;
+	struct plan_kubernetes kubernetes;
+	struct plan_traffic traffic;
+	struct plan_query queries[Q_COUNT];
+	struct plan_pod_group *groups;
+	int ngroups;
+	struct plan_stage stages[PLAN_STAGES_MAX];
+	int nstages;
+	struct plan_rollback rollback;
+	struct plan_gates gates;
+	int64_t refresh_ms;	/* default 15s */
+	char *state_file;	/* default $XDG_STATE_HOME/cutover/<name>.state.json */
+	char *audit_log;	/* default $XDG_STATE_HOME/cutover/<name>.audit.jsonl */
+};
+
+/* Fill `p` with the built-in defaults (no file). */
+void plan_defaults(struct plan *p);
+
+/* Read and validate a plan file.  On error fills e with file:line:column. */
+int plan_load(struct plan *p, const char *path, struct err *e);
+
+/* Read from a memory buffer; `name` is used in error positions. */
+int plan_load_buffer(struct plan *p, const char *buf, size_t len,
+		     const char *name, struct err *e);
+
+/* Release everything plan_defaults/plan_load allocated. */
+void plan_done(struct plan *p);
+
+/* Fingerprint of the stage list (weights and holds), hex, 16 chars + NUL. */
+void plan_fingerprint(const struct plan *p, char out[17]);
+
+/* Print the resolved settings, secrets masked (for `cutover check`). */
+void plan_print(const struct plan *p, FILE *out);
+
+/* Parse "30s", "5m", "1h30m", "250ms" into milliseconds. */
+int plan_parse_duration(const char *s, int64_t *ms);
+
+/* Parse "0.5%" into 0.005.  A bare number without % is an error. */
+int plan_parse_percent(const char *s, double *frac);
+
+const char *plan_driver_name(enum driver_kind k);
+
+#endif

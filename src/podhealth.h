@@ -1,0 +1,64 @@
+/*
+ * podhealth — the health of one group of pods, summarised from a pod list
+ * (the Kubernetes API's JSON).  Knows where Istio puts its sidecar: a
+ * classic istio-proxy in spec.containers, or a native sidecar in
+ * spec.initContainers with restartPolicy Always (status in
+ * initContainerStatuses).  Gateway pods run istio-proxy as their main
+ * container.
+ */
+#ifndef CUTOVER_SRC_PODHEALTH_H
+#define CUTOVER_SRC_PODHEALTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "metrics.h"
+
+struct pod_health {
+	char name[128];
+	char phase[32];		/* Running, Pending, ... */
+	bool ready;
+	bool terminating;
+	int restarts;
+	char reason[64];	/* worst waiting/terminated reason, "" if none */
+	bool oomkilled;
+	bool sidecar;		/* istio-proxy present */
+	bool sidecar_ready;
+	int64_t last_restart_wall_ms;	/* 0 if unknown */
+};
+
+struct group_health {
+	enum source_state state;
+	char error[256];
+	int64_t fetched_mono_ms;
+	int total;
+	int ready;
+	int min_ready;
+	int restarts;
+	int recent_restarts;	/* within the last 15 minutes */
+	int oomkilled;
+	int terminating;
+	int with_sidecar;
+	int sidecar_ready;
+	char worst_reason[64];	/* e.g. CrashLoopBackOff, "" if none */
+	struct pod_health *pods;	/* owned */
+	int npods;
+};
+
+void group_health_init(struct group_health *g, int min_ready);
+void group_health_done(struct group_health *g);
+
+/* Summarise one pod object into ph. */
+int podhealth_pod(const json_t *pod, int64_t now_wall_ms,
+		  struct pod_health *ph);
+
+/* Replace g's pods with the pods of a PodList's "items" array(s). */
+int podhealth_summarise(struct group_health *g, json_t *const *items,
+			int nitems, int64_t now_wall_ms, int64_t now_mono_ms);
+
+/* Does the group meet its minimum, with sidecars if required? */
+bool group_health_ok(const struct group_health *g, bool sidecar_required);
+
+#endif

@@ -1,0 +1,3 @@
+/* prom — placeholder until its module lands. */
+#include "config.h"
+typedef int src_prom_placeholder;

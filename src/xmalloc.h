@@ -1,0 +1,24 @@
+/*
+ * xmalloc — allocation that never returns NULL.  On failure it runs the
+ * registered out-of-memory hook (the UI restores the terminal there), prints
+ * one line and aborts.  Nothing else in the program checks malloc results.
+ */
+#ifndef CUTOVER_SRC_XMALLOC_H
+#define CUTOVER_SRC_XMALLOC_H
+
+#include <stddef.h>
+
+/* Hook run once before aborting on out-of-memory (may be NULL). */
+void xmalloc_set_oom_hook(void (*hook)(void));
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
+/* Grow an array of n elements of size `size` to at least `need` elements. */
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Allocate a formatted string. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,126 @@
+# Shared helpers for cutover's shell tests.  Each test is a TAP producer:
+#   . "$top_srcdir/tests/lib.sh"
+#   plan 3
+#   ok "name" test -f x
+# Tests that cannot run call skip_all "why" (TAP "1..0 # SKIP").
+# Every helper process is started in the test's own temp dir and killed by
+# the EXIT trap, so a failing test leaves nothing running.
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$(pwd)}"
+: "${CUTOVER:=$top_builddir/cutover}"
+: "${PYTHON3:=python3}"
+
+TAP_N=0
+TAP_FAILED=0
+T=$(mktemp -d "${TMPDIR:-/tmp}/cutover-test.XXXXXX")
+CLEANUP_PIDS=""
+
+cleanup() {
+	for p in $CLEANUP_PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $CLEANUP_PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	if [ -n "${KEEP_TMP:-}" ] || [ "$TAP_FAILED" -ne 0 ]; then
+		echo "# temp dir kept: $T" >&2
+	else
+		rm -rf "$T"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+plan() {
+	echo "1..$1"
+}
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+# pass NAME / fail NAME [diagnostic...]
+pass() {
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - $1"
+}
+
+fail() {
+	TAP_N=$((TAP_N + 1))
+	TAP_FAILED=$((TAP_FAILED + 1))
+	echo "not ok $TAP_N - $1"
+	shift
+	for line in "$@"; do
+		printf '%s\n' "$line" | sed 's/^/# /'
+	done
+}
+
+# ok NAME CMD...: pass when CMD succeeds.
+ok() {
+	name=$1
+	shift
+	if "$@" >"$T/.ok.out" 2>&1; then
+		pass "$name"
+	else
+		fail "$name" "command: $*" "$(tail -n 20 "$T/.ok.out")"
+	fi
+}
+
+# is NAME GOT WANT: string equality.
+is() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "got:  $2" "want: $3"
+	fi
+}
+
+# like NAME TEXT REGEX: TEXT matches the extended regex.
+like() {
+	if printf '%s\n' "$2" | grep -Eq -- "$3"; then
+		pass "$1"
+	else
+		fail "$1" "text: $2" "does not match: $3"
+	fi
+}
+
+# unlike NAME TEXT REGEX
+unlike() {
+	if printf '%s\n' "$2" | grep -Eq -- "$3"; then
+		fail "$1" "text: $2" "matches: $3"
+	else
+		pass "$1"
+	fi
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+	"$PYTHON3" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s, at most SECONDS.
+wait_for() {
+	limit=$(($1 * 10))
+	shift
+	i=0
+	while [ "$i" -lt "$limit" ]; do
+		if "$@" >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# Remember a background pid for the EXIT trap.
+track() {
+	CLEANUP_PIDS="$CLEANUP_PIDS $1"
+}
+
+# A state directory of the test's own, so nothing touches ~/.local/state.
+export XDG_STATE_HOME="$T/state"
+export HOME="$T/home"
+mkdir -p "$HOME" "$XDG_STATE_HOME"

@@ -1,0 +1,2 @@
+/* test_audit — placeholder until its module lands. */
+#include <criterion/criterion.h>

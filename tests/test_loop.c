@@ -1,0 +1,2 @@
+/* test_loop — placeholder until its module lands. */
+#include <criterion/criterion.h>

@@ -1,0 +1,2 @@
+/* test_plan — placeholder until its module lands. */
+#include <criterion/criterion.h>

@@ -1,0 +1,2 @@
+/* test_store — placeholder until its module lands. */
+#include <criterion/criterion.h>

@@ -1,0 +1,3 @@
+/* pane_hints — placeholder until its module lands. */
+#include "config.h"
+typedef int ui_pane_hints_placeholder;

@@ -1,0 +1,3 @@
+/* sparkline — placeholder until its module lands. */
+#include "config.h"
+typedef int widgets_sparkline_placeholder;

@@ -1,0 +1,3 @@
+/* splitbar — placeholder until its module lands. */
+#include "config.h"
+typedef int widgets_splitbar_placeholder;

@@ -1,0 +1,3 @@
+/* textlog — placeholder until its module lands. */
+#include "config.h"
+typedef int widgets_textlog_placeholder;

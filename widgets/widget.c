@@ -1,0 +1,3 @@
+/* widget — placeholder until its module lands. */
+#include "config.h"
+typedef int widgets_widget_placeholder;
