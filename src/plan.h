@@ -197,6 +197,11 @@ struct plan_gates {
 struct plan {
 	char *path;		/* NULL when built from defaults */
 	char *name;		/* default "cutover" */
+	char *namespace;	/* application namespace, {namespace} */
+	char *host;		/* public host name, shown in the header */
+	char *istio_workload;	/* {istio_workload}, istio-ingressgateway */
+	char *istio_namespace;	/* {istio_namespace}, istio-system */
+	char *window;		/* {window} in queries, default "1m" */
 	struct plan_prometheus prometheus;
 	struct plan_kubernetes kubernetes;
 	struct plan_traffic traffic;
@@ -221,6 +226,18 @@ int plan_load(struct plan *p, const char *path, struct err *e);
 /* Read from a memory buffer; `name` is used in error positions. */
 int plan_load_buffer(struct plan *p, const char *buf, size_t len,
 		     const char *name, struct err *e);
+
+/*
+ * Derive what depends on other keys once everything is read: the state and
+ * audit paths ($XDG_STATE_HOME/cutover/<name>.*, else
+ * ~/.local/state/cutover/) and max_age (2 x refresh) when not given.
+ * plan_load calls it; callers that change a loaded plan call it again.
+ */
+int plan_finish(struct plan *p, struct err *e);
+
+/* The query text with {window} {namespace} {istio_workload}
+ * {istio_namespace} expanded; caller frees. */
+char *plan_query_text(const struct plan *p, enum query_id id);
 
 /* Release everything plan_defaults/plan_load allocated. */
 void plan_done(struct plan *p);

@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "cutover.h"
 #include "err.h"
 #include "plan.h"
@@ -63,5 +65,11 @@ int store_load(struct store *st, struct store_record *rec, struct err *e);
 /* Write atomically (refused when read-only). */
 int store_save(struct store *st, const struct store_record *rec,
 	       struct err *e);
+
+/* The record as the state file holds it (new reference). */
+json_t *store_record_json(const struct store_record *rec);
+
+/* Tests: make the n-th next save fail (-1 = never). */
+void store_test_fail_after(int n);
 
 #endif
