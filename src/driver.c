@@ -1,3 +1,86 @@
-/* driver — placeholder until its module lands. */
+/*
+ * driver — choosing a traffic driver for a plan, and the shared helpers.
+ *
+ * driver_init picks the ops table by plan->traffic.driver and runs its
+ * init; a plan without a traffic section gets no driver (ops NULL: watch
+ * only).  The demo driver is not chosen here: the demo installs it itself,
+ * since it needs the demo's simulation.  driver_log keeps every progress
+ * line bounded, so a chatty child cannot flood the event log.
+ */
 #include "config.h"
-typedef int src_driver_placeholder;
+
+#include "driver.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Longest progress line passed to the log callback. */
+#define DRIVER_LOG_LINE_MAX 512
+
+int
+driver_init(struct driver *d, const struct plan *p, struct loop *l,
+	    driver_log_cb log, void *log_arg, struct err *e)
+{
+	const struct driver_ops *ops = NULL;
+
+	memset(d, 0, sizeof(*d));
+	d->plan = p;
+	d->loop = l;
+	d->log = log;
+	d->log_arg = log_arg;
+	switch (p->traffic.driver) {
+	case DRIVER_NONE:
+		return 0;
+	case DRIVER_EXEC:
+		ops = &exec_driver;
+		break;
+	case DRIVER_ROUTE53:
+		ops = &route53_driver;
+		break;
+	case DRIVER_CLOUDFLARE:
+		ops = &cloudflare_driver;
+		break;
+	case DRIVER_KUBERNETES:
+		ops = &kube_driver;
+		break;
+	case DRIVER_DEMO:
+		return err_set(e, "the demo driver is installed by the demo");
+	default:
+		return err_set(e, "unknown traffic driver %d",
+			       (int)p->traffic.driver);
+	}
+	if (ops->init != NULL && ops->init(d, e) == -1) {
+		d->priv = NULL;
+		return -1;
+	}
+	d->ops = ops;
+	return 0;
+}
+
+void
+driver_done(struct driver *d)
+{
+	if (d->ops == NULL)
+		return;
+	if (d->ops->cancel != NULL)
+		d->ops->cancel(d);
+	if (d->ops->done != NULL)
+		d->ops->done(d);
+	d->ops = NULL;
+	d->priv = NULL;
+}
+
+void
+driver_log(const struct driver *d, const char *fmt, ...)
+{
+	char line[DRIVER_LOG_LINE_MAX];
+	va_list ap;
+
+	if (d->log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	d->log(line, d->log_arg);
+}

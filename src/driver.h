@@ -48,6 +48,9 @@ struct driver_ops {
 	void (*cancel)(struct driver *d);
 	/* One line for the screen and `cutover check`, no secrets. */
 	void (*describe)(const struct driver *d, char *buf, size_t len);
+	/* Whether read_back can work with these settings (NULL: it can
+	 * whenever read_back is set). */
+	bool (*can_read_back)(const struct driver *d);
 };
 
 struct driver {
@@ -92,12 +95,32 @@ driver_read_back(struct driver *d, driver_cb cb, void *arg, struct err *e)
 	return d->ops->read_back(d, cb, arg, e);
 }
 
+/* Whether the driver can read back the weights in force. */
+static inline bool
+driver_can_read_back(const struct driver *d)
+{
+	if (d->ops == NULL || d->ops->read_back == NULL)
+		return false;
+	if (d->ops->can_read_back == NULL)
+		return true;
+	return d->ops->can_read_back(d);
+}
+
 static inline void
 driver_cancel(struct driver *d)
 {
 	if (d->ops != NULL && d->ops->cancel != NULL)
 		d->ops->cancel(d);
 }
+
+/*
+ * Parse the output of the exec driver's `get` command: "istio=25
+ * apisix=75" (tokens separated by blanks, newlines or commas, any order)
+ * or JSON {"istio":25,"apisix":75}.  Both sides, integers 0..100, summing
+ * to 100; anything else is an error naming what was wrong.
+ */
+int driver_exec_parse_weights(const char *out, struct weights *w,
+			      struct err *e);
 
 /* Emit a progress line through the driver's log callback. */
 void driver_log(const struct driver *d, const char *fmt, ...)

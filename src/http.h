@@ -67,6 +67,9 @@ void http_cancel(struct http_xfer *x);
 const char *http_describe(const struct http_response *r, char *buf,
 			  size_t len);
 
+/* Lower the body limit for new requests (tests); 0 restores HTTP_BODY_MAX. */
+void http_set_body_max(size_t max);
+
 /* Percent-encode for a query string or form body (RFC 3986). */
 char *http_escape(const char *s);
 

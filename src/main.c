@@ -1,16 +1,14 @@
 /*
- * main — the thin binary: everything lives in libcutover (cli.c) and
- * libui; this only hands argv over.
+ * main — the thin binary: the command line lives in libcutover (cli.c),
+ * the dashboard in libui; this only connects them.
  */
 #include "config.h"
 
-#include <stdio.h>
+#include "cli.h"
+#include "ui.h"
 
 int
 main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	printf("cutover %s\n", PACKAGE_VERSION);
-	return 0;
+	return cli_main(argc, argv, ui_run);
 }

@@ -1,3 +1,169 @@
-/* metrics — placeholder until its module lands. */
+/*
+ * metrics — the last known answer of every query (see metrics.h).
+ *
+ * Invariants:
+ * - has_value implies the last good answer carried a sample (it may be NAN);
+ *   empty implies the last good answer was [] (then has_value is false).
+ *   Neither set means no good answer ever arrived: the age is INT64_MAX.
+ * - fetched_mono_ms is the arrival of the last *good* answer.  A failed
+ *   request (metrics_set_error) changes only state and error: the old value
+ *   stays, with its age, so a pane can still show "0.4% (45 s old)".
+ * - Decision (documented here, relied on by the gates): a failed refresh
+ *   does not by itself withdraw the value; metrics_value() keeps returning
+ *   the last good value until it is older than max_age_ms (by default two
+ *   refreshes), then reports no value.  One lost request therefore does not
+ *   flap a gate to "no data", and a dead Prometheus turns into "no data"
+ *   within max_age.  A query that never answered well has no value at all.
+ * - history holds at most METRICS_HISTORY points, oldest first; pushing
+ *   onto a full history drops the oldest point.
+ */
 #include "config.h"
-typedef int src_metrics_placeholder;
+
+#include "metrics.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void
+metrics_init(struct metrics *m)
+{
+	int i, j;
+
+	memset(m, 0, sizeof(*m));
+	for (i = 0; i < Q_COUNT; i++) {
+		m->q[i].value = NAN;
+		m->q[i].state = SOURCE_UNKNOWN;
+		for (j = 0; j < METRICS_HISTORY; j++)
+			m->q[i].history[j] = NAN;
+	}
+}
+
+void
+metrics_set(struct metrics *m, enum query_id id, bool empty, double value,
+	    int64_t sample_wall_ms, int64_t now_mono_ms)
+{
+	struct series *s;
+
+	if ((int)id < 0 || id >= Q_COUNT)
+		return;
+	s = &m->q[id];
+	s->empty = empty;
+	s->has_value = !empty;
+	s->value = empty ? NAN : value;
+	s->sample_wall_ms = sample_wall_ms;
+	s->fetched_mono_ms = now_mono_ms;
+	s->partial = false;
+	s->state = SOURCE_OK;
+	s->error[0] = '\0';
+	s->warning[0] = '\0';
+}
+
+void
+metrics_set_error(struct metrics *m, enum query_id id, const char *msg,
+		  int64_t now_mono_ms)
+{
+	struct series *s;
+
+	(void)now_mono_ms;	/* the age stays that of the last good sample */
+	if ((int)id < 0 || id >= Q_COUNT)
+		return;
+	s = &m->q[id];
+	s->state = SOURCE_ERROR;
+	snprintf(s->error, sizeof(s->error), "%s",
+		 msg != NULL && msg[0] != '\0' ? msg : "request failed");
+}
+
+void
+metrics_push_history(struct metrics *m, enum query_id id, double v)
+{
+	struct series *s;
+
+	if ((int)id < 0 || id >= Q_COUNT)
+		return;
+	s = &m->q[id];
+	if (s->nhistory == METRICS_HISTORY) {
+		memmove(s->history, s->history + 1,
+			(METRICS_HISTORY - 1) * sizeof(s->history[0]));
+		s->nhistory--;
+	}
+	s->history[s->nhistory++] = v;
+}
+
+static bool
+metrics_answered(const struct series *s)
+{
+	return s->has_value || s->empty;
+}
+
+int64_t
+metrics_age_ms(const struct metrics *m, enum query_id id, int64_t now_mono_ms)
+{
+	const struct series *s;
+	int64_t age;
+
+	if ((int)id < 0 || id >= Q_COUNT)
+		return INT64_MAX;
+	s = &m->q[id];
+	if (!metrics_answered(s))
+		return INT64_MAX;
+	age = now_mono_ms - s->fetched_mono_ms;
+	return age < 0 ? 0 : age;
+}
+
+/* A fresh, real number for `id` as answered (no ratio rule). */
+static bool
+metrics_fresh(const struct metrics *m, enum query_id id, int64_t now_mono_ms,
+	      int64_t max_age_ms, double *out)
+{
+	const struct series *s = &m->q[id];
+
+	if (!s->has_value || isnan(s->value))
+		return false;
+	if (metrics_age_ms(m, id, now_mono_ms) > max_age_ms)
+		return false;
+	*out = s->value;
+	return true;
+}
+
+/* The request-rate query of a side, or -1. */
+static int
+metrics_rate_of(enum side side)
+{
+	switch (side) {
+	case SIDE_ISTIO:
+		return Q_ISTIO_RPS;
+	case SIDE_APISIX:
+		return Q_APISIX_RPS;
+	default:
+		return -1;
+	}
+}
+
+bool
+metrics_value(const struct metrics *m, const struct plan *p,
+	      enum query_id id, int64_t now_mono_ms, int64_t max_age_ms,
+	      double *out)
+{
+	const struct series *s;
+	double rate;
+	int rid;
+
+	if ((int)id < 0 || id >= Q_COUNT)
+		return false;
+	s = &m->q[id];
+	if (s->has_value)
+		return metrics_fresh(m, id, now_mono_ms, max_age_ms, out);
+	if (!s->empty || !p->queries[id].ratio)
+		return false;
+	if (metrics_age_ms(m, id, now_mono_ms) > max_age_ms)
+		return false;
+	rid = metrics_rate_of(p->queries[id].side);
+	if (rid < 0 || rid == (int)id)
+		return false;
+	if (!metrics_fresh(m, (enum query_id)rid, now_mono_ms, max_age_ms,
+			   &rate) || !(rate > 0))
+		return false;
+	*out = 0;
+	return true;
+}

@@ -192,6 +192,7 @@ struct plan_gates {
 	int64_t max_age_ms;	/* older samples are stale; default 2 refreshes */
 	int64_t settle_ms;	/* measured vs applied split, default 5m */
 	double max_split_diff;	/* fraction points, default 0.10 */
+	bool max_age_given;	/* else plan_finish derives it from refresh */
 };
 
 struct plan {
@@ -215,6 +216,8 @@ struct plan {
 	int64_t refresh_ms;	/* default 15s */
 	char *state_file;	/* default $XDG_STATE_HOME/cutover/<name>.state.json */
 	char *audit_log;	/* default $XDG_STATE_HOME/cutover/<name>.audit.jsonl */
+	bool state_file_given;	/* set in the file: plan_finish keeps it */
+	bool audit_log_given;
 };
 
 /* Fill `p` with the built-in defaults (no file). */

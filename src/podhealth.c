@@ -1,3 +1,224 @@
-/* podhealth — placeholder until its module lands. */
+/*
+ * podhealth — pod lists into group health (see podhealth.h).
+ *
+ * A pod counts as ready when its Ready condition is True and it is not
+ * being deleted.  The Istio sidecar is found in two places: a classic
+ * `istio-proxy` entry of spec.containers, or a native sidecar: an
+ * `istio-proxy` entry of spec.initContainers with restartPolicy Always,
+ * whose status is then in status.initContainerStatuses.  An init container
+ * of that name without restartPolicy Always is an ordinary init step
+ * (istio-init / istio-validation style), not a sidecar.
+ */
 #include "config.h"
-typedef int src_podhealth_placeholder;
+
+#include "podhealth.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xmalloc.h"
+
+#define RECENT_MS (15 * 60 * 1000)
+
+void
+group_health_init(struct group_health *g, int min_ready)
+{
+	memset(g, 0, sizeof(*g));
+	g->state = SOURCE_UNKNOWN;
+	g->min_ready = min_ready;
+}
+
+void
+group_health_done(struct group_health *g)
+{
+	free(g->pods);
+	g->pods = NULL;
+	g->npods = 0;
+}
+
+static const char *
+str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
+/* Parse "2026-11-24T10:00:00Z" into wall ms (0 when unparseable). */
+static int64_t
+parse_time(const char *s)
+{
+	struct tm tm;
+	char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (end == NULL)
+		return 0;
+	return (int64_t)timegm(&tm) * 1000;
+}
+
+/* Higher is worse: what an operator must see first. */
+static int
+reason_rank(const char *r)
+{
+	static const char *const order[] = {
+		"CrashLoopBackOff", "OOMKilled", "ImagePullBackOff",
+		"ErrImagePull", "CreateContainerConfigError",
+		"CreateContainerError", "InvalidImageName", "RunContainerError",
+		"Error", "ContainerCreating", "PodInitializing",
+	};
+	int n = (int)(sizeof(order) / sizeof(order[0]));
+
+	if (r == NULL || *r == '\0')
+		return 0;
+	for (int i = 0; i < n; i++)
+		if (strcmp(r, order[i]) == 0)
+			return 2 * n - i;
+	return 1;
+}
+
+static void
+worse_reason(char *dst, size_t len, const char *r)
+{
+	if (reason_rank(r) > reason_rank(dst))
+		snprintf(dst, len, "%s", r);
+}
+
+static void
+statuses(const json_t *arr, struct pod_health *ph, bool count_sidecar)
+{
+	size_t i;
+	json_t *cs;
+
+	json_array_foreach(arr, i, cs) {
+		json_t *state = json_object_get(cs, "state");
+		json_t *last = json_object_get(json_object_get(cs,
+							       "lastState"),
+					       "terminated");
+		json_t *rc = json_object_get(cs, "restartCount");
+		const char *name = str(cs, "name");
+
+		if (json_is_integer(rc))
+			ph->restarts += (int)json_integer_value(rc);
+		worse_reason(ph->reason, sizeof(ph->reason),
+			     str(json_object_get(state, "waiting"), "reason"));
+		worse_reason(ph->reason, sizeof(ph->reason),
+			     str(json_object_get(state, "terminated"),
+				 "reason"));
+		if (last != NULL) {
+			int64_t t = parse_time(str(last, "finishedAt"));
+
+			if (strcmp(str(last, "reason"), "OOMKilled") == 0)
+				ph->oomkilled = true;
+			if (t > ph->last_restart_wall_ms)
+				ph->last_restart_wall_ms = t;
+		}
+		if (count_sidecar && strcmp(name, "istio-proxy") == 0)
+			ph->sidecar_ready =
+				json_is_true(json_object_get(cs, "ready"));
+	}
+}
+
+int
+podhealth_pod(const json_t *pod, int64_t now_wall_ms, struct pod_health *ph)
+{
+	const json_t *meta = json_object_get(pod, "metadata");
+	const json_t *spec = json_object_get(pod, "spec");
+	const json_t *status = json_object_get(pod, "status");
+	bool native = false;
+	size_t i;
+	json_t *c;
+
+	(void)now_wall_ms;
+	memset(ph, 0, sizeof(*ph));
+	if (!json_is_object(pod) || !json_is_object(meta))
+		return -1;
+	snprintf(ph->name, sizeof(ph->name), "%s", str(meta, "name"));
+	snprintf(ph->phase, sizeof(ph->phase), "%s", str(status, "phase"));
+	ph->terminating = json_object_get(meta, "deletionTimestamp") != NULL &&
+			  !json_is_null(json_object_get(meta,
+							"deletionTimestamp"));
+	json_array_foreach(json_object_get(status, "conditions"), i, c) {
+		if (strcmp(str(c, "type"), "Ready") == 0)
+			ph->ready = strcmp(str(c, "status"), "True") == 0;
+	}
+	json_array_foreach(json_object_get(spec, "containers"), i, c) {
+		if (strcmp(str(c, "name"), "istio-proxy") == 0)
+			ph->sidecar = true;
+	}
+	json_array_foreach(json_object_get(spec, "initContainers"), i, c) {
+		if (strcmp(str(c, "name"), "istio-proxy") == 0 &&
+		    strcmp(str(c, "restartPolicy"), "Always") == 0)
+			ph->sidecar = native = true;
+	}
+	statuses(json_object_get(status, "containerStatuses"), ph,
+		 ph->sidecar && !native);
+	statuses(json_object_get(status, "initContainerStatuses"), ph, native);
+	if (ph->oomkilled && ph->reason[0] == '\0')
+		snprintf(ph->reason, sizeof(ph->reason), "OOMKilled");
+	if (strcmp(ph->phase, "Running") != 0 && ph->reason[0] == '\0' &&
+	    ph->phase[0] != '\0')
+		snprintf(ph->reason, sizeof(ph->reason), "%s", ph->phase);
+	if (ph->terminating)
+		ph->ready = false;
+	return 0;
+}
+
+int
+podhealth_summarise(struct group_health *g, json_t *const *items, int nitems,
+		    int64_t now_wall_ms, int64_t now_mono_ms)
+{
+	int n = 0;
+
+	for (int k = 0; k < nitems; k++)
+		n += (int)json_array_size(items[k]);
+	group_health_done(g);
+	g->pods = n > 0 ? xcalloc((size_t)n, sizeof(*g->pods)) : NULL;
+	g->total = g->ready = g->restarts = g->recent_restarts = 0;
+	g->oomkilled = g->terminating = g->with_sidecar = 0;
+	g->sidecar_ready = 0;
+	g->worst_reason[0] = '\0';
+	for (int k = 0; k < nitems; k++) {
+		size_t i;
+		json_t *pod;
+
+		json_array_foreach(items[k], i, pod) {
+			struct pod_health *ph = &g->pods[g->npods];
+
+			if (podhealth_pod(pod, now_wall_ms, ph) != 0)
+				continue;
+			g->npods++;
+			g->total++;
+			g->ready += ph->ready;
+			g->restarts += ph->restarts;
+			g->oomkilled += ph->oomkilled;
+			g->terminating += ph->terminating;
+			g->with_sidecar += ph->sidecar;
+			g->sidecar_ready += ph->sidecar && ph->sidecar_ready;
+			if (ph->last_restart_wall_ms > 0 &&
+			    now_wall_ms - ph->last_restart_wall_ms < RECENT_MS)
+				g->recent_restarts++;
+			worse_reason(g->worst_reason, sizeof(g->worst_reason),
+				     ph->reason);
+		}
+	}
+	g->state = SOURCE_OK;
+	g->error[0] = '\0';
+	g->fetched_mono_ms = now_mono_ms;
+	return 0;
+}
+
+bool
+group_health_ok(const struct group_health *g, bool sidecar_required)
+{
+	if (g->state != SOURCE_OK || g->ready < g->min_ready)
+		return false;
+	/* Every pod that is not going away needs a ready sidecar. */
+	if (sidecar_required &&
+	    g->sidecar_ready < g->total - g->terminating)
+		return false;
+	return true;
+}

@@ -1,3 +1,556 @@
-/* proc — placeholder until its module lands. */
+/*
+ * proc — child processes on the loop.
+ *
+ * A child is started with posix_spawnp (never a shell) in its own process
+ * group, with default signal dispositions, an empty signal mask, stdin on
+ * /dev/null and stdout/stderr into pipes whose parent ends are
+ * non-blocking and watched by the loop.  Output beyond PROC_OUTPUT_MAX per
+ * stream is read and thrown away so the child never blocks on a full pipe.
+ *
+ * Invariants:
+ * - Nothing here ever blocks: children are reaped with waitpid(WNOHANG),
+ *   from the pipes' EOF, from proc_sigchld() and from a short retry timer
+ *   while a child has closed its pipes but not exited yet.
+ * - The callback runs exactly once, from loop context (never from inside
+ *   proc_start), after both pipes reached EOF and the child was reaped;
+ *   the proc is freed right after it.  A spawn error (program not found)
+ *   is reported through the callback too, with spawn_failed set.
+ * - proc_kill() sends SIGKILL to the group and never calls back; a child
+ *   that cannot be reaped yet stays on the live list as a bare record that
+ *   proc_sigchld() or the retry timer reaps, so no zombie is left behind.
+ * - Every live proc (and kill record) is on one static list, keyed by its
+ *   loop, so proc_sigchld(l) finds the children of that loop.
+ */
 #include "config.h"
-typedef int src_proc_placeholder;
+
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "xmalloc.h"
+
+extern char **environ;
+
+/* Interval of the reap retry timer. */
+#define PROC_REAP_RETRY_MS 20
+/* Grace between SIGTERM and SIGKILL after the deadline. */
+#define PROC_KILL_GRACE_MS 2000
+/* Reads per readiness callback, so an endless writer cannot starve us. */
+#define PROC_READS_PER_CB 16
+
+struct proc_buf {
+	char *data;
+	size_t len;
+	bool truncated;
+};
+
+struct proc {
+	struct loop *loop;
+	pid_t pid;		/* 0 when spawning failed */
+	int fd_out;		/* -1 once at EOF */
+	int fd_err;
+	struct proc_buf out;
+	struct proc_buf err;
+	int64_t start_ms;
+	struct loop_timer *deadline_timer;
+	struct loop_timer *kill_timer;
+	struct loop_timer *reap_timer;
+	struct loop_timer *fail_timer;	/* deferred spawn failure report */
+	bool timed_out;
+	bool reaped;
+	int status;		/* waitpid status once reaped */
+	bool status_known;	/* false if someone else reaped the child */
+	bool killed;		/* proc_kill'ed: a bare record, no callback */
+	char *spawn_error;	/* set when posix_spawnp failed */
+	char *prog;		/* argv[0], for messages */
+	proc_cb cb;
+	void *arg;
+	struct proc *next;
+};
+
+static struct proc *proc_live;
+
+static void proc_check_done(struct proc *p);
+
+static void
+proc_list_remove(struct proc *p)
+{
+	struct proc **pp;
+
+	for (pp = &proc_live; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			p->next = NULL;
+			return;
+		}
+	}
+}
+
+static void
+proc_signal_group(struct proc *p, int sig)
+{
+	if (p->pid <= 0)
+		return;
+	if (kill(-p->pid, sig) == -1 && errno == ESRCH && !p->reaped)
+		(void)kill(p->pid, sig);
+}
+
+static void
+proc_close_fd(struct proc *p, int *fd)
+{
+	if (*fd < 0)
+		return;
+	loop_del_fd(p->loop, *fd);
+	close(*fd);
+	*fd = -1;
+}
+
+static void
+proc_cancel_timer(struct proc *p, struct loop_timer **t)
+{
+	if (*t != NULL) {
+		loop_timer_cancel(p->loop, *t);
+		*t = NULL;
+	}
+}
+
+static void
+proc_free(struct proc *p)
+{
+	proc_close_fd(p, &p->fd_out);
+	proc_close_fd(p, &p->fd_err);
+	proc_cancel_timer(p, &p->deadline_timer);
+	proc_cancel_timer(p, &p->kill_timer);
+	proc_cancel_timer(p, &p->reap_timer);
+	proc_cancel_timer(p, &p->fail_timer);
+	free(p->out.data);
+	free(p->err.data);
+	free(p->spawn_error);
+	free(p->prog);
+	free(p);
+}
+
+/* Try a non-blocking reap; true once the child's status is in hand. */
+static bool
+proc_try_reap(struct proc *p)
+{
+	pid_t r;
+	int st;
+
+	if (p->reaped || p->pid <= 0)
+		return true;
+	do
+		r = waitpid(p->pid, &st, WNOHANG);
+	while (r == -1 && errno == EINTR);
+	if (r == 0)
+		return false;
+	p->reaped = true;
+	if (r == p->pid) {
+		p->status = st;
+		p->status_known = true;
+	}
+	return true;
+}
+
+static void
+proc_reap_timer_cb(void *arg)
+{
+	struct proc *p = arg;
+
+	p->reap_timer = NULL;
+	if (p->killed) {
+		if (proc_try_reap(p)) {
+			proc_list_remove(p);
+			proc_free(p);
+		} else {
+			p->reap_timer = loop_timer_at(p->loop,
+			    loop_now(p->loop) + PROC_REAP_RETRY_MS,
+			    proc_reap_timer_cb, p);
+		}
+		return;
+	}
+	proc_check_done(p);
+}
+
+static void
+proc_buf_terminate(struct proc_buf *b)
+{
+	if (b->data == NULL)
+		b->data = xstrdup("");
+	else
+		b->data[b->len] = '\0';
+}
+
+/* Both pipes at EOF and the child reaped: report and free. */
+static void
+proc_finish(struct proc *p)
+{
+	struct proc_result r;
+
+	memset(&r, 0, sizeof(r));
+	proc_buf_terminate(&p->out);
+	proc_buf_terminate(&p->err);
+	r.exit_code = -1;
+	r.timed_out = p->timed_out;
+	if (p->spawn_error != NULL) {
+		r.spawn_failed = true;
+		r.exit_code = 127;
+		free(p->err.data);
+		p->err.data = p->spawn_error;
+		p->err.len = strlen(p->spawn_error);
+		p->spawn_error = NULL;
+	} else if (p->status_known && WIFEXITED(p->status)) {
+		r.exit_code = WEXITSTATUS(p->status);
+		if (r.exit_code == 127 && p->out.len == 0 && p->err.len == 0) {
+			/* A libc whose child exits 127 when exec fails. */
+			r.spawn_failed = true;
+			free(p->err.data);
+			p->err.data = xasprintf("cannot run %s (exit status "
+			    "127)", p->prog);
+			p->err.len = strlen(p->err.data);
+		}
+	} else if (p->status_known && WIFSIGNALED(p->status)) {
+		r.signo = WTERMSIG(p->status);
+	}
+	r.out = p->out.data;
+	r.out_len = p->out.len;
+	r.err = p->err.data;
+	r.err_len = p->err.len;
+	r.out_truncated = p->out.truncated;
+	r.err_truncated = p->err.truncated;
+	r.elapsed_ms = loop_now(p->loop) - p->start_ms;
+
+	proc_cancel_timer(p, &p->deadline_timer);
+	proc_cancel_timer(p, &p->kill_timer);
+	proc_cancel_timer(p, &p->reap_timer);
+	proc_cancel_timer(p, &p->fail_timer);
+	proc_list_remove(p);
+	if (p->cb != NULL)
+		p->cb(&r, p->arg);
+	proc_free(p);
+}
+
+static void
+proc_check_done(struct proc *p)
+{
+	if (p->fd_out >= 0 || p->fd_err >= 0)
+		return;
+	if (proc_try_reap(p)) {
+		proc_finish(p);
+		return;
+	}
+	if (p->reap_timer == NULL)
+		p->reap_timer = loop_timer_at(p->loop,
+		    loop_now(p->loop) + PROC_REAP_RETRY_MS,
+		    proc_reap_timer_cb, p);
+}
+
+static void
+proc_buf_add(struct proc_buf *b, const char *data, size_t n)
+{
+	size_t room;
+
+	if (b->data == NULL)
+		b->data = xmalloc(PROC_OUTPUT_MAX + 1);
+	room = PROC_OUTPUT_MAX - b->len;
+	if (n > room) {
+		b->truncated = true;
+		n = room;
+	}
+	memcpy(b->data + b->len, data, n);
+	b->len += n;
+}
+
+static void
+proc_fd_cb(int fd, short revents, void *arg)
+{
+	struct proc *p = arg;
+	struct proc_buf *b = fd == p->fd_out ? &p->out : &p->err;
+	int *pfd = fd == p->fd_out ? &p->fd_out : &p->fd_err;
+	char chunk[8192];
+	ssize_t n;
+	int i;
+
+	(void)revents;
+	for (i = 0; i < PROC_READS_PER_CB; i++) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n > 0) {
+			proc_buf_add(b, chunk, (size_t)n);
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		/* EOF, or an error that will not go away. */
+		proc_close_fd(p, pfd);
+		proc_check_done(p);
+		return;
+	}
+}
+
+static void
+proc_kill_timer_cb(void *arg)
+{
+	struct proc *p = arg;
+
+	p->kill_timer = NULL;
+	proc_signal_group(p, SIGKILL);
+}
+
+static void
+proc_deadline_cb(void *arg)
+{
+	struct proc *p = arg;
+
+	p->deadline_timer = NULL;
+	p->timed_out = true;
+	proc_signal_group(p, SIGTERM);
+	p->kill_timer = loop_timer_at(p->loop,
+	    loop_now(p->loop) + PROC_KILL_GRACE_MS, proc_kill_timer_cb, p);
+}
+
+static void
+proc_fail_timer_cb(void *arg)
+{
+	struct proc *p = arg;
+
+	p->fail_timer = NULL;
+	proc_finish(p);
+}
+
+/* Move a descriptor above 2 so dup2 onto 1/2 always clears CLOEXEC. */
+static int
+proc_fd_high(int fd)
+{
+	int nfd;
+
+	if (fd > 2)
+		return fd;
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	close(fd);
+	return nfd;
+}
+
+static int
+proc_pipe(int fds[2], struct err *e)
+{
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		return err_set(e, "cannot create a pipe: %s", strerror(errno));
+	fds[0] = proc_fd_high(fds[0]);
+	fds[1] = proc_fd_high(fds[1]);
+	if (fds[0] < 0 || fds[1] < 0 ||
+	    fcntl(fds[0], F_SETFL, O_NONBLOCK) == -1) {
+		int saved = errno;
+
+		if (fds[0] >= 0)
+			close(fds[0]);
+		if (fds[1] >= 0)
+			close(fds[1]);
+		return err_set(e, "cannot set up a pipe: %s",
+			       strerror(saved));
+	}
+	return 0;
+}
+
+/* Length of the NAME part of "NAME=value" (whole string if no '='). */
+static size_t
+proc_env_namelen(const char *s)
+{
+	const char *eq = strchr(s, '=');
+
+	return eq != NULL ? (size_t)(eq - s) : strlen(s);
+}
+
+/* The inherited environment with `env` added or overriding; free the
+ * array only (the strings are borrowed). */
+static char **
+proc_env_merge(char *const env[])
+{
+	size_t n = 0, m = 0, i, j, k = 0;
+	char **out;
+
+	while (environ != NULL && environ[n] != NULL)
+		n++;
+	while (env != NULL && env[m] != NULL)
+		m++;
+	out = xcalloc(n + m + 1, sizeof(*out));
+	for (i = 0; i < n; i++) {
+		size_t len = proc_env_namelen(environ[i]);
+		bool overridden = false;
+
+		for (j = 0; j < m; j++) {
+			if (proc_env_namelen(env[j]) == len &&
+			    strncmp(env[j], environ[i], len) == 0) {
+				overridden = true;
+				break;
+			}
+		}
+		if (!overridden)
+			out[k++] = environ[i];
+	}
+	for (j = 0; j < m; j++)
+		out[k++] = env[j];
+	out[k] = NULL;
+	return out;
+}
+
+struct proc *
+proc_start(struct loop *l, char *const argv[], char *const env[],
+	   int64_t timeout_ms, proc_cb cb, void *arg, struct err *e)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t all, none;
+	int out[2], errp[2];
+	char **envp;
+	struct proc *p;
+	pid_t pid = 0;
+	int rc;
+
+	if (argv == NULL || argv[0] == NULL || argv[0][0] == '\0') {
+		err_set(e, "no program to run");
+		return NULL;
+	}
+	if (proc_pipe(out, e) == -1)
+		return NULL;
+	if (proc_pipe(errp, e) == -1) {
+		close(out[0]);
+		close(out[1]);
+		return NULL;
+	}
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
+	posix_spawnattr_init(&attr);
+	sigfillset(&all);
+	sigdelset(&all, SIGKILL);
+	sigdelset(&all, SIGSTOP);
+	sigemptyset(&none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+	envp = proc_env_merge(env);
+	rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv, envp);
+	free(envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	close(out[1]);
+	close(errp[1]);
+
+	p = xcalloc(1, sizeof(*p));
+	p->loop = l;
+	p->fd_out = out[0];
+	p->fd_err = errp[0];
+	p->start_ms = loop_now(l);
+	p->prog = xstrdup(argv[0]);
+	p->cb = cb;
+	p->arg = arg;
+
+	if (rc != 0) {
+		/* Not found, not executable...: report from the loop. */
+		close(out[0]);
+		close(errp[0]);
+		p->fd_out = p->fd_err = -1;
+		p->reaped = true;
+		p->spawn_error = xasprintf("cannot run %s: %s", argv[0],
+		    strerror(rc));
+		p->fail_timer = loop_timer_at(l, p->start_ms,
+		    proc_fail_timer_cb, p);
+		p->next = proc_live;
+		proc_live = p;
+		return p;
+	}
+	p->pid = pid;
+
+	if (loop_add_fd(l, p->fd_out, POLLIN, proc_fd_cb, p) == -1 ||
+	    loop_add_fd(l, p->fd_err, POLLIN, proc_fd_cb, p) == -1) {
+		err_set(e, "cannot watch the output of %s", argv[0]);
+		p->next = proc_live;
+		proc_live = p;
+		proc_kill(p);
+		return NULL;
+	}
+	if (timeout_ms > 0)
+		p->deadline_timer = loop_timer_at(l, p->start_ms + timeout_ms,
+		    proc_deadline_cb, p);
+	p->next = proc_live;
+	proc_live = p;
+	return p;
+}
+
+void
+proc_kill(struct proc *p)
+{
+	if (p == NULL)
+		return;
+	if (!p->reaped)
+		proc_signal_group(p, SIGKILL);
+	else if (p->pid > 0)
+		(void)kill(-p->pid, SIGKILL);	/* leftovers in the group */
+	proc_close_fd(p, &p->fd_out);
+	proc_close_fd(p, &p->fd_err);
+	proc_cancel_timer(p, &p->deadline_timer);
+	proc_cancel_timer(p, &p->kill_timer);
+	proc_cancel_timer(p, &p->reap_timer);
+	proc_cancel_timer(p, &p->fail_timer);
+	p->cb = NULL;
+	p->arg = NULL;
+	if (proc_try_reap(p)) {
+		proc_list_remove(p);
+		proc_free(p);
+		return;
+	}
+	/* Keep a bare record until the child can be reaped. */
+	p->killed = true;
+	free(p->out.data);
+	free(p->err.data);
+	p->out.data = p->err.data = NULL;
+	p->reap_timer = loop_timer_at(p->loop,
+	    loop_now(p->loop) + PROC_REAP_RETRY_MS, proc_reap_timer_cb, p);
+}
+
+pid_t
+proc_pid(const struct proc *p)
+{
+	return p->pid;
+}
+
+void
+proc_sigchld(struct loop *l)
+{
+	struct proc *p;
+
+restart:
+	for (p = proc_live; p != NULL; p = p->next) {
+		if (p->loop != l || p->reaped)
+			continue;
+		if (!proc_try_reap(p))
+			continue;
+		if (p->killed) {
+			proc_list_remove(p);
+			proc_free(p);
+			goto restart;
+		}
+		if (p->fd_out < 0 && p->fd_err < 0) {
+			/* The callback may start or kill procs: rescan. */
+			proc_finish(p);
+			goto restart;
+		}
+	}
+}

@@ -1,3 +1,791 @@
-/* session — placeholder until its module lands. */
+/*
+ * session — the wiring (see session.h for the order of effects and the
+ * evaluation rule).
+ *
+ * Everything that changes traffic goes through run_effects(): the state
+ * machine decides, this file carries out its effects in a fixed order and
+ * feeds the driver's answer back as an event.  Every transition that moves
+ * traffic, and every refusal of an operator action, reaches the audit log.
+ */
 #include "config.h"
-typedef int src_session_placeholder;
+
+#include "session.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "demo.h"
+#include "prom.h"
+#include "xmalloc.h"
+
+#define TICK_MS 1000
+#define SAVE_EVERY_MS 10000
+
+static void changed(struct session *s, unsigned bits);
+static void feed(struct session *s, const struct event *ev);
+
+void
+session_log(struct session *s, enum evlog_level lv, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	evlog_add(&s->log, clock_wall(s->clock), lv, "%s", buf);
+	changed(s, SESSION_DIRTY_LOG);
+}
+
+static void
+changed(struct session *s, unsigned bits)
+{
+	s->dirty |= bits;
+	if (s->on_change != NULL)
+		s->on_change(s->on_change_arg);
+}
+
+static void
+driver_line(const char *line, void *arg)
+{
+	session_log(arg, EVLOG_INFO, "%s", line);
+}
+
+/* --- persistence ----------------------------------------------------------- */
+
+static void
+save(struct session *s)
+{
+	struct err e;
+
+	if (s->read_only)
+		return;
+	err_clear(&e);
+	s->rec.saved_wall_ms = clock_wall(s->clock);
+	plan_fingerprint(s->plan, s->rec.fingerprint);
+	if (store_save(&s->store, &s->rec, &e) != 0) {
+		/* Loud, but traffic is not touched because a disk is full. */
+		if (strcmp(s->save_error, e.msg) != 0)
+			session_log(s, EVLOG_CRIT, "cannot save state: %s",
+				    e.msg);
+		snprintf(s->save_error, sizeof(s->save_error), "%s", e.msg);
+		changed(s, SESSION_DIRTY_STATE);
+		return;
+	}
+	if (s->save_error[0] != '\0') {
+		s->save_error[0] = '\0';
+		session_log(s, EVLOG_NOTE, "state saved again");
+	}
+	s->last_save_mono = clock_mono(s->clock);
+}
+
+static void
+audit(struct session *s, const char *action, const char *reason,
+      const char *result, int stage_from, struct weights from, int stage_to,
+      struct weights to)
+{
+	struct audit_entry en = {
+		.wall_ms = clock_wall(s->clock),
+		.action = action,
+		.stage_from = stage_from,
+		.stage_to = stage_to,
+		.from = from,
+		.to = to,
+		.reason = reason,
+		.result = result,
+	};
+	struct err e;
+
+	if (s->read_only)
+		return;
+	en.metrics = gate_result_json(&s->gates);
+	if (audit_append(s->plan->audit_log, &s->actor, &en, &e) != 0)
+		session_log(s, EVLOG_CRIT, "audit log: %s", e.msg);
+	json_decref(en.metrics);
+}
+
+/* --- the driver ------------------------------------------------------------ */
+
+static void
+apply_done(const struct driver_result *r, void *arg)
+{
+	struct session *s = arg;
+	struct event ev = {
+		.type = r->ok ? EV_DRIVER_DONE : EV_DRIVER_FAILED,
+		.seq = s->apply_seq,
+	};
+
+	s->driver_busy = false;
+	if (r->have_weights) {
+		s->rec.have_read_back = true;
+		s->rec.read_back = r->weights;
+		s->rec.read_back_wall_ms = clock_wall(s->clock);
+	}
+	if (r->ok) {
+		s->outcome = SESSION_OUTCOME_OK;
+		session_log(s, EVLOG_NOTE, "driver: applied istio %d%% / "
+			    "apisix %d%%%s%s", s->rec.state.pending.istio,
+			    s->rec.state.pending.apisix,
+			    r->message[0] ? ": " : "", r->message);
+	} else {
+		s->outcome = SESSION_OUTCOME_DRIVER_FAILED;
+		snprintf(s->last_failure, sizeof(s->last_failure), "%s",
+			 r->message);
+		session_log(s, EVLOG_CRIT, "driver failed: %s", r->message);
+	}
+	s->rec.apply_in_flight = false;
+	feed(s, &ev);
+}
+
+static void
+start_apply(struct session *s, const struct effect *fx)
+{
+	struct err e;
+
+	driver_cancel(&s->driver);
+	s->driver_busy = false;
+	s->reading_back = false;
+	s->apply_seq = fx->seq;
+	s->rec.apply_in_flight = true;
+	save(s);
+	session_log(s, EVLOG_NOTE, "applying istio %d%% / apisix %d%% "
+		    "(stage %d)", fx->weights.istio, fx->weights.apisix,
+		    fx->stage);
+	if (!driver_present(&s->driver)) {
+		struct driver_result r = { .ok = false };
+
+		snprintf(r.message, sizeof(r.message), "no traffic driver in "
+			 "the plan (traffic: section): cutover can only watch");
+		apply_done(&r, s);
+		return;
+	}
+	s->driver_busy = true;
+	if (driver_apply(&s->driver, fx->weights, fx->stage, apply_done, s,
+			 &e) != 0) {
+		struct driver_result r = { .ok = false };
+
+		snprintf(r.message, sizeof(r.message), "%s", e.msg);
+		apply_done(&r, s);
+	}
+}
+
+/* The audit result of a transition's own line. */
+static const char *
+audit_result(const char *action, bool applies)
+{
+	if (strcmp(action, "shift_failed") == 0 ||
+	    strcmp(action, "rollback_failed") == 0)
+		return "failed";
+	return applies ? "started" : "ok";
+}
+
+static void
+run_effects(struct session *s, const struct cutover_effects *fx,
+	    const char *reason)
+{
+	const struct effect *apply = NULL;
+
+	for (int i = 0; i < fx->n; i++)
+		if (fx->e[i].type == EFF_APPLY)
+			apply = &fx->e[i];
+	for (int i = 0; i < fx->n; i++) {
+		const struct effect *f = &fx->e[i];
+		const char *why = f->reason;
+
+		switch (f->type) {
+		case EFF_AUDIT:
+			if (reason != NULL)
+				why = reason;
+			if (strstr(f->action, "failed") != NULL &&
+			    s->last_failure[0] != '\0')
+				why = s->last_failure;
+			audit(s, f->action, why,
+			      audit_result(f->action, apply != NULL),
+			      f->stage_from, f->from, f->stage_to, f->to);
+			session_log(s, strstr(f->action, "rollback") ||
+					       strstr(f->action, "failed") ?
+					       EVLOG_WARN : EVLOG_NOTE,
+				    "%s: stage %d -> %d%s%s", f->action,
+				    f->stage_from, f->stage_to,
+				    why != NULL ? ": " : "",
+				    why != NULL ? why : "");
+			break;
+		case EFF_CANCEL:
+			driver_cancel(&s->driver);
+			s->driver_busy = false;
+			session_log(s, EVLOG_WARN, "cancelled the shift in "
+				    "flight");
+			break;
+		case EFF_ALARM:
+			s->bell = true;
+			session_log(s, EVLOG_CRIT, "ALARM: %s", f->reason);
+			changed(s, SESSION_DIRTY_ALARM);
+			break;
+		case EFF_SAVE:
+		case EFF_APPLY:
+			break;
+		}
+	}
+	if (apply != NULL)
+		start_apply(s, apply);
+	else
+		save(s);
+	changed(s, SESSION_DIRTY_STATE);
+}
+
+static void
+feed(struct session *s, const struct event *in)
+{
+	struct cutover_effects fx;
+	struct event ev = *in;
+	const char *why = NULL;
+	enum phase before = s->rec.state.phase;
+
+	if (ev.now_ms == 0)
+		ev.now_ms = clock_mono(s->clock);
+	if (cutover_step(&s->rec.state, s->plan, &ev, &fx, &why) != 0)
+		return;
+	if (fx.n > 0)
+		run_effects(s, &fx, NULL);
+	if (s->rec.state.phase != before)
+		changed(s, SESSION_DIRTY_STATE);
+}
+
+int
+session_act(struct session *s, enum event_type type, bool force,
+	    const char *reason, const char **why)
+{
+	struct event ev = {
+		.type = type,
+		.force = force,
+		.now_ms = clock_mono(s->clock),
+	};
+	struct cutover_state before = s->rec.state;
+	struct cutover_effects fx;
+	const char *dummy;
+
+	if (why == NULL)
+		why = &dummy;
+	if (s->read_only) {
+		*why = "read-only: another cutover holds this plan";
+		return -1;
+	}
+	if (cutover_step(&s->rec.state, s->plan, &ev, &fx, why) != 0) {
+		audit(s, cutover_event_name(type), *why, "refused",
+		      before.stage, before.applied, before.stage,
+		      before.applied);
+		session_log(s, EVLOG_WARN, "%s refused: %s",
+			    cutover_event_name(type), *why);
+		return -1;
+	}
+	if (reason == NULL && force)
+		reason = "forced by the operator";
+	s->outcome = SESSION_OUTCOME_NONE;
+	s->last_failure[0] = '\0';
+	run_effects(s, &fx, reason);
+	return 0;
+}
+
+/* --- reconcile ------------------------------------------------------------- */
+
+static bool
+weights_eq(struct weights a, struct weights b)
+{
+	return a.istio == b.istio && a.apisix == b.apisix;
+}
+
+static void
+read_back_done(const struct driver_result *r, void *arg)
+{
+	struct session *s = arg;
+	struct cutover_state *st = &s->rec.state;
+	bool interrupted = s->rec.apply_in_flight;
+
+	s->driver_busy = false;
+	s->reading_back = false;
+	if (r->ok && r->have_weights) {
+		s->rec.have_read_back = true;
+		s->rec.read_back = r->weights;
+		s->rec.read_back_wall_ms = clock_wall(s->clock);
+		session_log(s, EVLOG_NOTE, "read back: istio %d%% / apisix "
+			    "%d%%", r->weights.istio, r->weights.apisix);
+	} else {
+		session_log(s, EVLOG_WARN, "read back failed: %s", r->message);
+	}
+	changed(s, SESSION_DIRTY_STATE);
+	if (!interrupted) {
+		if (r->ok && r->have_weights &&
+		    !weights_eq(r->weights, st->applied)) {
+			audit(s, "reconcile_mismatch", "weights in force "
+			      "differ from the state file", "warning",
+			      st->stage,
+			      st->applied, st->stage, r->weights);
+			session_log(s, EVLOG_CRIT, "weights in force (istio "
+				    "%d%%) differ from the state file (istio "
+				    "%d%%): changed outside cutover?",
+				    r->weights.istio, st->applied.istio);
+			s->bell = true;
+		}
+		return;
+	}
+
+	/* An apply was in flight when the last run ended. */
+	struct event ev = { .seq = st->seq };
+
+	s->rec.apply_in_flight = false;
+	if (r->ok && r->have_weights && weights_eq(r->weights, st->pending)) {
+		ev.type = EV_DRIVER_DONE;
+		audit(s, "reconcile", "interrupted apply had taken effect",
+		      "ok", st->stage, st->applied, st->target, r->weights);
+		session_log(s, EVLOG_NOTE, "interrupted apply had taken "
+			    "effect: stage %d", st->target);
+	} else {
+		ev.type = EV_DRIVER_FAILED;
+		if (r->ok && r->have_weights)
+			snprintf(s->last_failure, sizeof(s->last_failure),
+				 "interrupted apply: read back istio %d%%, "
+				 "wanted %d%%: retry or roll back",
+				 r->weights.istio, st->pending.istio);
+		else
+			snprintf(s->last_failure, sizeof(s->last_failure),
+				 "interrupted apply: weights unknown (%s): "
+				 "retry or roll back", r->message);
+		audit(s, "reconcile", s->last_failure, "failed", st->stage,
+		      st->applied,
+		      st->target, r->have_weights ? r->weights : st->applied);
+		session_log(s, EVLOG_CRIT, "%s", s->last_failure);
+	}
+	feed(s, &ev);
+}
+
+static void
+reconcile(struct session *s)
+{
+	struct err e;
+
+	if (!driver_present(&s->driver)) {
+		if (s->rec.apply_in_flight) {
+			struct driver_result r = { .ok = false };
+
+			snprintf(r.message, sizeof(r.message),
+				 "no traffic driver to read back with");
+			read_back_done(&r, s);
+		}
+		return;
+	}
+	if (!driver_can_read_back(&s->driver)) {
+		if (s->rec.apply_in_flight) {
+			struct driver_result r = { .ok = false };
+
+			snprintf(r.message, sizeof(r.message), "driver %s "
+				 "cannot read back", s->driver.ops->name);
+			read_back_done(&r, s);
+		}
+		return;
+	}
+	if (s->rec.apply_in_flight)
+		session_log(s, EVLOG_WARN, "an apply to stage %d was "
+			    "interrupted: reading the weights back",
+			    s->rec.state.target);
+	s->driver_busy = true;
+	s->reading_back = true;
+	if (driver_read_back(&s->driver, read_back_done, s, &e) != 0) {
+		struct driver_result r = { .ok = false };
+
+		snprintf(r.message, sizeof(r.message), "%s", e.msg);
+		read_back_done(&r, s);
+	}
+}
+
+/* --- sources and gates ------------------------------------------------------ */
+
+static void
+evaluate(struct session *s)
+{
+	int64_t now = clock_mono(s->clock);
+	struct event ev = { .type = EV_VERDICT, .now_ms = now };
+	char buf[256];
+
+	gate_evaluate(s->plan, s->rec.state.stage, &s->metrics, s->groups, now,
+		      &s->gates);
+	if (s->gates.verdict != s->shown_verdict) {
+		s->shown_verdict = s->gates.verdict;
+		if (s->gates.verdict != VERDICT_NONE)
+			session_log(s, s->gates.verdict == VERDICT_FAIL ?
+				    EVLOG_CRIT : s->gates.verdict ==
+				    VERDICT_PASS ? EVLOG_INFO : EVLOG_WARN,
+				    "gates: %s",
+				    gate_summary(&s->gates, buf, sizeof(buf)));
+	}
+	ev.verdict = s->gates.verdict;
+	if (ev.verdict != VERDICT_NONE)
+		feed(s, &ev);
+	changed(s, SESSION_DIRTY_METRICS);
+}
+
+static void
+prom_updated(void *arg)
+{
+	changed(arg, SESSION_DIRTY_METRICS);
+}
+
+static void
+fetch(struct session *s)
+{
+	if (s->demo != NULL) {
+		demo_observe(s->demo, &s->metrics, s->groups);
+		changed(s, SESSION_DIRTY_METRICS | SESSION_DIRTY_PODS);
+	} else if (s->prom != NULL) {
+		prom_refresh(s->prom);
+	}
+	s->fetched_once = true;
+}
+
+static void
+demo_autopilot(struct session *s)
+{
+	const struct cutover_state *st = &s->rec.state;
+
+	if (s->demo == NULL || !s->opt.autopilot || s->driver_busy)
+		return;
+	if (st->phase == PHASE_READY && st->stage < st->nstages &&
+	    (st->stage == 0 || st->last_verdict == VERDICT_PASS)) {
+		session_log(s, EVLOG_NOTE, "demo autopilot: advancing (press "
+			    "n yourself with --no-autopilot)");
+		session_act(s, EV_ADVANCE, false, "demo autopilot", NULL);
+	}
+}
+
+static void
+refresh_fire(void *arg)
+{
+	struct session *s = arg;
+
+	s->refresh_timer = NULL;
+	if (s->demo != NULL)
+		fetch(s);
+	if (s->fetched_once)
+		evaluate(s);
+	if (s->demo == NULL)
+		fetch(s);
+	demo_autopilot(s);
+	s->refresh_timer = loop_timer_at(s->loop, clock_mono(s->clock) +
+					 s->plan->refresh_ms, refresh_fire, s);
+}
+
+static void
+tick_fire(void *arg)
+{
+	struct session *s = arg;
+	int64_t now = clock_mono(s->clock);
+	struct event ev = { .type = EV_TICK, .now_ms = now };
+	int64_t left = cutover_hold_left(&s->rec.state, s->plan);
+
+	s->tick_timer = NULL;
+	feed(s, &ev);
+	/* Keep the observed hold on disk so a restart resumes it exactly. */
+	if (s->rec.state.phase == PHASE_HOLDING &&
+	    now - s->last_save_mono >= SAVE_EVERY_MS)
+		save(s);
+	if (left >= 0)
+		changed(s, SESSION_DIRTY_STATE);
+	s->tick_timer = loop_timer_at(s->loop, now + TICK_MS, tick_fire, s);
+}
+
+/* --- lifecycle -------------------------------------------------------------- */
+
+int
+session_open(struct session *s, const struct plan *p, const struct clock *c,
+	     struct loop *l, const struct session_options *opt,
+	     bool allow_read_only, struct err *e)
+{
+	char fp[17];
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->plan = p;
+	s->clock = c;
+	s->loop = l;
+	s->opt = *opt;
+	s->shown_verdict = VERDICT_NONE;
+	evlog_init(&s->log);
+	metrics_init(&s->metrics);
+	audit_actor_current(&s->actor);
+	s->groups = xcalloc((size_t)(p->ngroups > 0 ? p->ngroups : 1),
+			    sizeof(*s->groups));
+	for (int i = 0; i < p->ngroups; i++)
+		group_health_init(&s->groups[i], p->groups[i].min_ready);
+
+	if (store_open(&s->store, p->state_file, e) != 0)
+		goto fail;
+	if (opt->read_only) {
+		s->read_only = true;
+	} else if (store_lock(&s->store, &s->holder, e) != 0) {
+		if (!allow_read_only)
+			goto fail_store;
+		s->read_only = true;
+		session_log(s, EVLOG_WARN, "read-only: %s", e->msg);
+	}
+	s->store.read_only = s->read_only;
+	rc = store_load(&s->store, &s->rec, e);
+	if (rc < 0)
+		goto fail_store;
+	plan_fingerprint(p, fp);
+	if (rc == 1 && opt->demo && !s->read_only) {
+		/* Every demo starts from the beginning. */
+		session_log(s, EVLOG_NOTE, "demo: starting from stage 0");
+		memset(&s->rec, 0, sizeof(s->rec));
+		rc = 0;
+	}
+	if (rc == 0) {
+		cutover_init(&s->rec.state, p);
+		snprintf(s->rec.fingerprint, sizeof(s->rec.fingerprint), "%s",
+			 fp);
+	} else if (strcmp(fp, s->rec.fingerprint) != 0 &&
+		   (s->rec.state.stage != 0 ||
+		    s->rec.state.phase != PHASE_READY) &&
+		   s->rec.state.phase != PHASE_ROLLED_BACK) {
+		err_set(e, "the plan's stages changed during a cutover (state "
+			"file %s is at stage %d of the old plan): finish or "
+			"roll back with the old plan, or move the state file "
+			"aside", p->state_file, s->rec.state.stage);
+		goto fail_store;
+	} else {
+		s->rec.state.nstages = p->nstages;
+		snprintf(s->rec.fingerprint, sizeof(s->rec.fingerprint), "%s",
+			 fp);
+	}
+
+	if (opt->demo) {
+		s->demo = demo_new(p, l);
+		demo_attach_driver(s->demo, &s->driver);
+		s->driver.plan = p;
+		s->driver.loop = l;
+		s->driver.log = driver_line;
+		s->driver.log_arg = s;
+	} else if (driver_init(&s->driver, p, l, driver_line, s, e) != 0) {
+		err_prefix(e, "traffic driver");
+		goto fail_store;
+	}
+	if (driver_present(&s->driver))
+		s->driver.ops->describe(&s->driver, s->driver_desc,
+					sizeof(s->driver_desc));
+	else
+		snprintf(s->driver_desc, sizeof(s->driver_desc),
+			 "none (watch only)");
+
+	if (!opt->demo) {
+		struct err pe;
+
+		if (p->prometheus.url == NULL) {
+			snprintf(s->source_note, sizeof(s->source_note),
+				 "no prometheus.url in the plan: no metrics");
+		} else {
+			s->prom = prom_new(p, l, &s->metrics, &pe);
+			if (s->prom == NULL)
+				snprintf(s->source_note, sizeof(s->source_note),
+					 "prometheus: %s", pe.msg);
+			else
+				prom_on_update(s->prom, prom_updated, s);
+		}
+		if (s->source_note[0] != '\0')
+			session_log(s, EVLOG_WARN, "%s", s->source_note);
+	}
+	return 0;
+
+fail_store:
+	store_close(&s->store);
+fail:
+	for (int i = 0; i < p->ngroups; i++)
+		group_health_done(&s->groups[i]);
+	free(s->groups);
+	evlog_done(&s->log);
+	return -1;
+}
+
+void
+session_start(struct session *s, bool live)
+{
+	int64_t now = clock_mono(s->clock);
+
+	s->live = live;
+	if (s->read_only) {
+		/* Another process owns the driver: only watch. */
+	} else {
+		reconcile(s);
+	}
+	if (!live)
+		return;
+	if (s->prom != NULL)
+		prom_backfill(s->prom, 30 * 60 * 1000, s->plan->refresh_ms);
+	s->last_save_mono = now;
+	s->refresh_timer = loop_timer_at(s->loop, now, refresh_fire, s);
+	s->tick_timer = loop_timer_at(s->loop, now + TICK_MS, tick_fire, s);
+}
+
+void
+session_close(struct session *s)
+{
+	if (s->plan == NULL)
+		return;
+	loop_timer_cancel(s->loop, s->refresh_timer);
+	loop_timer_cancel(s->loop, s->tick_timer);
+	s->refresh_timer = s->tick_timer = NULL;
+	/*
+	 * A driver step still running is abandoned, not undone: the state
+	 * file says an apply is in flight and the next start reads back.
+	 */
+	if (s->driver_busy && !s->reading_back)
+		s->rec.apply_in_flight = true;
+	save(s);
+	if (s->prom != NULL)
+		prom_free(s->prom);
+	driver_done(&s->driver);
+	if (s->demo != NULL)
+		demo_free(s->demo);
+	store_close(&s->store);
+	for (int i = 0; i < s->plan->ngroups; i++)
+		group_health_done(&s->groups[i]);
+	free(s->groups);
+	evlog_done(&s->log);
+	s->plan = NULL;
+}
+
+bool
+session_busy(const struct session *s)
+{
+	return s->driver_busy;
+}
+
+int
+session_wait(struct session *s, int64_t timeout_ms)
+{
+	int64_t end = clock_mono(s->clock) + timeout_ms;
+
+	while (s->driver_busy) {
+		int64_t left = end - clock_mono(s->clock);
+
+		if (timeout_ms >= 0 && left <= 0)
+			return -1;
+		loop_run_once(s->loop, left > 200 || timeout_ms < 0 ? 200 :
+				       (int)left);
+	}
+	return 0;
+}
+
+void
+session_refresh_once(struct session *s)
+{
+	int64_t end;
+
+	if (s->demo != NULL) {
+		demo_observe(s->demo, &s->metrics, s->groups);
+	} else if (s->prom != NULL) {
+		end = clock_mono(s->clock) + s->plan->prometheus.timeout_ms +
+		      1000;
+		prom_refresh(s->prom);
+		while (prom_busy(s->prom) && clock_mono(s->clock) < end)
+			loop_run_once(s->loop, 100);
+	}
+	gate_evaluate(s->plan, s->rec.state.stage, &s->metrics, s->groups,
+		      clock_mono(s->clock), &s->gates);
+	/*
+	 * A one-shot command judges on this fresh verdict, not on whatever
+	 * the dashboard saw last (which may be hours old).
+	 */
+	s->rec.state.last_verdict = s->gates.verdict;
+}
+
+int64_t
+session_hold_left(const struct session *s)
+{
+	return cutover_hold_left(&s->rec.state, s->plan);
+}
+
+/* --- status ------------------------------------------------------------------ */
+
+static json_t *
+series_json(const struct session *s, enum query_id id, int64_t now)
+{
+	const struct series *q = &s->metrics.q[id];
+	int64_t age = metrics_age_ms(&s->metrics, id, now);
+	double v;
+	json_t *o;
+	bool have = metrics_value(&s->metrics, s->plan, id, now,
+				  s->plan->gates.max_age_ms, &v);
+
+	o = json_pack("{s:s}", "source", q->state == SOURCE_OK ? "ok" :
+		      q->state == SOURCE_ERROR ? "error" : "unknown");
+	json_object_set_new(o, "value", have ? json_real(v) : json_null());
+	json_object_set_new(o, "age_ms", age == INT64_MAX ? json_null() :
+			    json_integer(age));
+	if (q->error[0] != '\0')
+		json_object_set_new(o, "error", json_string(q->error));
+	if (q->partial)
+		json_object_set_new(o, "warning", json_string(q->warning));
+	return o;
+}
+
+json_t *
+session_status_json(struct session *s)
+{
+	const struct cutover_state *st = &s->rec.state;
+	int64_t now = clock_mono(s->clock);
+	json_t *root = store_record_json(&s->rec);
+	json_t *metrics = json_object();
+	json_t *pods = json_array();
+	int64_t left = session_hold_left(s);
+
+	json_object_set_new(root, "plan", json_string(s->plan->name));
+	json_object_set_new(root, "state_file",
+			    json_string(s->plan->state_file));
+	json_object_set_new(root, "audit_log",
+			    json_string(s->plan->audit_log));
+	json_object_set_new(root, "driver", json_string(s->driver_desc));
+	json_object_set_new(root, "hold_left_ms", left < 0 ? json_null() :
+			    json_integer(left));
+	json_object_set_new(root, "read_only", json_boolean(s->read_only));
+	if (s->read_only && s->holder.pid > 0)
+		json_object_set_new(root, "lock_holder",
+				    json_pack("{s:I, s:s, s:s, s:s}",
+					      "pid", (json_int_t)s->holder.pid,
+					      "user", s->holder.user,
+					      "tty", s->holder.tty,
+					      "since", s->holder.since));
+	json_object_set_new(root, "gates", gate_result_json(&s->gates));
+	for (int i = 0; i < Q_COUNT; i++)
+		json_object_set_new(metrics, plan_query_key((enum query_id)i),
+				    series_json(s, (enum query_id)i, now));
+	json_object_set_new(root, "metrics", metrics);
+	if (s->source_note[0] != '\0')
+		json_object_set_new(root, "source_note",
+				    json_string(s->source_note));
+	for (int i = 0; i < s->plan->ngroups; i++) {
+		const struct group_health *g = &s->groups[i];
+		json_t *o = json_pack("{s:s, s:s, s:i}",
+				      "name", s->plan->groups[i].name,
+				      "source", g->state == SOURCE_OK ? "ok" :
+				      g->state == SOURCE_ERROR ? "error" :
+				      "unknown", "min_ready", g->min_ready);
+
+		if (g->state == SOURCE_OK) {
+			json_object_set_new(o, "ready", json_integer(g->ready));
+			json_object_set_new(o, "total", json_integer(g->total));
+			json_object_set_new(o, "restarts",
+					    json_integer(g->restarts));
+			json_object_set_new(o, "with_sidecar",
+					    json_integer(g->with_sidecar));
+			json_object_set_new(o, "worst_reason",
+					    json_string(g->worst_reason));
+		}
+		if (g->error[0] != '\0')
+			json_object_set_new(o, "error", json_string(g->error));
+		json_array_append_new(pods, o);
+	}
+	json_object_set_new(root, "pods", pods);
+	(void)st;
+	return root;
+}

@@ -1,4 +1,156 @@
-/* session — placeholder until its module lands. */
+/*
+ * session — one cutover run wired together: the plan, the state file and
+ * its lock, the audit log, the traffic driver, the data sources (or the
+ * demo), the gates and the state machine.  The dashboard and the one-shot
+ * commands (`cutover advance`, ...) both drive a session; neither touches
+ * the store, the driver or the audit log directly.
+ *
+ * Order of effects for a transition that moves traffic: audit line
+ * ("advance", result "started"), the state file written with the apply
+ * marked in flight, then the driver is started.  So after a crash at any
+ * point the state file says an apply may have happened, and the next start
+ * reconciles by reading the weights back — it never applies twice.
+ *
+ * Gates are evaluated exactly once per refresh interval, on the data the
+ * previous refresh brought (at most one interval old); a source that did
+ * not answer makes its data age and, past max_age, no data.
+ */
 #ifndef CUTOVER_SRC_SESSION_H
 #define CUTOVER_SRC_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "audit.h"
+#include "cutover.h"
+#include "driver.h"
+#include "err.h"
+#include "evlog.h"
+#include "gate.h"
+#include "loop.h"
+#include "metrics.h"
+#include "plan.h"
+#include "podhealth.h"
+#include "store.h"
+
+struct prom;
+struct demo;
+
+struct session_options {
+	bool read_only;		/* never take the lock, never act */
+	bool demo;		/* simulated world and driver */
+	double demo_speed;	/* demo time compression (>= 1) */
+	bool autopilot;		/* demo only: advance when a hold is over */
+};
+
+/* What changed since the UI last drew (dirty bits). */
+enum {
+	SESSION_DIRTY_STATE = 1 << 0,
+	SESSION_DIRTY_METRICS = 1 << 1,
+	SESSION_DIRTY_PODS = 1 << 2,
+	SESSION_DIRTY_LOG = 1 << 3,
+	SESSION_DIRTY_ALARM = 1 << 4,
+	SESSION_DIRTY_ALL = 0xffff,
+};
+
+/* How the last driver step ended (for exit codes). */
+enum session_outcome {
+	SESSION_OUTCOME_NONE,
+	SESSION_OUTCOME_OK,
+	SESSION_OUTCOME_DRIVER_FAILED,
+};
+
+struct session {
+	const struct plan *plan;	/* borrowed */
+	const struct clock *clock;	/* borrowed */
+	struct loop *loop;		/* borrowed */
+	struct session_options opt;
+
+	struct store store;
+	struct store_record rec;
+	struct store_holder holder;	/* lock holder when read-only */
+	bool read_only;
+	char save_error[256];	/* last failed save, "" if fine */
+
+	struct driver driver;
+	bool driver_busy;	/* an apply or a read-back is in flight */
+	bool reading_back;
+	uint32_t apply_seq;	/* the apply the driver is working on */
+	char driver_desc[160];
+	enum session_outcome outcome;
+	char last_failure[512];
+
+	struct metrics metrics;
+	struct group_health *groups;	/* plan->ngroups */
+	struct prom *prom;
+	char source_note[256];	/* why a source is missing, "" if none */
+	struct demo *demo;
+	bool fetched_once;
+	struct gate_result gates;
+	enum verdict shown_verdict;
+
+	struct evlog log;
+	struct audit_actor actor;
+	struct loop_timer *refresh_timer;
+	struct loop_timer *tick_timer;
+	int64_t last_save_mono;
+	bool live;
+
+	unsigned dirty;
+	bool bell;		/* ring once at the next draw */
+	void (*on_change)(void *arg);
+	void *on_change_arg;
+};
+
+/*
+ * Open the session: plan checks, store and lock (another holder makes it
+ * read-only when opt->read_only or `allow_read_only`), load or initialise
+ * the state, start the driver and the sources.  Nothing moves traffic.
+ */
+int session_open(struct session *s, const struct plan *p,
+		 const struct clock *c, struct loop *l,
+		 const struct session_options *opt, bool allow_read_only,
+		 struct err *e);
+
+/* Save the state and release everything; traffic is never touched. */
+void session_close(struct session *s);
+
+/*
+ * Reconcile an interrupted apply (read back), then, when live, start the
+ * refresh and tick timers.  One-shot commands pass live = false.
+ */
+void session_start(struct session *s, bool live);
+
+/*
+ * An operator action (EV_ADVANCE, EV_PAUSE, EV_RESUME, EV_ROLLBACK,
+ * EV_RETRY).  Returns 0 when accepted; -1 when refused, with `why` set and
+ * the refusal written to the audit log.
+ */
+int session_act(struct session *s, enum event_type type, bool force,
+		const char *reason, const char **why);
+
+/* Is a driver step in flight? */
+bool session_busy(const struct session *s);
+
+/* Run the loop until no driver step is in flight, or timeout (-1). */
+int session_wait(struct session *s, int64_t timeout_ms);
+
+/*
+ * One-shot commands: fetch every source once (bounded by the plan's
+ * timeouts) and evaluate the gates, so an advance is judged on fresh data.
+ */
+void session_refresh_once(struct session *s);
+
+/* Add a line to the event log and mark it dirty. */
+void session_log(struct session *s, enum evlog_level lv, const char *fmt,
+		 ...) __attribute__((format(printf, 3, 4)));
+
+/* Everything `cutover status --json` prints. */
+json_t *session_status_json(struct session *s);
+
+/* Hold left of the current stage in ms (-1: none). */
+int64_t session_hold_left(const struct session *s);
+
 #endif

@@ -1,2 +1,456 @@
-/* test_proc — placeholder until its module lands. */
+/*
+ * test_proc — real child processes on a real loop: exit status, output
+ * capture and its cap, signals, the deadline, spawn failures, the
+ * environment, stdin, late reaping and proc_kill leaving no zombie.
+ * Every wait is a bounded number of loop_run_once() passes.
+ */
+#include "config.h"
+
 #include <criterion/criterion.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "err.h"
+#include "loop.h"
+#include "proc.h"
+
+#define ITER_CAP 200		/* x 100 ms: 20 s at most */
+
+struct got {
+	int calls;
+	struct proc_result r;	/* out/err copied */
+};
+
+static void
+got_cb(const struct proc_result *r, void *arg)
+{
+	struct got *g = arg;
+
+	g->calls++;
+	g->r = *r;
+	cr_assert_not_null(r->out);
+	cr_assert_not_null(r->err);
+	cr_assert_eq(r->out[r->out_len], '\0');
+	cr_assert_eq(r->err[r->err_len], '\0');
+	g->r.out = malloc(r->out_len + 1);
+	memcpy(g->r.out, r->out, r->out_len + 1);
+	g->r.err = malloc(r->err_len + 1);
+	memcpy(g->r.err, r->err, r->err_len + 1);
+}
+
+static void
+got_done(struct got *g)
+{
+	free(g->r.out);
+	free(g->r.err);
+}
+
+/* Run the loop until the callback came; returns the passes used. */
+static int
+run_until(struct loop *l, struct got *g)
+{
+	int i;
+
+	for (i = 0; i < ITER_CAP && g->calls == 0; i++)
+		loop_run_once(l, 100);
+	return i;
+}
+
+static struct proc *
+start_sh(struct loop *l, const char *script, char *const env[],
+	 int64_t timeout_ms, struct got *g)
+{
+	char *argv[] = { "/bin/sh", "-c", (char *)script, NULL };
+	struct err e;
+	struct proc *p;
+
+	err_clear(&e);
+	p = proc_start(l, argv, env, timeout_ms, got_cb, g, &e);
+	cr_assert_not_null(p, "proc_start: %s", e.msg);
+	return p;
+}
+
+Test(proc, exit_zero_and_output)
+{
+	struct loop *l = loop_new(&clock_system);
+	struct got g = { 0 };
+
+	start_sh(l, "echo hello; echo oops >&2; printf 'no newline'", NULL,
+		 5000, &g);
+	cr_assert_eq(g.calls, 0, "no callback from inside proc_start");
+	cr_assert_lt(run_until(l, &g), ITER_CAP);
+	cr_assert_eq(g.calls, 1);
+	cr_assert_eq(g.r.exit_code, 0);
+	cr_assert_eq(g.r.signo, 0);
+	cr_assert(!g.r.timed_out);
+	cr_assert(!g.r.spawn_failed);
+	cr_assert_str_eq(g.r.out, "hello\nno newline");
+	cr_assert_eq(g.r.out_len, strlen("hello\nno newline"));
+	cr_assert_str_eq(g.r.err, "oops\n");
+	cr_assert(!g.r.out_truncated);
+	cr_assert(!g.r.err_truncated);
+	cr_assert_geq(g.r.elapsed_ms, 0);
+	got_done(&g);
+	loop_free(l);
+}
+
+Test(proc, nonzero_exit)
+{
+	struct loop *l = loop_new(&clock_system);
+	struct got g = { 0 };
+
+	start_sh(l, "echo failing >&2; exit 3", NULL, 5000, &g);
+	cr_assert_lt(run_until(l, &g), ITER_CAP);
+	cr_assert_eq(g.r.exit_code, 3);
+	cr_assert_eq(g.r.signo, 0);
+	cr_assert(!g.r.spawn_failed);
+	cr_assert_str_eq(g.r.err, "failing\n");
+	got_done(&g);
+	loop_free(l);
+}
+
+Test(proc, killed_by_signal)
+{
+	struct loop *l = loop_new(&clock_system);
+	struct got g = { 0 };
+
+	start_sh(l, "kill -KILL $$", NULL, 5000, &g);
+	cr_assert_lt(run_until(l, &g), ITER_CAP);
+	cr_assert_eq(g.r.exit_code, -1);
+	cr_assert_eq(g.r.signo, SIGKILL);
+	cr_assert(!g.r.timed_out);
+	got_done(&g);
+	loop_free(l);
+}
+
+Test(proc, timeout_kills_child)
+{
+	struct loop *l = loop_new(&clock_system);
+	struct got g = { 0 };
+	char *argv[] = { "sleep", "30", NULL };
+	struct err e;
+	int64_t t0 = clock_mono(&clock_system);
+
+	cr_assert_not_null(proc_start(l, argv, NULL, 300, got_cb, &g, &e));
+	cr_assert_lt(run_until(l, &g), ITER_CAP, "iteration cap hit");
+	cr_assert_eq(g.calls, 1);
+	cr_assert(g.r.timed_out);
+	cr_assert_eq(g.r.signo, SIGTERM);
+	cr_assert_eq(g.r.exit_code, -1);
+	cr_assert_geq(g.r.elapsed_ms, 300);
+	cr_assert_lt(clock_mono(&clock_system) - t0, 2000,
+		     "SIGTERM should end sleep well before the SIGKILL");
+	got_done(&g);
+	loop_free(l);
+}
+
+Test(proc, timeout_escalates_to_sigkill)
+{
+	struct loop *l = loop_new(&clock_system);
+	struct got g = { 0 };
+
+	/* Ignores SIGTERM; only the SIGKILL 2 s later ends it. */
+	start_sh(l, "trap '' TERM; echo ready; while :; do sleep 0.05; done",
+		 NULL, 200, &g);
+	cr_assert_lt(run_until(l, &g), ITER_CAP, "iteration cap hit");
+	cr_assert(g.r.timed_out);
+	cr_assert_eq(g.r.signo, SIGKILL);
+	cr_assert_geq(g.r.elapsed_ms, 2200);
+	cr_assert_str_eq(g.r.out, "ready\n");
+	got_done(&g);
+	loop_free(l);
+}
+
+Test(proc, output_truncated_at_cap)
+{
+	struct loop *l = loop_new(&clock_system);
+	struct got g = { 0 };
+
+	start_sh(l, "head -c 300000 /dev/zero | tr '\\0' x; "
+		 "head -c 100 /dev/zero | tr '\\0' y >&2; exit 0",
+		 NULL, 10000, &g);
+	cr_assert_lt(run_until(l, &g), ITER_CAP);
+	cr_assert_eq(g.r.exit_code, 0, "the child finished: excess drained");
+	cr_assert_eq(g.r.out_len, PROC_OUTPUT_MAX);
+	cr_assert(g.r.out_truncated);
+	cr_assert_eq(g.r.out[0], 'x');
+	cr_assert_eq(g.r.out[PROC_OUTPUT_MAX - 1], 'x');
+	cr_assert_eq(g.r.err_len, 100);
+	cr_assert(!g.r.err_truncated);
+	got_done(&g);
+	loop_free(l);
+}
+
+Test(proc, nonexistent_program)
+{
+	struct loop *l = loop_new(&clock_system);
+	struct got g = { 0 };
+	char *argv[] = { "cutover-no-such-program-xyz", "a", NULL };
+	struct err e;
+
+	err_clear(&e);
+	cr_assert_not_null(proc_start(l, argv, NULL, 1000, got_cb, &g, &e));
+	cr_assert_eq(g.calls, 0);
+	cr_assert_lt(run_until(l, &g), ITER_CAP);
+	cr_assert(g.r.spawn_failed);
+	cr_assert_eq(g.r.exit_code, 127);
+	cr_assert_not_null(strstr(g.r.err, "cutover-no-such-program-xyz"),
+			   "err: %s", g.r.err);
+	cr_assert_not_null(strstr(g.r.err, "No such file"), "err: %s",
+			   g.r.err);
+	got_done(&g);
+	loop_free(l);
+}
+
+Test(proc, empty_argv_refused)
+{
+	struct loop *l = loop_new(&clock_system);
+	char *argv[] = { NULL };
+	struct err e;
+
+	err_clear(&e);
+	cr_assert_null(proc_start(l, argv, NULL, 1000, got_cb, NULL, &e));
+	cr_assert_neq(e.msg[0], '\0');
+	loop_free(l);
+}
+
+Test(proc, env_added_and_overridden)
+{
+	struct loop *l = loop_new(&clock_system);
+	struct got g = { 0 };
+	char *env[] = { "CUTOVER_T_NEW=fresh", "CUTOVER_T_OLD=new", NULL };
+
+	setenv("CUTOVER_T_OLD", "old", 1);
+	setenv("CUTOVER_T_KEEP", "kept", 1);
+	start_sh(l, "printf '%s %s %s ' \"$CUTOVER_T_NEW\" \"$CUTOVER_T_OLD\" "
+		 "\"$CUTOVER_T_KEEP\"; env | grep -c '^CUTOVER_T_OLD='",
+		 env, 5000, &g);
+	cr_assert_lt(run_until(l, &g), ITER_CAP);
+	cr_assert_eq(g.r.exit_code, 0);
+	cr_assert_str_eq(g.r.out, "fresh new kept 1\n");
+	got_done(&g);
+	loop_free(l);
+}
+
+Test(proc, stdin_is_dev_null)
+{
+	struct loop *l = loop_new(&clock_system);
+	struct got g = { 0 };
+
+	start_sh(l, "cat; echo \"read:$?\"; readlink /proc/$$/fd/0", NULL,
+		 5000, &g);
+	cr_assert_lt(run_until(l, &g), ITER_CAP);
+	cr_assert_str_eq(g.r.out, "read:0\n/dev/null\n");
+	got_done(&g);
+	loop_free(l);
+}
+
+Test(proc, own_process_group_default_signals)
+{
+	struct loop *l = loop_new(&clock_system);
+	struct got g = { 0 };
+	struct sigaction sa, old;
+	sigset_t block, oldmask;
+
+	/* The parent ignores SIGUSR1 and blocks SIGUSR2; the child must not. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGUSR1, &sa, &old);
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &block, &oldmask);
+	/*
+	 * Read the masks of a plain program (exec'd grep), not of the shell:
+	 * dash blocks every signal for a moment around each wait.
+	 */
+	start_sh(l, "ps -o pgid= -p $$ | tr -d ' '; echo $$; "
+		 "exec grep -E '^Sig(Blk|Ign)' /proc/self/status", NULL, 5000,
+		 &g);
+	cr_assert_lt(run_until(l, &g), ITER_CAP);
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	sigaction(SIGUSR1, &old, NULL);
+	cr_assert_eq(g.r.exit_code, 0, "%s", g.r.err);
+	{
+		long pgid = 0, pid = 0;
+		unsigned long long blk = 1, ign = 1;
+		char *s = g.r.out, *blkp, *ignp;
+
+		pgid = strtol(s, &s, 10);
+		pid = strtol(s, &s, 10);
+		cr_assert_eq(pgid, pid, "out: %s", g.r.out);
+		blkp = strstr(g.r.out, "SigBlk:");
+		ignp = strstr(g.r.out, "SigIgn:");
+		cr_assert_not_null(blkp);
+		cr_assert_not_null(ignp);
+		blk = strtoull(blkp + 7, NULL, 16);
+		ign = strtoull(ignp + 7, NULL, 16);
+		cr_assert_eq(blk & (1ull << (SIGUSR2 - 1)), 0);
+		cr_assert_eq(ign & (1ull << (SIGUSR1 - 1)), 0);
+	}
+	got_done(&g);
+	loop_free(l);
+}
+
+Test(proc, closed_pipes_then_exit_reaped_without_blocking)
+{
+	struct loop *l = loop_new(&clock_system);
+	struct got g = { 0 };
+	int i, slow = 0;
+
+	start_sh(l, "exec >&- 2>&-; sleep 0.4; exit 5", NULL, 5000, &g);
+	for (i = 0; i < ITER_CAP && g.calls == 0; i++) {
+		int64_t t0 = clock_mono(&clock_system);
+
+		loop_run_once(l, 100);
+		if (clock_mono(&clock_system) - t0 > 250)
+			slow++;
+	}
+	cr_assert_lt(i, ITER_CAP);
+	cr_assert_gt(i, 1, "reaped on a later pass, not by waiting");
+	cr_assert_eq(slow, 0, "a loop pass blocked");
+	cr_assert_eq(g.r.exit_code, 5);
+	cr_assert_eq(g.r.out_len, 0);
+	got_done(&g);
+	loop_free(l);
+}
+
+Test(proc, sigchld_reaps_early_exit)
+{
+	struct loop *l = loop_new(&clock_system);
+	struct got g = { 0 };
+	int i;
+
+	/* Exits at once but a grandchild keeps the pipes a moment longer. */
+	start_sh(l, "(sleep 0.3; echo late) & exit 4", NULL, 5000, &g);
+	for (i = 0; i < ITER_CAP && g.calls == 0; i++) {
+		loop_run_once(l, 50);
+		proc_sigchld(l);
+	}
+	cr_assert_lt(i, ITER_CAP);
+	cr_assert_eq(g.r.exit_code, 4);
+	cr_assert_str_eq(g.r.out, "late\n");
+	got_done(&g);
+	loop_free(l);
+}
+
+Test(proc, kill_leaves_no_zombie_and_no_callback)
+{
+	struct loop *l = loop_new(&clock_system);
+	struct got g = { 0 };
+	char *argv[] = { "sleep", "30", NULL };
+	struct err e;
+	struct proc *p;
+	pid_t pid;
+	int i;
+
+	p = proc_start(l, argv, NULL, 10000, got_cb, &g, &e);
+	cr_assert_not_null(p);
+	pid = proc_pid(p);
+	cr_assert_gt(pid, 0);
+	loop_run_once(l, 10);
+	proc_kill(p);
+	for (i = 0; i < ITER_CAP; i++) {
+		if (kill(pid, 0) == -1 && errno == ESRCH)
+			break;	/* reaped: a zombie would still answer */
+		loop_run_once(l, 100);
+		proc_sigchld(l);
+	}
+	cr_assert_lt(i, ITER_CAP, "child %d never reaped", (int)pid);
+	cr_assert_eq(waitpid(pid, NULL, WNOHANG), -1);
+	cr_assert_eq(errno, ECHILD);
+	/* Nothing more is pending for it either. */
+	for (i = 0; i < 5; i++)
+		loop_run_once(l, 30);
+	cr_assert_eq(g.calls, 0);
+	loop_free(l);
+}
+
+Test(proc, kill_after_exit_before_eof)
+{
+	struct loop *l = loop_new(&clock_system);
+	struct got g = { 0 };
+	struct proc *p;
+	int i;
+
+	/* The shell exits; the sleep it leaves holds the pipes open. */
+	p = start_sh(l, "sleep 30 & exit 0", NULL, 10000, &g);
+	for (i = 0; i < 5; i++) {
+		loop_run_once(l, 50);
+		proc_sigchld(l);
+		if (g.calls != 0)
+			break;
+	}
+	proc_kill(p);
+	cr_assert_eq(g.calls, 0);
+	for (i = 0; i < 5; i++)
+		loop_run_once(l, 30);
+	cr_assert_eq(g.calls, 0);
+	loop_free(l);
+}
+
+static int chain_count;
+
+static void
+chain_cb(const struct proc_result *r, void *arg)
+{
+	struct loop *l = arg;
+	char *argv[] = { "true", NULL };
+	struct err e;
+
+	cr_assert_eq(r->exit_code, 0);
+	if (++chain_count < 3)
+		cr_assert_not_null(proc_start(l, argv, NULL, 5000, chain_cb,
+					      l, &e));
+}
+
+Test(proc, callback_may_start_another)
+{
+	struct loop *l = loop_new(&clock_system);
+	char *argv[] = { "true", NULL };
+	struct err e;
+	int i;
+
+	chain_count = 0;
+	cr_assert_not_null(proc_start(l, argv, NULL, 5000, chain_cb, l, &e));
+	for (i = 0; i < ITER_CAP && chain_count < 3; i++) {
+		loop_run_once(l, 100);
+		proc_sigchld(l);
+	}
+	cr_assert_eq(chain_count, 3);
+	loop_free(l);
+}
+
+static int sigchld_seen;
+
+static void
+sig_cb(int signo, void *arg)
+{
+	if (signo == SIGCHLD) {
+		sigchld_seen++;
+		proc_sigchld(arg);
+	}
+}
+
+Test(proc, reaped_from_the_loops_sigchld)
+{
+	struct loop *l = loop_new(&clock_system);
+	struct got g = { 0 };
+	struct err e;
+
+	sigchld_seen = 0;
+	cr_assert_eq(loop_signals(l, sig_cb, l, &e), 0, "%s", e.msg);
+	/* Exits at once; a grandchild holds the pipes for a while. */
+	start_sh(l, "(sleep 0.3; echo late) & exit 6", NULL, 5000, &g);
+	cr_assert_lt(run_until(l, &g), ITER_CAP);
+	cr_assert_gt(sigchld_seen, 0);
+	cr_assert_eq(g.r.exit_code, 6);
+	cr_assert_str_eq(g.r.out, "late\n");
+	got_done(&g);
+	loop_free(l);
+}

@@ -1,3 +1,117 @@
-/* pane_header — placeholder until its module lands. */
+/*
+ * pane_header — two lines: who and where (plan, host, context, stage,
+ * phase, hold countdown, clocks) and what demands attention (alarm,
+ * read-only lock holder, unsaved state, uncertain weights).
+ */
 #include "config.h"
-typedef int ui_pane_header_placeholder;
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "countdown.h"
+#include "pane.h"
+
+static enum role
+phase_role(const struct cutover_state *st)
+{
+	switch (st->phase) {
+	case PHASE_BREACH:
+	case PHASE_ERROR:
+	case PHASE_ROLLING_BACK:
+		return ROLE_CRIT;
+	case PHASE_PAUSED:
+	case PHASE_SHIFTING:
+	case PHASE_ROLLED_BACK:
+		return ROLE_WARN;
+	case PHASE_HOLDING:
+	case PHASE_COMPLETE:
+		return ROLE_OK;
+	default:
+		return ROLE_TITLE;
+	}
+}
+
+void
+pane_header_draw(struct ui *u, WINDOW *w, int h, int width)
+{
+	struct session *s = u->s;
+	const struct cutover_state *st = &s->rec.state;
+	int64_t left = session_hold_left(s);
+	int64_t wall = clock_wall(s->clock);
+	time_t t = (time_t)(wall / 1000);
+	struct tm utc;
+	struct tm local;
+	char clocks[48];
+	char buf[256];
+	char phase[32];
+	int x = 0;
+
+	(void)h;
+	gmtime_r(&t, &utc);
+	localtime_r(&t, &local);
+	snprintf(clocks, sizeof(clocks), "%02d:%02d:%02dZ %02d:%02d local",
+		 utc.tm_hour, utc.tm_min, utc.tm_sec, local.tm_hour,
+		 local.tm_min);
+	widget_blank(w, 0, 0, width);
+	snprintf(buf, sizeof(buf), "cutover %s", s->plan->name);
+	x += widget_text(w, 0, x, width - x, ROLE_TITLE, buf);
+	if (s->plan->host != NULL) {
+		snprintf(buf, sizeof(buf), " %s", s->plan->host);
+		x += widget_text(w, 0, x, width - x, ROLE_NORMAL, buf);
+	}
+	snprintf(buf, sizeof(buf), "  ctx %s",
+		 u->opt.demo ? "demo" : u->opt.context != NULL ?
+		 u->opt.context : "(current)");
+	x += widget_text(w, 0, x, width - x, ROLE_DIM, buf);
+	snprintf(buf, sizeof(buf), "  stage %d/%d ", st->stage, st->nstages);
+	x += widget_text(w, 0, x, width - x, ROLE_NORMAL, buf);
+	snprintf(phase, sizeof(phase), "%s", cutover_phase_name(st->phase));
+	for (char *p = phase; *p; p++)
+		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 :
+			    *p == '_' ? ' ' : *p);
+	x += widget_text(w, 0, x, width - x, phase_role(st), phase);
+	if (left >= 0) {
+		x += widget_text(w, 0, x, width - x, ROLE_NORMAL, "  hold ");
+		x += countdown_draw(w, 0, x, width - x, left,
+				    st->phase != PHASE_HOLDING ||
+				    st->last_verdict != VERDICT_PASS,
+				    ROLE_NORMAL);
+	}
+	if (width - x > (int)strlen(clocks) + 1)
+		widget_text(w, 0, width - (int)strlen(clocks), (int)strlen(clocks),
+			    ROLE_DIM, clocks);
+
+	/* Second line: the loudest thing that needs the operator. */
+	widget_blank(w, 1, 0, width);
+	if (st->alarm) {
+		widget_fill(w, 1, 0, width, ROLE_BANNER);
+		widget_text(w, 1, 1, width - 2, ROLE_BANNER,
+			    "ALARM: gate failing and automatic rollback is "
+			    "off - press r to roll back");
+	} else if (st->phase == PHASE_ERROR) {
+		snprintf(buf, sizeof(buf), "DRIVER FAILED: %s - weights "
+			 "uncertain; t retries, r rolls back",
+			 s->last_failure[0] ? s->last_failure : "see log");
+		widget_fill(w, 1, 0, width, ROLE_BANNER);
+		widget_text(w, 1, 1, width - 2, ROLE_BANNER, buf);
+	} else if (s->save_error[0] != '\0') {
+		snprintf(buf, sizeof(buf), "STATE NOT SAVED: %s",
+			 s->save_error);
+		widget_text(w, 1, 0, width, ROLE_CRIT, buf);
+	} else if (s->read_only) {
+		if (s->holder.pid > 0)
+			snprintf(buf, sizeof(buf), "READ-ONLY: locked by pid "
+				 "%ld (%s on %s, since %s)", s->holder.pid,
+				 s->holder.user, s->holder.tty[0] ?
+				 s->holder.tty : "-", s->holder.since);
+		else
+			snprintf(buf, sizeof(buf), "READ-ONLY: watching only");
+		widget_text(w, 1, 0, width, ROLE_WARN, buf);
+	} else {
+		snprintf(buf, sizeof(buf), "driver %s%s%s", s->driver_desc,
+			 s->source_note[0] ? "  |  " : "", s->source_note);
+		widget_text(w, 1, 0, width, s->source_note[0] ? ROLE_WARN :
+			    ROLE_DIM, buf);
+	}
+}

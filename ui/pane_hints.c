@@ -1,3 +1,52 @@
-/* pane_hints — placeholder until its module lands. */
+/*
+ * pane_hints — the key hints line; keys whose action the state machine
+ * would refuse now are dimmed, and a short note (a refusal, a cancelled
+ * dialog) replaces the hints for a few seconds.
+ */
 #include "config.h"
-typedef int ui_pane_hints_placeholder;
+
+#include <stdio.h>
+
+#include "keymap.h"
+#include "pane.h"
+
+static int
+hint(WINDOW *w, int x, int width, enum action a, const char *text, bool on)
+{
+	char buf[48];
+
+	snprintf(buf, sizeof(buf), "%s %s  ", keymap_label(a), text);
+	return widget_text(w, 0, x, width - x, on ? ROLE_NORMAL : ROLE_DIM,
+			   buf);
+}
+
+void
+pane_hints_draw(struct ui *u, WINDOW *w, int h, int width)
+{
+	const struct session *s = u->s;
+	const struct cutover_state *st = &s->rec.state;
+	struct event adv = { .type = EV_ADVANCE, .force = true };
+	struct event retry = { .type = EV_RETRY };
+	bool rw = !s->read_only;
+	int x = 0;
+
+	(void)h;
+	widget_blank(w, 0, 0, width);
+	if (u->note[0] != '\0') {
+		widget_text(w, 0, 0, width, ROLE_WARN, u->note);
+		return;
+	}
+	x += hint(w, x, width, ACT_ADVANCE, "advance",
+		  rw && cutover_can(st, s->plan, &adv, NULL));
+	x += hint(w, x, width, ACT_PAUSE, st->phase == PHASE_PAUSED ?
+		  "resume" : "pause", rw && (st->phase == PHASE_PAUSED ||
+		  st->phase == PHASE_HOLDING || (st->phase == PHASE_READY &&
+		  st->stage > 0)));
+	x += hint(w, x, width, ACT_ROLLBACK, "rollback",
+		  rw && st->phase != PHASE_ROLLING_BACK);
+	x += hint(w, x, width, ACT_RETRY, "retry",
+		  rw && cutover_can(st, s->plan, &retry, NULL));
+	x += hint(w, x, width, ACT_FOCUS, "focus", true);
+	x += hint(w, x, width, ACT_HELP, "help", true);
+	hint(w, x, width, ACT_QUIT, "quit", true);
+}

@@ -1,3 +1,197 @@
-/* pane_metrics — placeholder until its module lands. */
+/*
+ * pane_metrics — error rate, P95, availability, mTLS coverage and request
+ * rate: the Istio value against its stage threshold, a sparkline, the
+ * APISIX value beside it, and the age of the data (amber when late, red
+ * when stale).  The last row says what the gates decided and why.
+ */
 #include "config.h"
-typedef int ui_pane_metrics_placeholder;
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pane.h"
+#include "sparkline.h"
+
+struct row_def {
+	const char *title;
+	enum query_id istio;
+	int apisix;		/* enum query_id, or -1 */
+	enum gate_id gate;
+};
+
+static const struct row_def rows[] = {
+	{ "error rate", Q_ISTIO_ERROR_RATE, Q_APISIX_ERROR_RATE, G_ERROR_RATE },
+	{ "P95 latency", Q_ISTIO_P95, Q_APISIX_P95, G_P95 },
+	{ "availability", Q_ISTIO_AVAILABILITY, -1, G_AVAILABILITY },
+	{ "mTLS", Q_MTLS_COVERAGE, -1, G_MTLS },
+	{ "requests", Q_ISTIO_RPS, Q_APISIX_RPS, G_TRAFFIC },
+};
+
+const char *
+pane_format(enum query_id id, double v, char *buf, size_t len)
+{
+	switch (id) {
+	case Q_ISTIO_P95:
+	case Q_APISIX_P95:
+		snprintf(buf, len, "%.0f ms", v);
+		break;
+	case Q_ISTIO_RPS:
+	case Q_APISIX_RPS:
+		snprintf(buf, len, v < 10 ? "%.2f/s" : "%.0f/s", v);
+		break;
+	case Q_ISTIO_AVAILABILITY:
+	case Q_MTLS_COVERAGE:
+		snprintf(buf, len, "%.2f%%", v * 100);
+		break;
+	default:
+		snprintf(buf, len, v * 100 < 10 ? "%.2f%%" : "%.1f%%",
+			 v * 100);
+		break;
+	}
+	return buf;
+}
+
+enum role
+pane_age_role(const struct ui *u, int64_t age)
+{
+	const struct plan *p = u->s->plan;
+
+	if (age == INT64_MAX || age > p->gates.max_age_ms)
+		return ROLE_CRIT;
+	if (age > p->refresh_ms + p->refresh_ms / 2)
+		return ROLE_WARN;
+	return ROLE_DIM;
+}
+
+static void
+value_cell(struct ui *u, WINDOW *w, int y, int x, int width, enum query_id q,
+	   const struct gate_check *c, bool judged)
+{
+	const struct session *s = u->s;
+	const struct series *se = &s->metrics.q[q];
+	int64_t now = clock_mono(s->clock);
+	char buf[32];
+	double v;
+
+	if (metrics_value(&s->metrics, s->plan, q, now,
+			  s->plan->gates.max_age_ms, &v)) {
+		enum role r = ROLE_NORMAL;
+
+		if (judged && c->verdict == VERDICT_FAIL)
+			r = ROLE_CRIT;
+		else if (judged && c->verdict == VERDICT_PASS)
+			r = ROLE_OK;
+		widget_text_align(w, y, x, width, widget_attr(r), WIDGET_RIGHT,
+				  pane_format(q, v, buf, sizeof(buf)));
+	} else {
+		widget_text_align(w, y, x, width, widget_attr(ROLE_STALE),
+				  WIDGET_RIGHT, se->state == SOURCE_ERROR ?
+				  "error" : "no data");
+	}
+}
+
+static void
+limit_cell(WINDOW *w, int y, int x, int width, const struct row_def *d,
+	   const struct gate_check *c)
+{
+	char buf[32];
+	char num[24];
+
+	if (!c->enabled || isnan(c->limit)) {
+		widget_text_align(w, y, x, width, widget_attr(ROLE_DIM),
+				  WIDGET_RIGHT, "-");
+		return;
+	}
+	pane_format(d->istio, c->limit, num, sizeof(num));
+	snprintf(buf, sizeof(buf), "%s%s", d->gate == G_AVAILABILITY ||
+		 d->gate == G_MTLS || d->gate == G_TRAFFIC ? ">=" : "<=", num);
+	widget_text_align(w, y, x, width, widget_attr(ROLE_DIM), WIDGET_RIGHT,
+			  buf);
+}
+
+void
+pane_metrics_draw(struct ui *u, WINDOW *w, int h, int width)
+{
+	struct session *s = u->s;
+	const struct gate_result *g = &s->gates;
+	const struct cutover_state *st = &s->rec.state;
+	int64_t now = clock_mono(s->clock);
+	int spark_w = width - 13 - 10 - 11 - 10 - 7 - 4;
+	bool judged = g->verdict != VERDICT_NONE;
+	char buf[256];
+	enum role vr;
+
+	widget_blank(w, 0, 0, width);
+	widget_text(w, 0, 0, 13, u->focus == PANE_METRICS ? ROLE_FOCUS :
+		    ROLE_TITLE, "metric");
+	widget_text_align(w, 0, 13, 10, widget_attr(ROLE_TITLE), WIDGET_RIGHT,
+			  "istio");
+	widget_text_align(w, 0, 23, 11, widget_attr(ROLE_TITLE), WIDGET_RIGHT,
+			  judged ? "limit" : "");
+	widget_text(w, 0, 35, spark_w, ROLE_TITLE, "trend");
+	widget_text_align(w, 0, 36 + spark_w, 10, widget_attr(ROLE_TITLE),
+			  WIDGET_RIGHT, "apisix");
+	widget_text_align(w, 0, width - 7, 7, widget_attr(ROLE_TITLE),
+			  WIDGET_RIGHT, "age");
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]) &&
+	     (int)i + 1 < h - 1; i++) {
+		const struct row_def *d = &rows[i];
+		const struct gate_check *c = &g->g[d->gate];
+		const struct series *se = &s->metrics.q[d->istio];
+		int y = (int)i + 1;
+		int64_t age = metrics_age_ms(&s->metrics, d->istio, now);
+		struct sparkline sp = {
+			.v = se->history, .n = (size_t)se->nhistory,
+			.lo = NAN, .hi = NAN,
+			.threshold = judged && c->enabled ? c->limit : NAN,
+			.role = ROLE_SIDE_A,
+		};
+
+		widget_blank(w, y, 0, width);
+		widget_text(w, y, 0, 13, ROLE_NORMAL, d->title);
+		value_cell(u, w, y, 13, 10, d->istio, c, judged);
+		if (judged)
+			limit_cell(w, y, 23, 11, d, c);
+		if (d->gate == G_AVAILABILITY || d->gate == G_MTLS)
+			sp.threshold = NAN;
+		if ((size_t)sparkline_capacity(spark_w) < sp.n) {
+			sp.v += sp.n - (size_t)sparkline_capacity(spark_w);
+			sp.n = (size_t)sparkline_capacity(spark_w);
+		}
+		sparkline_draw(w, y, 35, spark_w, &sp);
+		if (d->apisix >= 0)
+			value_cell(u, w, y, 36 + spark_w, 10,
+				   (enum query_id)d->apisix, c, false);
+		if (age == INT64_MAX)
+			snprintf(buf, sizeof(buf), "-");
+		else
+			snprintf(buf, sizeof(buf), "%llds",
+				 (long long)(age / 1000));
+		widget_text_align(w, y, width - 7, 7,
+				  widget_attr(pane_age_role(u, age)),
+				  WIDGET_RIGHT, buf);
+	}
+
+	/* The verdict row. */
+	widget_blank(w, h - 1, 0, width);
+	gate_summary(g, buf, sizeof(buf));
+	vr = g->verdict == VERDICT_PASS ? ROLE_OK :
+	     g->verdict == VERDICT_FAIL ? ROLE_CRIT :
+	     g->verdict == VERDICT_NO_DATA ? ROLE_WARN : ROLE_DIM;
+	{
+		char line[320];
+
+		if (g->verdict == VERDICT_FAIL)
+			snprintf(line, sizeof(line), "gates %s  (breach %d/%d%s)",
+				 buf, st->breaches, s->plan->rollback.consecutive,
+				 s->plan->rollback.automatic ? ", then auto "
+				 "rollback" : ", auto rollback off");
+		else if (g->verdict == VERDICT_NO_DATA)
+			snprintf(line, sizeof(line), "gates %s  - hold frozen",
+				 buf);
+		else
+			snprintf(line, sizeof(line), "gates %s", buf);
+		widget_text(w, h - 1, 0, width, vr, line);
+	}
+}

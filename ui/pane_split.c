@@ -1,3 +1,90 @@
-/* pane_split — placeholder until its module lands. */
+/*
+ * pane_split — three rows of the traffic split: the weights cutover
+ * applied, the weights the driver reads back, and the split measured from
+ * the two gateways' request rates.  A DNS change that has not reached the
+ * clients shows as applied 50% next to measured 12%.
+ */
 #include "config.h"
-typedef int ui_pane_split_placeholder;
+
+#include <math.h>
+#include <stdio.h>
+
+#include "pane.h"
+#include "splitbar.h"
+
+static void
+row(WINDOW *w, int y, int width, const char *title, bool known, double istio,
+    const char *note)
+{
+	struct splitbar b = { .unknown = !known };
+	char la[32];
+	char lb[32];
+	int bar;
+
+	widget_blank(w, y, 0, width);
+	widget_text(w, y, 0, 10, ROLE_TITLE, title);
+	if (known) {
+		snprintf(la, sizeof(la), "istio %5.1f%%", istio);
+		snprintf(lb, sizeof(lb), "%5.1f%% apisix", 100.0 - istio);
+	} else {
+		snprintf(la, sizeof(la), "istio    ?  ");
+		snprintf(lb, sizeof(lb), "  ?    apisix");
+	}
+	b.a = known ? istio : 0;
+	b.b = known ? 100.0 - istio : 0;
+	b.label_a = la;
+	b.label_b = lb;
+	bar = width - 10 - 24;
+	splitbar_draw(w, y, 10, bar, &b);
+	widget_blank(w, y, width - 24, 24);
+	if (note != NULL)
+		widget_text(w, y, width - 23, 23, known ? ROLE_DIM : ROLE_STALE,
+			    note);
+}
+
+void
+pane_split_draw(struct ui *u, WINDOW *w, int h, int width)
+{
+	struct session *s = u->s;
+	const struct cutover_state *st = &s->rec.state;
+	int64_t now = clock_mono(s->clock);
+	char note[64];
+	double ir;
+	double ar;
+	bool have;
+
+	(void)h;
+	if (st->phase == PHASE_SHIFTING || st->phase == PHASE_ROLLING_BACK) {
+		snprintf(note, sizeof(note), "-> %d%% in flight",
+			 st->pending.istio);
+		row(w, 0, width, "applied", true, st->applied.istio, note);
+	} else {
+		row(w, 0, width, "applied", !st->uncertain, st->applied.istio,
+		    st->uncertain ? "uncertain: driver failed" : NULL);
+	}
+	if (s->rec.have_read_back) {
+		int64_t age = (clock_wall(s->clock) - s->rec.read_back_wall_ms) /
+			      1000;
+
+		snprintf(note, sizeof(note), "read %llds ago",
+			 (long long)(age < 0 ? 0 : age));
+		row(w, 1, width, "read back", true, s->rec.read_back.istio,
+		    note);
+	} else {
+		row(w, 1, width, "read back", false, 0,
+		    driver_present(&s->driver) &&
+		    driver_can_read_back(&s->driver) ? "not read yet" :
+		    "driver cannot read back");
+	}
+	have = metrics_value(&s->metrics, s->plan, Q_ISTIO_RPS, now,
+			     s->plan->gates.max_age_ms, &ir) &&
+	       metrics_value(&s->metrics, s->plan, Q_APISIX_RPS, now,
+			     s->plan->gates.max_age_ms, &ar) &&
+	       ir + ar > 0;
+	if (have) {
+		snprintf(note, sizeof(note), "%.1f req/s in all", ir + ar);
+		row(w, 2, width, "measured", true, 100.0 * ir / (ir + ar), note);
+	} else {
+		row(w, 2, width, "measured", false, 0, "no data (rates)");
+	}
+}

@@ -1,3 +1,631 @@
-/* ui — placeholder until its module lands. */
+/*
+ * ui — screen set-up, the loop, keys, dialogs (see ui.h).
+ *
+ * Dialogs are overlays on a small stack: while one is open the loop goes
+ * on refreshing sources and evaluating gates, and a confirmation asked in
+ * one state is withdrawn when the state changes under it (the operator
+ * said yes to something that no longer exists).  Signal handlers only
+ * write to the loop's self-pipe; resizing, SIGHUP and SIGTERM are handled
+ * here in normal context.  Quitting never changes traffic.
+ */
 #include "config.h"
-typedef int ui_ui_placeholder;
+
+#include "ui.h"
+
+#include <langinfo.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "dialog.h"
+#include "keymap.h"
+#include "pane.h"
+#include "proc.h"
+#include "theme.h"
+#include "xmalloc.h"
+
+#define ALL_PANES ((1u << PANE_COUNT) - 1)
+
+static struct ui *oom_ui;
+
+static void
+restore_terminal(void)
+{
+	if (oom_ui != NULL && !isendwin())
+		endwin();
+}
+
+static void
+note(struct ui *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+note(struct ui *u, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(u->note, sizeof(u->note), fmt, ap);
+	va_end(ap);
+	u->note_until = clock_mono(u->s->clock) + 8000;
+	u->dirty |= 1u << PANE_HINTS;
+}
+
+/* --- windows --------------------------------------------------------------- */
+
+static void
+free_windows(struct ui *u)
+{
+	for (int i = 0; i < PANE_COUNT; i++) {
+		if (u->win[i] != NULL)
+			delwin(u->win[i]);
+		u->win[i] = NULL;
+	}
+}
+
+static void
+make_windows(struct ui *u)
+{
+	free_windows(u);
+	layout_compute(&u->lay, LINES, COLS, u->s->plan->ngroups);
+	if (u->lay.too_small)
+		return;
+	for (int i = 0; i < PANE_COUNT; i++) {
+		const struct rect *r = &u->lay.pane[i];
+
+		u->win[i] = newwin(r->h, r->w, r->y, r->x);
+		if (u->win[i] != NULL)
+			keypad(u->win[i], TRUE);
+	}
+	u->dirty = ALL_PANES;
+}
+
+static void
+resize(struct ui *u)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	clearok(curscr, TRUE);
+	make_windows(u);
+}
+
+/* --- drawing ------------------------------------------------------------------ */
+
+static void
+sync_log(struct ui *u)
+{
+	const struct evlog *l = &u->s->log;
+	uint64_t first_kept = l->total - (uint64_t)l->n;
+
+	if (u->log_seen < first_kept)
+		u->log_seen = first_kept;
+	for (; u->log_seen < l->total; u->log_seen++) {
+		const struct evlog_line *line =
+			evlog_get(l, (int)(u->log_seen - first_kept));
+		static const enum role roles[] = {
+			[EVLOG_INFO] = ROLE_NORMAL, [EVLOG_NOTE] = ROLE_TITLE,
+			[EVLOG_WARN] = ROLE_WARN, [EVLOG_CRIT] = ROLE_CRIT,
+		};
+		char when[40];
+
+		clock_rfc3339(line->wall_ms, when, sizeof(when));
+		/* HH:MM:SS of the UTC time is enough on the screen. */
+		textlog_addf(u->log, roles[line->level], "%.8s %s", when + 11,
+			     line->text);
+	}
+}
+
+static void
+take_session_dirt(struct ui *u)
+{
+	unsigned d = u->s->dirty;
+
+	u->s->dirty = 0;
+	if (d & SESSION_DIRTY_STATE)
+		u->dirty |= 1u << PANE_HEADER | 1u << PANE_SPLIT |
+			    1u << PANE_TIMELINE | 1u << PANE_HINTS |
+			    1u << PANE_METRICS;
+	if (d & SESSION_DIRTY_METRICS)
+		u->dirty |= 1u << PANE_METRICS | 1u << PANE_SPLIT |
+			    1u << PANE_HEADER;
+	if (d & SESSION_DIRTY_PODS)
+		u->dirty |= 1u << PANE_PODS;
+	if (d & SESSION_DIRTY_LOG) {
+		sync_log(u);
+		u->dirty |= 1u << PANE_LOG;
+	}
+	if (d & SESSION_DIRTY_ALARM)
+		u->dirty |= 1u << PANE_HEADER;
+}
+
+static void
+draw_too_small(void)
+{
+	const char *msg = "cutover needs at least 80x24";
+	char size[64];
+
+	erase();
+	snprintf(size, sizeof(size), "this terminal is %dx%d", COLS, LINES);
+	mvaddnstr(LINES / 2 - 1, 0, msg, COLS);
+	mvaddnstr(LINES / 2, 0, size, COLS);
+	mvaddnstr(LINES / 2 + 1, 0, "q quits; traffic is not touched", COLS);
+	wnoutrefresh(stdscr);
+}
+
+static void
+draw_dialogs(struct ui *u)
+{
+	for (int i = 0; i < u->ndialogs; i++) {
+		int w = COLS - 8 < 70 ? COLS - 8 : 70;
+		int h = LINES - 6 < 18 ? LINES - 6 : 18;
+
+		if (u->dialogs[i].kind == PENDING_INFO) {
+			w = COLS - 4 < 76 ? COLS - 4 : 76;
+			h = LINES - 2;
+		}
+		dialog_draw(u->dialogs[i].dialog, stdscr, (LINES - h) / 2,
+			    (COLS - w) / 2, w, h);
+	}
+}
+
+static void
+draw(struct ui *u)
+{
+	typedef void (*draw_fn)(struct ui *, WINDOW *, int, int);
+	static const draw_fn fns[PANE_COUNT] = {
+		[PANE_HEADER] = pane_header_draw,
+		[PANE_SPLIT] = pane_split_draw,
+		[PANE_TIMELINE] = pane_timeline_draw,
+		[PANE_METRICS] = pane_metrics_draw,
+		[PANE_PODS] = pane_pods_draw,
+		[PANE_LOG] = pane_log_draw,
+		[PANE_HINTS] = pane_hints_draw,
+	};
+
+	take_session_dirt(u);
+	if (u->s->bell) {
+		beep();
+		u->s->bell = false;
+	}
+	if (u->lay.too_small) {
+		draw_too_small();
+		doupdate();
+		u->dirty = 0;
+		return;
+	}
+	/* An overlay covers panes: redraw everything under it. */
+	if (u->ndialogs > 0 && u->dirty != 0)
+		u->dirty = ALL_PANES;
+	for (int i = 0; i < PANE_COUNT; i++) {
+		const struct rect *r = &u->lay.pane[i];
+
+		if (!(u->dirty & (1u << i)) || u->win[i] == NULL)
+			continue;
+		fns[i](u, u->win[i], r->h, r->w);
+		wnoutrefresh(u->win[i]);
+	}
+	if (u->ndialogs > 0 && u->dirty != 0) {
+		touchwin(stdscr);
+		draw_dialogs(u);
+		wnoutrefresh(stdscr);
+	}
+	u->dirty = 0;
+	doupdate();
+}
+
+/* --- dialogs ------------------------------------------------------------------ */
+
+static void
+push_dialog(struct ui *u, struct dialog *d, enum action_kind kind, bool force)
+{
+	struct pending *p;
+
+	if (u->ndialogs == UI_DIALOGS_MAX) {
+		dialog_free(d);
+		return;
+	}
+	p = &u->dialogs[u->ndialogs++];
+	p->dialog = d;
+	p->kind = kind;
+	p->force = force;
+	p->phase = u->s->rec.state.phase;
+	p->stage = u->s->rec.state.stage;
+	p->seq = u->s->rec.state.seq;
+	u->dirty = ALL_PANES;
+}
+
+static void
+pop_dialog(struct ui *u)
+{
+	if (u->ndialogs == 0)
+		return;
+	dialog_free(u->dialogs[--u->ndialogs].dialog);
+	touchwin(stdscr);
+	erase();
+	wnoutrefresh(stdscr);
+	u->dirty = ALL_PANES;
+}
+
+/* A confirmation asked in another state is no longer valid. */
+static void
+withdraw_stale(struct ui *u)
+{
+	const struct cutover_state *st = &u->s->rec.state;
+
+	for (int i = u->ndialogs - 1; i >= 0; i--) {
+		struct pending *p = &u->dialogs[i];
+
+		if (p->kind == PENDING_INFO || p->kind == PENDING_QUIT)
+			continue;
+		if (p->phase == st->phase && p->stage == st->stage &&
+		    p->seq == st->seq)
+			continue;
+		/* Only the top one can go without reordering; drop all above. */
+		while (u->ndialogs > i)
+			pop_dialog(u);
+		session_log(u->s, EVLOG_WARN, "confirmation withdrawn: the "
+			    "state changed (now %s, stage %d)",
+			    cutover_phase_name(st->phase), st->stage);
+		note(u, "confirmation withdrawn: the state changed");
+	}
+}
+
+static void
+act(struct ui *u, enum event_type type, bool force)
+{
+	const char *why = NULL;
+
+	if (session_act(u->s, type, force, NULL, &why) != 0)
+		note(u, "%s refused: %s", cutover_event_name(type), why);
+}
+
+static void
+confirmed(struct ui *u, const struct pending *p)
+{
+	switch (p->kind) {
+	case PENDING_ADVANCE:
+		act(u, EV_ADVANCE, p->force);
+		break;
+	case PENDING_ROLLBACK:
+		act(u, EV_ROLLBACK, false);
+		break;
+	case PENDING_RETRY:
+		act(u, EV_RETRY, false);
+		break;
+	case PENDING_QUIT:
+		u->quit = true;
+		break;
+	case PENDING_INFO:
+	case PENDING_NONE:
+		break;
+	}
+}
+
+static void
+ask_advance(struct ui *u)
+{
+	struct session *s = u->s;
+	const struct cutover_state *st = &s->rec.state;
+	struct event plain = { .type = EV_ADVANCE };
+	struct event forced = { .type = EV_ADVANCE, .force = true };
+	const char *why = NULL;
+	const char *why_forced = NULL;
+	int next = st->phase == PHASE_ROLLED_BACK ? 1 : st->stage + 1;
+	struct weights to = cutover_stage_weights(s->plan, next);
+	char title[96];
+	char body[512];
+
+	if (u->opt.demo && s->opt.autopilot)
+		note(u, "demo autopilot is on (--no-autopilot to drive)");
+	if (cutover_can(&st[0], s->plan, &plain, &why)) {
+		snprintf(title, sizeof(title), "Advance to stage %d?", next);
+		snprintf(body, sizeof(body), "Istio %d%% -> %d%%, APISIX %d%% "
+			 "-> %d%%.\n\nThe driver applies the new weights now.",
+			 st->applied.istio, to.istio, st->applied.apisix,
+			 to.apisix);
+		push_dialog(u, dialog_new(DIALOG_CONFIRM, title, body, NULL),
+			    PENDING_ADVANCE, false);
+		return;
+	}
+	if (!cutover_can(&st[0], s->plan, &forced, &why_forced)) {
+		note(u, "advance: %s", why_forced);
+		return;
+	}
+	snprintf(title, sizeof(title), "FORCE advance to stage %d?", next);
+	snprintf(body, sizeof(body), "Not safe by the plan: %s.\n\nIstio %d%% "
+		 "-> %d%%.  Type 'advance' and Enter to go on anyway; Esc "
+		 "cancels.", why, st->applied.istio, to.istio);
+	{
+		struct dialog *d = dialog_new(DIALOG_TYPED, title, body,
+					      "advance");
+
+		dialog_set_role(d, ROLE_WARN);
+		push_dialog(u, d, PENDING_ADVANCE, true);
+	}
+}
+
+static void
+ask(struct ui *u, enum action_kind kind)
+{
+	const struct cutover_state *st = &u->s->rec.state;
+	struct event ev = { .type = kind == PENDING_RETRY ? EV_RETRY :
+					    EV_ROLLBACK };
+	const char *why = NULL;
+	char body[256];
+	struct dialog *d;
+
+	if (u->s->read_only) {
+		note(u, "read-only: another cutover holds this plan");
+		return;
+	}
+	if (!cutover_can(st, u->s->plan, &ev, &why)) {
+		note(u, "%s: %s", cutover_event_name(ev.type), why);
+		return;
+	}
+	if (kind == PENDING_ROLLBACK) {
+		snprintf(body, sizeof(body), "All traffic back to APISIX: "
+			 "Istio %d%% -> 0%%.\nIstio keeps running for "
+			 "diagnosis.", st->applied.istio);
+		d = dialog_new(DIALOG_CONFIRM, "Roll back?", body, NULL);
+		dialog_set_role(d, ROLE_CRIT);
+	} else {
+		snprintf(body, sizeof(body), "Retry the failed driver step "
+			 "(%s)?", st->retry_rollback ? "the rollback" :
+			 "the shift");
+		d = dialog_new(DIALOG_CONFIRM, "Retry?", body, NULL);
+	}
+	push_dialog(u, d, kind, false);
+}
+
+static void
+show_help(struct ui *u)
+{
+	char *keys = keymap_help();
+	char *body = xasprintf("%s\nA stage advances only on the operator's "
+			       "key (or the demo autopilot).  Gates are "
+			       "pass, fail or no data; no data never "
+			       "passes.\nAny key closes this help.", keys);
+
+	push_dialog(u, dialog_new(DIALOG_INFO, "cutover keys", body, NULL),
+		    PENDING_INFO, false);
+	free(body);
+	free(keys);
+}
+
+static void
+scroll_focus(struct ui *u, int delta, bool page)
+{
+	if (u->focus == PANE_PODS) {
+		if (page)
+			table_page(&u->pods, delta);
+		else
+			table_scroll(&u->pods, delta);
+		u->dirty |= 1u << PANE_PODS;
+	} else if (u->focus == PANE_LOG) {
+		int n = page ? u->lay.pane[PANE_LOG].h - 1 : 1;
+
+		/* textlog_scroll: positive goes back in time. */
+		textlog_scroll(u->log, -delta * n);
+		u->dirty |= 1u << PANE_LOG;
+	}
+}
+
+static void
+key(struct ui *u, int k)
+{
+	enum action a;
+
+	if (u->ndialogs > 0) {
+		struct pending *p = &u->dialogs[u->ndialogs - 1];
+		enum dialog_result r = dialog_key(p->dialog, k);
+
+		u->dirty = ALL_PANES;
+		if (r == DIALOG_PENDING)
+			return;
+		{
+			struct pending copy = *p;
+
+			copy.dialog = NULL;
+			pop_dialog(u);
+			if (r == DIALOG_YES)
+				confirmed(u, &copy);
+			else if (copy.kind != PENDING_INFO)
+				note(u, "cancelled; nothing changed");
+		}
+		return;
+	}
+	if (u->lay.too_small) {
+		if (k == 'q')
+			u->quit = true;
+		return;
+	}
+	a = keymap_lookup(k);
+	switch (a) {
+	case ACT_ADVANCE:
+		if (u->s->read_only)
+			note(u, "read-only: another cutover holds this plan");
+		else
+			ask_advance(u);
+		break;
+	case ACT_PAUSE:
+		if (u->s->rec.state.phase == PHASE_PAUSED)
+			act(u, EV_RESUME, false);
+		else
+			act(u, EV_PAUSE, false);
+		break;
+	case ACT_ROLLBACK:
+		ask(u, PENDING_ROLLBACK);
+		break;
+	case ACT_RETRY:
+		ask(u, PENDING_RETRY);
+		break;
+	case ACT_HELP:
+		show_help(u);
+		break;
+	case ACT_QUIT:
+		if (session_busy(u->s) && !u->s->reading_back) {
+			push_dialog(u, dialog_new(DIALOG_CONFIRM, "Quit now?",
+				    "A driver step is running.  Quitting "
+				    "abandons it; traffic is not changed and "
+				    "the next start reads the weights back.",
+				    NULL), PENDING_QUIT, false);
+		} else {
+			u->quit = true;
+		}
+		break;
+	case ACT_FOCUS:
+		u->focus = u->focus == PANE_METRICS ? PANE_PODS :
+			   u->focus == PANE_PODS ? PANE_LOG : PANE_METRICS;
+		u->dirty |= 1u << PANE_METRICS | 1u << PANE_PODS |
+			    1u << PANE_LOG | 1u << PANE_HINTS;
+		break;
+	case ACT_UP:
+		scroll_focus(u, -1, false);
+		break;
+	case ACT_DOWN:
+		scroll_focus(u, 1, false);
+		break;
+	case ACT_PAGE_UP:
+		scroll_focus(u, -1, true);
+		break;
+	case ACT_PAGE_DOWN:
+		scroll_focus(u, 1, true);
+		break;
+	case ACT_REDRAW:
+		clearok(curscr, TRUE);
+		u->dirty = ALL_PANES;
+		break;
+	case ACT_NONE:
+	case ACT_COUNT:
+		break;
+	}
+}
+
+static void
+on_input(int fd, short revents, void *arg)
+{
+	struct ui *u = arg;
+	wint_t wc;
+	int rc;
+
+	(void)fd;
+	if (revents & (POLLHUP | POLLERR)) {
+		/* The terminal went away (ssh dropped): leave quietly. */
+		u->quit = true;
+		return;
+	}
+	while ((rc = get_wch(&wc)) != ERR) {
+		if (rc == KEY_CODE_YES && wc == KEY_RESIZE) {
+			resize(u);
+			continue;
+		}
+		key(u, (int)wc);
+		if (u->quit)
+			break;
+	}
+}
+
+static void
+on_signal(int signo, void *arg)
+{
+	struct ui *u = arg;
+
+	switch (signo) {
+	case SIGWINCH:
+		resize(u);
+		break;
+	case SIGCHLD:
+		proc_sigchld(u->s->loop);
+		break;
+	case SIGHUP:
+	case SIGTERM:
+	case SIGINT:
+		session_log(u->s, EVLOG_WARN, "signal %d: saving and leaving; "
+			    "traffic untouched", signo);
+		u->quit = true;
+		u->exit_code = 128 + signo;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+wake(void *arg)
+{
+	(void)arg;
+}
+
+int
+ui_run(struct session *s, const struct cli_ui_options *o)
+{
+	struct ui u;
+	struct err e;
+	const char *cs;
+	SCREEN *scr;
+
+	memset(&u, 0, sizeof(u));
+	u.s = s;
+	u.opt = *o;
+	u.focus = PANE_METRICS;
+	setlocale(LC_ALL, "");
+	cs = nl_langinfo(CODESET);
+	widget_set_ascii(o->ascii || cs == NULL || strcmp(cs, "UTF-8") != 0);
+	scr = newterm(NULL, stdout, stdin);
+	if (scr == NULL) {
+		fprintf(stderr, "cutover: cannot start the terminal (TERM=%s)\n",
+			getenv("TERM") != NULL ? getenv("TERM") : "");
+		return CLI_USAGE;
+	}
+	oom_ui = &u;
+	xmalloc_set_oom_hook(restore_terminal);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(50);
+	theme_init(o->no_color);
+	u.log = textlog_new(EVLOG_MAX);
+	textlog_follow(u.log, true);
+	pane_pods_init(&u);
+	if (loop_signals(s->loop, on_signal, &u, &e) != 0)
+		session_log(s, EVLOG_WARN, "signals: %s", e.msg);
+	loop_add_fd(s->loop, STDIN_FILENO, POLLIN, on_input, &u);
+	s->on_change = wake;
+	s->on_change_arg = &u;
+	make_windows(&u);
+	u.exit_code = 0;
+	s->dirty = SESSION_DIRTY_ALL;
+	draw(&u);
+	while (!u.quit) {
+		loop_run_once(s->loop, 1000);
+		withdraw_stale(&u);
+		if (u.note[0] != '\0' &&
+		    clock_mono(s->clock) > u.note_until) {
+			u.note[0] = '\0';
+			u.dirty |= 1u << PANE_HINTS;
+		}
+		if (s->dirty != 0 || u.dirty != 0)
+			draw(&u);
+	}
+	loop_del_fd(s->loop, STDIN_FILENO);
+	s->on_change = NULL;
+	while (u.ndialogs > 0)
+		pop_dialog(&u);
+	free_windows(&u);
+	textlog_free(u.log);
+	endwin();
+	delscreen(scr);
+	oom_ui = NULL;
+	return u.exit_code;
+}

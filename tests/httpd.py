@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""httpd.py PORT -- loopback HTTP server for tests/test_http.
+
+Listens on 127.0.0.1:PORT (0 picks a free port), prints "ready PORT" on
+stdout once it listens, and serves until killed:
+
+  /json            200 application/json
+  /slow?s=N        waits N seconds (default 30), then 200
+  /401             401 text/plain
+  /502             502 text/html (an nginx-like error page)
+  /jsonerr         400 application/json with an "error" member
+  /retry           429 with Retry-After: 7
+  /echo[?status=N] the request (method, path, headers, body) as JSON
+  /huge?n=N        200 with N bytes of "x" (default 1 MiB)
+  /redirect?n=N    N redirects, then /json
+"""
+import json
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def reply(self, status, ctype, body, extra=()):
+        if isinstance(body, str):
+            body = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in extra:
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def handle_any(self):
+        url = urlsplit(self.path)
+        q = parse_qs(url.query)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        path = url.path
+
+        if path == "/json":
+            self.reply(200, "application/json",
+                       json.dumps({"status": "success",
+                                   "data": {"answer": 42}}))
+        elif path == "/slow":
+            time.sleep(float(q.get("s", ["30"])[0]))
+            self.reply(200, "text/plain", "late\n")
+        elif path == "/401":
+            self.reply(401, "text/plain; charset=utf-8",
+                       "no org id\n")
+        elif path == "/502":
+            self.reply(502, "text/html",
+                       "<html>\r\n<head><title>502 Bad Gateway</title>"
+                       "</head>\r\n<body>\r\n<center><h1>502 Bad Gateway"
+                       "</h1></center>\r\n<hr><center>nginx</center>\r\n"
+                       "</body>\r\n</html>\r\n")
+        elif path == "/jsonerr":
+            self.reply(400, "application/json",
+                       json.dumps({"status": "error",
+                                   "errorType": "bad_data",
+                                   "error": "parse error at char 4"}))
+        elif path == "/retry":
+            self.reply(429, "text/plain", "slow down\n",
+                       [("Retry-After", "7")])
+        elif path == "/echo":
+            status = int(q.get("status", ["200"])[0])
+            self.reply(status, "application/json", json.dumps({
+                "method": self.command,
+                "path": self.path,
+                "headers": {k.lower(): v for k, v in self.headers.items()},
+                "body": body.decode("latin-1"),
+            }))
+        elif path == "/huge":
+            n = int(q.get("n", [str(1 << 20)])[0])
+            self.reply(200, "application/octet-stream", b"x" * n)
+        elif path == "/redirect":
+            n = int(q.get("n", ["1"])[0])
+            self.send_response(302)
+            self.send_header("Location",
+                             "/redirect?n=%d" % (n - 1) if n > 1
+                             else "/json")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        else:
+            self.reply(404, "text/plain", "no such route\n")
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = handle_any
+
+
+def main():
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    ThreadingHTTPServer.daemon_threads = True
+    ThreadingHTTPServer.allow_reuse_address = True
+    # The default backlog of 5 drops the SYN of a 6th parallel client.
+    ThreadingHTTPServer.request_queue_size = 64
+    # Clients that hang up early (cancel, timeout, truncation) are expected.
+    ThreadingHTTPServer.handle_error = lambda self, request, address: None
+    srv = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    print("ready %d" % srv.server_address[1], flush=True)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,655 @@
+/*
+ * prom_live — the Prometheus client against a real Prometheus server.
+ *
+ * The test writes an OpenMetrics file with Istio- and APISIX-like series
+ * (40 minutes at 15 s, counters growing by fixed amounts per step), turns it
+ * into TSDB blocks with `promtool tsdb create-blocks-from openmetrics`,
+ * starts `prometheus` on 127.0.0.1:<free port> over that data directory,
+ * and runs the plan's default queries through prom_refresh on the event
+ * loop.  The loop's wall clock is pinned to a moment inside the data, so
+ * every answer is known in advance (see expect_*), whatever the time the
+ * test takes.  Then it kills the server and checks the failure path.
+ *
+ * $PROMETHEUS / $PROMTOOL name the binaries (default /usr/bin/...); when
+ * either is missing the tests are skipped.  Everything is bounded: waits
+ * for readiness and for answers are loops with a fixed number of turns.
+ */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "clock.h"
+#include "loop.h"
+#include "metrics.h"
+#include "plan.h"
+#include "prom.h"
+#include "xmalloc.h"
+
+#define STEP_S 15
+#define SPAN_S (40 * 60)
+#define NSTEPS (SPAN_S / STEP_S)
+#define MAX_AGE 30000
+
+/* Increments per 15 s step. */
+#define GW_OK_INC 149.25	/* response_code 200 */
+#define GW_ERR_INC 0.75		/* response_code 503: 0.75 / 150 = 0.5% */
+#define DST_MTLS_INC 120.0	/* reporter=destination, mutual_tls */
+#define DST_PLAIN_INC 30.0	/* reporter=destination, none, code 500 */
+#define APISIX_OK_INC 75.0
+#define APISIX_404_INC 3.0
+
+static const char *const le_names[] = {
+	"0.5", "1", "5", "10", "25", "50", "100", "250", "500", "1000",
+	"2500", "5000", "10000", "30000", "60000", "300000", "600000",
+	"1800000", "3600000", "+Inf",
+};
+/* cumulative bucket increments per step (150 requests a step) */
+static const double le_inc[] = {
+	0, 0, 15, 30, 60, 90, 120, 141, 147, 150,
+	150, 150, 150, 150, 150, 150, 150, 150, 150, 150,
+};
+#define NLE ((int)(sizeof(le_inc) / sizeof(le_inc[0])))
+
+#define GW_LABELS "reporter=\"source\",source_workload=\"istio-ingressgateway\"," \
+	"source_workload_namespace=\"istio-system\""
+
+/*
+ * With basic auth on (web config): the test password below and its bcrypt
+ * hash (cost 4), made for this test only.
+ */
+#define TEST_USER "cutover"
+#define TEST_PASSWORD "cutover-test-pw"
+#define TEST_BCRYPT "$2b$04$UAZVmwN2MNRnqmKA.U2mw.YWo4LcuC045w3vqnDQaZZ32vZCXO/KO"
+static bool with_auth;
+
+static char dir[64];
+static pid_t server = -1;
+static int port;
+static int64_t end_s;		/* last sample, seconds */
+static int64_t pinned_wall_ms;	/* the loop's "now" on the wall */
+
+/* ----------------------------------------------------------- the clock */
+
+static int64_t
+live_mono(void *arg)
+{
+	struct timespec ts;
+
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+live_wall(void *arg)
+{
+	return *(const int64_t *)arg;
+}
+
+static const struct clock pinned = {
+	.mono_ms = live_mono,
+	.wall_ms = live_wall,
+	.arg = &pinned_wall_ms,
+};
+
+/* ------------------------------------------------------------- helpers */
+
+static const char *
+tool(const char *env, const char *dflt)
+{
+	const char *p = getenv(env);
+
+	return p != NULL && p[0] != '\0' ? p : dflt;
+}
+
+static int
+free_port(void)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	cr_assert_geq(fd, 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static void
+series(FILE *f, const char *name, const char *labels, double base,
+       double inc)
+{
+	int i;
+
+	for (i = 0; i <= NSTEPS; i++)
+		fprintf(f, "%s{%s} %.17g %lld\n", name, labels, base + inc * i,
+			(long long)(end_s - SPAN_S + (int64_t)i * STEP_S));
+}
+
+static void
+write_openmetrics(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	char labels[512];
+	int k;
+
+	cr_assert_not_null(f);
+	fprintf(f, "# TYPE istio_requests counter\n");
+	series(f, "istio_requests_total", GW_LABELS ",response_code=\"200\","
+	       "response_flags=\"-\",connection_security_policy=\"unknown\","
+	       "destination_service_name=\"web\"", 5000, GW_OK_INC);
+	series(f, "istio_requests_total", GW_LABELS ",response_code=\"503\","
+	       "response_flags=\"UH\",connection_security_policy=\"unknown\","
+	       "destination_service_name=\"web\"", 20, GW_ERR_INC);
+	/* the same traffic seen by the backends' sidecars: must not be
+	 * counted by the gateway queries (reporter), only by mTLS coverage */
+	series(f, "istio_requests_total", "reporter=\"destination\","
+	       "source_workload=\"istio-ingressgateway\","
+	       "source_workload_namespace=\"istio-system\","
+	       "destination_workload_namespace=\"default\","
+	       "response_code=\"200\",connection_security_policy=\"mutual_tls\"",
+	       4000, DST_MTLS_INC);
+	series(f, "istio_requests_total", "reporter=\"destination\","
+	       "source_workload=\"unknown\",source_workload_namespace="
+	       "\"unknown\",destination_workload_namespace=\"default\","
+	       "response_code=\"500\",connection_security_policy=\"none\"",
+	       1000, DST_PLAIN_INC);
+	fprintf(f, "# TYPE istio_request_duration_milliseconds histogram\n");
+	for (k = 0; k < NLE; k++) {
+		snprintf(labels, sizeof(labels), GW_LABELS ",le=\"%s\"",
+			 le_names[k]);
+		series(f, "istio_request_duration_milliseconds_bucket", labels,
+		       le_inc[k] * 10, le_inc[k]);
+	}
+	series(f, "istio_request_duration_milliseconds_count", GW_LABELS,
+	       1500, 150);
+	series(f, "istio_request_duration_milliseconds_sum", GW_LABELS,
+	       120000, 12000);
+	fprintf(f, "# TYPE apisix_http_status unknown\n");
+	series(f, "apisix_http_status", "code=\"200\",route=\"web\","
+	       "matched_uri=\"/*\",matched_host=\"shop.example.com\","
+	       "service=\"\",consumer=\"\",node=\"10.0.3.7\"", 9000,
+	       APISIX_OK_INC);
+	series(f, "apisix_http_status", "code=\"404\",route=\"\","
+	       "matched_uri=\"\",matched_host=\"\",service=\"\","
+	       "consumer=\"\",node=\"\"", 40, APISIX_404_INC);
+	fprintf(f, "# EOF\n");
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* Run argv with stdout/stderr into log; returns the exit status. */
+static int
+run(char *const argv[], const char *log)
+{
+	int st;
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static size_t
+discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * n;
+}
+
+/* GET /-/ready until 200; bounded to ~30 s. */
+static void
+wait_ready(void)
+{
+	char url[128];
+	CURL *c = curl_easy_init();
+	long code = 0;
+	int i;
+
+	cr_assert_not_null(c);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/-/ready", port);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 1000L);
+	if (with_auth)
+		curl_easy_setopt(c, CURLOPT_USERPWD,
+				 TEST_USER ":" TEST_PASSWORD);
+	for (i = 0; i < 300; i++) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		int st;
+
+		if (curl_easy_perform(c) == CURLE_OK &&
+		    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) ==
+		    CURLE_OK && code == 200)
+			break;
+		cr_assert_eq(waitpid(server, &st, WNOHANG), 0,
+			     "prometheus exited; see %s/prometheus.log", dir);
+		nanosleep(&ts, NULL);	/* polling a child, not waiting on time */
+	}
+	curl_easy_cleanup(c);
+	cr_assert_eq(code, 200, "prometheus not ready after 30 s");
+}
+
+static void
+start_server(void)
+{
+	const char *prometheus = tool("PROMETHEUS", "/usr/bin/prometheus");
+	const char *promtool = tool("PROMTOOL", "/usr/bin/promtool");
+	char om[128], data[128], conf[128], log[128], web[128], a1[192],
+	    a2[192], a3[64], a4[192];
+	FILE *f;
+
+	if (access(prometheus, X_OK) != 0 || access(promtool, X_OK) != 0)
+		cr_skip_test("prometheus/promtool not found (%s, %s)",
+			     prometheus, promtool);
+	snprintf(dir, sizeof(dir), "/tmp/cutover-prom.XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(om, sizeof(om), "%s/series.om", dir);
+	snprintf(data, sizeof(data), "%s/data", dir);
+	snprintf(conf, sizeof(conf), "%s/prometheus.yml", dir);
+	snprintf(log, sizeof(log), "%s/prometheus.log", dir);
+	snprintf(web, sizeof(web), "%s/web.yml", dir);
+
+	end_s = time(NULL);
+	end_s -= end_s % STEP_S;
+	/* between two samples, so rate() extrapolates: still exact */
+	pinned_wall_ms = end_s * 1000 - 7000;
+	write_openmetrics(om);
+	{
+		char *argv[] = { (char *)promtool, "tsdb",
+			"create-blocks-from", "openmetrics", om, data, NULL };
+
+		cr_assert_eq(run(argv, log), 0, "promtool failed; see %s",
+			     log);
+	}
+	f = fopen(conf, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "global:\n  scrape_interval: 15s\n");
+	cr_assert_eq(fclose(f), 0);
+
+	f = fopen(web, "w");
+	cr_assert_not_null(f);
+	if (with_auth)
+		fprintf(f, "basic_auth_users:\n  " TEST_USER ": '"
+			TEST_BCRYPT "'\n");
+	cr_assert_eq(fclose(f), 0);
+
+	port = free_port();
+	snprintf(a1, sizeof(a1), "--config.file=%s", conf);
+	snprintf(a2, sizeof(a2), "--storage.tsdb.path=%s", data);
+	snprintf(a3, sizeof(a3), "--web.listen-address=127.0.0.1:%d", port);
+	snprintf(a4, sizeof(a4), "--web.config.file=%s", web);
+	server = fork();
+	cr_assert_geq(server, 0);
+	if (server == 0) {
+		char *argv[] = { (char *)prometheus, a1, a2, a3, a4,
+			"--log.level=warn", NULL };
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv(prometheus, argv);
+		_exit(127);
+	}
+	wait_ready();
+}
+
+static void
+stop_server(void)
+{
+	char cmd[128];
+
+	if (server > 0) {
+		kill(server, SIGKILL);
+		waitpid(server, NULL, 0);
+		server = -1;
+	}
+	if (dir[0] != '\0') {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", dir);
+		dir[0] = '\0';
+	}
+}
+
+static void
+start_server_auth(void)
+{
+	with_auth = true;
+	start_server();
+}
+
+TestSuite(prom_live, .init = start_server, .fini = stop_server,
+	  .timeout = 120);
+TestSuite(prom_auth, .init = start_server_auth, .fini = stop_server,
+	  .timeout = 120);
+
+/* ------------------------------------------------------------ the client */
+
+struct live {
+	struct plan plan;
+	struct loop *loop;
+	struct metrics m;
+	struct prom *pr;
+	int updates;
+};
+
+static void
+count_update(void *arg)
+{
+	((struct live *)arg)->updates++;
+}
+
+static void
+live_init(struct live *lv)
+{
+	memset(lv, 0, sizeof(*lv));
+	plan_defaults(&lv->plan);
+	free(lv->plan.prometheus.url);
+	lv->plan.prometheus.url = xasprintf("http://127.0.0.1:%d/", port);
+	lv->plan.prometheus.timeout_ms = 5000;
+	lv->plan.gates.max_age_ms = MAX_AGE;
+	metrics_init(&lv->m);
+	lv->loop = loop_new(&pinned);
+	cr_assert_not_null(lv->loop);
+}
+
+static void
+live_start(struct live *lv)
+{
+	struct err e;
+
+	err_clear(&e);
+	lv->pr = prom_new(&lv->plan, lv->loop, &lv->m, &e);
+	cr_assert_not_null(lv->pr, "%s", e.msg);
+	prom_on_update(lv->pr, count_update, lv);
+}
+
+static void
+live_done(struct live *lv)
+{
+	prom_free(lv->pr);
+	loop_free(lv->loop);
+	plan_done(&lv->plan);
+}
+
+static void
+set_query(struct live *lv, enum query_id id, const char *promql)
+{
+	free(lv->plan.queries[id].promql);
+	lv->plan.queries[id].promql = xstrdup(promql);
+}
+
+/* Drive the loop until the client is idle; bounded. */
+static void
+drain(struct live *lv)
+{
+	int i;
+
+	for (i = 0; i < 400 && prom_busy(lv->pr); i++)
+		loop_run_once(lv->loop, 50);
+	cr_assert_not(prom_busy(lv->pr), "answers did not arrive");
+}
+
+static void
+refresh(struct live *lv)
+{
+	cr_assert_eq(prom_refresh(lv->pr), 0);
+	cr_assert(lv->m.in_flight);
+	/* a refresh due while the last is out is not doubled */
+	cr_assert_eq(prom_refresh(lv->pr), 0);
+	cr_assert_eq(loop_transfers(lv->loop), Q_COUNT);
+	drain(lv);
+	cr_assert_not(lv->m.in_flight);
+}
+
+static double
+expect_value(struct live *lv, enum query_id id)
+{
+	struct series *s = &lv->m.q[id];
+	double v = NAN;
+
+	cr_assert_eq(s->state, SOURCE_OK, "%s: %s", plan_query_key(id),
+		     s->error);
+	cr_assert(metrics_value(&lv->m, &lv->plan, id, loop_now(lv->loop),
+				MAX_AGE, &v), "%s has no value",
+		  plan_query_key(id));
+	return v;
+}
+
+static void
+assert_rel(double got, double want, const char *what)
+{
+	double tol = want == 0 ? 1e-12 : fabs(want) * 1e-9;
+
+	cr_assert(fabs(got - want) <= tol, "%s: got %.17g, want %.17g", what,
+		  got, want);
+}
+
+/* histogram_quantile over the per-step bucket increments */
+static double
+expect_p95(void)
+{
+	double rank = 0.95 * le_inc[NLE - 1] / STEP_S, lo, hi, below, in;
+	int b;
+
+	for (b = 0; b < NLE - 1 && le_inc[b] / STEP_S < rank; b++)
+		;
+	lo = b == 0 ? 0 : strtod(le_names[b - 1], NULL);
+	hi = strtod(le_names[b], NULL);
+	below = b == 0 ? 0 : le_inc[b - 1] / STEP_S;
+	in = le_inc[b] / STEP_S - below;
+	return lo + (hi - lo) * ((rank - below) / in);
+}
+
+Test(prom_live, default_queries)
+{
+	struct live lv;
+	const double gw_rps = (GW_OK_INC + GW_ERR_INC) / STEP_S;
+	const double ax_rps = (APISIX_OK_INC + APISIX_404_INC) / STEP_S;
+	int64_t sample_ms = pinned_wall_ms;
+	double v;
+	int i;
+
+	live_init(&lv);
+	live_start(&lv);
+	refresh(&lv);
+	cr_assert_geq(lv.updates, 1);
+
+	assert_rel(expect_value(&lv, Q_ISTIO_ERROR_RATE),
+		   GW_ERR_INC / (GW_OK_INC + GW_ERR_INC), "error rate");
+	assert_rel(expect_value(&lv, Q_ISTIO_ERROR_RATE), 0.005,
+		   "error rate is 0.5%");
+	assert_rel(expect_value(&lv, Q_ISTIO_RPS), gw_rps, "istio rps");
+	assert_rel(expect_value(&lv, Q_ISTIO_AVAILABILITY), 0.995,
+		   "availability");
+	assert_rel(expect_value(&lv, Q_ISTIO_P95), expect_p95(), "p95");
+	assert_rel(expect_value(&lv, Q_ISTIO_P95), 312.5, "p95 by hand");
+	assert_rel(expect_value(&lv, Q_MTLS_COVERAGE),
+		   DST_MTLS_INC / (DST_MTLS_INC + DST_PLAIN_INC), "mtls");
+	/* `or vector(0)` numerator: 0, a real value */
+	assert_rel(expect_value(&lv, Q_APISIX_ERROR_RATE), 0, "apisix err");
+	cr_assert_not(lv.m.q[Q_APISIX_ERROR_RATE].empty);
+	assert_rel(expect_value(&lv, Q_APISIX_RPS), ax_rps, "apisix rps");
+	/* apisix_http_latency_bucket does not exist: empty, no data */
+	cr_assert_eq(lv.m.q[Q_APISIX_P95].state, SOURCE_OK);
+	cr_assert(lv.m.q[Q_APISIX_P95].empty);
+	cr_assert_not(metrics_value(&lv.m, &lv.plan, Q_APISIX_P95,
+				    loop_now(lv.loop), MAX_AGE, &v));
+
+	for (i = 0; i < Q_COUNT; i++) {
+		if (i != Q_APISIX_P95)
+			cr_assert_eq(lv.m.q[i].sample_wall_ms, sample_ms,
+				     "%s sample time", plan_query_key(i));
+		cr_assert_eq(lv.m.q[i].nhistory, 1);
+		cr_assert_not(lv.m.q[i].partial);
+	}
+	cr_assert(lv.m.q[Q_ISTIO_RPS].history[0] == lv.m.q[Q_ISTIO_RPS].value);
+	cr_assert(isnan(lv.m.q[Q_APISIX_P95].history[0]));
+
+	/* the sparklines: 30 minutes at 15 s, all inside the data */
+	cr_assert_eq(prom_backfill(lv.pr, 30 * 60 * 1000, 15000), 0);
+	drain(&lv);
+	cr_assert_eq(lv.m.q[Q_ISTIO_RPS].nhistory, 120);
+	cr_assert_eq(lv.m.q[Q_ISTIO_RPS].history_step_ms, 15000);
+	for (i = 0; i < 120; i++) {
+		assert_rel(lv.m.q[Q_ISTIO_RPS].history[i], gw_rps, "rps hist");
+		assert_rel(lv.m.q[Q_ISTIO_ERROR_RATE].history[i], 0.005,
+			   "error hist");
+		cr_assert(isnan(lv.m.q[Q_APISIX_P95].history[i]));
+	}
+	live_done(&lv);
+}
+
+Test(prom_live, user_queries_and_failures)
+{
+	struct live lv;
+	struct series *s;
+	double v = -1;
+	int64_t now;
+	int i;
+
+	live_init(&lv);
+	/* a user's ratio without `or vector(0)`: empty while healthy */
+	set_query(&lv, Q_APISIX_ERROR_RATE,
+		  "sum(rate(apisix_http_status{code=~\"5..\"}[{window}]))"
+		  " / sum(rate(apisix_http_status[{window}]))");
+	/* a typo */
+	set_query(&lv, Q_MTLS_COVERAGE,
+		  "sum(rate(istio_requests_total{reporter=\"destination\""
+		  "[1m]))");
+	/* forgot the sum() */
+	set_query(&lv, Q_ISTIO_P95, "rate(istio_requests_total{"
+		  GW_LABELS "}[1m])");
+	live_start(&lv);
+	refresh(&lv);
+
+	s = &lv.m.q[Q_APISIX_ERROR_RATE];
+	cr_assert_eq(s->state, SOURCE_OK);
+	cr_assert(s->empty);
+	cr_assert(metrics_value(&lv.m, &lv.plan, Q_APISIX_ERROR_RATE,
+				loop_now(lv.loop), MAX_AGE, &v));
+	cr_assert(v == 0, "empty ratio with traffic reads 0, got %g", v);
+
+	s = &lv.m.q[Q_MTLS_COVERAGE];
+	cr_assert_eq(s->state, SOURCE_ERROR);
+	cr_assert_eq(strncmp(s->error, "bad_data: ", 10), 0, "%s", s->error);
+	cr_assert_not_null(strstr(s->error, "parse error"), "%s", s->error);
+	cr_assert_not(metrics_value(&lv.m, &lv.plan, Q_MTLS_COVERAGE,
+				    loop_now(lv.loop), MAX_AGE, &v));
+
+	s = &lv.m.q[Q_ISTIO_P95];
+	cr_assert_eq(s->state, SOURCE_ERROR);
+	cr_assert_str_eq(s->error,
+			 "query returned 2 series; expected one (use sum())");
+
+	/* Prometheus dies: the next refresh fails readably */
+	kill(server, SIGKILL);
+	cr_assert_eq(waitpid(server, NULL, 0), server);
+	server = -1;
+	pinned_wall_ms += 15000;
+	refresh(&lv);
+	now = loop_now(lv.loop);
+	for (i = 0; i < Q_COUNT; i++) {
+		s = &lv.m.q[i];
+		cr_assert_eq(s->state, SOURCE_ERROR, "%s", plan_query_key(i));
+		cr_assert_not_null(strstr(s->error, "connection refused"),
+				   "%s: %s", plan_query_key(i), s->error);
+		cr_assert_eq(lv.m.q[i].nhistory, 2);
+	}
+	/* the last good value stands until it is older than max_age */
+	cr_assert(metrics_value(&lv.m, &lv.plan, Q_ISTIO_RPS, now, MAX_AGE,
+				&v));
+	cr_assert_not(metrics_value(&lv.m, &lv.plan, Q_ISTIO_RPS,
+				    now + MAX_AGE + 1, MAX_AGE, &v));
+	cr_assert_not(metrics_value(&lv.m, &lv.plan, Q_APISIX_ERROR_RATE,
+				    now + MAX_AGE + 1, MAX_AGE, &v));
+	live_done(&lv);
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f);
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+Test(prom_auth, password_file_is_reread)
+{
+	struct live lv;
+	char pw[128], tok[128];
+	int i;
+
+	snprintf(pw, sizeof(pw), "%s/password", dir);
+	snprintf(tok, sizeof(tok), "%s/no-such-token", dir);
+	write_file(pw, "wrong\n");	/* other size: seen as changed */
+	live_init(&lv);
+	lv.plan.prometheus.basic_user = xstrdup(TEST_USER);
+	lv.plan.prometheus.basic_password_file = xstrdup(pw);
+	live_start(&lv);
+
+	refresh(&lv);
+	for (i = 0; i < Q_COUNT; i++) {
+		cr_assert_eq(lv.m.q[i].state, SOURCE_ERROR);
+		cr_assert_eq(strncmp(lv.m.q[i].error, "HTTP 401", 8), 0, "%s",
+			     lv.m.q[i].error);
+		cr_assert_null(strstr(lv.m.q[i].error, "wrong"));
+	}
+
+	/* rotated: the next refresh reads the new file (no restart) */
+	write_file(pw, TEST_PASSWORD "\r\n");
+	refresh(&lv);
+	cr_assert_eq(lv.m.q[Q_ISTIO_RPS].state, SOURCE_OK, "%s",
+		     lv.m.q[Q_ISTIO_RPS].error);
+	assert_rel(expect_value(&lv, Q_ISTIO_RPS),
+		   (GW_OK_INC + GW_ERR_INC) / STEP_S, "rps with auth");
+
+	/* a bearer token file that went away: every query says which */
+	prom_free(lv.pr);
+	lv.plan.prometheus.bearer_token_file = xstrdup(tok);
+	live_start(&lv);
+	cr_assert_eq(prom_refresh(lv.pr), -1);
+	cr_assert_not(lv.m.in_flight);
+	for (i = 0; i < Q_COUNT; i++) {
+		cr_assert_eq(lv.m.q[i].state, SOURCE_ERROR);
+		cr_assert_not_null(strstr(lv.m.q[i].error, tok), "%s",
+				   lv.m.q[i].error);
+		cr_assert_not_null(strstr(lv.m.q[i].error, "No such file"));
+	}
+	live_done(&lv);
+}
