@@ -57,6 +57,8 @@ usage(FILE *out)
 	      "  resume      let the hold timer run again\n"
 	      "  rollback    send all traffic back to APISIX\n"
 	      "  retry       retry the driver step that failed\n"
+	      "  reconcile   read the weights back; settle an interrupted "
+	      "apply\n"
 	      "  log         print the audit log\n"
 	      "\n"
 	      "options:\n"
@@ -394,6 +396,30 @@ cmd_action(const struct cli *c, const struct plan *p, struct loop *l,
 	return rc;
 }
 
+/* Take the lock, read back, settle an interrupted apply; change nothing. */
+static int
+cmd_reconcile(const struct cli *c, const struct plan *p, struct loop *l)
+{
+	struct session s;
+	int rc = open_session(c, &s, p, l, false);
+
+	if (rc != CLI_OK)
+		return rc;
+	session_start(&s, false);
+	if (session_wait(&s, driver_deadline(p)) != 0) {
+		fprintf(stderr, "cutover: reading the weights back did not "
+			"finish in time\n");
+		rc = CLI_DRIVER_FAILED;
+	} else if (s.rec.state.phase == PHASE_ERROR) {
+		fprintf(stderr, "cutover: %s\n", s.last_failure[0] ?
+			s.last_failure : "weights uncertain: retry or roll back");
+		rc = CLI_DRIVER_FAILED;
+	}
+	print_state(&s, stdout);
+	session_close(&s);
+	return rc;
+}
+
 static int
 cmd_check(const struct plan *p, struct loop *l)
 {
@@ -603,6 +629,8 @@ cli_main(int argc, char **argv, cli_ui_fn ui)
 		rc = cmd_check(&p, l);
 	} else if (strcmp(cmd, "status") == 0) {
 		rc = cmd_status(&c, &p, l);
+	} else if (strcmp(cmd, "reconcile") == 0 && !c.read_only) {
+		rc = cmd_reconcile(&c, &p, l);
 	} else {
 		size_t i;
 

@@ -239,8 +239,8 @@ exec_judge(const struct exec_priv *x, const char *what,
 		return true;
 	exec_last_line(r->err, last, sizeof(last));
 	if (r->signo != 0)
-		snprintf(msg, len, "%s command was killed by signal %d (%s)%s%s",
-		    what, r->signo, strsignal(r->signo),
+		snprintf(msg, len, "%s command was killed by signal %d "
+		    "(%s)%s%s", what, r->signo, strsignal(r->signo),
 		    last[0] != '\0' ? ": " : "", last);
 	else
 		snprintf(msg, len, "%s command exited with status %d%s%s",

@@ -167,7 +167,8 @@ static void
 http_error_text(struct http_xfer *x, CURLcode code, int64_t elapsed,
 		char *out, size_t len)
 {
-	const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(code);
+	const char *detail = x->errbuf[0] ? x->errbuf :
+			     curl_easy_strerror(code);
 	long os_errno = 0;
 
 	curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
@@ -529,7 +530,7 @@ http_strip_markup(const char *s, const char *end, struct http_text *t)
 	};
 	const char *body = NULL;
 
-	/* The <head> only repeats the title; start at <body> if there is one. */
+	/* The <head> only repeats the title; start at <body> if any. */
 	for (const char *p = s; p < end; p++) {
 		if (*p == '<' && http_ci_prefix(p, end, "<body")) {
 			body = p;
@@ -547,7 +548,8 @@ http_strip_markup(const char *s, const char *end, struct http_text *t)
 			else if (http_ci_prefix(s, end, "<style"))
 				close = "</style";
 			if (close != NULL) {
-				while (s < end && !http_ci_prefix(s, end, close))
+				while (s < end &&
+				       !http_ci_prefix(s, end, close))
 					s++;
 			}
 			while (s < end && *s != '>')

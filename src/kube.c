@@ -1,3 +1,791 @@
-/* kube — placeholder until its module lands. */
+/*
+ * kube — pod lists on the loop (see kube.h).
+ *
+ * One kube_list per plan group.  A refresh starts every list at once; a
+ * list walks its pages (limit/continue), keeping each parsed page until the
+ * last one arrived, then hands all the "items" arrays to
+ * podhealth_summarise().  The group's health is only replaced by a whole,
+ * consistent list: an error mid-way leaves the previous pods in place.
+ *
+ * Credentials are shared by all lists.  With an exec plugin, a list that
+ * needs a credential parks itself (`waiting`) and the one plugin run wakes
+ * every parked list.  Each request remembers the credential generation it
+ * used, so a 401 invalidates the cached credential only if nobody renewed
+ * it meanwhile; each list retries a 401 at most once per refresh, so a
+ * plugin that keeps handing out bad tokens cannot make us loop.
+ *
+ * Invariants:
+ * - At most one exec plugin process at a time; at most one request per
+ *   list in flight.
+ * - A list is `active` from kube_refresh until its group was updated
+ *   (summarised or marked SOURCE_ERROR); kube_busy() is the OR of those and
+ *   the plugin.
+ * - Tokens, passwords and keys live only here and in curl's copies; they
+ *   are wiped when replaced or freed and never formatted into text.
+ */
 #include "config.h"
-typedef int src_kube_placeholder;
+
+#include "kube.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "http.h"
+#include "kubeconfig.h"
+#include "proc.h"
+#include "xmalloc.h"
+
+#define KUBE_PAGE_LIMIT 500
+/* A tokenFile may rotate (projected service-account tokens). */
+#define KUBE_TOKEN_FILE_TTL_MS (60 * 1000)
+/* Renew an exec credential this long before it expires. */
+#define KUBE_EXPIRY_MARGIN_MS (10 * 1000)
+#define KUBE_EXEC_TIMEOUT_MS (60 * 1000)
+
+struct kube_list {
+	struct kube *k;
+	int idx;
+	struct http_xfer *x;
+	json_t *pages;		/* parsed PodList pages of this pass */
+	char *cont;		/* continue token of the next page */
+	bool active;
+	bool restarted;		/* a 410 already restarted this list */
+	bool auth_retried;	/* a 401 already retried */
+	bool waiting;		/* parked until a credential arrives */
+	unsigned cred_gen;	/* credential generation of the request */
+};
+
+struct kube {
+	const struct plan *plan;
+	struct loop *loop;
+	struct group_health *groups;
+	int ngroups;
+	struct kube_list *lists;
+	struct kubeconfig kc;
+	void (*cb)(void *arg);
+	void *cb_arg;
+
+	char *url_base;		/* server, host replaced by tls-server-name */
+	char *connect_to;	/* "name:port:host:port" for tls-server-name */
+	char *userpwd;		/* basic auth, if any */
+
+	/* The bearer token in use (static, tokenFile or exec). */
+	char *token;
+	int64_t token_read_mono;	/* tokenFile: when it was read */
+	bool token_read;
+
+	/* exec plugin credential */
+	struct proc *exec;
+	int exec_runs;
+	bool cred_valid;
+	bool cred_this_pass;	/* obtained during this refresh */
+	unsigned cred_gen;
+	int64_t cred_expiry_wall;	/* 0: no expiry given */
+	char *cert;		/* PEM from the plugin */
+	size_t cert_len;
+	char *key;
+	size_t key_len;
+	char *exec_info;	/* "KUBERNETES_EXEC_INFO=..." */
+};
+
+static void kube_list_start(struct kube_list *li);
+
+/* --- small helpers ------------------------------------------------------- */
+
+static void
+kube_wipe(char **p, size_t len)
+{
+	if (*p == NULL)
+		return;
+	memset(*p, 0, len ? len : strlen(*p));
+	free(*p);
+	*p = NULL;
+}
+
+static void
+kube_notify(struct kube *k)
+{
+	if (k->cb != NULL)
+		k->cb(k->cb_arg);
+}
+
+static int64_t
+kube_wall(const struct kube *k)
+{
+	return clock_wall(loop_clock(k->loop));
+}
+
+/* Parse RFC 3339 ("2026-01-02T03:04:05Z", fractions, offsets) to wall ms;
+ * 0 when unparseable. */
+static int64_t
+kube_parse_time(const char *s)
+{
+	struct tm tm;
+	const char *p;
+	int64_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (p == NULL)
+		return 0;
+	t = (int64_t)timegm(&tm) * 1000;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++)
+			;
+	if (*p == 'Z' || *p == 'z')
+		return t;
+	if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]) &&
+	    isdigit((unsigned char)p[2]) && p[3] == ':' &&
+	    isdigit((unsigned char)p[4]) && isdigit((unsigned char)p[5])) {
+		int64_t off = ((p[1] - '0') * 10 + (p[2] - '0')) * 60 +
+			      (p[4] - '0') * 10 + (p[5] - '0');
+
+		return *p == '+' ? t - off * 60000 : t + off * 60000;
+	}
+	return 0;
+}
+
+/* The first line of s, at most n bytes, control characters dropped. */
+static void
+kube_first_line(const char *s, char *out, size_t n)
+{
+	size_t o = 0;
+
+	while (*s != '\0' && isspace((unsigned char)*s))
+		s++;
+	for (; *s != '\0' && *s != '\n' && o + 1 < n; s++)
+		if ((unsigned char)*s >= 0x20 && *s != 0x7f)
+			out[o++] = *s;
+	out[o] = '\0';
+}
+
+/* --- failing and finishing a list ----------------------------------------- */
+
+static void
+kube_list_reset(struct kube_list *li)
+{
+	json_decref(li->pages);
+	li->pages = NULL;
+	free(li->cont);
+	li->cont = NULL;
+}
+
+/* The group keeps its previous pods; only state and error change. */
+static void
+kube_list_fail(struct kube_list *li, const char *msg)
+{
+	struct group_health *g = &li->k->groups[li->idx];
+
+	kube_list_reset(li);
+	li->active = false;
+	li->waiting = false;
+	g->state = SOURCE_ERROR;
+	snprintf(g->error, sizeof(g->error), "%s", msg);
+	kube_notify(li->k);
+}
+
+static void
+kube_list_finish(struct kube_list *li)
+{
+	struct kube *k = li->k;
+	size_t n = json_array_size(li->pages);
+	json_t **items = xcalloc(n > 0 ? n : 1, sizeof(*items));
+
+	for (size_t i = 0; i < n; i++)
+		items[i] = json_object_get(json_array_get(li->pages, i),
+					   "items");
+	podhealth_summarise(&k->groups[li->idx], items, (int)n,
+			    kube_wall(k), loop_now(k->loop));
+	free(items);
+	kube_list_reset(li);
+	li->active = false;
+	kube_notify(k);
+}
+
+/* Every parked list fails with msg (the credential could not be had). */
+static void
+kube_fail_waiting(struct kube *k, const char *msg)
+{
+	for (int i = 0; i < k->ngroups; i++)
+		if (k->lists[i].waiting)
+			kube_list_fail(&k->lists[i], msg);
+}
+
+/* --- credentials ----------------------------------------------------------- */
+
+/* Read the tokenFile when due (or forced); 0 or -1 with msg filled. */
+static int
+kube_token_file(struct kube *k, bool force, char *msg, size_t len)
+{
+	int64_t now = loop_now(k->loop);
+	FILE *fp;
+	char buf[16384];
+	size_t n;
+
+	if (k->kc.token != NULL || k->kc.token_file == NULL)
+		return 0;
+	if (!force && k->token_read &&
+	    now - k->token_read_mono < KUBE_TOKEN_FILE_TTL_MS)
+		return 0;
+	fp = fopen(k->kc.token_file, "r");
+	if (fp == NULL) {
+		snprintf(msg, len, "cannot read token file %s: %s",
+			 k->kc.token_file, strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	while (n > 0 && isspace((unsigned char)buf[n - 1]))
+		buf[--n] = '\0';
+	kube_wipe(&k->token, 0);
+	k->token = xstrdup(buf);
+	memset(buf, 0, sizeof(buf));
+	k->token_read = true;
+	k->token_read_mono = now;
+	return 0;
+}
+
+static bool
+kube_cred_usable(const struct kube *k)
+{
+	if (!k->kc.has_exec)
+		return true;
+	if (!k->cred_valid)
+		return false;
+	/* Even an already expired credential is tried once, or a plugin
+	 * with a bad clock would run in a loop. */
+	return k->cred_this_pass || k->cred_expiry_wall == 0 ||
+	       kube_wall(k) + KUBE_EXPIRY_MARGIN_MS < k->cred_expiry_wall;
+}
+
+/* Take a plugin's ExecCredential; 0 or -1 with msg filled. */
+static int
+kube_exec_parse(struct kube *k, const char *out, char *msg, size_t len)
+{
+	const char *cmd = k->kc.exec.command;
+	json_error_t je;
+	json_t *root = json_loads(out, 0, &je), *st;
+	const char *v, *tok, *cert, *key, *exp;
+	int rc = -1;
+
+	if (root == NULL) {
+		snprintf(msg, len, "exec plugin %s: output is not JSON (line "
+			 "%d: %s)", cmd, je.line, je.text);
+		return -1;
+	}
+	v = json_string_value(json_object_get(root, "apiVersion"));
+	if (v == NULL || strcmp(v, k->kc.exec.api_version) != 0) {
+		snprintf(msg, len, "exec plugin %s answered apiVersion %s, "
+			 "the kubeconfig asked for %s", cmd, v ? v : "(none)",
+			 k->kc.exec.api_version);
+		goto out;
+	}
+	v = json_string_value(json_object_get(root, "kind"));
+	st = json_object_get(root, "status");
+	if (v == NULL || strcmp(v, "ExecCredential") != 0 ||
+	    !json_is_object(st)) {
+		snprintf(msg, len, "exec plugin %s: not an ExecCredential "
+			 "with a status", cmd);
+		goto out;
+	}
+	tok = json_string_value(json_object_get(st, "token"));
+	cert = json_string_value(json_object_get(st, "clientCertificateData"));
+	key = json_string_value(json_object_get(st, "clientKeyData"));
+	exp = json_string_value(json_object_get(st, "expirationTimestamp"));
+	if ((tok == NULL || *tok == '\0') && (cert == NULL || key == NULL)) {
+		snprintf(msg, len, "exec plugin %s: status has neither a "
+			 "token nor clientCertificateData and clientKeyData",
+			 cmd);
+		goto out;
+	}
+	if ((cert == NULL) != (key == NULL)) {
+		snprintf(msg, len, "exec plugin %s: clientCertificateData "
+			 "and clientKeyData come together", cmd);
+		goto out;
+	}
+	kube_wipe(&k->token, 0);
+	kube_wipe(&k->cert, k->cert_len);
+	kube_wipe(&k->key, k->key_len);
+	if (tok != NULL && *tok != '\0')
+		k->token = xstrdup(tok);
+	if (cert != NULL) {
+		k->cert = xstrdup(cert);
+		k->cert_len = strlen(cert);
+		k->key = xstrdup(key);
+		k->key_len = strlen(key);
+	}
+	k->cred_expiry_wall = 0;
+	if (exp != NULL && *exp != '\0') {
+		k->cred_expiry_wall = kube_parse_time(exp);
+		if (k->cred_expiry_wall == 0) {
+			snprintf(msg, len, "exec plugin %s: bad "
+				 "expirationTimestamp '%s'", cmd, exp);
+			goto out;
+		}
+	}
+	k->cred_valid = true;
+	k->cred_this_pass = true;
+	k->cred_gen++;
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+static void
+kube_exec_done(const struct proc_result *r, void *arg)
+{
+	struct kube *k = arg;
+	const char *cmd = k->kc.exec.command;
+	char msg[256], line[160];
+
+	k->exec = NULL;
+	if (r->spawn_failed) {
+		snprintf(msg, sizeof(msg), "exec plugin %s could not be "
+			 "started%s%s", cmd, k->kc.exec.install_hint ? ": " : "",
+			 k->kc.exec.install_hint ? k->kc.exec.install_hint :
+						   "");
+	} else if (r->timed_out) {
+		snprintf(msg, sizeof(msg), "exec plugin %s timed out after "
+			 "%d s", cmd, KUBE_EXEC_TIMEOUT_MS / 1000);
+	} else if (r->exit_code != 0) {
+		kube_first_line(r->err ? r->err : "", line, sizeof(line));
+		if (r->exit_code < 0)
+			snprintf(msg, sizeof(msg), "exec plugin %s killed by "
+				 "signal %d", cmd, r->signo);
+		else
+			snprintf(msg, sizeof(msg), "exec plugin %s exited "
+				 "with %d%s%s", cmd, r->exit_code,
+				 line[0] ? ": " : "", line);
+	} else if (kube_exec_parse(k, r->out ? r->out : "", msg,
+				   sizeof(msg)) == 0) {
+		for (int i = 0; i < k->ngroups; i++) {
+			struct kube_list *li = &k->lists[i];
+
+			if (li->waiting) {
+				li->waiting = false;
+				kube_list_start(li);
+			}
+		}
+		return;
+	}
+	kube_fail_waiting(k, msg);
+}
+
+static char *
+kube_exec_info(const struct kube *k)
+{
+	const struct kubeconfig *kc = &k->kc;
+	json_t *o = json_object(), *spec = json_object();
+	char *s, *env;
+
+	json_object_set_new(o, "apiVersion",
+			    json_string(kc->exec.api_version));
+	json_object_set_new(o, "kind", json_string("ExecCredential"));
+	json_object_set_new(spec, "interactive", json_false());
+	if (kc->exec.provide_cluster_info) {
+		json_t *c = json_object();
+
+		json_object_set_new(c, "server", json_string(kc->server));
+		if (kc->tls_server_name != NULL)
+			json_object_set_new(c, "tls-server-name",
+					    json_string(kc->tls_server_name));
+		if (kc->insecure)
+			json_object_set_new(c, "insecure-skip-tls-verify",
+					    json_true());
+		if (kc->ca_data != NULL) {
+			char *b = kubeconfig_base64_encode(kc->ca_data,
+							   kc->ca_data_len);
+
+			json_object_set_new(c, "certificate-authority-data",
+					    json_string(b));
+			free(b);
+		}
+		json_object_set_new(spec, "cluster", c);
+	}
+	json_object_set_new(o, "spec", spec);
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	env = xasprintf("KUBERNETES_EXEC_INFO=%s", s);
+	free(s);
+	return env;
+}
+
+/* Start the plugin unless it runs already; -1 with msg on failure. */
+static int
+kube_exec_start(struct kube *k, char *msg, size_t len)
+{
+	const struct kubeconfig_exec *ex = &k->kc.exec;
+	char **argv, **env;
+	struct err e;
+	int n = 0;
+
+	if (k->exec != NULL)
+		return 0;
+	if (strcmp(ex->interactive_mode, "Always") == 0) {
+		snprintf(msg, len, "exec plugin %s needs a terminal "
+			 "(interactiveMode: Always); cutover runs it without "
+			 "one", ex->command);
+		return -1;
+	}
+	argv = xcalloc((size_t)ex->nargs + 2, sizeof(*argv));
+	argv[0] = ex->command;
+	for (int i = 0; i < ex->nargs; i++)
+		argv[i + 1] = ex->args[i];
+	env = xcalloc((size_t)ex->nenv + 2, sizeof(*env));
+	for (int i = 0; i < ex->nenv; i++)
+		env[n++] = ex->env[i];
+	env[n++] = k->exec_info;
+	k->exec = proc_start(k->loop, argv, env, KUBE_EXEC_TIMEOUT_MS,
+			     kube_exec_done, k, &e);
+	free(argv);
+	free(env);
+	if (k->exec == NULL) {
+		snprintf(msg, len, "exec plugin %s: %s", ex->command, e.msg);
+		return -1;
+	}
+	k->exec_runs++;
+	return 0;
+}
+
+/* --- listing ---------------------------------------------------------------- */
+
+/* A readable line for a failed list: the API's Status message if any. */
+static void
+kube_describe(const struct kube *k, const struct http_response *r, char *out,
+	      size_t len)
+{
+	json_t *root = NULL;
+	const char *msg = NULL, *reason = NULL;
+
+	if (r->curl_code == 0 && r->status != 0 && r->body_len > 0)
+		root = json_loadb(r->body, r->body_len, 0, NULL);
+	if (json_is_object(root) &&
+	    json_is_string(json_object_get(root, "message"))) {
+		msg = json_string_value(json_object_get(root, "message"));
+		reason = json_string_value(json_object_get(root, "reason"));
+	}
+	if (msg != NULL)
+		snprintf(out, len, "HTTP %ld%s%s: %s", r->status,
+			 reason ? " " : "", reason ? reason : "", msg);
+	else
+		http_describe(r, out, len);
+	json_decref(root);
+	if (r->status == 401 || r->status == 403) {
+		size_t n = strlen(out);
+
+		snprintf(out + n, len - n, " (user %s, context %s)",
+			 k->kc.user_name ? k->kc.user_name : "(none)",
+			 k->kc.context);
+	}
+}
+
+static void
+kube_page_done(const struct http_response *r, void *arg)
+{
+	struct kube_list *li = arg;
+	struct kube *k = li->k;
+	char msg[256];
+
+	li->x = NULL;
+	if (r->curl_code == 0 && r->status == 200) {
+		json_error_t je;
+		json_t *root = json_loadb(r->body, r->body_len, 0, &je);
+		const char *cont;
+
+		if (!json_is_object(root) ||
+		    !json_is_array(json_object_get(root, "items"))) {
+			snprintf(msg, sizeof(msg), "%s: not a PodList%s%s",
+				 k->kc.server, root ? "" : ": ",
+				 root ? "" : je.text);
+			json_decref(root);
+			kube_list_fail(li, msg);
+			return;
+		}
+		if (li->pages == NULL)
+			li->pages = json_array();
+		json_array_append_new(li->pages, root);
+		cont = json_string_value(json_object_get(
+			json_object_get(root, "metadata"), "continue"));
+		free(li->cont);
+		li->cont = NULL;
+		if (cont != NULL && *cont != '\0') {
+			li->cont = xstrdup(cont);
+			kube_list_start(li);
+		} else {
+			kube_list_finish(li);
+		}
+		return;
+	}
+	if (r->status == 410 && !li->restarted) {
+		/* The continue token expired: the whole list again. */
+		li->restarted = true;
+		kube_list_reset(li);
+		kube_list_start(li);
+		return;
+	}
+	if (r->status == 401 && !li->auth_retried &&
+	    (k->kc.has_exec || (k->kc.token == NULL && k->kc.token_file))) {
+		li->auth_retried = true;
+		if (k->kc.has_exec && li->cred_gen == k->cred_gen)
+			k->cred_valid = false;
+		if (!k->kc.has_exec &&
+		    kube_token_file(k, true, msg, sizeof(msg)) != 0) {
+			kube_list_fail(li, msg);
+			return;
+		}
+		kube_list_start(li);
+		return;
+	}
+	kube_describe(k, r, msg, sizeof(msg));
+	kube_list_fail(li, msg);
+}
+
+static char *
+kube_page_url(const struct kube *k, const struct kube_list *li)
+{
+	const struct plan_pod_group *pg = &k->plan->groups[li->idx];
+	const char *ns = pg->namespace;
+	char *ens, *url, *sel = NULL, *cont = NULL;
+
+	if (ns == NULL || *ns == '\0')
+		ns = k->kc.namespace ? k->kc.namespace : "default";
+	ens = http_escape(ns);
+	if (pg->selector != NULL && *pg->selector != '\0') {
+		char *s = http_escape(pg->selector);
+
+		sel = xasprintf("&labelSelector=%s", s);
+		free(s);
+	}
+	if (li->cont != NULL) {
+		char *c = http_escape(li->cont);
+
+		cont = xasprintf("&continue=%s", c);
+		free(c);
+	}
+	url = xasprintf("%s/api/v1/namespaces/%s/pods?limit=%d%s%s",
+			k->url_base, ens, KUBE_PAGE_LIMIT, sel ? sel : "",
+			cont ? cont : "");
+	free(ens);
+	free(sel);
+	free(cont);
+	return url;
+}
+
+/* Send the list's next request (or park it for a credential). */
+static void
+kube_list_start(struct kube_list *li)
+{
+	static const char *const headers[] = {
+		"Accept: application/json", NULL
+	};
+	struct kube *k = li->k;
+	struct http_request rq;
+	struct err e;
+	char msg[256];
+	char *url;
+
+	if (k->kc.has_exec && !kube_cred_usable(k)) {
+		li->waiting = true;
+		if (kube_exec_start(k, msg, sizeof(msg)) != 0)
+			kube_fail_waiting(k, msg);
+		return;
+	}
+	if (kube_token_file(k, false, msg, sizeof(msg)) != 0) {
+		kube_list_fail(li, msg);
+		return;
+	}
+	memset(&rq, 0, sizeof(rq));
+	url = kube_page_url(k, li);
+	rq.method = "GET";
+	rq.url = url;
+	rq.headers = headers;
+	rq.timeout_ms = k->plan->kubernetes.timeout_ms;
+	rq.connect_timeout_ms = rq.timeout_ms;
+	rq.bearer_token = k->token;
+	rq.userpwd = k->token == NULL ? k->userpwd : NULL;
+	rq.ca_file = k->kc.ca_file;
+	rq.ca_blob = k->kc.ca_data;
+	rq.ca_blob_len = k->kc.ca_data_len;
+	if (k->cert != NULL) {
+		rq.cert_blob = k->cert;
+		rq.cert_blob_len = k->cert_len;
+		rq.key_blob = k->key;
+		rq.key_blob_len = k->key_len;
+	} else {
+		rq.cert_blob = k->kc.cert_data;
+		rq.cert_blob_len = k->kc.cert_data_len;
+		rq.key_blob = k->kc.key_data;
+		rq.key_blob_len = k->kc.key_data_len;
+		rq.cert_file = k->kc.cert_file;
+		rq.key_file = k->kc.key_file;
+	}
+	rq.insecure = k->kc.insecure;
+	rq.connect_to = k->connect_to;
+	li->cred_gen = k->cred_gen;
+	li->x = http_start(k->loop, &rq, kube_page_done, li, &e);
+	free(url);
+	if (li->x == NULL)
+		kube_list_fail(li, e.msg);
+}
+
+/* --- public ----------------------------------------------------------------- */
+
+/* Put tls-server-name into the URL and connect to the real host instead. */
+static void
+kube_server_name(struct kube *k)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL, *url = NULL;
+
+	k->url_base = xstrdup(k->kc.server);
+	if (k->kc.tls_server_name == NULL || u == NULL)
+		goto out;
+	if (curl_url_set(u, CURLUPART_URL, k->kc.server, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
+		    CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_HOST, k->kc.tls_server_name, 0) !=
+		    CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK)
+		goto out;
+	free(k->url_base);
+	k->url_base = xstrdup(url);
+	{
+		size_t n = strlen(k->url_base);
+
+		while (n > 0 && k->url_base[n - 1] == '/')
+			k->url_base[--n] = '\0';
+	}
+	k->connect_to = xasprintf("%s:%s:%s:%s", k->kc.tls_server_name, port,
+				  host, port);
+out:
+	curl_free(host);
+	curl_free(port);
+	curl_free(url);
+	curl_url_cleanup(u);
+}
+
+struct kube *
+kube_new(const struct plan *p, struct loop *l, struct group_health *groups,
+	 struct err *e)
+{
+	struct kube *k = xcalloc(1, sizeof(*k));
+
+	if (kubeconfig_load(&k->kc, p->kubernetes.kubeconfig,
+			    p->kubernetes.context, e) != 0) {
+		free(k);
+		return NULL;
+	}
+	k->plan = p;
+	k->loop = l;
+	k->groups = groups;
+	k->ngroups = p->ngroups;
+	k->lists = xcalloc((size_t)(p->ngroups > 0 ? p->ngroups : 1),
+			   sizeof(*k->lists));
+	for (int i = 0; i < p->ngroups; i++) {
+		k->lists[i].k = k;
+		k->lists[i].idx = i;
+	}
+	kube_server_name(k);
+	if (k->kc.token != NULL)
+		k->token = xstrdup(k->kc.token);
+	if (k->kc.username != NULL)
+		k->userpwd = xasprintf("%s:%s", k->kc.username,
+				       k->kc.password ? k->kc.password : "");
+	if (k->kc.has_exec)
+		k->exec_info = kube_exec_info(k);
+	return k;
+}
+
+void
+kube_free(struct kube *k)
+{
+	if (k == NULL)
+		return;
+	for (int i = 0; i < k->ngroups; i++) {
+		http_cancel(k->lists[i].x);
+		kube_list_reset(&k->lists[i]);
+	}
+	if (k->exec != NULL)
+		proc_kill(k->exec);
+	free(k->lists);
+	free(k->url_base);
+	free(k->connect_to);
+	kube_wipe(&k->userpwd, 0);
+	kube_wipe(&k->token, 0);
+	kube_wipe(&k->cert, k->cert_len);
+	kube_wipe(&k->key, k->key_len);
+	free(k->exec_info);
+	kubeconfig_done(&k->kc);
+	free(k);
+}
+
+int
+kube_refresh(struct kube *k)
+{
+	int failed = 0;
+
+	if (kube_busy(k))
+		return 0;
+	k->cred_this_pass = false;
+	for (int i = 0; i < k->ngroups; i++) {
+		struct kube_list *li = &k->lists[i];
+
+		kube_list_reset(li);
+		li->active = true;
+		li->restarted = false;
+		li->auth_retried = false;
+		li->waiting = false;
+	}
+	for (int i = 0; i < k->ngroups; i++) {
+		kube_list_start(&k->lists[i]);
+		if (!k->lists[i].active &&
+		    k->groups[i].state == SOURCE_ERROR)
+			failed++;
+	}
+	return k->ngroups > 0 && failed == k->ngroups ? -1 : 0;
+}
+
+bool
+kube_busy(const struct kube *k)
+{
+	if (k->exec != NULL)
+		return true;
+	for (int i = 0; i < k->ngroups; i++)
+		if (k->lists[i].active)
+			return true;
+	return false;
+}
+
+void
+kube_on_update(struct kube *k, void (*cb)(void *arg), void *arg)
+{
+	k->cb = cb;
+	k->cb_arg = arg;
+}
+
+const char *
+kube_context(const struct kube *k)
+{
+	return k->kc.context;
+}
+
+bool
+kube_insecure(const struct kube *k)
+{
+	return k->kc.insecure;
+}
+
+int
+kube_exec_runs(const struct kube *k)
+{
+	return k->exec_runs;
+}

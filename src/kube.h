@@ -1,4 +1,64 @@
-/* kube — placeholder until its module lands. */
+/*
+ * kube — the Kubernetes API client: pod lists of the plan's groups, on the
+ * loop, into struct group_health (podhealth.h).
+ *
+ * kube_new() reads the kubeconfig (plan kubernetes.kubeconfig / .context,
+ * see kubeconfig.h).  kube_refresh() lists the pods of every group at once
+ * (paged with limit/continue; a 410 Gone restarts that list once) and
+ * summarises each group when its last page lands.  A failed list leaves
+ * the group's previous pods in place (their age shows) and sets
+ * state = SOURCE_ERROR with a readable error.
+ *
+ * Credentials: a static token, a tokenFile (re-read every minute and after
+ * a 401, for rotating service-account tokens), client certificates (files
+ * or in-memory PEM), basic auth, or a client-go exec plugin.  An exec
+ * plugin runs on the loop through proc (never a shell, never blocking);
+ * its credential is cached until its expirationTimestamp and re-run once
+ * after a 401.  No secret reaches argv, a log or an error message.
+ */
 #ifndef CUTOVER_SRC_KUBE_H
 #define CUTOVER_SRC_KUBE_H
+
+#include <stdbool.h>
+
+#include "err.h"
+#include "loop.h"
+#include "plan.h"
+#include "podhealth.h"
+
+struct kube;
+
+/*
+ * New client for plan `p` on loop `l` filling `groups` (p->ngroups
+ * entries, group i is p->groups[i]); all borrowed, they must outlive the
+ * client.  Fails (e filled) when no kubeconfig can be resolved.
+ */
+struct kube *kube_new(const struct plan *p, struct loop *l,
+		      struct group_health *groups, struct err *e);
+
+/* Cancel requests and any exec plugin in flight, and free the client. */
+void kube_free(struct kube *k);
+
+/*
+ * List every group's pods at once.  When the previous refresh is still in
+ * flight it is not doubled: returns 0 and does nothing.  Returns -1 when
+ * no request could be started (each group then carries the error).
+ */
+int kube_refresh(struct kube *k);
+
+/* True while lists or an exec plugin are in flight. */
+bool kube_busy(const struct kube *k);
+
+/* Hook called whenever a group's health changed (the UI sets dirty bits). */
+void kube_on_update(struct kube *k, void (*cb)(void *arg), void *arg);
+
+/* The kubeconfig context in use ("in-cluster" there), for the header. */
+const char *kube_context(const struct kube *k);
+
+/* True when TLS verification is off (insecure-skip-tls-verify). */
+bool kube_insecure(const struct kube *k);
+
+/* How many times the exec plugin ran (tests, diagnostics). */
+int kube_exec_runs(const struct kube *k);
+
 #endif

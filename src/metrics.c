@@ -8,12 +8,12 @@
  * - fetched_mono_ms is the arrival of the last *good* answer.  A failed
  *   request (metrics_set_error) changes only state and error: the old value
  *   stays, with its age, so a pane can still show "0.4% (45 s old)".
- * - Decision (documented here, relied on by the gates): a failed refresh
- *   does not by itself withdraw the value; metrics_value() keeps returning
- *   the last good value until it is older than max_age_ms (by default two
- *   refreshes), then reports no value.  One lost request therefore does not
- *   flap a gate to "no data", and a dead Prometheus turns into "no data"
- *   within max_age.  A query that never answered well has no value at all.
+ * - A failed refresh keeps the old value and its age for display, but
+ *   metrics_value() reports no value while the source is in error: a gate
+ *   never passes on a number its source can no longer confirm ("a source
+ *   in error is no data").  The next good answer clears the error.  Values
+ *   older than max_age_ms are no data too; a query that never answered
+ *   well has no value at all.
  * - history holds at most METRICS_HISTORY points, oldest first; pushing
  *   onto a full history drops the oldest point.
  */
@@ -65,7 +65,7 @@ metrics_set_error(struct metrics *m, enum query_id id, const char *msg,
 {
 	struct series *s;
 
-	(void)now_mono_ms;	/* the age stays that of the last good sample */
+	(void)now_mono_ms;	/* the age stays that of the last sample */
 	if ((int)id < 0 || id >= Q_COUNT)
 		return;
 	s = &m->q[id];
@@ -118,7 +118,7 @@ metrics_fresh(const struct metrics *m, enum query_id id, int64_t now_mono_ms,
 {
 	const struct series *s = &m->q[id];
 
-	if (!s->has_value || isnan(s->value))
+	if (!s->has_value || isnan(s->value) || s->state == SOURCE_ERROR)
 		return false;
 	if (metrics_age_ms(m, id, now_mono_ms) > max_age_ms)
 		return false;

@@ -61,8 +61,9 @@ int64_t metrics_age_ms(const struct metrics *m, enum query_id id,
 
 /*
  * The value to use for gates and display, or false when there is none:
- * empty ratio with traffic on its side -> 0; empty otherwise, NaN, error
- * or older than max_age_ms -> no value.
+ * empty ratio with traffic on its side -> 0; empty otherwise, NaN, a
+ * source in error (the old value stays in the series for display) or
+ * older than max_age_ms -> no value.
  */
 bool metrics_value(const struct metrics *m, const struct plan *p,
 		   enum query_id id, int64_t now_mono_ms, int64_t max_age_ms,

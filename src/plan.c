@@ -1231,6 +1231,9 @@ parse_map(struct ctx *c, yaml_node_t *n, const char *section,
 			return errn(c, k, "expected a key name in %s, got %s",
 				    section, kind_name(k));
 		key = scalar(k);
+		if (strlen(key) != k->data.scalar.length)
+			return errn(c, k, "a key in %s contains a NUL byte",
+				    section);
 		for (i = 0; fields[i].key != NULL; i++)
 			if (strcmp(fields[i].key, key) == 0)
 				break;
@@ -1332,7 +1335,8 @@ valid_header_name(const char *s)
 	if (*s == '\0')
 		return false;
 	for (; *s != '\0'; s++)
-		if (!isalnum((unsigned char)*s) && strchr("!#$%&'*+-.^_`|~", *s) == NULL)
+		if (!isalnum((unsigned char)*s) &&
+		    strchr("!#$%&'*+-.^_`|~", *s) == NULL)
 			return false;
 	return true;
 }
@@ -1670,16 +1674,16 @@ fn_traffic(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 			if (strcmp(scalar(k), drivers[i].name) == 0)
 				known = true;
 		if (!known)
-			return errn(c, k, "unknown key '%s' in traffic (expected "
-				    "one of: %s)", scalar(k), keys);
+			return errn(c, k, "unknown key '%s' in traffic "
+				    "(expected one of: %s)", scalar(k), keys);
 		for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < pr;
 		     q++) {
 			yaml_node_t *qk = node_at(c, q->key);
 
 			if (qk->type == YAML_SCALAR_NODE &&
 			    strcmp(scalar(qk), scalar(k)) == 0)
-				return errn(c, k, "duplicate key '%s' in traffic "
-					    "(first given at line %d)",
+				return errn(c, k, "duplicate key '%s' in "
+					    "traffic (first given at line %d)",
 					    scalar(k),
 					    (int)qk->start_mark.line + 1);
 		}
@@ -2148,8 +2152,8 @@ plan_walk(struct ctx *c, yaml_node_t *root)
 	memset(&sr, 0, sizeof(sr));
 	sr.nstages = -1;
 	if (root->type != YAML_MAPPING_NODE)
-		return errn(c, root, "the plan must be a mapping of keys (name:, "
-			    "stages:, ...), got %s", kind_name(root));
+		return errn(c, root, "the plan must be a mapping of keys "
+			    "(name:, stages:, ...), got %s", kind_name(root));
 	c->sr = &sr;
 	rc = parse_map(c, root, "top level", top_fields, p, &seen);
 	c->sr = NULL;

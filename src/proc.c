@@ -65,12 +65,12 @@ struct proc {
 	struct loop_timer *deadline_timer;
 	struct loop_timer *kill_timer;
 	struct loop_timer *reap_timer;
-	struct loop_timer *fail_timer;	/* deferred spawn failure report */
+	struct loop_timer *fail_timer;	/* reports a spawn failure */
 	bool timed_out;
 	bool reaped;
 	int status;		/* waitpid status once reaped */
 	bool status_known;	/* false if someone else reaped the child */
-	bool killed;		/* proc_kill'ed: a bare record, no callback */
+	bool killed;		/* proc_kill'ed: bare record, no callback */
 	char *spawn_error;	/* set when posix_spawnp failed */
 	char *prog;		/* argv[0], for messages */
 	proc_cb cb;
@@ -502,7 +502,7 @@ proc_kill(struct proc *p)
 	if (!p->reaped)
 		proc_signal_group(p, SIGKILL);
 	else if (p->pid > 0)
-		(void)kill(-p->pid, SIGKILL);	/* leftovers in the group */
+		(void)kill(-p->pid, SIGKILL);	/* the group's leftovers */
 	proc_close_fd(p, &p->fd_out);
 	proc_close_fd(p, &p->fd_err);
 	proc_cancel_timer(p, &p->deadline_timer);

@@ -104,7 +104,7 @@ prom_snippet_scan(const char *body, size_t len, bool skip_head, char *out,
 		{ "gt", "&gt;", '>' }, { "quot", "&quot;", '"' },
 		{ "apos", "&#39;", '\'' }, { "nbsp", "&nbsp;", ' ' },
 	};
-	const char *skip_until = NULL;	/* closing tag name while skipping */
+	const char *skip_until = NULL;	/* skipping up to </this> */
 	bool space = false;
 	size_t i = 0, n = 0, k;
 
@@ -117,7 +117,7 @@ prom_snippet_scan(const char *body, size_t len, bool skip_head, char *out,
 			size_t tl;
 
 			if (gt == NULL)
-				break;	/* unterminated tag: drop the rest */
+				break;	/* unterminated tag: drop it */
 			tl = (size_t)(gt - tag);
 			if (skip_until != NULL) {
 				if (tl > 0 && tag[0] == '/' &&
@@ -457,7 +457,7 @@ prom_range_done(struct prom_range *r)
 /* A secret read from a file, re-read when the file changes. */
 struct prom_secret {
 	const char *path;	/* borrowed from the plan; NULL = none */
-	char *data;		/* NUL-terminated, trailing newline stripped */
+	char *data;		/* without its trailing newline */
 	dev_t dev;
 	ino_t ino;
 	off_t size;

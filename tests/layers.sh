@@ -1,3 +1,40 @@
 #!/bin/sh
+# layers — the include rules of STYLE.md, checked so they cannot rot:
+# src/ never includes curses, widgets/ or ui/; widgets/ includes nothing
+# from src/ but xmalloc.h and nothing from ui/; config.h only in .c files.
+# src/main.c is the binary's glue (not part of libcutover): it alone
+# joins cli.h and ui.h.
 . "$top_srcdir/tests/lib.sh"
-skip_all "not written yet"
+plan 5
+cd "$top_srcdir" || exit 1
+
+src_widgets=$(ls widgets/*.h | sed 's|widgets/||')
+src_ui=$(ls ui/*.h | sed 's|ui/||')
+
+bad=$(grep -nE '#include *[<"](n?curses|ncursesw/|term\.h)' src/*.c src/*.h)
+is "src/ does not include curses" "$bad" ""
+
+bad=""
+for h in $src_widgets $src_ui; do
+	hit=$(grep -n "#include \"$h\"" src/*.c src/*.h | grep -v '^src/main\.c:')
+	[ -n "$hit" ] && bad="$bad$hit "
+done
+is "src/ does not include widgets/ or ui/ headers" "$bad" ""
+
+bad=""
+for h in $(ls src/*.h | sed 's|src/||'); do
+	[ "$h" = xmalloc.h ] && continue
+	hit=$(grep -n "#include \"$h\"" widgets/*.c widgets/*.h)
+	[ -n "$hit" ] && bad="$bad$hit "
+done
+is "widgets/ includes nothing from src/ but xmalloc.h" "$bad" ""
+
+bad=""
+for h in $src_ui; do
+	hit=$(grep -n "#include \"$h\"" widgets/*.c widgets/*.h)
+	[ -n "$hit" ] && bad="$bad$hit "
+done
+is "widgets/ does not include ui/ headers" "$bad" ""
+
+bad=$(grep -ln '#include "config.h"' src/*.h widgets/*.h ui/*.h)
+is "config.h only in .c files" "$bad" ""

@@ -48,7 +48,7 @@
 
 /* Increments per 15 s step. */
 #define GW_OK_INC 149.25	/* response_code 200 */
-#define GW_ERR_INC 0.75		/* response_code 503: 0.75 / 150 = 0.5% */
+#define GW_ERR_INC 0.75		/* response_code 503: 0.75/150 = 0.5% */
 #define DST_MTLS_INC 120.0	/* reporter=destination, mutual_tls */
 #define DST_PLAIN_INC 30.0	/* reporter=destination, none, code 500 */
 #define APISIX_OK_INC 75.0
@@ -66,7 +66,8 @@ static const double le_inc[] = {
 };
 #define NLE ((int)(sizeof(le_inc) / sizeof(le_inc[0])))
 
-#define GW_LABELS "reporter=\"source\",source_workload=\"istio-ingressgateway\"," \
+#define GW_LABELS "reporter=\"source\"," \
+	"source_workload=\"istio-ingressgateway\"," \
 	"source_workload_namespace=\"istio-system\""
 
 /*
@@ -75,8 +76,10 @@ static const double le_inc[] = {
  */
 #define TEST_USER "cutover"
 #define TEST_PASSWORD "cutover-test-pw"
-#define TEST_BCRYPT "$2b$04$UAZVmwN2MNRnqmKA.U2mw.YWo4LcuC045w3vqnDQaZZ32vZCXO/KO"
-static bool with_auth;
+#define TEST_BCRYPT \
+	"$2b$04$UAZVmwN2MNRnqmKA.U2mw.YWo4LcuC045w3vqnDQaZZ32vZCXO/KO"
+static bool with_auth;	/* also serves under a path prefix */
+#define PREFIX (with_auth ? "/prometheus" : "")
 
 static char dir[64];
 static pid_t server = -1;
@@ -167,7 +170,8 @@ write_openmetrics(const char *path)
 	       "source_workload=\"istio-ingressgateway\","
 	       "source_workload_namespace=\"istio-system\","
 	       "destination_workload_namespace=\"default\","
-	       "response_code=\"200\",connection_security_policy=\"mutual_tls\"",
+	       "response_code=\"200\","
+	       "connection_security_policy=\"mutual_tls\"",
 	       4000, DST_MTLS_INC);
 	series(f, "istio_requests_total", "reporter=\"destination\","
 	       "source_workload=\"unknown\",source_workload_namespace="
@@ -237,7 +241,8 @@ wait_ready(void)
 	int i;
 
 	cr_assert_not_null(c);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/-/ready", port);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s/-/ready", port,
+		 PREFIX);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 1000L);
@@ -254,7 +259,7 @@ wait_ready(void)
 			break;
 		cr_assert_eq(waitpid(server, &st, WNOHANG), 0,
 			     "prometheus exited; see %s/prometheus.log", dir);
-		nanosleep(&ts, NULL);	/* polling a child, not waiting on time */
+		nanosleep(&ts, NULL);	/* polling a child, not a timer */
 	}
 	curl_easy_cleanup(c);
 	cr_assert_eq(code, 200, "prometheus not ready after 30 s");
@@ -313,7 +318,8 @@ start_server(void)
 	cr_assert_geq(server, 0);
 	if (server == 0) {
 		char *argv[] = { (char *)prometheus, a1, a2, a3, a4,
-			"--log.level=warn", NULL };
+			"--log.level=warn", with_auth ?
+			"--web.route-prefix=/prometheus" : NULL, NULL };
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 
 		if (fd >= 0) {
@@ -378,7 +384,8 @@ live_init(struct live *lv)
 	memset(lv, 0, sizeof(*lv));
 	plan_defaults(&lv->plan);
 	free(lv->plan.prometheus.url);
-	lv->plan.prometheus.url = xasprintf("http://127.0.0.1:%d/", port);
+	lv->plan.prometheus.url = xasprintf("http://127.0.0.1:%d%s/", port,
+					    PREFIX);
 	lv->plan.prometheus.timeout_ms = 5000;
 	lv->plan.gates.max_age_ms = MAX_AGE;
 	metrics_init(&lv->m);
@@ -589,9 +596,10 @@ Test(prom_live, user_queries_and_failures)
 				   "%s: %s", plan_query_key(i), s->error);
 		cr_assert_eq(lv.m.q[i].nhistory, 2);
 	}
-	/* the last good value stands until it is older than max_age */
-	cr_assert(metrics_value(&lv.m, &lv.plan, Q_ISTIO_RPS, now, MAX_AGE,
-				&v));
+	/* the old value stays for display, but a source in error is no data */
+	cr_assert(lv.m.q[Q_ISTIO_RPS].has_value);
+	cr_assert_not(metrics_value(&lv.m, &lv.plan, Q_ISTIO_RPS, now, MAX_AGE,
+				    &v));
 	cr_assert_not(metrics_value(&lv.m, &lv.plan, Q_ISTIO_RPS,
 				    now + MAX_AGE + 1, MAX_AGE, &v));
 	cr_assert_not(metrics_value(&lv.m, &lv.plan, Q_APISIX_ERROR_RATE,
@@ -609,6 +617,7 @@ write_file(const char *path, const char *text)
 	cr_assert_eq(fclose(f), 0);
 }
 
+/* Basic auth, behind a path prefix like Mimir's /prometheus. */
 Test(prom_auth, password_file_is_reread)
 {
 	struct live lv;

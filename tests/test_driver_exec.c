@@ -187,14 +187,16 @@ slurp(const char *name)
 Test(exec, apply_substitutes_placeholders)
 {
 	static const char *const extra[] = { "{istio}", "{apisix}", "{stage}",
-		"w={istio}/{apisix}", "{unknown}", "{{istio}}", "{istio", NULL };
+		"w={istio}/{apisix}", "{unknown}", "{{istio}}", "{istio",
+		NULL };
 	struct got g = { 0 };
 	struct err e;
 	char *body;
 
 	cr_assert_geq(asprintf(&body, "cd '%s' || exit 9\n"
 	    "printf '%%s\\n' \"$@\" > args\n"
-	    "echo \"env $CUTOVER_ISTIO $CUTOVER_APISIX $CUTOVER_STAGE\" >> args\n"
+	    "echo \"env $CUTOVER_ISTIO $CUTOVER_APISIX $CUTOVER_STAGE\" "
+	    ">> args\n"
 	    "echo 'shifting now' >&2\necho done", tmpdir), 0);
 	set_argv(&plan->traffic.exec.set, script("set.sh", body), extra);
 	free(body);
@@ -221,8 +223,8 @@ setup_state_driver(const char *get_body)
 {
 	char *body;
 
-	cr_assert_geq(asprintf(&body, "echo \"istio=$1 apisix=$2\" > '%s/state'",
-			       tmpdir), 0);
+	cr_assert_geq(asprintf(&body,
+	    "echo \"istio=$1 apisix=$2\" > '%s/state'", tmpdir), 0);
 	set_argv(&plan->traffic.exec.set, script("set.sh", body),
 		 (const char *const[]){ "{istio}", "{apisix}", NULL });
 	free(body);
@@ -341,7 +343,7 @@ Test(exec, spawn_failure_message)
 	cr_assert_lt(run_until(&g), ITER_CAP);
 	cr_assert(!g.r.ok);
 	cr_assert_not_null(strstr(g.r.message, "set command could not be "
-				  "started: cannot run cutover-no-such-tool-xyz"),
+	    "started: cannot run cutover-no-such-tool-xyz"),
 			   "%s", g.r.message);
 }
 
@@ -525,7 +527,8 @@ static const struct parse_case parse_cases[] = {
 	{ "apisix=100", 0, 0, "no istio weight" },
 	{ "istio=101 apisix=-1", 0, 0, "istio weight 101 is outside 0..100" },
 	{ "istio=-10 apisix=110", 0, 0, "istio weight -10 is outside" },
-	{ "istio=ten apisix=90", 0, 0, "istio value \"ten\" is not an integer" },
+	{ "istio=ten apisix=90", 0, 0,
+	  "istio value \"ten\" is not an integer" },
 	{ "istio=10x apisix=90", 0, 0, "not an integer" },
 	{ "istio= apisix=90", 0, 0, "not an integer" },
 	{ "istio=+10 apisix=90", 0, 0, "not an integer" },

@@ -118,6 +118,10 @@ start_server(void)
 	rc = posix_spawnp(&server_pid, py, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(p[1]);
+	if (rc == ENOENT) {
+		close(p[0]);
+		cr_skip_test("%s not found", py);
+	}
 	cr_assert_eq(rc, 0, "cannot run %s: %s", py, strerror(rc));
 
 	/* The server says "ready PORT" once it listens; wait at most 10 s. */
@@ -516,7 +520,8 @@ Test(http, error_statuses_read_well)
 	cr_assert_eq(g.status, 429);
 	cr_assert_float_eq(g.retry_after_s, 7.0, 1e-9);
 	cr_assert_str_eq(g.describe,
-			 "HTTP 429 Too Many Requests: slow down (retry after 7 s)");
+			 "HTTP 429 Too Many Requests: slow down "
+			 "(retry after 7 s)");
 	got_done(&g);
 
 	rq.url = url("/nowhere");
@@ -689,7 +694,8 @@ Test(http_text, describe_bodies)
 			 "HTTP 404 Not Found: pods \"x\" not found");
 	cr_assert_str_eq(describe(403, "application/json",
 				  "{\"success\":false,\"errors\":[{\"code\":"
-				  "10000,\"message\":\"Authentication error\"}]}"),
+				  "10000,\"message\":"
+				  "\"Authentication error\"}]}"),
 			 "HTTP 403 Forbidden: Authentication error");
 	cr_assert_str_eq(describe(500, "text/html",
 				  "<html><head><style>p{}</style></head>"

@@ -146,7 +146,7 @@ static const struct ratio_case ratio_cases[] = {
 	{ "rate stale", Q_ISTIO_ERROR_RATE, true, Q_ISTIO_RPS, false, 5,
 	  T0 - MAX_AGE - 1, false, T0, false },
 	{ "rate errored but young", Q_ISTIO_ERROR_RATE, true, Q_ISTIO_RPS,
-	  false, 5, T0 - 1000, true, T0, true },
+	  false, 5, T0 - 1000, true, T0, false },
 	{ "rate errored and old", Q_ISTIO_ERROR_RATE, true, Q_ISTIO_RPS,
 	  false, 5, T0 - MAX_AGE - 1, true, T0, false },
 	{ "ratio itself stale", Q_ISTIO_ERROR_RATE, true, Q_ISTIO_RPS,
@@ -200,10 +200,10 @@ Test(metrics, side_none_ratio_has_no_rate)
 }
 
 /*
- * Decision: a failed request keeps the last good value and its age; it is
- * still used until it is older than max_age, then there is no value.
+ * A failed request keeps the last good value and its age for display, but
+ * a source in error gives no value to the gates.
  */
-Test(metrics, error_keeps_old_value_until_max_age)
+Test(metrics, error_keeps_old_value_but_is_no_data)
 {
 	struct series *s = &m.q[Q_ISTIO_ERROR_RATE];
 	double v;
@@ -218,8 +218,7 @@ Test(metrics, error_keeps_old_value_until_max_age)
 	cr_assert_eq(s->sample_wall_ms, 1754400000000);
 	cr_assert_eq(metrics_age_ms(&m, Q_ISTIO_ERROR_RATE, T0 + 15000),
 		     15000, "age counts from the last good answer");
-	cr_assert(value(Q_ISTIO_ERROR_RATE, T0 + 15000, &v));
-	cr_assert(v == 0.004);
+	cr_assert_not(value(Q_ISTIO_ERROR_RATE, T0 + 15000, &v));
 	cr_assert_not(value(Q_ISTIO_ERROR_RATE, T0 + MAX_AGE + 1, &v));
 
 	/* the next good answer clears the error */

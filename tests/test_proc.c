@@ -454,3 +454,21 @@ Test(proc, reaped_from_the_loops_sigchld)
 	got_done(&g);
 	loop_free(l);
 }
+
+Test(proc, kill_before_spawn_failure_reported)
+{
+	struct loop *l = loop_new(&clock_system);
+	struct got g = { 0 };
+	char *argv[] = { "cutover-no-such-program-xyz", NULL };
+	struct err e;
+	struct proc *p;
+	int i;
+
+	p = proc_start(l, argv, NULL, 1000, got_cb, &g, &e);
+	cr_assert_not_null(p);
+	proc_kill(p);
+	for (i = 0; i < 5; i++)
+		loop_run_once(l, 20);
+	cr_assert_eq(g.calls, 0);
+	loop_free(l);
+}

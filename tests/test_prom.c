@@ -3,18 +3,28 @@
  * tests/fixtures/prom/ (written from the API format in REFERENCE.md §1):
  * numbers in every Go spelling, empty answers, warnings, error envelopes,
  * non-JSON error pages from proxies, truncated JSON and answers with more
- * series than a gate can use.
+ * series than a gate can use.  Then the client's own rules without a
+ * server: a URL is required, a refused connection lands in every series,
+ * and a refresh still in flight is not doubled.
  */
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <arpa/inet.h>
 #include <math.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
+#include "loop.h"
+#include "metrics.h"
+#include "plan.h"
 #include "prom.h"
+#include "xmalloc.h"
 
 static char *
 fixture(const char *name, size_t *len)
@@ -334,4 +344,98 @@ Test(prom_decode_range, empty_and_errors)
 		     -1);
 	cr_assert_str_eq(e.msg, "HTTP 502: 502 Bad Gateway nginx/1.25.3");
 	free(body);
+}
+
+/* ------------------------------------------------------------- client */
+
+Test(prom_client, needs_http_url)
+{
+	struct plan p;
+	struct metrics m;
+	struct err e;
+
+	memset(&p, 0, sizeof(p));
+	metrics_init(&m);
+	err_clear(&e);
+	cr_assert_null(prom_new(&p, NULL, &m, &e));
+	cr_assert_str_eq(e.msg, "prometheus.url is not set");
+	p.prometheus.url = "prometheus:9090";
+	cr_assert_null(prom_new(&p, NULL, &m, &e));
+	cr_assert_str_eq(e.msg,
+			 "prometheus.url must start with http:// or https://");
+}
+
+/* A port on 127.0.0.1 that nobody listens on (bound, then closed). */
+static int
+closed_port(void)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	cr_assert_geq(fd, 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static void
+count(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+Test(prom_client, refused_connection_in_every_series)
+{
+	struct plan p;
+	struct metrics m;
+	struct loop *l;
+	struct prom *pr;
+	struct err e;
+	int i, updates = 0;
+
+	plan_defaults(&p);
+	free(p.prometheus.url);
+	p.prometheus.url = xasprintf("http://127.0.0.1:%d/prometheus",
+				     closed_port());
+	p.prometheus.timeout_ms = 5000;
+	p.gates.max_age_ms = 30000;
+	metrics_init(&m);
+	l = loop_new(&clock_system);
+	err_clear(&e);
+	pr = prom_new(&p, l, &m, &e);
+	cr_assert_not_null(pr, "%s", e.msg);
+	prom_on_update(pr, count, &updates);
+
+	cr_assert_eq(prom_refresh(pr), 0);
+	cr_assert(m.in_flight);
+	cr_assert(prom_busy(pr));
+	cr_assert_eq(loop_transfers(l), Q_COUNT);
+	cr_assert_eq(prom_refresh(pr), 0, "skipped, not an error");
+	cr_assert_eq(loop_transfers(l), Q_COUNT, "not doubled");
+	for (i = 0; i < 200 && prom_busy(pr); i++)
+		loop_run_once(l, 50);
+	cr_assert_not(prom_busy(pr));
+	cr_assert_not(m.in_flight);
+	cr_assert_geq(updates, 1);
+	for (i = 0; i < Q_COUNT; i++) {
+		cr_assert_eq(m.q[i].state, SOURCE_ERROR);
+		cr_assert_not_null(strstr(m.q[i].error, "connection refused"),
+				   "%s", m.q[i].error);
+		cr_assert_eq(m.q[i].nhistory, 1);
+		cr_assert(isnan(m.q[i].history[0]));
+	}
+
+	/* freeing with requests in flight cancels them */
+	cr_assert_eq(prom_refresh(pr), 0);
+	cr_assert(m.in_flight);
+	prom_free(pr);
+	cr_assert_not(m.in_flight);
+	cr_assert_eq(loop_transfers(l), 0);
+	loop_free(l);
+	plan_done(&p);
 }
