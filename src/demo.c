@@ -54,6 +54,9 @@ demo_plan(struct plan *p, double speed)
 	p->refresh_ms = 1000;
 	p->gates.max_age_ms = 3000;
 	p->gates.settle_ms = (int64_t)((double)p->gates.settle_ms / speed);
+	/* Clients follow in seconds here; do not warn during that lag. */
+	if (p->gates.settle_ms < 15000)
+		p->gates.settle_ms = 15000;
 	p->traffic.driver = DRIVER_DEMO;
 }
 

@@ -68,6 +68,7 @@ struct kube {
 	int ngroups;
 	struct kube_list *lists;
 	struct kubeconfig kc;
+	int page_limit;
 	void (*cb)(void *arg);
 	void *cb_arg;
 
@@ -571,7 +572,7 @@ kube_page_url(const struct kube *k, const struct kube_list *li)
 		free(c);
 	}
 	url = xasprintf("%s/api/v1/namespaces/%s/pods?limit=%d%s%s",
-			k->url_base, ens, KUBE_PAGE_LIMIT, sel ? sel : "",
+			k->url_base, ens, k->page_limit, sel ? sel : "",
 			cont ? cont : "");
 	free(ens);
 	free(sel);
@@ -688,6 +689,7 @@ kube_new(const struct plan *p, struct loop *l, struct group_health *groups,
 	k->loop = l;
 	k->groups = groups;
 	k->ngroups = p->ngroups;
+	k->page_limit = KUBE_PAGE_LIMIT;
 	k->lists = xcalloc((size_t)(p->ngroups > 0 ? p->ngroups : 1),
 			   sizeof(*k->lists));
 	for (int i = 0; i < p->ngroups; i++) {
@@ -788,4 +790,10 @@ int
 kube_exec_runs(const struct kube *k)
 {
 	return k->exec_runs;
+}
+
+void
+kube_set_page_limit(struct kube *k, int limit)
+{
+	k->page_limit = limit > 0 ? limit : KUBE_PAGE_LIMIT;
 }

@@ -61,4 +61,7 @@ bool kube_insecure(const struct kube *k);
 /* How many times the exec plugin ran (tests, diagnostics). */
 int kube_exec_runs(const struct kube *k);
 
+/* Pods per page (default 500); tests use small pages. */
+void kube_set_page_limit(struct kube *k, int limit);
+
 #endif

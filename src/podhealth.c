@@ -72,7 +72,8 @@ reason_rank(const char *r)
 	};
 	int n = (int)(sizeof(order) / sizeof(order[0]));
 
-	if (r == NULL || *r == '\0')
+	/* How every init step ends: not a problem to show. */
+	if (r == NULL || *r == '\0' || strcmp(r, "Completed") == 0)
 		return 0;
 	for (int i = 0; i < n; i++)
 		if (strcmp(r, order[i]) == 0)
@@ -216,9 +217,22 @@ group_health_ok(const struct group_health *g, bool sidecar_required)
 {
 	if (g->state != SOURCE_OK || g->ready < g->min_ready)
 		return false;
-	/* Every pod that is not going away needs a ready sidecar. */
-	if (sidecar_required &&
-	    g->sidecar_ready < g->total - g->terminating)
-		return false;
-	return true;
+	if (!sidecar_required)
+		return true;
+	/*
+	 * Every pod that is not going away needs a ready sidecar.  Judged
+	 * per pod when the pods are known: the counts alone would let a
+	 * terminating pod's ready proxy stand in for a missing one.
+	 */
+	if (g->npods == g->total && g->pods != NULL) {
+		for (int i = 0; i < g->npods; i++) {
+			const struct pod_health *ph = &g->pods[i];
+
+			if (!ph->terminating &&
+			    !(ph->sidecar && ph->sidecar_ready))
+				return false;
+		}
+		return true;
+	}
+	return g->sidecar_ready >= g->total - g->terminating;
 }

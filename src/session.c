@@ -236,6 +236,29 @@ run_effects(struct session *s, const struct cutover_effects *fx,
 	changed(s, SESSION_DIRTY_STATE);
 }
 
+/* Start or stop the watches that depend on the phase. */
+static void
+phase_changed(struct session *s, enum phase before)
+{
+	enum phase now = s->rec.state.phase;
+	int64_t t = clock_mono(s->clock);
+
+	changed(s, SESSION_DIRTY_STATE);
+	if (now == PHASE_ROLLED_BACK && before == PHASE_ROLLING_BACK) {
+		s->verify = VERIFY_WATCHING;
+		s->verify_since_mono = t;
+		session_log(s, EVLOG_NOTE, "verifying the rollback: waiting "
+			    "for Istio's request rate to fall below %.3g req/s",
+			    s->plan->rollback.verify_max_istio_rps);
+	} else if (now != PHASE_ROLLED_BACK) {
+		s->verify = VERIFY_NONE;
+	}
+	if (before == PHASE_SHIFTING || before == PHASE_ROLLING_BACK) {
+		s->stage_since_mono = t;
+		s->split_mismatch = false;
+	}
+}
+
 static void
 feed(struct session *s, const struct event *in)
 {
@@ -251,7 +274,7 @@ feed(struct session *s, const struct event *in)
 	if (fx.n > 0)
 		run_effects(s, &fx, NULL);
 	if (s->rec.state.phase != before)
-		changed(s, SESSION_DIRTY_STATE);
+		phase_changed(s, before);
 }
 
 int
@@ -286,6 +309,8 @@ session_act(struct session *s, enum event_type type, bool force,
 	s->outcome = SESSION_OUTCOME_NONE;
 	s->last_failure[0] = '\0';
 	run_effects(s, &fx, reason);
+	if (s->rec.state.phase != before.phase)
+		phase_changed(s, before.phase);
 	return 0;
 }
 
@@ -402,6 +427,107 @@ reconcile(struct session *s)
 
 /* --- sources and gates ------------------------------------------------------ */
 
+/* Istio's share of requests measured at both gateways, percent. */
+static bool
+measured_share(struct session *s, int64_t now, double *pct, double *istio_rps)
+{
+	double ir;
+	double ar;
+	int64_t max_age = s->plan->gates.max_age_ms;
+
+	if (!metrics_value(&s->metrics, s->plan, Q_ISTIO_RPS, now, max_age,
+			   &ir) ||
+	    !metrics_value(&s->metrics, s->plan, Q_APISIX_RPS, now, max_age,
+			   &ar) || ir + ar <= 0)
+		return false;
+	*pct = 100.0 * ir / (ir + ar);
+	*istio_rps = ir;
+	return true;
+}
+
+/*
+ * Once the settle time (DNS TTLs) has passed in a stage, the measured
+ * split should follow the applied weights; say so when it does not.
+ */
+static void
+watch_split(struct session *s, int64_t now)
+{
+	const struct cutover_state *st = &s->rec.state;
+	double pct;
+	double rps;
+	double diff;
+	bool settled = now - s->stage_since_mono >= s->plan->gates.settle_ms;
+	bool watch = st->stage >= 1 && (st->phase == PHASE_HOLDING ||
+		     st->phase == PHASE_READY || st->phase == PHASE_PAUSED ||
+		     st->phase == PHASE_BREACH || st->phase == PHASE_COMPLETE);
+
+	s->measured_istio = NAN;
+	if (!measured_share(s, now, &pct, &rps))
+		return;
+	s->measured_istio = pct;
+	if (!watch || !settled)
+		return;
+	diff = fabs(pct - st->applied.istio);
+	if (diff > s->plan->gates.max_split_diff * 100.0) {
+		if (!s->split_mismatch) {
+			char why[160];
+
+			s->split_mismatch = true;
+			snprintf(why, sizeof(why), "measured istio %.1f%% vs "
+				 "applied %d%% (more than %.0f points apart "
+				 "after the settle time)", pct,
+				 st->applied.istio,
+				 s->plan->gates.max_split_diff * 100.0);
+			session_log(s, EVLOG_WARN, "split: %s", why);
+			audit(s, "split_mismatch", why, "warning", st->stage,
+			      st->applied, st->stage, st->applied);
+		}
+	} else if (s->split_mismatch) {
+		s->split_mismatch = false;
+		session_log(s, EVLOG_NOTE, "split: measured %.1f%% follows the "
+			    "applied %d%% again", pct, st->applied.istio);
+	}
+}
+
+/*
+ * A rollback is verified when the Istio gateway's own request rate falls
+ * to near zero; DNS caches may keep sending clients there for a while.
+ */
+static void
+watch_rollback(struct session *s, int64_t now)
+{
+	const struct cutover_state *st = &s->rec.state;
+	double rps;
+	char why[160];
+
+	if (s->verify != VERIFY_WATCHING && s->verify != VERIFY_LATE)
+		return;
+	if (metrics_value(&s->metrics, s->plan, Q_ISTIO_RPS, now,
+			  s->plan->gates.max_age_ms, &rps) &&
+	    rps <= s->plan->rollback.verify_max_istio_rps) {
+		s->verify = VERIFY_DONE;
+		s->verify_took_ms = now - s->verify_since_mono;
+		snprintf(why, sizeof(why), "rollback verified: Istio at %.3g "
+			 "req/s after %llds", rps,
+			 (long long)(s->verify_took_ms / 1000));
+		session_log(s, EVLOG_NOTE, "%s", why);
+		audit(s, "rollback_verified", why, "ok", st->stage, st->applied,
+		      st->stage, st->applied);
+		return;
+	}
+	if (s->verify == VERIFY_WATCHING &&
+	    now - s->verify_since_mono > s->plan->rollback.verify_timeout_ms) {
+		s->verify = VERIFY_LATE;
+		snprintf(why, sizeof(why), "traffic still reaching Istio after "
+			 "%lld min", (long long)((now - s->verify_since_mono) /
+						 60000));
+		session_log(s, EVLOG_CRIT, "%s", why);
+		audit(s, "rollback_unverified", why, "warning", st->stage,
+		      st->applied, st->stage, st->applied);
+		s->bell = true;
+	}
+}
+
 static void
 evaluate(struct session *s)
 {
@@ -423,6 +549,8 @@ evaluate(struct session *s)
 	ev.verdict = s->gates.verdict;
 	if (ev.verdict != VERDICT_NONE)
 		feed(s, &ev);
+	watch_split(s, now);
+	watch_rollback(s, now);
 	changed(s, SESSION_DIRTY_METRICS);
 }
 
@@ -612,6 +740,8 @@ session_start(struct session *s, bool live)
 	int64_t now = clock_mono(s->clock);
 
 	s->live = live;
+	s->stage_since_mono = now;
+	s->measured_istio = NAN;
 	if (s->read_only) {
 		/* Another process owns the driver: only watch. */
 	} else {
@@ -697,6 +827,13 @@ session_refresh_once(struct session *s)
 	 * the dashboard saw last (which may be hours old).
 	 */
 	s->rec.state.last_verdict = s->gates.verdict;
+	{
+		double pct;
+		double rps;
+
+		s->measured_istio = measured_share(s, clock_mono(s->clock),
+						   &pct, &rps) ? pct : NAN;
+	}
 }
 
 int64_t
@@ -786,6 +923,20 @@ session_status_json(struct session *s)
 		json_array_append_new(pods, o);
 	}
 	json_object_set_new(root, "pods", pods);
+	{
+		static const char *const verify[] = {
+			[VERIFY_NONE] = "none", [VERIFY_WATCHING] = "watching",
+			[VERIFY_DONE] = "verified", [VERIFY_LATE] = "late",
+		};
+
+		json_object_set_new(root, "rollback_verification",
+				    json_string(verify[s->verify]));
+		json_object_set_new(root, "measured_istio_percent",
+				    isnan(s->measured_istio) ? json_null() :
+				    json_real(s->measured_istio));
+		json_object_set_new(root, "split_mismatch",
+				    json_boolean(s->split_mismatch));
+	}
 	(void)st;
 	return root;
 }

@@ -91,6 +91,20 @@ struct session {
 	struct gate_result gates;
 	enum verdict shown_verdict;
 
+	/* After a rollback: is the Istio gateway really losing its traffic? */
+	enum session_verify {
+		VERIFY_NONE,
+		VERIFY_WATCHING,	/* rolled back, Istio still has traffic */
+		VERIFY_DONE,		/* Istio below verify_max_istio_rps */
+		VERIFY_LATE,		/* still above after verify_timeout */
+	} verify;
+	int64_t verify_since_mono;
+	int64_t verify_took_ms;
+	/* Measured split against the applied weights, after the settle time. */
+	int64_t stage_since_mono;
+	bool split_mismatch;
+	double measured_istio;	/* percent, NAN when unknown */
+
 	struct evlog log;
 	struct audit_actor actor;
 	struct loop_timer *refresh_timer;

@@ -1,4 +1,246 @@
 #!/bin/sh
+# ui_demo — the real dashboard in a real terminal (a private tmux server):
+# the demo driven by keys at 80x24 and at 200x50, the state file and
+# audit log each key leaves, resizing, help, quitting, and the demo's own
+# scenario with the autopilot (stage 3 breaches and rolls back by itself).
+# Every wait is bounded polling of the captured screen or of a file.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/tmux.sh"
-skip_all "being written"
+tmux_require
+
+STATE="$XDG_STATE_HOME/cutover/demo.state.json"
+AUDIT="$XDG_STATE_HOME/cutover/demo.audit.jsonl"
+SCREENS="$T/screens.txt"
+
+plan 72
+
+# Every screen looked at is kept, to check for "(null)" and "nan" at the end.
+keep() {
+	printf '%s\n' "$TMUX_SCREEN" >>"$SCREENS"
+}
+
+# screen_ok NAME SECONDS REGEX
+screen_ok() {
+	if tmux_wait "$2" "$3"; then
+		keep
+		pass "$1"
+	else
+		keep
+		fail "$1" "waited ${2}s for: $3" "$(tmux_diag)"
+	fi
+}
+
+# json_get FILE EXPR: a field of a JSON file (python expression on `d`).
+json_get() {
+	"$PYTHON3" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null
+}
+
+# audit_has ACTION [RESULT]: a line of the audit log with that action.
+audit_has() {
+	[ -f "$AUDIT" ] || return 1
+	"$PYTHON3" - "$AUDIT" "$1" "${2:-}" <<'EOF'
+import json, sys
+path, action, result = sys.argv[1], sys.argv[2], sys.argv[3]
+for line in open(path):
+    try:
+        d = json.loads(line)
+    except ValueError:
+        continue
+    if d.get("action") == action and (not result or d.get("result") == result):
+        sys.exit(0)
+sys.exit(1)
+EOF
+}
+
+# wait_audit SECONDS ACTION [RESULT]
+wait_audit() {
+	wait_for "$1" audit_has "$2" "${3:-}"
+}
+
+# One full keyed walk through the demo at COLSxROWS.
+demo_walk() {
+	cols=$1
+	rows=$2
+	sz="${cols}x${rows}"
+	rm -rf "$XDG_STATE_HOME/cutover" "$T/exit"
+	tmux_start "$cols" "$rows" \
+		"$CUTOVER --demo --no-autopilot --demo-speed 600; echo EXIT=\$? >$T/exit"
+
+	screen_ok "$sz: header shows stage 0/5 READY" 20 'stage 0/5 READY'
+	s=$TMUX_SCREEN
+	like "$sz: split row: applied" "$s" '^applied +istio +[0-9.]+% .* apisix'
+	like "$sz: split row: read back" "$s" '^read back +istio '
+	like "$sz: split row: measured" "$s" '^measured +istio '
+	like "$sz: stage timeline" "$s" '^stages +\[0%\] .*100%'
+	like "$sz: metrics rows with error rate" "$s" '^error rate '
+	like "$sz: pods table" "$s" '^group +ready +restarts'
+	like "$sz: event log" "$s" '^event log'
+	like "$sz: hints line" "$s" 'n advance +p pause +r rollback .*q quit'
+
+	tmux_keys n
+	screen_ok "$sz: n asks 'Advance to stage 1?'" 5 'Advance to stage 1\?'
+	tmux_keys N
+	screen_ok "$sz: N cancels: 'cancelled; nothing changed'" 5 \
+		'cancelled; nothing changed'
+	like "$sz: stage stays 0 after cancel" "$TMUX_SCREEN" 'stage 0/5 READY'
+
+	tmux_keys n
+	screen_ok "$sz: n asks again" 5 'Advance to stage 1\?'
+	tmux_keys y
+	screen_ok "$sz: y -> stage 1/5 HOLDING" 15 'stage 1/5 HOLDING'
+	is "$sz: state file says stage 1" \
+		"$(json_get "$STATE" 'd["state"]["stage"]')" 1
+	ok "$sz: audit log: advance, result started" audit_has advance started
+	ok "$sz: audit log: stage_entered" audit_has stage_entered
+
+	screen_ok "$sz: the hold ends: stage 1/5 READY" 30 'stage 1/5 READY'
+	tmux_keys n
+	screen_ok "$sz: n asks 'Advance to stage 2?'" 5 'Advance to stage 2\?'
+	tmux_keys y
+	screen_ok "$sz: y -> stage 2/5 HOLDING" 15 'stage 2/5 HOLDING'
+
+	# Stage 2's hold is short at this speed: act at once.
+	tmux_keys n
+	screen_ok "$sz: n during the hold asks for a typed confirmation" 5 \
+		"FORCE advance to stage 3\?"
+	like "$sz: the typed dialog says what to type" "$TMUX_SCREEN" \
+		"Type 'advance'"
+	tmux_keys Escape
+	screen_ok "$sz: Esc cancels the typed confirmation" 5 \
+		'cancelled; nothing changed'
+	unlike "$sz: still at stage 2 after Esc" "$TMUX_SCREEN" \
+		'stage 3/5|FORCE advance'
+	tmux_keys p
+	screen_ok "$sz: p -> PAUSED" 5 'stage 2/5 PAUSED'
+	ok "$sz: audit log: pause" audit_has pause
+	tmux_keys p
+	screen_ok "$sz: p again -> HOLDING" 5 'stage 2/5 HOLDING'
+	ok "$sz: audit log: resume" audit_has resume
+
+	tmux_keys r
+	screen_ok "$sz: r asks 'Roll back?'" 5 'Roll back\?'
+	tmux_keys y
+	screen_ok "$sz: y -> ROLLED BACK" 30 'ROLLED BACK'
+	ok "$sz: audit log: rollback" audit_has rollback
+
+	tmux_keys '?'
+	screen_ok "$sz: ? shows the help" 5 'cutover keys'
+	like "$sz: help lists advance" "$TMUX_SCREEN" '[^a-z]n +advance +'
+	like "$sz: help lists rollback" "$TMUX_SCREEN" '[^a-z]r +rollback +'
+	tmux_keys x
+	if tmux_wait_gone 5 'cutover keys'; then
+		keep
+		pass "$sz: any key closes the help"
+	else
+		keep
+		fail "$sz: any key closes the help" "$(tmux_diag)"
+	fi
+	like "$sz: the dashboard is back after the help" "$TMUX_SCREEN" \
+		'ROLLED BACK'
+
+	tmux_keys q
+	if wait_file 5 "$T/exit" 'EXIT='; then
+		is "$sz: q quits with status 0" "$(cat "$T/exit")" "EXIT=0"
+	else
+		fail "$sz: q quits with status 0" "no exit within 5 s" \
+			"$(tmux_screen)"
+	fi
+	is "$sz: the state file is saved (rolled back)" \
+		"$(json_get "$STATE" 'd["state"]["phase"]')" "rolled_back"
+}
+
+if [ -z "${UI_DEMO_ONLY:-}" ]; then
+	demo_walk 80 24
+	demo_walk 200 50
+fi
+
+# --- resizing (every demo starts again from stage 0) ----------------------
+# wait_width SECONDS COLS REGEX: the screen matches and is COLS wide.
+wait_width() {
+	limit=$(($1 * 10))
+	i=0
+	while :; do
+		if tmux_wait 0 "$3" && [ "$(tmux_width)" -eq "$2" ]; then
+			return 0
+		fi
+		[ "$i" -ge "$limit" ] && return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+rm -f "$T/exit"
+tmux_start 80 24 \
+	"$CUTOVER --demo --no-autopilot --demo-speed 600; echo EXIT=\$? >$T/exit"
+screen_ok "resize: the demo starts at 80x24" 20 'stage 0/5 READY'
+tmux_resize 100 30
+if wait_width 5 100 'stage 0/5 READY.* local$'; then
+	keep
+	pass "resize to 100x30: redrawn 100 wide with the same state"
+else
+	keep
+	fail "resize to 100x30: redrawn 100 wide with the same state" \
+		"width $(tmux_width)" "$(tmux_diag)"
+fi
+like "resize: 30 rows used (hints on the last)" \
+	"$(printf '%s\n' "$TMUX_SCREEN" | sed -n 30p)" '^n advance .*q quit'
+tmux_resize 60 20
+screen_ok "resize to 60x20: 'cutover needs at least 80x24'" 5 \
+	'cutover needs at least 80x24'
+like "resize to 60x20: the size is told" "$TMUX_SCREEN" 'this terminal is 60x20'
+tmux_resize 80 24
+if wait_width 5 80 'stage 0/5 READY.* local$'; then
+	keep
+	pass "back to 80x24: the dashboard again"
+else
+	keep
+	fail "back to 80x24: the dashboard again" "$(tmux_diag)"
+fi
+like "back to 80x24: hints line again" "$TMUX_SCREEN" 'n advance .*q quit'
+
+# A key after a resize to a size other than the first must be answered.
+tmux_resize 100 30
+wait_width 5 100 'stage 0/5 READY.* local$'
+tmux_keys '?'
+if tmux_wait 3 'cutover keys' && tmux_keys Escape &&
+    wait_width 3 100 'stage 0/5 READY.* local$'; then
+	keep
+	pass "after a resize keys are answered at the new size (? then Esc)"
+else
+	keep
+	todo "after a resize keys are answered at the new size (? then Esc)" \
+		"bug: after a resize the next key makes on_input loop on KEY_RESIZE; the UI spins, shows the old width and never answers keys" \
+		"$(tmux_diag)"
+fi
+tmux_keys q
+if wait_file 3 "$T/exit" 'EXIT=0'; then
+	pass "q quits after resizing"
+else
+	todo "q quits after resizing" "bug: the UI spins after a resize and a key; q is never read"
+	pid=$(tmux_cutover_pid)
+	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+fi
+
+# --- the demo's own scenario, with the autopilot ---------------------------
+rm -rf "$XDG_STATE_HOME/cutover" "$T/exit"
+tmux_start 80 24 "$CUTOVER --demo --demo-speed 600; echo EXIT=\$? >$T/exit"
+screen_ok "autopilot: the demo starts" 20 'stage 0/5'
+screen_ok "autopilot: reaches stage 3 by itself" 60 'stage 3/5'
+screen_ok "autopilot: breaches and shows ROLLED BACK" 90 'ROLLED BACK'
+ok "autopilot: audit log has auto_rollback" wait_audit 10 auto_rollback
+ok "autopilot: the auto_rollback line carries a metrics object" \
+	"$PYTHON3" -c '
+import json, sys
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    if d.get("action") == "auto_rollback" and isinstance(d.get("metrics"), dict) and d["metrics"]:
+        sys.exit(0)
+sys.exit(1)' "$AUDIT"
+tmux_keys q
+ok "autopilot: q quits with status 0" wait_file 5 "$T/exit" 'EXIT=0'
+
+# --- nothing undefined on any screen looked at ----------------------------
+bad=$(grep -n '(null)' "$SCREENS" | head -3)
+is "no screen shows (null)" "$bad" ""
+bad=$(grep -nEi '(^|[^a-z])-?nan([^a-z]|$)' "$SCREENS" | head -3)
+is "no screen shows nan" "$bad" ""

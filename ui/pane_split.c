@@ -13,8 +13,8 @@
 #include "splitbar.h"
 
 static void
-row(WINDOW *w, int y, int width, const char *title, bool known, double istio,
-    const char *note)
+row_role(WINDOW *w, int y, int width, const char *title, bool known,
+	 double istio, const char *note, enum role nr)
 {
 	struct splitbar b = { .unknown = !known };
 	char la[32];
@@ -38,8 +38,15 @@ row(WINDOW *w, int y, int width, const char *title, bool known, double istio,
 	splitbar_draw(w, y, 10, bar, &b);
 	widget_blank(w, y, width - 24, 24);
 	if (note != NULL)
-		widget_text(w, y, width - 23, 23, known ? ROLE_DIM : ROLE_STALE,
-			    note);
+		widget_text(w, y, width - 23, 23, nr, note);
+}
+
+static void
+row(WINDOW *w, int y, int width, const char *title, bool known, double istio,
+    const char *note)
+{
+	row_role(w, y, width, title, known, istio, note,
+		 known ? ROLE_DIM : ROLE_STALE);
 }
 
 void
@@ -81,10 +88,37 @@ pane_split_draw(struct ui *u, WINDOW *w, int h, int width)
 	       metrics_value(&s->metrics, s->plan, Q_APISIX_RPS, now,
 			     s->plan->gates.max_age_ms, &ar) &&
 	       ir + ar > 0;
-	if (have) {
-		snprintf(note, sizeof(note), "%.1f req/s in all", ir + ar);
-		row(w, 2, width, "measured", true, 100.0 * ir / (ir + ar), note);
-	} else {
+	if (!have) {
 		row(w, 2, width, "measured", false, 0, "no data (rates)");
+		return;
 	}
+	switch (s->verify) {
+	case VERIFY_WATCHING:
+		snprintf(note, sizeof(note), "verifying rollback %llds",
+			 (long long)((now - s->verify_since_mono) / 1000));
+		row_role(w, 2, width, "measured", true, 100.0 * ir / (ir + ar),
+			 note, ROLE_WARN);
+		return;
+	case VERIFY_DONE:
+		snprintf(note, sizeof(note), "rollback verified %llds",
+			 (long long)(s->verify_took_ms / 1000));
+		row_role(w, 2, width, "measured", true, 100.0 * ir / (ir + ar),
+			 note, ROLE_OK);
+		return;
+	case VERIFY_LATE:
+		snprintf(note, sizeof(note), "STILL on Istio %lldm",
+			 (long long)((now - s->verify_since_mono) / 60000));
+		row_role(w, 2, width, "measured", true, 100.0 * ir / (ir + ar),
+			 note, ROLE_CRIT);
+		return;
+	case VERIFY_NONE:
+		break;
+	}
+	if (s->split_mismatch) {
+		row_role(w, 2, width, "measured", true, 100.0 * ir / (ir + ar),
+			 "differs from applied!", ROLE_CRIT);
+		return;
+	}
+	snprintf(note, sizeof(note), "%.1f req/s in all", ir + ar);
+	row(w, 2, width, "measured", true, 100.0 * ir / (ir + ar), note);
 }
