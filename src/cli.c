@@ -296,6 +296,19 @@ driver_deadline(const struct plan *p)
 	return t + 5000;
 }
 
+/* Did a configured source fail to answer (not: "is there no data")? */
+static bool
+sources_failed(const struct session *s)
+{
+	for (int i = 0; i < Q_COUNT; i++)
+		if (s->metrics.q[i].state == SOURCE_ERROR)
+			return true;
+	for (int i = 0; i < s->plan->ngroups; i++)
+		if (s->groups[i].state == SOURCE_ERROR)
+			return true;
+	return s->plan->prometheus.url != NULL && s->prom == NULL;
+}
+
 static int
 cmd_status(const struct cli *c, const struct plan *p, struct loop *l)
 {
@@ -316,8 +329,9 @@ cmd_status(const struct cli *c, const struct plan *p, struct loop *l)
 	} else {
 		print_state(&s, stdout);
 	}
+	rc = sources_failed(&s) ? CLI_SOURCE_FAILED : CLI_OK;
 	session_close(&s);
-	return CLI_OK;
+	return rc;
 }
 
 static int

@@ -5,7 +5,8 @@
  * that src/ never depends on curses.
  *
  * Exit status: 0 done; 1 refused (a guard said no, or not confirmed);
- * 2 the traffic driver failed; 64 usage; 65 bad plan file; 74 state file
+ * 2 the traffic driver failed; 3 `status`: a configured data source
+ * failed (Prometheus or the Kubernetes API); 64 usage; 65 bad plan file; 74 state file
  * or audit log unreadable or unwritable; 75 another cutover holds the plan.
  */
 #ifndef CUTOVER_SRC_CLI_H
@@ -19,6 +20,7 @@ enum {
 	CLI_OK = 0,
 	CLI_REFUSED = 1,
 	CLI_DRIVER_FAILED = 2,
+	CLI_SOURCE_FAILED = 3,
 	CLI_USAGE = 64,
 	CLI_BAD_PLAN = 65,
 	CLI_IO = 74,

@@ -1,35 +1,1451 @@
 /*
- * driver_route53 — the route53 traffic driver (Route53 weighted records).
+ * driver_route53 — the route53 traffic driver: two weighted records of one
+ * name and type (Istio's and APISIX's SetIdentifier), changed together.
  *
- * Not implemented in this build yet: the ops table exists so a plan that
- * names this driver is understood, but init refuses with a plain message
- * and no other operation can be reached (driver_init leaves ops NULL when
- * init fails).  Nothing here ever pretends to change traffic.
+ * apply:  ListResourceRecordSets (the records in force) -> one
+ *         ChangeResourceRecordSets with two UPSERTs -> GetChange until
+ *         INSYNC (a "route53: PENDING" line per poll, bounded by
+ *         insync_timeout) -> ListResourceRecordSets again to confirm.
+ * read:   ListResourceRecordSets.
+ *
+ * Weight mapping: the Route53 weight of each record is its percent (istio
+ * 25 -> Weight 25, apisix 75 -> Weight 75).  Only the ratio counts, 0..100
+ * fits Route53's 0..255, and the read-back of what cutover wrote maps back
+ * to exactly the same percent.  Weights set outside cutover are read as
+ * 100 * istio / (istio + apisix) when that is a whole percent (20/180 is
+ * 10%), and refused otherwise; both 0 (Route53 then splits evenly) is
+ * refused too.  Since the two percents sum to 100, cutover never writes
+ * 0/0.
+ *
+ * Each UPSERT keeps what the record in force has besides its weight: the
+ * alias target (unless the plan names one), or the TTL and the values of
+ * a non-alias record, and a HealthCheckId.  A record that does not exist
+ * is created only when the plan gives its alias target.  When both
+ * records already carry the asked ratio (and the plan's alias targets),
+ * apply sends nothing.
+ *
+ * Requests are signed by libcurl (CURLOPT_AWS_SIGV4); query strings are
+ * built already sorted and percent-encoded, since curl 7.88 does not
+ * canonicalise them.  Credentials come from AWS_ACCESS_KEY_ID /
+ * AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN) or from the plan's profile
+ * in ~/.aws/credentials ($AWS_SHARED_CREDENTIALS_FILE), are read afresh
+ * for every operation, handed to curl and wiped; they never reach a log
+ * or a message.  PriorRequestNotComplete and Throttling are retried with
+ * a doubling back-off, a bounded number of times.
+ *
+ * Invariants: at most one operation at a time; one request or one timer
+ * pending at a time; each operation answers exactly once unless
+ * cancelled, and the callback is the last thing it does.
  */
 #include "config.h"
 
 #include "driver.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "xmalloc.h"
+
+#define ROUTE53_RETRY_MAX 5		/* retries of a throttled request */
+#define ROUTE53_BACKOFF_MS 500	/* first back-off, doubled each time */
+#define ROUTE53_BACKOFF_MAX_MS 8000
+#define ROUTE53_POLL_FIRST_MS 1000	/* first GetChange poll after the change */
+#define ROUTE53_POLL_MAX_MS 5000
+#define ROUTE53_PAGES_MAX 10	/* ListResourceRecordSets pages */
+#define ROUTE53_MAXITEMS "100"
+#define ROUTE53_QUOTE_MAX 300
+
+enum route53_op {
+	ROUTE53_IDLE,
+	ROUTE53_APPLY,
+	ROUTE53_READ,
+};
+
+enum route53_step {
+	ROUTE53_LIST,		/* reading the records in force */
+	ROUTE53_CHANGE,		/* ChangeResourceRecordSets */
+	ROUTE53_POLL,		/* GetChange */
+	ROUTE53_VERIFY,		/* reading back after INSYNC */
+};
+
+/* One weighted record as read from Route53. */
+struct route53_rec {
+	bool found;
+	char *name;
+	long weight;
+	bool alias;
+	char *alias_zone;
+	char *alias_dns;
+	bool alias_eval;
+	bool have_ttl;
+	long ttl;
+	char **values;
+	int nvalues;
+	char *health_check;
+};
+
+struct route53_priv {
+	struct driver *d;
+	const struct plan_route53 *cfg;
+	enum route53_op op;
+	enum route53_step step;
+	struct weights want;
+	int stage;
+	driver_cb cb;
+	void *arg;
+	struct http_xfer *xfer;
+	struct loop_timer *timer;
+	int retries;
+	int pages;
+	char *next_name, *next_type, *next_id;	/* list paging */
+	struct route53_rec rec[2];	/* 0 istio, 1 apisix */
+	char *change_id;	/* "C123...", without "/change/" */
+	int64_t insync_deadline;
+	int64_t change_start;
+	int64_t poll_ms;
+	int polls;
+	char region[32];
+};
+
+/* --- small XML reader ----------------------------------------------------- */
+
+/*
+ * Route53 answers are small, flat XML documents: find an element by name
+ * between s and end, give its content.  No element we look for contains
+ * another of the same name.
+ */
+static bool
+route53_xml_find(const char *s, const char *end, const char *tag,
+	     const char **in, const char **in_end, const char **after)
+{
+	size_t n = strlen(tag);
+
+	while (s < end) {
+		const char *p = memchr(s, '<', (size_t)(end - s));
+		const char *gt, *close;
+
+		if (p == NULL)
+			return false;
+		if ((size_t)(end - p) > n + 1 && strncmp(p + 1, tag, n) == 0 &&
+		    (p[n + 1] == '>' || p[n + 1] == ' ' || p[n + 1] == '/' ||
+		    p[n + 1] == '\t' || p[n + 1] == '\n' || p[n + 1] == '\r')) {
+			gt = memchr(p, '>', (size_t)(end - p));
+			if (gt == NULL)
+				return false;
+			if (gt[-1] == '/') {	/* <Tag/> */
+				*in = *in_end = gt + 1;
+				if (after != NULL)
+					*after = gt + 1;
+				return true;
+			}
+			for (close = gt + 1; close < end; close++) {
+				if (*close == '<' && (size_t)(end - close) >=
+				    n + 3 && close[1] == '/' &&
+				    strncmp(close + 2, tag, n) == 0 &&
+				    close[n + 2] == '>')
+					break;
+			}
+			if (close >= end)
+				return false;
+			*in = gt + 1;
+			*in_end = close;
+			if (after != NULL)
+				*after = close + n + 3;
+			return true;
+		}
+		s = p + 1;
+	}
+	return false;
+}
+
+/* The decoded, trimmed text of element `tag`, or NULL (caller frees). */
+static char *
+route53_xml_text(const char *s, const char *end, const char *tag)
+{
+	static const struct {
+		const char *ent;
+		char c;
+	} ents[] = {
+		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' },
+		{ "&quot;", '"' }, { "&apos;", '\'' },
+	};
+	const char *in, *in_end;
+	char *out, *w;
+
+	if (!route53_xml_find(s, end, tag, &in, &in_end, NULL))
+		return NULL;
+	while (in < in_end && isspace((unsigned char)*in))
+		in++;
+	while (in_end > in && isspace((unsigned char)in_end[-1]))
+		in_end--;
+	out = w = xmalloc((size_t)(in_end - in) + 1);
+	while (in < in_end) {
+		size_t i;
+
+		if (*in == '&') {
+			for (i = 0; i < sizeof(ents) / sizeof(ents[0]); i++) {
+				size_t el = strlen(ents[i].ent);
+
+				if ((size_t)(in_end - in) >= el &&
+				    strncmp(in, ents[i].ent, el) == 0) {
+					*w++ = ents[i].c;
+					in += el;
+					break;
+				}
+			}
+			if (i < sizeof(ents) / sizeof(ents[0]))
+				continue;
+			if (in + 2 < in_end && in[1] == '#') {
+				char *stop;
+				long c = in[2] == 'x' ?
+				    strtol(in + 3, &stop, 16) :
+				    strtol(in + 2, &stop, 10);
+
+				if (stop < in_end && *stop == ';' && c > 0 &&
+				    c < 128) {
+					*w++ = (char)c;
+					in = stop + 1;
+					continue;
+				}
+			}
+		}
+		*w++ = *in++;
+	}
+	*w = '\0';
+	return out;
+}
+
+/* Append s to the buffer, XML-escaped. */
+static void
+route53_xml_add(char **buf, size_t *len, size_t *cap, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		const char *rep = NULL;
+		char one[2] = { *s, '\0' };
+		size_t n;
+
+		switch (*s) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		default: rep = one; break;
+		}
+		n = strlen(rep);
+		if (*len + n + 1 > *cap) {
+			*cap = (*len + n + 1) * 2;
+			*buf = xrealloc(*buf, *cap);
+		}
+		memcpy(*buf + *len, rep, n);
+		*len += n;
+		(*buf)[*len] = '\0';
+	}
+}
+
+/* Append raw markup. */
+static void
+route53_add(char **buf, size_t *len, size_t *cap, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*len + n + 1 > *cap) {
+		*cap = (*len + n + 1) * 2;
+		*buf = xrealloc(*buf, *cap);
+	}
+	memcpy(*buf + *len, s, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+}
+
+/* <tag>escaped text</tag> */
+static void
+route53_elem(char **buf, size_t *len, size_t *cap, const char *tag,
+	 const char *text)
+{
+	route53_add(buf, len, cap, "<");
+	route53_add(buf, len, cap, tag);
+	route53_add(buf, len, cap, ">");
+	route53_xml_add(buf, len, cap, text);
+	route53_add(buf, len, cap, "</");
+	route53_add(buf, len, cap, tag);
+	route53_add(buf, len, cap, ">");
+}
+
+/* --- names ----------------------------------------------------------------- */
+
+/*
+ * A DNS name as Route53 compares it: lower case, no final dot, \ooo octal
+ * escapes decoded ("\052.example.com." == "*.example.com").
+ */
+static char *
+route53_name_norm(const char *s)
+{
+	char *out = xmalloc(strlen(s) + 1), *w = out;
+
+	while (*s != '\0') {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*w++ = (char)tolower((s[1] - '0') * 64 +
+			    (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 4;
+			continue;
+		}
+		*w++ = (char)tolower((unsigned char)*s++);
+	}
+	if (w > out && w[-1] == '.')
+		w--;
+	*w = '\0';
+	return out;
+}
+
+static bool
+route53_name_eq(const char *a, const char *b)
+{
+	char *na = route53_name_norm(a), *nb = route53_name_norm(b);
+	bool eq = strcmp(na, nb) == 0;
+
+	free(na);
+	free(nb);
+	return eq;
+}
+
+/* --- records ----------------------------------------------------------------- */
+
+static void
+route53_rec_clear(struct route53_rec *r)
+{
+	free(r->name);
+	free(r->alias_zone);
+	free(r->alias_dns);
+	free(r->health_check);
+	for (int i = 0; i < r->nvalues; i++)
+		free(r->values[i]);
+	free(r->values);
+	memset(r, 0, sizeof(*r));
+}
+
+static void
+route53_paging_clear(struct route53_priv *x)
+{
+	free(x->next_name);
+	free(x->next_type);
+	free(x->next_id);
+	x->next_name = x->next_type = x->next_id = NULL;
+}
+
+static void
+route53_op_clear(struct route53_priv *x)
+{
+	route53_rec_clear(&x->rec[0]);
+	route53_rec_clear(&x->rec[1]);
+	route53_paging_clear(x);
+	free(x->change_id);
+	x->change_id = NULL;
+	x->retries = 0;
+	x->pages = 0;
+	x->polls = 0;
+}
+
+/* Parse one <ResourceRecordSet> body into r; -1 with a reason. */
+static int
+route53_rec_parse(const char *s, const char *end, struct route53_rec *r, char *why,
+	      size_t len)
+{
+	const char *in, *in_end, *p;
+	char *t;
+
+	r->name = route53_xml_text(s, end, "Name");
+	t = route53_xml_text(s, end, "Weight");
+	if (r->name == NULL || t == NULL) {
+		free(t);
+		snprintf(why, len, "a record without Name or Weight");
+		return -1;
+	}
+	{
+		char *stop;
+
+		errno = 0;
+		r->weight = strtol(t, &stop, 10);
+		if (*t == '\0' || *stop != '\0' || errno != 0 ||
+		    r->weight < 0 || r->weight > 255) {
+			snprintf(why, len, "weight \"%.40s\" is not 0..255", t);
+			free(t);
+			return -1;
+		}
+	}
+	free(t);
+	r->health_check = route53_xml_text(s, end, "HealthCheckId");
+	if (route53_xml_find(s, end, "AliasTarget", &in, &in_end, NULL)) {
+		r->alias = true;
+		r->alias_zone = route53_xml_text(in, in_end, "HostedZoneId");
+		r->alias_dns = route53_xml_text(in, in_end, "DNSName");
+		t = route53_xml_text(in, in_end, "EvaluateTargetHealth");
+		r->alias_eval = t != NULL && strcmp(t, "true") == 0;
+		free(t);
+		if (r->alias_zone == NULL || r->alias_dns == NULL) {
+			snprintf(why, len, "an alias without HostedZoneId or "
+			    "DNSName");
+			return -1;
+		}
+	} else {
+		t = route53_xml_text(s, end, "TTL");
+		if (t != NULL) {
+			r->have_ttl = true;
+			r->ttl = strtol(t, NULL, 10);
+			free(t);
+		}
+		if (route53_xml_find(s, end, "ResourceRecords", &in, &in_end,
+		    NULL)) {
+			const char *v, *v_end;
+
+			p = in;
+			while (route53_xml_find(p, in_end, "ResourceRecord", &v,
+			    &v_end, &p)) {
+				t = route53_xml_text(v, v_end, "Value");
+				if (t == NULL)
+					continue;
+				r->values = xreallocarray(r->values,
+				    (size_t)r->nvalues + 1,
+				    sizeof(*r->values));
+				r->values[r->nvalues++] = t;
+			}
+		}
+	}
+	r->found = true;
+	return 0;
+}
+
+/* --- credentials ------------------------------------------------------------- */
+
+struct route53_creds {
+	char *userpwd;		/* "AKID:SECRET" */
+	char *token_header;	/* "x-amz-security-token: ..." or NULL */
+};
+
+static void
+route53_wipe(char *s)
+{
+	if (s == NULL)
+		return;
+	/* volatile: the wipe must not be optimised away. */
+	for (volatile char *p = s; *p != '\0'; p++)
+		*p = '\0';
+	free(s);
+}
+
+static void
+route53_creds_done(struct route53_creds *c)
+{
+	route53_wipe(c->userpwd);
+	route53_wipe(c->token_header);
+	c->userpwd = c->token_header = NULL;
+}
+
+static char *
+route53_trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		end--;
+	*end = '\0';
+	return s;
+}
+
+/* Read `profile` from an AWS credentials file. */
+static int
+route53_creds_file(const char *path, const char *profile, struct route53_creds *c,
+	       struct err *e)
+{
+	FILE *f = fopen(path, "r");
+	char line[2048];
+	bool in = false, seen = false;
+	char *akid = NULL, *secret = NULL, *token = NULL;
+	int rc = -1;
+
+	if (f == NULL)
+		return err_set(e, "no AWS credentials: AWS_ACCESS_KEY_ID and "
+			       "AWS_SECRET_ACCESS_KEY are not set and %s "
+			       "cannot be read: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *s = route53_trim(line), *eq, *k, *v;
+
+		if (*s == '\0' || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *close = strchr(s, ']');
+
+			if (close != NULL)
+				*close = '\0';
+			in = strcmp(route53_trim(s + 1), profile) == 0;
+			seen |= in;
+			continue;
+		}
+		if (!in || (eq = strchr(s, '=')) == NULL)
+			continue;
+		*eq = '\0';
+		k = route53_trim(s);
+		v = route53_trim(eq + 1);
+		if (strcmp(k, "aws_access_key_id") == 0) {
+			route53_wipe(akid);
+			akid = xstrdup(v);
+		} else if (strcmp(k, "aws_secret_access_key") == 0) {
+			route53_wipe(secret);
+			secret = xstrdup(v);
+		} else if (strcmp(k, "aws_session_token") == 0) {
+			route53_wipe(token);
+			token = xstrdup(v);
+		}
+	}
+	memset(line, 0, sizeof(line));
+	fclose(f);
+	if (!seen)
+		err_set(e, "no AWS credentials: AWS_ACCESS_KEY_ID and "
+		    "AWS_SECRET_ACCESS_KEY are not set and %s has no profile "
+		    "[%s]", path, profile);
+	else if (akid == NULL || secret == NULL || *akid == '\0' ||
+	    *secret == '\0')
+		err_set(e, "AWS profile [%s] in %s lacks %s", profile, path,
+		    akid == NULL || *akid == '\0' ? "aws_access_key_id" :
+		    "aws_secret_access_key");
+	else {
+		c->userpwd = xasprintf("%s:%s", akid, secret);
+		if (token != NULL && *token != '\0')
+			c->token_header = xasprintf("x-amz-security-token: %s",
+			    token);
+		rc = 0;
+	}
+	route53_wipe(akid);
+	route53_wipe(secret);
+	route53_wipe(token);
+	return rc;
+}
+
+static int
+route53_creds_get(const struct route53_priv *x, struct route53_creds *c, struct err *e)
+{
+	const char *akid = getenv("AWS_ACCESS_KEY_ID");
+	const char *secret = getenv("AWS_SECRET_ACCESS_KEY");
+	const char *token = getenv("AWS_SESSION_TOKEN");
+	const char *file = getenv("AWS_SHARED_CREDENTIALS_FILE");
+	const char *home = getenv("HOME");
+	char *path;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (akid != NULL && *akid != '\0' && secret != NULL &&
+	    *secret != '\0') {
+		c->userpwd = xasprintf("%s:%s", akid, secret);
+		if (token != NULL && *token != '\0')
+			c->token_header = xasprintf("x-amz-security-token: %s",
+			    token);
+		return 0;
+	}
+	if ((akid != NULL && *akid != '\0') !=
+	    (secret != NULL && *secret != '\0'))
+		return err_set(e, "AWS credentials: %s is set but %s is not",
+			       akid != NULL && *akid != '\0' ?
+			       "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
+			       akid != NULL && *akid != '\0' ?
+			       "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
+	if (file != NULL && *file != '\0')
+		path = xstrdup(file);
+	else if (home != NULL && *home != '\0')
+		path = xasprintf("%s/.aws/credentials", home);
+	else
+		return err_set(e, "no AWS credentials: AWS_ACCESS_KEY_ID is "
+			       "not set and HOME is unknown");
+	rc = route53_creds_file(path, x->cfg->profile != NULL ? x->cfg->profile :
+	    "default", c, e);
+	free(path);
+	return rc;
+}
+
+/* --- requests ---------------------------------------------------------------- */
+
+static void route53_http_done(const struct http_response *r, void *arg);
+
+/* Base URL without a final slash. */
+static char *
+route53_base(const struct route53_priv *x)
+{
+	const char *ep = x->cfg->endpoint != NULL ? x->cfg->endpoint :
+	    "https://route53.amazonaws.com";
+	size_t n = strlen(ep);
+
+	while (n > 0 && ep[n - 1] == '/')
+		n--;
+	return xstrndup(ep, n);
+}
+
+/* The zone ID without a "/hostedzone/" prefix. */
+static const char *
+route53_zone(const struct route53_priv *x)
+{
+	const char *z = x->cfg->hosted_zone_id;
+
+	if (strncmp(z, "/hostedzone/", 12) == 0)
+		return z + 12;
+	return z;
+}
+
+static int
+route53_send(struct route53_priv *x, const char *method, const char *url,
+	 const char *body, struct err *e)
+{
+	struct route53_creds c;
+	struct http_request rq;
+	const char *headers[3];
+	char sigv4[96];
+	int n = 0;
+
+	if (route53_creds_get(x, &c, e) == -1)
+		return -1;
+	snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:route53", x->region);
+	if (body != NULL)
+		headers[n++] = "Content-Type: application/xml";
+	if (c.token_header != NULL)
+		headers[n++] = c.token_header;
+	headers[n] = NULL;
+	memset(&rq, 0, sizeof(rq));
+	rq.method = method;
+	rq.url = url;
+	rq.headers = headers;
+	rq.body = body;
+	rq.body_len = body != NULL ? strlen(body) : 0;
+	rq.timeout_ms = x->cfg->timeout_ms;
+	rq.connect_timeout_ms = x->cfg->timeout_ms;
+	rq.userpwd = c.userpwd;
+	rq.aws_sigv4 = sigv4;
+	x->xfer = http_start(x->d->loop, &rq, route53_http_done, x, e);
+	route53_creds_done(&c);
+	return x->xfer != NULL ? 0 : -1;
+}
+
+/* ListResourceRecordSets; parameters sorted by name, RFC 3986-encoded. */
+static int
+route53_send_list(struct route53_priv *x, struct err *e)
+{
+	char *base = route53_base(x), *url, *zone = http_escape(route53_zone(x));
+	char *name = http_escape(x->next_name != NULL ? x->next_name :
+	    x->cfg->record_name);
+	char *type = http_escape(x->next_type != NULL ? x->next_type :
+	    x->cfg->record_type);
+	int rc;
+
+	if (x->next_id != NULL) {
+		char *id = http_escape(x->next_id);
+
+		url = xasprintf("%s/2013-04-01/hostedzone/%s/rrset?"
+		    "identifier=%s&maxitems=%s&name=%s&type=%s", base, zone,
+		    id, ROUTE53_MAXITEMS, name, type);
+		free(id);
+	} else {
+		url = xasprintf("%s/2013-04-01/hostedzone/%s/rrset?"
+		    "maxitems=%s&name=%s&type=%s", base, zone, ROUTE53_MAXITEMS,
+		    name, type);
+	}
+	rc = route53_send(x, "GET", url, NULL, e);
+	free(url);
+	free(base);
+	free(zone);
+	free(name);
+	free(type);
+	return rc;
+}
+
+static void
+route53_add_rec(char **b, size_t *len, size_t *cap, const struct route53_priv *x,
+	    int side, int weight)
+{
+	const struct plan_route53 *cfg = x->cfg;
+	const struct route53_rec *r = &x->rec[side];
+	const char *dns = side == 0 ? cfg->istio_alias_dns :
+	    cfg->apisix_alias_dns;
+	const char *zone = side == 0 ? cfg->istio_alias_zone :
+	    cfg->apisix_alias_zone;
+	char num[32];
+
+	route53_add(b, len, cap, "<Change><Action>UPSERT</Action>"
+	    "<ResourceRecordSet>");
+	route53_elem(b, len, cap, "Name", r->found ? r->name : cfg->record_name);
+	route53_elem(b, len, cap, "Type", cfg->record_type);
+	route53_elem(b, len, cap, "SetIdentifier", side == 0 ? cfg->istio_set_id :
+	    cfg->apisix_set_id);
+	snprintf(num, sizeof(num), "%d", weight);
+	route53_elem(b, len, cap, "Weight", num);
+	if (dns != NULL || r->alias) {
+		bool eval = dns != NULL ? cfg->evaluate_target_health :
+		    r->alias_eval;
+
+		route53_add(b, len, cap, "<AliasTarget>");
+		route53_elem(b, len, cap, "HostedZoneId", dns != NULL ? zone :
+		    r->alias_zone);
+		route53_elem(b, len, cap, "DNSName", dns != NULL ? dns :
+		    r->alias_dns);
+		route53_elem(b, len, cap, "EvaluateTargetHealth", eval ? "true" :
+		    "false");
+		route53_add(b, len, cap, "</AliasTarget>");
+	} else {
+		if (r->have_ttl) {
+			snprintf(num, sizeof(num), "%ld", r->ttl);
+			route53_elem(b, len, cap, "TTL", num);
+		}
+		if (r->nvalues > 0) {
+			route53_add(b, len, cap, "<ResourceRecords>");
+			for (int i = 0; i < r->nvalues; i++) {
+				route53_add(b, len, cap, "<ResourceRecord>");
+				route53_elem(b, len, cap, "Value", r->values[i]);
+				route53_add(b, len, cap, "</ResourceRecord>");
+			}
+			route53_add(b, len, cap, "</ResourceRecords>");
+		}
+	}
+	if (r->health_check != NULL)
+		route53_elem(b, len, cap, "HealthCheckId", r->health_check);
+	route53_add(b, len, cap, "</ResourceRecordSet></Change>");
+}
+
+static int
+route53_send_change(struct route53_priv *x, struct err *e)
+{
+	char *b = NULL, *base, *url, *zone, comment[160];
+	size_t len = 0, cap = 0;
+	int rc;
+
+	route53_add(&b, &len, &cap, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<ChangeResourceRecordSetsRequest xmlns=\"https://route53."
+	    "amazonaws.com/doc/2013-04-01/\"><ChangeBatch>");
+	snprintf(comment, sizeof(comment), "cutover %.60s: stage %d, istio "
+	    "%d%% / apisix %d%%", x->d->plan->name != NULL ?
+	    x->d->plan->name : "", x->stage, x->want.istio, x->want.apisix);
+	route53_elem(&b, &len, &cap, "Comment", comment);
+	route53_add(&b, &len, &cap, "<Changes>");
+	route53_add_rec(&b, &len, &cap, x, 0, x->want.istio);
+	route53_add_rec(&b, &len, &cap, x, 1, x->want.apisix);
+	route53_add(&b, &len, &cap, "</Changes></ChangeBatch>"
+	    "</ChangeResourceRecordSetsRequest>\n");
+	base = route53_base(x);
+	zone = http_escape(route53_zone(x));
+	url = xasprintf("%s/2013-04-01/hostedzone/%s/rrset/", base, zone);
+	rc = route53_send(x, "POST", url, b, e);
+	free(url);
+	free(zone);
+	free(base);
+	free(b);
+	return rc;
+}
+
+static int
+route53_send_poll(struct route53_priv *x, struct err *e)
+{
+	char *base = route53_base(x), *id = http_escape(x->change_id), *url;
+	int rc;
+
+	url = xasprintf("%s/2013-04-01/change/%s", base, id);
+	rc = route53_send(x, "GET", url, NULL, e);
+	free(url);
+	free(id);
+	free(base);
+	return rc;
+}
+
+/* --- answering ---------------------------------------------------------------- */
+
+static void
+route53_answer(struct route53_priv *x, struct driver_result *res)
+{
+	driver_cb cb = x->cb;
+	void *arg = x->arg;
+
+	x->op = ROUTE53_IDLE;
+	x->xfer = NULL;
+	x->timer = NULL;
+	x->cb = NULL;
+	x->arg = NULL;
+	route53_op_clear(x);
+	if (cb != NULL)
+		cb(res, arg);
+}
+
+static void
+route53_fail(struct route53_priv *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+route53_fail(struct route53_priv *x, const char *fmt, ...)
+{
+	struct driver_result res;
+	va_list ap;
+
+	memset(&res, 0, sizeof(res));
+	va_start(ap, fmt);
+	vsnprintf(res.message, sizeof(res.message), fmt, ap);
+	va_end(ap);
+	route53_answer(x, &res);
+}
+
+static const char *
+route53_what(const struct route53_priv *x)
+{
+	switch (x->step) {
+	case ROUTE53_LIST:
+		return "ListResourceRecordSets";
+	case ROUTE53_CHANGE:
+		return "ChangeResourceRecordSets";
+	case ROUTE53_POLL:
+		return "GetChange";
+	case ROUTE53_VERIFY:
+		return "ListResourceRecordSets (verify)";
+	}
+	return "request";
+}
+
+/* What went wrong, with an applied-or-not note for the change step. */
+static const char *
+route53_uncertain(const struct route53_priv *x)
+{
+	if (x->op != ROUTE53_APPLY)
+		return "";
+	if (x->step == ROUTE53_POLL || x->step == ROUTE53_VERIFY)
+		return " (the change was accepted; weights may be in force)";
+	if (x->step == ROUTE53_CHANGE)
+		return " (the change may or may not have been applied)";
+	return " (nothing was changed)";
+}
+
+/* Copy at most ROUTE53_QUOTE_MAX printable characters. */
+static void
+route53_quote(const char *s, char *buf, size_t len)
+{
+	size_t o = 0, i;
+
+	for (i = 0; s[i] != '\0' && i < ROUTE53_QUOTE_MAX && o + 4 < len; i++)
+		buf[o++] = (unsigned char)s[i] < 0x20 ? ' ' : s[i];
+	if (s[i] != '\0' && o + 4 < len) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+}
+
+/* Route53's <Error><Code>/<Message>, or InvalidChangeBatch's messages. */
+static bool
+route53_error_of(const struct http_response *r, char *code, size_t clen,
+	     char *msg, size_t mlen)
+{
+	const char *s = r->body, *end = r->body + r->body_len;
+	const char *in, *in_end, *p;
+	char *c = NULL, *m = NULL;
+
+	code[0] = msg[0] = '\0';
+	if (route53_xml_find(s, end, "Error", &in, &in_end, NULL)) {
+		c = route53_xml_text(in, in_end, "Code");
+		m = route53_xml_text(in, in_end, "Message");
+	} else if (route53_xml_find(s, end, "InvalidChangeBatch", &in, &in_end,
+	    NULL)) {
+		size_t o = 0;
+
+		c = xstrdup("InvalidChangeBatch");
+		m = xstrdup("");
+		p = in;
+		while (route53_xml_find(p, in_end, "Message", &s, &end, &p)) {
+			char *one = xstrndup(s, (size_t)(end - s));
+
+			m = xrealloc(m, o + strlen(one) + 3);
+			o += (size_t)sprintf(m + o, "%s%s", o > 0 ? "; " : "",
+			    one);
+			free(one);
+		}
+	}
+	if (c == NULL) {
+		free(m);
+		return false;
+	}
+	snprintf(code, clen, "%s", c);
+	if (m != NULL)
+		route53_quote(m, msg, mlen);
+	free(c);
+	free(m);
+	return true;
+}
+
+static void route53_timer_fire(void *arg);
+
+static void
+route53_schedule(struct route53_priv *x, int64_t delay_ms)
+{
+	x->timer = loop_timer_at(x->d->loop, loop_now(x->d->loop) + delay_ms,
+	    route53_timer_fire, x);
+}
+
+/* (Re)send the request of the current step. */
+static int
+route53_send_step(struct route53_priv *x, struct err *e)
+{
+	switch (x->step) {
+	case ROUTE53_LIST:
+	case ROUTE53_VERIFY:
+		return route53_send_list(x, e);
+	case ROUTE53_CHANGE:
+		return route53_send_change(x, e);
+	case ROUTE53_POLL:
+		return route53_send_poll(x, e);
+	}
+	return err_set(e, "no request");
+}
+
+static void
+route53_timer_fire(void *arg)
+{
+	struct route53_priv *x = arg;
+	struct err e;
+
+	x->timer = NULL;
+	err_clear(&e);
+	if (route53_send_step(x, &e) == -1)
+		route53_fail(x, "route53 %s: %s%s", route53_what(x), e.msg,
+		    route53_uncertain(x));
+}
+
+/* Start the first list of an operation (or of the verification). */
+static void
+route53_start_list(struct route53_priv *x, enum route53_step step)
+{
+	struct err e;
+
+	route53_rec_clear(&x->rec[0]);
+	route53_rec_clear(&x->rec[1]);
+	route53_paging_clear(x);
+	x->pages = 0;
+	x->retries = 0;
+	x->step = step;
+	err_clear(&e);
+	if (route53_send_list(x, &e) == -1)
+		route53_fail(x, "route53 %s: %s%s", route53_what(x), e.msg,
+		    route53_uncertain(x));
+}
+
+/*
+ * Percent of Istio for two Route53 weights: -1 with a reason when they do
+ * not make a whole-percent split.
+ */
+static int
+route53_percent(long wi, long wa, char *why, size_t len)
+{
+	if (wi + wa == 0) {
+		snprintf(why, len, "both weights are 0 (Route53 then splits "
+		    "evenly)");
+		return -1;
+	}
+	if ((wi * 100) % (wi + wa) != 0) {
+		snprintf(why, len, "weights istio=%ld apisix=%ld are not a "
+		    "whole-percent split (istio %.2f%%)", wi, wa,
+		    100.0 * (double)wi / (double)(wi + wa));
+		return -1;
+	}
+	return (int)(wi * 100 / (wi + wa));
+}
+
+/* Both records found: their split, or -1 with a reason. */
+static int
+route53_split(const struct route53_priv *x, struct weights *w, char *why,
+	  size_t len)
+{
+	int p;
+
+	if (!x->rec[0].found || !x->rec[1].found) {
+		snprintf(why, len, "no %s record %s %s with SetIdentifier "
+		    "\"%s\"", x->cfg->record_type, x->cfg->record_name,
+		    x->rec[0].found ? "" : "(istio)",
+		    x->rec[0].found ? x->cfg->apisix_set_id :
+		    x->cfg->istio_set_id);
+		return -1;
+	}
+	p = route53_percent(x->rec[0].weight, x->rec[1].weight, why, len);
+	if (p < 0)
+		return -1;
+	w->istio = p;
+	w->apisix = 100 - p;
+	return 0;
+}
+
+/* Whether the plan's alias target of `side` is what the record has. */
+static bool
+route53_alias_ok(const struct route53_priv *x, int side)
+{
+	const char *dns = side == 0 ? x->cfg->istio_alias_dns :
+	    x->cfg->apisix_alias_dns;
+	const char *zone = side == 0 ? x->cfg->istio_alias_zone :
+	    x->cfg->apisix_alias_zone;
+	const struct route53_rec *r = &x->rec[side];
+
+	if (dns == NULL)
+		return true;
+	return r->alias && route53_name_eq(dns, r->alias_dns) &&
+	    strcmp(zone, r->alias_zone) == 0 &&
+	    r->alias_eval == x->cfg->evaluate_target_health;
+}
+
+/* The records are read: answer a read, or go on with an apply. */
+static void
+route53_listed(struct route53_priv *x)
+{
+	struct driver_result res;
+	struct weights got;
+	char why[256];
+	struct err e;
+
+	memset(&res, 0, sizeof(res));
+	if (x->op == ROUTE53_READ || x->step == ROUTE53_VERIFY) {
+		if (route53_split(x, &got, why, sizeof(why)) == -1) {
+			route53_fail(x, "route53: %s%s", why, route53_uncertain(x));
+			return;
+		}
+		res.have_weights = true;
+		res.weights = got;
+		if (x->op == ROUTE53_READ) {
+			res.ok = true;
+			snprintf(res.message, sizeof(res.message), "read back "
+			    "%d/%d", got.istio, got.apisix);
+		} else if (got.istio != x->want.istio) {
+			snprintf(res.message, sizeof(res.message), "route53: "
+			    "applied %d/%d but read back %d/%d",
+			    x->want.istio, x->want.apisix, got.istio,
+			    got.apisix);
+		} else {
+			res.ok = true;
+			snprintf(res.message, sizeof(res.message), "change %s "
+			    "INSYNC after %d poll%s, read back %d/%d",
+			    x->change_id != NULL ? x->change_id : "?",
+			    x->polls, x->polls == 1 ? "" : "s", got.istio,
+			    got.apisix);
+		}
+		route53_answer(x, &res);
+		return;
+	}
+
+	/* apply: is the split already in force? */
+	if (route53_split(x, &got, why, sizeof(why)) == 0 &&
+	    got.istio == x->want.istio && route53_alias_ok(x, 0) &&
+	    route53_alias_ok(x, 1)) {
+		res.ok = true;
+		res.have_weights = true;
+		res.weights = got;
+		snprintf(res.message, sizeof(res.message), "route53: %d/%d "
+		    "already in force, no change sent", got.istio, got.apisix);
+		driver_log(x->d, "route53: weights %ld/%ld already in force",
+		    x->rec[0].weight, x->rec[1].weight);
+		route53_answer(x, &res);
+		return;
+	}
+	for (int side = 0; side < 2; side++) {
+		const char *dns = side == 0 ? x->cfg->istio_alias_dns :
+		    x->cfg->apisix_alias_dns;
+		const struct route53_rec *r = &x->rec[side];
+
+		if (!r->found && dns == NULL) {
+			route53_fail(x, "route53: no %s record %s with "
+			    "SetIdentifier \"%s\" and no %s_alias_dns_name "
+			    "to create it with (nothing was changed)",
+			    x->cfg->record_type, x->cfg->record_name,
+			    side == 0 ? x->cfg->istio_set_id :
+			    x->cfg->apisix_set_id,
+			    side == 0 ? "istio" : "apisix");
+			return;
+		}
+		if (r->found && !r->alias && dns == NULL && r->nvalues == 0) {
+			route53_fail(x, "route53: record \"%s\" has neither an "
+			    "alias target nor values (nothing was changed)",
+			    side == 0 ? x->cfg->istio_set_id :
+			    x->cfg->apisix_set_id);
+			return;
+		}
+	}
+	x->step = ROUTE53_CHANGE;
+	x->retries = 0;
+	err_clear(&e);
+	driver_log(x->d, "route53: UPSERT %s %s weights %s=%d %s=%d",
+	    x->cfg->record_name, x->cfg->record_type, x->cfg->istio_set_id,
+	    x->want.istio, x->cfg->apisix_set_id, x->want.apisix);
+	if (route53_send_change(x, &e) == -1)
+		route53_fail(x, "route53 %s: %s (nothing was changed)",
+		    route53_what(x), e.msg);
+}
+
+/* A page of ListResourceRecordSets. */
+static void
+route53_list_page(struct route53_priv *x, const struct http_response *r)
+{
+	const char *s = r->body, *end = r->body + r->body_len;
+	const char *in, *in_end, *p;
+	char why[128], *trunc;
+	struct err e;
+	bool more;
+
+	if (!route53_xml_find(s, end, "ListResourceRecordSetsResponse", &in,
+	    &in_end, NULL) || !route53_xml_find(in, in_end,
+	    "ResourceRecordSets", &in, &in_end, NULL)) {
+		route53_fail(x, "route53 %s: malformed answer (no "
+		    "<ResourceRecordSets>)%s", route53_what(x), route53_uncertain(x));
+		return;
+	}
+	p = in;
+	for (;;) {
+		const char *rs, *rs_end;
+		struct route53_rec rec;
+		char *id, *type;
+		int side;
+
+		if (!route53_xml_find(p, in_end, "ResourceRecordSet", &rs, &rs_end,
+		    &p))
+			break;
+		id = route53_xml_text(rs, rs_end, "SetIdentifier");
+		type = route53_xml_text(rs, rs_end, "Type");
+		memset(&rec, 0, sizeof(rec));
+		side = id == NULL || type == NULL ||
+		    strcmp(type, x->cfg->record_type) != 0 ? -1 :
+		    strcmp(id, x->cfg->istio_set_id) == 0 ? 0 :
+		    strcmp(id, x->cfg->apisix_set_id) == 0 ? 1 : -1;
+		free(id);
+		free(type);
+		if (side < 0)
+			continue;
+		{
+			char *name = route53_xml_text(rs, rs_end, "Name");
+			bool same = name != NULL &&
+			    route53_name_eq(name, x->cfg->record_name);
+
+			free(name);
+			if (!same)
+				continue;
+		}
+		if (route53_rec_parse(rs, rs_end, &rec, why, sizeof(why)) == -1) {
+			route53_rec_clear(&rec);
+			route53_fail(x, "route53 %s: malformed answer: %s%s",
+			    route53_what(x), why, route53_uncertain(x));
+			return;
+		}
+		route53_rec_clear(&x->rec[side]);
+		x->rec[side] = rec;
+	}
+	trunc = route53_xml_text(s, end, "IsTruncated");
+	more = trunc != NULL && strcmp(trunc, "true") == 0;
+	free(trunc);
+	route53_paging_clear(x);
+	if (more && !(x->rec[0].found && x->rec[1].found)) {
+		x->next_name = route53_xml_text(s, end, "NextRecordName");
+		x->next_type = route53_xml_text(s, end, "NextRecordType");
+		x->next_id = route53_xml_text(s, end, "NextRecordIdentifier");
+		/* Further pages hold other names or types: stop there. */
+		if (x->next_name != NULL && x->next_type != NULL &&
+		    route53_name_eq(x->next_name, x->cfg->record_name) &&
+		    strcmp(x->next_type, x->cfg->record_type) == 0) {
+			if (++x->pages >= ROUTE53_PAGES_MAX) {
+				route53_fail(x, "route53 %s: more than %d pages "
+				    "of records for %s%s", route53_what(x),
+				    ROUTE53_PAGES_MAX, x->cfg->record_name,
+				    route53_uncertain(x));
+				return;
+			}
+			err_clear(&e);
+			if (route53_send_list(x, &e) == -1)
+				route53_fail(x, "route53 %s: %s%s", route53_what(x),
+				    e.msg, route53_uncertain(x));
+			return;
+		}
+	}
+	route53_paging_clear(x);
+	route53_listed(x);
+}
+
+/* <ChangeInfo><Id>/<Status> of a change or GetChange answer. */
+static int
+route53_change_info(struct route53_priv *x, const struct http_response *r,
+		char **status)
+{
+	const char *in, *in_end;
+	char *id;
+
+	*status = NULL;
+	if (!route53_xml_find(r->body, r->body + r->body_len, "ChangeInfo", &in,
+	    &in_end, NULL))
+		return -1;
+	id = route53_xml_text(in, in_end, "Id");
+	*status = route53_xml_text(in, in_end, "Status");
+	if (id == NULL || *id == '\0' || *status == NULL) {
+		free(id);
+		free(*status);
+		*status = NULL;
+		return -1;
+	}
+	if (x->change_id == NULL) {
+		const char *c = id;
+
+		if (strncmp(c, "/change/", 8) == 0)
+			c += 8;
+		x->change_id = xstrdup(c);
+	}
+	free(id);
+	return 0;
+}
+
+static void
+route53_changed(struct route53_priv *x, const struct http_response *r)
+{
+	char *status;
+	int64_t now = loop_now(x->d->loop);
+
+	if (route53_change_info(x, r, &status) == -1) {
+		route53_fail(x, "route53 %s: malformed answer (no <ChangeInfo> "
+		    "with <Id> and <Status>)%s", route53_what(x),
+		    route53_uncertain(x));
+		return;
+	}
+	if (x->step == ROUTE53_CHANGE) {
+		x->change_start = now;
+		x->insync_deadline = now + x->cfg->insync_timeout_ms;
+		x->poll_ms = ROUTE53_POLL_FIRST_MS;
+		x->step = ROUTE53_POLL;
+	} else {
+		x->polls++;
+	}
+	x->retries = 0;
+	if (strcmp(status, "INSYNC") == 0) {
+		free(status);
+		driver_log(x->d, "route53: change %s INSYNC", x->change_id);
+		route53_start_list(x, ROUTE53_VERIFY);
+		return;
+	}
+	if (strcmp(status, "PENDING") != 0) {
+		route53_fail(x, "route53: change %s has unknown status \"%.40s\"%s",
+		    x->change_id, status, route53_uncertain(x));
+		free(status);
+		return;
+	}
+	free(status);
+	driver_log(x->d, "route53: PENDING (change %s, %" PRId64 " s)",
+	    x->change_id, (now - x->change_start) / 1000);
+	if (now >= x->insync_deadline) {
+		route53_fail(x, "route53: change %s still PENDING after %" PRId64
+		    " s (insync_timeout)%s", x->change_id,
+		    (now - x->change_start) / 1000, route53_uncertain(x));
+		return;
+	}
+	{
+		int64_t wait = x->poll_ms;
+
+		if (now + wait > x->insync_deadline)
+			wait = x->insync_deadline - now;
+		route53_schedule(x, wait);
+		x->poll_ms = x->poll_ms * 2 > ROUTE53_POLL_MAX_MS ?
+		    ROUTE53_POLL_MAX_MS : x->poll_ms * 2;
+	}
+}
+
+static void
+route53_http_done(const struct http_response *r, void *arg)
+{
+	struct route53_priv *x = arg;
+	char code[96], msg[ROUTE53_QUOTE_MAX + 8], desc[256];
+
+	x->xfer = NULL;
+	if (r->curl_code != 0 || r->status == 0) {
+		route53_fail(x, "route53 %s: %s%s", route53_what(x),
+		    http_describe(r, desc, sizeof(desc)), route53_uncertain(x));
+		return;
+	}
+	if (r->status < 200 || r->status > 299) {
+		if (!route53_error_of(r, code, sizeof(code), msg, sizeof(msg))) {
+			route53_fail(x, "route53 %s: %s%s", route53_what(x),
+			    http_describe(r, desc, sizeof(desc)),
+			    route53_uncertain(x));
+			return;
+		}
+		if ((strcmp(code, "Throttling") == 0 ||
+		    strcmp(code, "PriorRequestNotComplete") == 0) &&
+		    x->retries < ROUTE53_RETRY_MAX) {
+			int64_t wait = (int64_t)ROUTE53_BACKOFF_MS << x->retries;
+
+			if (wait > ROUTE53_BACKOFF_MAX_MS)
+				wait = ROUTE53_BACKOFF_MAX_MS;
+			if (r->retry_after_s > 0 &&
+			    r->retry_after_s * 1000 > (double)wait &&
+			    r->retry_after_s < 60)
+				wait = (int64_t)(r->retry_after_s * 1000);
+			x->retries++;
+			driver_log(x->d, "route53: %s: %s; retry %d/%d in "
+			    "%" PRId64 " ms", code, msg, x->retries,
+			    ROUTE53_RETRY_MAX, wait);
+			route53_schedule(x, wait);
+			return;
+		}
+		route53_fail(x, "route53 %s: HTTP %ld %s: %s%s%s", route53_what(x),
+		    r->status, code, msg,
+		    x->retries > 0 ? " (after retries)" : "",
+		    route53_uncertain(x));
+		return;
+	}
+	switch (x->step) {
+	case ROUTE53_LIST:
+	case ROUTE53_VERIFY:
+		route53_list_page(x, r);
+		break;
+	case ROUTE53_CHANGE:
+	case ROUTE53_POLL:
+		route53_changed(x, r);
+		break;
+	}
+}
+
+/* --- ops ------------------------------------------------------------------- */
+
+static int
+route53_busy(const struct route53_priv *x, struct err *e)
+{
+	if (x->op == ROUTE53_IDLE)
+		return 0;
+	return err_set(e, "the route53 driver is busy: %s in progress",
+		       x->op == ROUTE53_APPLY ? "an apply" : "a read-back");
+}
+
+/* The SigV4 region of an endpoint: China and GovCloud have their own. */
+static void
+route53_region(const char *endpoint, char *buf, size_t len)
+{
+	if (endpoint != NULL && strstr(endpoint, ".amazonaws.com.cn") != NULL)
+		snprintf(buf, len, "cn-northwest-1");
+	else if (endpoint != NULL && strstr(endpoint, "us-gov") != NULL)
+		snprintf(buf, len, "us-gov-west-1");
+	else
+		snprintf(buf, len, "us-east-1");
+}
 
 static int
 route53_init(struct driver *d, struct err *e)
 {
-	(void)d;
-	return err_set(e, "traffic driver route53 is not available in this "
-		       "build yet");
+	const struct plan_route53 *cfg = &d->plan->traffic.route53;
+	struct route53_priv *x;
+
+	if (cfg->hosted_zone_id == NULL || cfg->record_name == NULL ||
+	    cfg->istio_set_id == NULL || cfg->apisix_set_id == NULL ||
+	    cfg->record_type == NULL)
+		return err_set(e, "traffic.route53 needs hosted_zone_id, "
+			       "record_name, istio_set_identifier and "
+			       "apisix_set_identifier");
+	if (strcmp(cfg->istio_set_id, cfg->apisix_set_id) == 0)
+		return err_set(e, "traffic.route53: the two set identifiers "
+			       "must differ");
+	if ((cfg->istio_alias_dns == NULL) != (cfg->istio_alias_zone == NULL) ||
+	    (cfg->apisix_alias_dns == NULL) != (cfg->apisix_alias_zone == NULL))
+		return err_set(e, "traffic.route53: an alias DNS name and its "
+			       "zone ID go together");
+	x = xcalloc(1, sizeof(*x));
+	x->d = d;
+	x->cfg = cfg;
+	route53_region(cfg->endpoint, x->region, sizeof(x->region));
+	d->priv = x;
+	return 0;
+}
+
+static void
+route53_cancel(struct driver *d)
+{
+	struct route53_priv *x = d->priv;
+
+	if (x == NULL)
+		return;
+	if (x->xfer != NULL)
+		http_cancel(x->xfer);
+	if (x->timer != NULL)
+		loop_timer_cancel(x->d->loop, x->timer);
+	x->xfer = NULL;
+	x->timer = NULL;
+	x->op = ROUTE53_IDLE;
+	x->cb = NULL;
+	x->arg = NULL;
+	route53_op_clear(x);
+}
+
+static void
+route53_done(struct driver *d)
+{
+	route53_cancel(d);
+	free(d->priv);
+	d->priv = NULL;
+}
+
+static int
+route53_begin(struct route53_priv *x, enum route53_op op, driver_cb cb, void *arg,
+	  struct err *e)
+{
+	route53_op_clear(x);
+	x->op = op;
+	x->step = ROUTE53_LIST;
+	if (route53_send_list(x, e) == -1) {
+		x->op = ROUTE53_IDLE;
+		return err_prefix(e, "route53");
+	}
+	x->cb = cb;
+	x->arg = arg;
+	return 0;
+}
+
+static int
+route53_apply(struct driver *d, struct weights w, int stage, driver_cb cb,
+	  void *arg, struct err *e)
+{
+	struct route53_priv *x = d->priv;
+
+	if (route53_busy(x, e) == -1)
+		return -1;
+	if (w.istio < 0 || w.apisix < 0 || w.istio + w.apisix != 100)
+		return err_set(e, "refusing to apply weights %d/%d: they must "
+			       "be 0..100 and sum to 100", w.istio, w.apisix);
+	x->want = w;
+	x->stage = stage;
+	return route53_begin(x, ROUTE53_APPLY, cb, arg, e);
+}
+
+static int
+route53_read_back(struct driver *d, driver_cb cb, void *arg, struct err *e)
+{
+	struct route53_priv *x = d->priv;
+
+	if (route53_busy(x, e) == -1)
+		return -1;
+	x->want = (struct weights){ 0, 0 };
+	x->stage = 0;
+	return route53_begin(x, ROUTE53_READ, cb, arg, e);
 }
 
 static void
 route53_describe(const struct driver *d, char *buf, size_t len)
 {
-	(void)d;
-	if (len > 0)
-		snprintf(buf, len, "route53: not available in this build");
+	const struct plan_route53 *cfg = &d->plan->traffic.route53;
+
+	if (len == 0)
+		return;
+	snprintf(buf, len, "route53: %s %s in zone %s (%s / %s)",
+	    cfg->record_name, cfg->record_type, cfg->hosted_zone_id,
+	    cfg->istio_set_id, cfg->apisix_set_id);
 }
 
 const struct driver_ops route53_driver = {
 	.name = "route53",
 	.init = route53_init,
+	.done = route53_done,
+	.apply = route53_apply,
+	.read_back = route53_read_back,
+	.cancel = route53_cancel,
 	.describe = route53_describe,
 };

@@ -20,6 +20,7 @@ Test controls (no auth needed):
 
 Usage: kubeapi.py [--port N] [--pods DIR] [--token T]... [--gone N]
                   [--tls-cert FILE --tls-key FILE [--client-ca FILE]]
+                  [--log FILE]   (the same JSON lines as /_test/requests)
 Prints "ready PORT" once listening.  With --token or --client-ca every API
 request must authenticate (a listed bearer token, or a client certificate
 signed by the client CA); otherwise it gets 401 with a Status body, as a
@@ -44,6 +45,7 @@ STATE = {
     "client_auth": False,
     "gone": 0,
     "requests": [],
+    "log": None,
 }
 LOCK = threading.Lock()
 
@@ -253,9 +255,12 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
             return
         who = self.who()
+        entry = {"path": path, "query": url.query, "auth": who}
         with LOCK:
-            STATE["requests"].append({"path": path, "query": url.query,
-                                      "auth": who})
+            STATE["requests"].append(entry)
+            if STATE["log"] is not None:
+                STATE["log"].write(json.dumps(entry) + "\n")
+                STATE["log"].flush()
         if not self.authorised(who):
             self.reply(401, status(401, "Unauthorized", "Unauthorized"))
             return
@@ -354,8 +359,11 @@ def main():
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
     ap.add_argument("--client-ca")
+    ap.add_argument("--log")
     a = ap.parse_args()
 
+    if a.log:
+        STATE["log"] = open(a.log, "a")
     if a.pods:
         STATE["pods"] = load_pods(a.pods)
     STATE["tokens"] = a.token

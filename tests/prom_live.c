@@ -6,9 +6,9 @@
  * into TSDB blocks with `promtool tsdb create-blocks-from openmetrics`,
  * starts `prometheus` on 127.0.0.1:<free port> over that data directory,
  * and runs the plan's default queries through prom_refresh on the event
- * loop.  The loop's wall clock is pinned to a moment inside the data, so
- * every answer is known in advance (see expect_*), whatever the time the
- * test takes.  Then it kills the server and checks the failure path.
+ * loop (the server itself is handled by promtest.c).  The loop's wall
+ * clock is pinned to a moment inside the data, so every answer is known in
+ * advance (see expect_*), whatever the time the test takes.  Then it kills the server and checks the failure path.
  *
  * $PROMETHEUS / $PROMTOOL name the binaries (default /usr/bin/...); when
  * either is missing the tests are skipped.  Everything is bounded: waits
@@ -17,28 +17,18 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
-
-#include <curl/curl.h>
 
 #include "clock.h"
 #include "loop.h"
 #include "metrics.h"
 #include "plan.h"
 #include "prom.h"
+#include "promtest.h"
 #include "xmalloc.h"
 
 #define STEP_S 15
@@ -70,20 +60,7 @@ static const double le_inc[] = {
 	"source_workload=\"istio-ingressgateway\"," \
 	"source_workload_namespace=\"istio-system\""
 
-/*
- * With basic auth on (web config): the test password below and its bcrypt
- * hash (cost 4), made for this test only.
- */
-#define TEST_USER "cutover"
-#define TEST_PASSWORD "cutover-test-pw"
-#define TEST_BCRYPT \
-	"$2b$04$UAZVmwN2MNRnqmKA.U2mw.YWo4LcuC045w3vqnDQaZZ32vZCXO/KO"
-static bool with_auth;	/* also serves under a path prefix */
-#define PREFIX (with_auth ? "/prometheus" : "")
-
-static char dir[64];
-static pid_t server = -1;
-static int port;
+static struct promtest pt = { .server = -1 };
 static int64_t end_s;		/* last sample, seconds */
 static int64_t pinned_wall_ms;	/* the loop's "now" on the wall */
 
@@ -113,31 +90,6 @@ static const struct clock pinned = {
 
 /* ------------------------------------------------------------- helpers */
 
-static const char *
-tool(const char *env, const char *dflt)
-{
-	const char *p = getenv(env);
-
-	return p != NULL && p[0] != '\0' ? p : dflt;
-}
-
-static int
-free_port(void)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	cr_assert_geq(fd, 0);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
 static void
 series(FILE *f, const char *name, const char *labels, double base,
        double inc)
@@ -150,13 +102,12 @@ series(FILE *f, const char *name, const char *labels, double base,
 }
 
 static void
-write_openmetrics(const char *path)
+write_openmetrics(FILE *f, void *arg)
 {
-	FILE *f = fopen(path, "w");
 	char labels[512];
 	int k;
 
-	cr_assert_not_null(f);
+	(void)arg;
 	fprintf(f, "# TYPE istio_requests counter\n");
 	series(f, "istio_requests_total", GW_LABELS ",response_code=\"200\","
 	       "response_flags=\"-\",connection_security_policy=\"unknown\","
@@ -197,163 +148,29 @@ write_openmetrics(const char *path)
 	series(f, "apisix_http_status", "code=\"404\",route=\"\","
 	       "matched_uri=\"\",matched_host=\"\",service=\"\","
 	       "consumer=\"\",node=\"\"", 40, APISIX_404_INC);
-	fprintf(f, "# EOF\n");
-	cr_assert_eq(fclose(f), 0);
-}
-
-/* Run argv with stdout/stderr into log; returns the exit status. */
-static int
-run(char *const argv[], const char *log)
-{
-	int st;
-	pid_t pid = fork();
-
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static size_t
-discard(char *p, size_t size, size_t n, void *arg)
-{
-	(void)p;
-	(void)arg;
-	return size * n;
-}
-
-/* GET /-/ready until 200; bounded to ~30 s. */
-static void
-wait_ready(void)
-{
-	char url[128];
-	CURL *c = curl_easy_init();
-	long code = 0;
-	int i;
-
-	cr_assert_not_null(c);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s/-/ready", port,
-		 PREFIX);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 1000L);
-	if (with_auth)
-		curl_easy_setopt(c, CURLOPT_USERPWD,
-				 TEST_USER ":" TEST_PASSWORD);
-	for (i = 0; i < 300; i++) {
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-		int st;
-
-		if (curl_easy_perform(c) == CURLE_OK &&
-		    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) ==
-		    CURLE_OK && code == 200)
-			break;
-		cr_assert_eq(waitpid(server, &st, WNOHANG), 0,
-			     "prometheus exited; see %s/prometheus.log", dir);
-		nanosleep(&ts, NULL);	/* polling a child, not a timer */
-	}
-	curl_easy_cleanup(c);
-	cr_assert_eq(code, 200, "prometheus not ready after 30 s");
 }
 
 static void
 start_server(void)
 {
-	const char *prometheus = tool("PROMETHEUS", "/usr/bin/prometheus");
-	const char *promtool = tool("PROMTOOL", "/usr/bin/promtool");
-	char om[128], data[128], conf[128], log[128], web[128], a1[192],
-	    a2[192], a3[64], a4[192];
-	FILE *f;
-
-	if (access(prometheus, X_OK) != 0 || access(promtool, X_OK) != 0)
-		cr_skip_test("prometheus/promtool not found (%s, %s)",
-			     prometheus, promtool);
-	snprintf(dir, sizeof(dir), "/tmp/cutover-prom.XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(om, sizeof(om), "%s/series.om", dir);
-	snprintf(data, sizeof(data), "%s/data", dir);
-	snprintf(conf, sizeof(conf), "%s/prometheus.yml", dir);
-	snprintf(log, sizeof(log), "%s/prometheus.log", dir);
-	snprintf(web, sizeof(web), "%s/web.yml", dir);
-
+	promtest_require();
 	end_s = time(NULL);
 	end_s -= end_s % STEP_S;
 	/* between two samples, so rate() extrapolates: still exact */
 	pinned_wall_ms = end_s * 1000 - 7000;
-	write_openmetrics(om);
-	{
-		char *argv[] = { (char *)promtool, "tsdb",
-			"create-blocks-from", "openmetrics", om, data, NULL };
-
-		cr_assert_eq(run(argv, log), 0, "promtool failed; see %s",
-			     log);
-	}
-	f = fopen(conf, "w");
-	cr_assert_not_null(f);
-	fprintf(f, "global:\n  scrape_interval: 15s\n");
-	cr_assert_eq(fclose(f), 0);
-
-	f = fopen(web, "w");
-	cr_assert_not_null(f);
-	if (with_auth)
-		fprintf(f, "basic_auth_users:\n  " TEST_USER ": '"
-			TEST_BCRYPT "'\n");
-	cr_assert_eq(fclose(f), 0);
-
-	port = free_port();
-	snprintf(a1, sizeof(a1), "--config.file=%s", conf);
-	snprintf(a2, sizeof(a2), "--storage.tsdb.path=%s", data);
-	snprintf(a3, sizeof(a3), "--web.listen-address=127.0.0.1:%d", port);
-	snprintf(a4, sizeof(a4), "--web.config.file=%s", web);
-	server = fork();
-	cr_assert_geq(server, 0);
-	if (server == 0) {
-		char *argv[] = { (char *)prometheus, a1, a2, a3, a4,
-			"--log.level=warn", with_auth ?
-			"--web.route-prefix=/prometheus" : NULL, NULL };
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execv(prometheus, argv);
-		_exit(127);
-	}
-	wait_ready();
+	promtest_start(&pt, write_openmetrics, NULL);
 }
 
 static void
 stop_server(void)
 {
-	char cmd[128];
-
-	if (server > 0) {
-		kill(server, SIGKILL);
-		waitpid(server, NULL, 0);
-		server = -1;
-	}
-	if (dir[0] != '\0') {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", dir);
-		dir[0] = '\0';
-	}
+	promtest_stop(&pt);
 }
 
 static void
 start_server_auth(void)
 {
-	with_auth = true;
+	pt.auth = true;
 	start_server();
 }
 
@@ -384,8 +201,7 @@ live_init(struct live *lv)
 	memset(lv, 0, sizeof(*lv));
 	plan_defaults(&lv->plan);
 	free(lv->plan.prometheus.url);
-	lv->plan.prometheus.url = xasprintf("http://127.0.0.1:%d%s/", port,
-					    PREFIX);
+	lv->plan.prometheus.url = promtest_url(&pt);
 	lv->plan.prometheus.timeout_ms = 5000;
 	lv->plan.gates.max_age_ms = MAX_AGE;
 	metrics_init(&lv->m);
@@ -583,9 +399,7 @@ Test(prom_live, user_queries_and_failures)
 			 "query returned 2 series; expected one (use sum())");
 
 	/* Prometheus dies: the next refresh fails readably */
-	kill(server, SIGKILL);
-	cr_assert_eq(waitpid(server, NULL, 0), server);
-	server = -1;
+	promtest_kill(&pt);
 	pinned_wall_ms += 15000;
 	refresh(&lv);
 	now = loop_now(lv.loop);
@@ -624,11 +438,11 @@ Test(prom_auth, password_file_is_reread)
 	char pw[128], tok[128];
 	int i;
 
-	snprintf(pw, sizeof(pw), "%s/password", dir);
-	snprintf(tok, sizeof(tok), "%s/no-such-token", dir);
+	snprintf(pw, sizeof(pw), "%s/password", pt.dir);
+	snprintf(tok, sizeof(tok), "%s/no-such-token", pt.dir);
 	write_file(pw, "wrong\n");	/* other size: seen as changed */
 	live_init(&lv);
-	lv.plan.prometheus.basic_user = xstrdup(TEST_USER);
+	lv.plan.prometheus.basic_user = xstrdup(PROMTEST_USER);
 	lv.plan.prometheus.basic_password_file = xstrdup(pw);
 	live_start(&lv);
 
@@ -641,7 +455,7 @@ Test(prom_auth, password_file_is_reread)
 	}
 
 	/* rotated: the next refresh reads the new file (no restart) */
-	write_file(pw, TEST_PASSWORD "\r\n");
+	write_file(pw, PROMTEST_PASSWORD "\r\n");
 	refresh(&lv);
 	cr_assert_eq(lv.m.q[Q_ISTIO_RPS].state, SOURCE_OK, "%s",
 		     lv.m.q[Q_ISTIO_RPS].error);

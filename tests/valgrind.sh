@@ -6,7 +6,7 @@
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
 [ -n "${VALGRIND:-}" ] && [ -x "$VALGRIND" ] || skip_all "valgrind not found"
 [ "${ENABLE_ASAN:-no}" = yes ] && skip_all "ASan build: valgrind needs a plain build"
-plan 6
+plan 8
 
 vg() {
 	"$VALGRIND" --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible \
@@ -25,3 +25,26 @@ ok "status, example plan (prometheus unreachable)" vg -c "$top_srcdir/examples/c
 printf 'stages:\n  - istio: 101\n' >bad.yaml
 vg -c bad.yaml check
 is "check, a bad plan: exit 65, clean" "$rc $(cat "$T/vg.log")" "65 "
+
+# A scripted demo run in a real terminal: keys, a dialog, focus, quit.
+if [ -z "${TMUX_BIN:-}" ] || [ ! -x "$TMUX_BIN" ]; then
+	pass "demo under valgrind # SKIP no tmux"
+	pass "demo exit status # SKIP no tmux"
+	exit 0
+fi
+TM="$TMUX_BIN -L cutover-vg-$$ -f /dev/null"
+trap '$TM kill-server 2>/dev/null; cleanup' EXIT
+$TM new-session -d -s vg -x 80 -y 24 "cd '$T' && LANG=C.UTF-8 TERM=xterm-256color '$VALGRIND' --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 --log-file='$T/vgdemo.log' '$CUTOVER' --demo --demo-speed 600; echo \$? >'$T/demo.exit'; sleep 60"
+screen() { $TM capture-pane -p -t vg 2>/dev/null; }
+wait_for 60 sh -c "$TM capture-pane -p -t vg | grep -q 'stage [12]/5'"
+$TM send-keys -t vg '?'
+wait_for 20 sh -c "$TM capture-pane -p -t vg | grep -q 'cutover keys'"
+$TM send-keys -t vg Escape
+$TM send-keys -t vg Tab j j k Tab
+$TM send-keys -t vg n
+sleep 1
+$TM send-keys -t vg Escape
+$TM send-keys -t vg q
+wait_for 60 test -s "$T/demo.exit"
+is "demo under valgrind: no errors, no leaks" "$(cat "$T/vgdemo.log" 2>/dev/null)" ""
+is "demo exit status" "$(cat "$T/demo.exit" 2>/dev/null)" 0

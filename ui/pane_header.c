@@ -71,7 +71,8 @@ pane_header_draw(struct ui *u, WINDOW *w, int h, int width)
 		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 :
 			    *p == '_' ? ' ' : *p);
 	x += widget_text(w, 0, x, width - x, phase_role(st), phase);
-	if (left >= 0) {
+	if (left >= 0 && st->phase != PHASE_SHIFTING &&
+	    st->phase != PHASE_ROLLING_BACK) {
 		x += widget_text(w, 0, x, width - x, ROLE_NORMAL, "  hold ");
 		x += countdown_draw(w, 0, x, width - x, left,
 				    st->phase != PHASE_HOLDING ||
