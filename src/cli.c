@@ -306,6 +306,9 @@ sources_failed(const struct session *s)
 	for (int i = 0; i < s->plan->ngroups; i++)
 		if (s->groups[i].state == SOURCE_ERROR)
 			return true;
+	if (s->plan->kubernetes.kubeconfig != NULL && s->plan->ngroups > 0 &&
+	    s->kube == NULL)
+		return true;
 	return s->plan->prometheus.url != NULL && s->prom == NULL;
 }
 

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "demo.h"
+#include "kube.h"
 #include "prom.h"
 #include "xmalloc.h"
 
@@ -502,9 +503,10 @@ watch_rollback(struct session *s, int64_t now)
 
 	if (s->verify != VERIFY_WATCHING && s->verify != VERIFY_LATE)
 		return;
-	if (metrics_value(&s->metrics, s->plan, Q_ISTIO_RPS, now,
-			  s->plan->gates.max_age_ms, &rps) &&
-	    rps <= s->plan->rollback.verify_max_istio_rps) {
+	bool measured = metrics_value(&s->metrics, s->plan, Q_ISTIO_RPS, now,
+				      s->plan->gates.max_age_ms, &rps);
+
+	if (measured && rps <= s->plan->rollback.verify_max_istio_rps) {
 		s->verify = VERIFY_DONE;
 		s->verify_took_ms = now - s->verify_since_mono;
 		snprintf(why, sizeof(why), "rollback verified: Istio at %.3g "
@@ -518,9 +520,17 @@ watch_rollback(struct session *s, int64_t now)
 	if (s->verify == VERIFY_WATCHING &&
 	    now - s->verify_since_mono > s->plan->rollback.verify_timeout_ms) {
 		s->verify = VERIFY_LATE;
-		snprintf(why, sizeof(why), "traffic still reaching Istio after "
-			 "%lld min", (long long)((now - s->verify_since_mono) /
-						 60000));
+		/* Blind is not the same as "still reaching Istio". */
+		if (measured)
+			snprintf(why, sizeof(why), "traffic still reaching "
+				 "Istio after %lld min (%.3g req/s)",
+				 (long long)((now - s->verify_since_mono) /
+					     60000), rps);
+		else
+			snprintf(why, sizeof(why), "rollback not verified: no "
+				 "Istio request rate for %lld min",
+				 (long long)((now - s->verify_since_mono) /
+					     60000));
 		session_log(s, EVLOG_CRIT, "%s", why);
 		audit(s, "rollback_unverified", why, "warning", st->stage,
 		      st->applied, st->stage, st->applied);
@@ -561,13 +571,22 @@ prom_updated(void *arg)
 }
 
 static void
+kube_updated(void *arg)
+{
+	changed(arg, SESSION_DIRTY_PODS);
+}
+
+static void
 fetch(struct session *s)
 {
 	if (s->demo != NULL) {
 		demo_observe(s->demo, &s->metrics, s->groups);
 		changed(s, SESSION_DIRTY_METRICS | SESSION_DIRTY_PODS);
-	} else if (s->prom != NULL) {
-		prom_refresh(s->prom);
+	} else {
+		if (s->prom != NULL)
+			prom_refresh(s->prom);
+		if (s->kube != NULL)
+			kube_refresh(s->kube);
 	}
 	s->fetched_once = true;
 }
@@ -719,6 +738,19 @@ session_open(struct session *s, const struct plan *p, const struct clock *c,
 			else
 				prom_on_update(s->prom, prom_updated, s);
 		}
+		if (p->ngroups > 0) {
+			s->kube = kube_new(p, l, s->groups, &pe);
+			if (s->kube == NULL) {
+				size_t n = strlen(s->source_note);
+
+				snprintf(s->source_note + n,
+					 sizeof(s->source_note) - n,
+					 "%skubernetes: %s", n > 0 ? "; " : "",
+					 pe.msg);
+			} else {
+				kube_on_update(s->kube, kube_updated, s);
+			}
+		}
 		if (s->source_note[0] != '\0')
 			session_log(s, EVLOG_WARN, "%s", s->source_note);
 	}
@@ -773,6 +805,8 @@ session_close(struct session *s)
 	save(s);
 	if (s->prom != NULL)
 		prom_free(s->prom);
+	if (s->kube != NULL)
+		kube_free(s->kube);
 	driver_done(&s->driver);
 	if (s->demo != NULL)
 		demo_free(s->demo);
@@ -813,11 +847,21 @@ session_refresh_once(struct session *s)
 
 	if (s->demo != NULL) {
 		demo_observe(s->demo, &s->metrics, s->groups);
-	} else if (s->prom != NULL) {
-		end = clock_mono(s->clock) + s->plan->prometheus.timeout_ms +
-		      1000;
-		prom_refresh(s->prom);
-		while (prom_busy(s->prom) && clock_mono(s->clock) < end)
+	} else {
+		int64_t kt = s->plan->kubernetes.timeout_ms * 4 + 60000;
+		int64_t pt = s->plan->prometheus.timeout_ms + 1000;
+
+		/* Pages and an exec credential plugin take longer than one
+		 * request; both sources run at once. */
+		end = clock_mono(s->clock) + (s->kube != NULL && kt > pt ? kt :
+					      pt);
+		if (s->prom != NULL)
+			prom_refresh(s->prom);
+		if (s->kube != NULL)
+			kube_refresh(s->kube);
+		while (((s->prom != NULL && prom_busy(s->prom)) ||
+			(s->kube != NULL && kube_busy(s->kube))) &&
+		       clock_mono(s->clock) < end)
 			loop_run_once(s->loop, 100);
 	}
 	gate_evaluate(s->plan, s->rec.state.stage, &s->metrics, s->groups,

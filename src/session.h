@@ -36,6 +36,7 @@
 #include "store.h"
 
 struct prom;
+struct kube;
 struct demo;
 
 struct session_options {
@@ -85,6 +86,7 @@ struct session {
 	struct metrics metrics;
 	struct group_health *groups;	/* plan->ngroups */
 	struct prom *prom;
+	struct kube *kube;
 	char source_note[256];	/* why a source is missing, "" if none */
 	struct demo *demo;
 	bool fetched_once;

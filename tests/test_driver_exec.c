@@ -486,14 +486,17 @@ Test(exec, init_none_demo_and_placeholders)
 	cr_assert_str_eq(e.msg, "the demo driver is installed by the demo");
 	cr_assert(!driver_present(&drv));
 
+	/* Drivers whose settings are missing refuse to start. */
 	plan->traffic.driver = DRIVER_ROUTE53;
+	err_clear(&e);
 	cr_assert_eq(driver_init(&drv, plan, loop, log_cb, NULL, &e), -1);
-	cr_assert_str_eq(e.msg, "traffic driver route53 is not available in "
-			 "this build yet");
+	cr_assert_not_null(strstr(e.msg, "route53"), "%s", e.msg);
 	cr_assert(!driver_present(&drv));
 	plan->traffic.driver = DRIVER_CLOUDFLARE;
+	err_clear(&e);
 	cr_assert_eq(driver_init(&drv, plan, loop, log_cb, NULL, &e), -1);
-	cr_assert_not_null(strstr(e.msg, "cloudflare is not available"));
+	cr_assert_not_null(strstr(e.msg, "cloudflare"), "%s", e.msg);
+	cr_assert(!driver_present(&drv));
 	plan->traffic.driver = DRIVER_KUBERNETES;
 	cr_assert_eq(driver_init(&drv, plan, loop, log_cb, NULL, &e), -1);
 	cr_assert_not_null(strstr(e.msg, "kubernetes is not available"));

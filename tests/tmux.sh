@@ -12,6 +12,9 @@
 # the captured screen or of files, 0.1 s per step.
 
 : "${TMUX_BIN:=}"
+# Sockets live in the test's temp dir, so none is left behind.
+TMUX_TMPDIR="$T"
+export TMUX_TMPDIR
 TMUX_SOCK_BASE="cutover-test-$$"
 TMUX_SOCK="$TMUX_SOCK_BASE"
 TMUX_NSTARTS=0

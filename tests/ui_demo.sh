@@ -12,7 +12,7 @@ STATE="$XDG_STATE_HOME/cutover/demo.state.json"
 AUDIT="$XDG_STATE_HOME/cutover/demo.audit.jsonl"
 SCREENS="$T/screens.txt"
 
-plan 88
+plan 94
 
 # Every screen looked at is kept, to check for "(null)" and "nan" at the end.
 keep() {
@@ -82,7 +82,7 @@ demo_walk() {
 	if printf '%s\n' "$TMUX_SCREEN" | grep -q '^n advance .*q quit'; then
 		pass "$sz: the dashboard stays drawn behind the dialog"
 	else
-		todo "$sz: the dashboard stays drawn behind the dialog" \
+		fail "$sz: the dashboard stays drawn behind the dialog" \
 			"bug: with a dialog open every pane is blank; draw() touches all of stdscr (touchwin) and its blank cells overwrite the panes" \
 			"$(tmux_diag)"
 	fi
@@ -113,8 +113,16 @@ demo_walk() {
 	like "$sz: the typed dialog says what to type" "$TMUX_SCREEN" \
 		"Type 'advance'"
 	tmux_keys Escape
-	screen_ok "$sz: Esc cancels the typed confirmation" 5 \
-		'cancelled; nothing changed'
+	# The note may still show from the first cancel: wait for the dialog
+	# itself to go.
+	if tmux_wait_gone 5 'FORCE advance'; then
+		keep
+		like "$sz: Esc cancels the typed confirmation" "$TMUX_SCREEN" \
+			'cancelled; nothing changed'
+	else
+		keep
+		fail "$sz: Esc cancels the typed confirmation" "$(tmux_diag)"
+	fi
 	unlike "$sz: still at stage 2 after Esc" "$TMUX_SCREEN" \
 		'stage 3/5|FORCE advance'
 	tmux_keys p
@@ -202,7 +210,7 @@ if wait_width 5 80 'stage 0/5 READY.* local$' &&
 	pass "back to 80x24: the dashboard again, hints line included"
 else
 	keep
-	todo "back to 80x24: the dashboard again, hints line included" \
+	fail "back to 80x24: the dashboard again, hints line included" \
 		"bug: now and then the screen stays on 'cutover needs at least 80x24 / this terminal is 60x20' after the terminal is 80x24 again (same resize handling as below)" \
 		"$(tmux_diag)"
 fi
@@ -212,20 +220,18 @@ tmux_resize 100 30
 wait_width 5 100 'stage 0/5 READY.* local$'
 tmux_keys '?'
 if tmux_wait 3 'cutover keys' && tmux_keys Escape &&
-    wait_width 3 100 'stage 0/5 READY.* local$'; then
+    tmux_wait_gone 3 'cutover keys'; then
 	keep
-	pass "after a resize keys are answered at the new size (? then Esc)"
+	pass "after a resize keys are answered (? then Esc)"
 else
 	keep
-	todo "after a resize keys are answered at the new size (? then Esc)" \
-		"bug: after a resize the next key makes on_input loop on KEY_RESIZE; the UI spins, shows the old width and never answers keys" \
-		"$(tmux_diag)"
+	fail "after a resize keys are answered (? then Esc)" "$(tmux_diag)"
 fi
 tmux_keys q
 if wait_file 3 "$T/exit" 'EXIT=0'; then
 	pass "q quits after resizing"
 else
-	todo "q quits after resizing" "bug: the UI spins after a resize and a key; q is never read"
+	fail "q quits after resizing" "$(tmux_diag)"
 	pid=$(tmux_cutover_pid)
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
 fi

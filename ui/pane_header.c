@@ -74,7 +74,10 @@ pane_header_draw(struct ui *u, WINDOW *w, int h, int width)
 	if (left >= 0 && st->phase != PHASE_SHIFTING &&
 	    st->phase != PHASE_ROLLING_BACK) {
 		x += widget_text(w, 0, x, width - x, ROLE_NORMAL, "  hold ");
-		x += countdown_draw(w, 0, x, width - x, left,
+		if (left == 0)
+			x += widget_text(w, 0, x, width - x, ROLE_OK, "done");
+		else
+			x += countdown_draw(w, 0, x, width - x, left,
 				    st->phase != PHASE_HOLDING ||
 				    st->last_verdict != VERDICT_PASS,
 				    ROLE_NORMAL);

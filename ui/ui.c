@@ -69,6 +69,17 @@ free_windows(struct ui *u)
 }
 
 static void
+make_windows(struct ui *u);
+
+/* The size is known to curses: new windows, everything redrawn. */
+static void
+relayout(struct ui *u)
+{
+	clearok(curscr, TRUE);
+	make_windows(u);
+}
+
+static void
 make_windows(struct ui *u)
 {
 	free_windows(u);
@@ -79,22 +90,24 @@ make_windows(struct ui *u)
 		const struct rect *r = &u->lay.pane[i];
 
 		u->win[i] = newwin(r->h, r->w, r->y, r->x);
-		if (u->win[i] != NULL)
-			keypad(u->win[i], TRUE);
 	}
 	u->dirty = ALL_PANES;
 }
 
+/*
+ * SIGWINCH: tell curses the new size.  resizeterm() queues a KEY_RESIZE,
+ * which the input handler takes as "the size changed, lay out again"; it
+ * must not call resizeterm() again, or every key would queue another.
+ */
 static void
 resize(struct ui *u)
 {
 	struct winsize ws;
 
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
-	    ws.ws_col > 0)
+	    ws.ws_col > 0 && (ws.ws_row != LINES || ws.ws_col != COLS))
 		resizeterm(ws.ws_row, ws.ws_col);
-	clearok(curscr, TRUE);
-	make_windows(u);
+	relayout(u);
 }
 
 /* --- drawing ------------------------------------------------------------------ */
@@ -171,8 +184,13 @@ draw_dialogs(struct ui *u)
 			w = COLS - 4 < 76 ? COLS - 4 : 76;
 			h = LINES - 2;
 		}
-		dialog_draw(u->dialogs[i].dialog, stdscr, (LINES - h) / 2,
-			    (COLS - w) / 2, w, h);
+		WINDOW *dw = newwin(h, w, (LINES - h) / 2, (COLS - w) / 2);
+
+		if (dw == NULL)
+			continue;
+		dialog_draw(u->dialogs[i].dialog, dw, 0, 0, w, h);
+		wnoutrefresh(dw);
+		delwin(dw);
 	}
 }
 
@@ -210,13 +228,13 @@ draw(struct ui *u)
 		if (!(u->dirty & (1u << i)) || u->win[i] == NULL)
 			continue;
 		fns[i](u, u->win[i], r->h, r->w);
+		/* An overlay may have covered it: copy it all, curses sends
+		 * only what differs from the terminal. */
+		touchwin(u->win[i]);
 		wnoutrefresh(u->win[i]);
 	}
-	if (u->ndialogs > 0 && u->dirty != 0) {
-		touchwin(stdscr);
+	if (u->ndialogs > 0 && u->dirty != 0)
 		draw_dialogs(u);
-		wnoutrefresh(stdscr);
-	}
 	u->dirty = 0;
 	doupdate();
 }
@@ -248,9 +266,6 @@ pop_dialog(struct ui *u)
 	if (u->ndialogs == 0)
 		return;
 	dialog_free(u->dialogs[--u->ndialogs].dialog);
-	touchwin(stdscr);
-	erase();
-	wnoutrefresh(stdscr);
 	u->dirty = ALL_PANES;
 }
 
@@ -524,7 +539,7 @@ on_input(int fd, short revents, void *arg)
 	}
 	while ((rc = get_wch(&wc)) != ERR) {
 		if (rc == KEY_CODE_YES && wc == KEY_RESIZE) {
-			resize(u);
+			relayout(u);
 			continue;
 		}
 		key(u, (int)wc);
@@ -594,6 +609,10 @@ ui_run(struct session *s, const struct cli_ui_options *o)
 	nodelay(stdscr, TRUE);
 	curs_set(0);
 	set_escdelay(50);
+	/* Always finish a frame: curses would otherwise stop mid-update when
+	 * a key is waiting, and leave half a dialog on the screen until the
+	 * next redraw. */
+	typeahead(-1);
 	theme_init(o->no_color);
 	u.log = textlog_new(EVLOG_MAX);
 	textlog_follow(u.log, true);

@@ -104,7 +104,9 @@ widget_put(WINDOW *w, int y, int x, const wchar_t *wcs, attr_t a)
 {
 	cchar_t cc;
 
-	if (setcchar(&cc, wcs, a, 0, NULL) == OK)
+	/* The pair argument wins over COLOR_PAIR bits in the attributes. */
+	if (setcchar(&cc, wcs, a & ~A_COLOR, (short)PAIR_NUMBER(a),
+		     NULL) == OK)
 		mvwadd_wch(w, y, x, &cc);
 }
 

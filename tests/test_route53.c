@@ -1,0 +1,824 @@
+/*
+ * test_route53 — the route53 traffic driver against tests/route53d.py on
+ * 127.0.0.1, which recomputes every request's SigV4 signature with
+ * botocore, checks the ChangeBatch element order and stores the records.
+ * The loop runs on a fake clock: when no transfer is in flight the clock
+ * jumps to the next poll or back-off, so nothing sleeps; every wait is a
+ * bounded number of loop passes.
+ */
+#include "config.h"
+
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "clock.h"
+#include "driver.h"
+#include "err.h"
+#include "loop.h"
+#include "plan.h"
+#include "xmalloc.h"
+
+#ifndef TOP_SRCDIR
+#define TOP_SRCDIR "."
+#endif
+
+#define ITER_CAP 3000
+#define LOG_MAX 256
+#define SECRET "test/secret+key"
+
+extern char **environ;
+
+static char top[1024];
+static char tmpdir[64];
+static pid_t server_pid;
+static int port;
+static struct clock_fake fc;
+static struct plan plan;
+static struct loop *loop;
+static struct driver drv;
+static bool drv_ready;
+static char *logs[LOG_MAX];
+static int nlogs;
+
+struct got {
+	int calls;
+	struct driver_result r;
+};
+
+static void
+got_cb(const struct driver_result *r, void *arg)
+{
+	struct got *g = arg;
+
+	g->calls++;
+	g->r = *r;
+}
+
+static void
+log_cb(const char *line, void *arg)
+{
+	(void)arg;
+	if (nlogs < LOG_MAX)
+		logs[nlogs++] = strdup(line);
+}
+
+static int
+log_count(const char *needle)
+{
+	int n = 0;
+
+	for (int i = 0; i < nlogs; i++)
+		if (strstr(logs[i], needle) != NULL)
+			n++;
+	return n;
+}
+
+static int64_t
+real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Start route53d.py with extra arguments; sets port. */
+static void
+start_server(const char *const *extra)
+{
+	const char *py = getenv("PYTHON3");
+	char script[1200], line[64];
+	char *argv[24];
+	posix_spawn_file_actions_t fa;
+	int p[2], rc, n = 0;
+	size_t got = 0;
+	int64_t give_up;
+
+	if (py == NULL || *py == '\0')
+		py = "python3";
+	snprintf(script, sizeof(script), "%s/tests/route53d.py", top);
+	argv[n++] = (char *)py;
+	argv[n++] = script;
+	argv[n++] = "--port";
+	argv[n++] = "0";
+	argv[n++] = "--secret";
+	argv[n++] = SECRET;
+	for (; extra != NULL && *extra != NULL && n < 23; extra++)
+		argv[n++] = (char *)*extra;
+	argv[n] = NULL;
+	cr_assert_eq(pipe(p), 0);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addclose(&fa, p[0]);
+	posix_spawn_file_actions_addclose(&fa, p[1]);
+	rc = posix_spawnp(&server_pid, py, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(p[1]);
+	if (rc == ENOENT) {
+		close(p[0]);
+		server_pid = 0;
+		cr_skip_test("%s not found", py);
+	}
+	cr_assert_eq(rc, 0, "cannot run %s: %s", py, strerror(rc));
+	give_up = real_ms() + 15000;
+	memset(line, 0, sizeof(line));
+	while (got < sizeof(line) - 1 && memchr(line, '\n', got) == NULL) {
+		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+		int64_t left = give_up - real_ms();
+		ssize_t r;
+
+		cr_assert_gt(left, 0, "route53d.py did not start");
+		if (poll(&pfd, 1, (int)left) <= 0)
+			continue;
+		r = read(p[0], line + got, sizeof(line) - 1 - got);
+		cr_assert_gt(r, 0, "route53d.py exited (botocore missing?)");
+		got += (size_t)r;
+	}
+	close(p[0]);
+	cr_assert_eq(sscanf(line, "ready %d", &port), 1, "said %s", line);
+}
+
+static size_t
+ctl_write(char *data, size_t size, size_t n, void *arg)
+{
+	json_t **out = arg;
+	json_error_t je;
+
+	json_decref(*out);
+	*out = json_loadb(data, size * n, 0, &je);
+	return size * n;
+}
+
+/* A synchronous request to the server's controls; returns parsed JSON. */
+static json_t *
+ctl(const char *path, const char *json_body)
+{
+	CURL *c = curl_easy_init();
+	char url[256];
+	json_t *out = NULL;
+	CURLcode rc;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ctl_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
+	if (json_body != NULL)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, json_body);
+	rc = curl_easy_perform(c);
+	curl_easy_cleanup(c);
+	cr_assert_eq(rc, CURLE_OK, "control %s: %s", path,
+		     curl_easy_strerror(rc));
+	return out;
+}
+
+static void
+control(const char *json_body)
+{
+	json_decref(ctl("/_control", json_body));
+}
+
+static int
+server_changes(void)
+{
+	json_t *s = ctl("/_state", NULL);
+	int n = (int)json_integer_value(json_object_get(s, "changes"));
+
+	json_decref(s);
+	return n;
+}
+
+/* The stored record with SetIdentifier `id` (a new reference). */
+static json_t *
+server_record(const char *id)
+{
+	json_t *s = ctl("/_state", NULL), *r, *found = NULL;
+	size_t i;
+
+	json_array_foreach(json_object_get(s, "records"), i, r) {
+		if (strcmp(json_string_value(json_object_get(r, "id")),
+			   id) == 0)
+			found = json_incref(r);
+	}
+	json_decref(s);
+	cr_assert_not_null(found, "no record %s on the server", id);
+	return found;
+}
+
+static int
+server_weight(const char *id)
+{
+	json_t *r = server_record(id);
+	int w = (int)json_integer_value(json_object_get(r, "weight"));
+
+	json_decref(r);
+	return w;
+}
+
+static void
+server_no_problems(void)
+{
+	json_t *s = ctl("/_state", NULL);
+	json_t *p = json_object_get(s, "problems");
+
+	cr_expect_eq(json_array_size(p), 0, "server saw problems: %s",
+		     json_array_size(p) ? json_string_value(
+			 json_array_get(p, 0)) : "");
+	json_decref(s);
+}
+
+static void
+set_str(char **field, const char *v)
+{
+	free(*field);
+	*field = v != NULL ? xstrdup(v) : NULL;
+}
+
+static void
+setup(void)
+{
+	const char *t = getenv("top_srcdir");
+
+	snprintf(top, sizeof(top), "%s", t && *t ? t : TOP_SRCDIR);
+	strcpy(tmpdir, "/tmp/cutover-test-r53-XXXXXX");
+	cr_assert_not_null(mkdtemp(tmpdir));
+	plan_defaults(&plan);
+	plan.traffic.driver = DRIVER_ROUTE53;
+	set_str(&plan.traffic.route53.hosted_zone_id, "Z0TEST");
+	set_str(&plan.traffic.route53.record_name, "www.example.com");
+	set_str(&plan.traffic.route53.istio_set_id, "istio");
+	set_str(&plan.traffic.route53.apisix_set_id, "apisix");
+	plan.traffic.route53.timeout_ms = 5000;
+	plan.traffic.route53.insync_timeout_ms = 60000;
+	clock_fake_init(&fc, 1000000, 1700000000000);
+	loop = loop_new(&fc.clock);
+	setenv("AWS_ACCESS_KEY_ID", "AKIDTEST", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", SECRET, 1);
+	unsetenv("AWS_SESSION_TOKEN");
+	unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+	setenv("HOME", tmpdir, 1);
+	nlogs = 0;
+	drv_ready = false;
+	server_pid = 0;
+}
+
+static void
+teardown(void)
+{
+	char cmd[128];
+
+	if (drv_ready)
+		driver_done(&drv);
+	loop_free(loop);
+	plan_done(&plan);
+	for (int i = 0; i < nlogs; i++) {
+		cr_expect_null(strstr(logs[i], SECRET), "secret in log: %s",
+			       logs[i]);
+		free(logs[i]);
+	}
+	if (server_pid > 0) {
+		kill(server_pid, SIGTERM);
+		waitpid(server_pid, NULL, 0);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(route53, .init = setup, .fini = teardown, .timeout = 60);
+
+/* Point the plan at the server and init the driver. */
+static void
+init_driver(void)
+{
+	struct err e;
+	char url[64];
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	set_str(&plan.traffic.route53.endpoint, url);
+	err_clear(&e);
+	cr_assert_eq(driver_init(&drv, &plan, loop, log_cb, NULL, &e), 0,
+		     "%s", e.msg);
+	drv_ready = true;
+}
+
+/* Run the loop until the callback ran; time jumps while nothing is in
+ * flight. */
+static void
+run(struct got *g)
+{
+	for (int i = 0; i < ITER_CAP && g->calls == 0; i++) {
+		loop_run_once(loop, 20);
+		if (g->calls == 0 && loop_transfers(loop) == 0)
+			clock_fake_advance(&fc, 250);
+	}
+	cr_assert_eq(g->calls, 1, "no answer within the iteration cap");
+}
+
+static struct driver_result
+apply(int istio)
+{
+	struct got g = { 0 };
+	struct err e;
+
+	err_clear(&e);
+	cr_assert_eq(driver_apply(&drv, (struct weights){ istio, 100 - istio },
+				  2, got_cb, &g, &e), 0, "%s", e.msg);
+	run(&g);
+	return g.r;
+}
+
+static struct driver_result
+read_back(void)
+{
+	struct got g = { 0 };
+	struct err e;
+
+	err_clear(&e);
+	cr_assert_eq(driver_read_back(&drv, got_cb, &g, &e), 0, "%s", e.msg);
+	run(&g);
+	return g.r;
+}
+
+static void
+expect_fail(struct driver_result r, const char *needle)
+{
+	cr_assert_not(r.ok, "succeeded: %s", r.message);
+	cr_assert_not_null(strstr(r.message, needle),
+			   "message \"%s\" lacks \"%s\"", r.message, needle);
+	cr_assert_null(strstr(r.message, SECRET));
+}
+
+/* --- applying -------------------------------------------------------------- */
+
+Test(route53, apply_upserts_both_records_and_waits_for_insync)
+{
+	struct driver_result r;
+
+	start_server((const char *[]){ "--pending", "2", NULL });
+	init_driver();
+	r = apply(25);
+	cr_assert(r.ok, "%s", r.message);
+	cr_assert(r.have_weights);
+	cr_assert_eq(r.weights.istio, 25);
+	cr_assert_eq(r.weights.apisix, 75);
+	cr_assert_eq(server_weight("istio"), 25);
+	cr_assert_eq(server_weight("apisix"), 75);
+	cr_assert_eq(server_changes(), 1, "one change batch for both");
+	cr_assert_eq(log_count("route53: PENDING"), 2);
+	cr_assert_eq(log_count("INSYNC"), 1);
+	server_no_problems();
+}
+
+Test(route53, alias_records_keep_their_targets)
+{
+	json_t *rec;
+
+	start_server(NULL);
+	init_driver();
+	cr_assert(apply(10).ok);
+	rec = server_record("istio");
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
+	    rec, "alias"), "dns")), "istio-lb.elb.amazonaws.com.");
+	cr_assert_null(json_object_get(rec, "ttl"), "alias with a TTL");
+	cr_assert_null(json_object_get(rec, "values"));
+	json_decref(rec);
+	server_no_problems();
+}
+
+Test(route53, plan_alias_target_replaces_and_creates)
+{
+	json_t *rec;
+
+	start_server(NULL);
+	control("{\"records\": [{\"name\": \"www.example.com.\", \"type\": "
+		"\"A\", \"id\": \"apisix\", \"weight\": 100, \"alias\": "
+		"{\"zone\": \"Z2APISIX\", \"dns\": \"apisix-lb.\", \"eval\": "
+		"false}}]}");
+	set_str(&plan.traffic.route53.istio_alias_dns, "new-istio.elb.com");
+	set_str(&plan.traffic.route53.istio_alias_zone, "Z9NEW");
+	plan.traffic.route53.evaluate_target_health = true;
+	init_driver();
+	cr_assert(apply(10).ok);
+	rec = server_record("istio");
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
+	    rec, "alias"), "zone")), "Z9NEW");
+	cr_assert(json_is_true(json_object_get(json_object_get(rec, "alias"),
+					       "eval")));
+	cr_assert_eq(json_integer_value(json_object_get(rec, "weight")), 10);
+	json_decref(rec);
+	/* The same again: nothing to change. */
+	cr_assert(apply(10).ok);
+	cr_assert_eq(server_changes(), 1);
+	server_no_problems();
+}
+
+Test(route53, plain_records_keep_ttl_and_values)
+{
+	json_t *rec, *vals;
+
+	start_server(NULL);
+	control("{\"records\": ["
+		"{\"name\": \"www.example.com.\", \"type\": \"A\", \"id\": "
+		"\"istio\", \"weight\": 0, \"ttl\": 60, \"values\": "
+		"[\"192.0.2.10\", \"192.0.2.11\"], \"health_check\": \"hc-1\"},"
+		"{\"name\": \"www.example.com.\", \"type\": \"A\", \"id\": "
+		"\"apisix\", \"weight\": 100, \"ttl\": 30, \"values\": "
+		"[\"198.51.100.7\"]}]}");
+	init_driver();
+	cr_assert(apply(50).ok);
+	rec = server_record("istio");
+	cr_assert_eq(json_integer_value(json_object_get(rec, "ttl")), 60);
+	vals = json_object_get(rec, "values");
+	cr_assert_eq(json_array_size(vals), 2);
+	cr_assert_str_eq(json_string_value(json_array_get(vals, 1)),
+			 "192.0.2.11");
+	cr_assert_str_eq(json_string_value(json_object_get(rec,
+							   "health_check")),
+			 "hc-1");
+	cr_assert_eq(json_integer_value(json_object_get(rec, "weight")), 50);
+	json_decref(rec);
+	cr_assert_eq(server_weight("apisix"), 50);
+	server_no_problems();
+}
+
+Test(route53, applying_the_weights_in_force_changes_nothing)
+{
+	struct driver_result r;
+
+	start_server(NULL);
+	init_driver();
+	cr_assert(apply(50).ok);
+	cr_assert_eq(server_changes(), 1);
+	r = apply(50);
+	cr_assert(r.ok, "%s", r.message);
+	cr_assert_not_null(strstr(r.message, "already in force"), "%s",
+			   r.message);
+	cr_assert_eq(r.weights.istio, 50);
+	cr_assert_eq(server_changes(), 1, "a second change was sent");
+	/* The initial 0/100 is also in force already. */
+	cr_assert(apply(0).ok);
+	cr_assert_eq(server_changes(), 2);
+	cr_assert(apply(0).ok);
+	cr_assert_eq(server_changes(), 2);
+}
+
+Test(route53, read_back_reports_the_split_in_force)
+{
+	struct driver_result r;
+
+	start_server(NULL);
+	init_driver();
+	r = read_back();
+	cr_assert(r.ok, "%s", r.message);
+	cr_assert(r.have_weights);
+	cr_assert_eq(r.weights.istio, 0);
+	cr_assert_eq(r.weights.apisix, 100);
+	cr_assert(apply(75).ok);
+	r = read_back();
+	cr_assert_eq(r.weights.istio, 75);
+	cr_assert_eq(r.weights.apisix, 25);
+	server_no_problems();
+}
+
+/* Every percent written maps back to exactly the same percent. */
+Test(route53, weight_mapping_table)
+{
+	static const int pct[] = { 1, 10, 25, 33, 50, 67, 75, 99, 100, 0 };
+
+	start_server((const char *[]){ "--pending", "0", NULL });
+	init_driver();
+	for (size_t i = 0; i < sizeof(pct) / sizeof(pct[0]); i++) {
+		struct driver_result r = apply(pct[i]);
+
+		cr_assert(r.ok, "%d: %s", pct[i], r.message);
+		cr_assert_eq(server_weight("istio"), pct[i]);
+		cr_assert_eq(server_weight("apisix"), 100 - pct[i]);
+		cr_assert(server_weight("istio") + server_weight("apisix") > 0);
+		r = read_back();
+		cr_assert_eq(r.weights.istio, pct[i]);
+		cr_assert_eq(r.weights.apisix, 100 - pct[i]);
+	}
+}
+
+static void
+foreign(int wi, int wa)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "{\"records\": ["
+		 "{\"name\": \"www.example.com.\", \"type\": \"A\", \"id\": "
+		 "\"istio\", \"weight\": %d, \"alias\": {\"zone\": \"Z1\", "
+		 "\"dns\": \"i.\", \"eval\": false}},"
+		 "{\"name\": \"www.example.com.\", \"type\": \"A\", \"id\": "
+		 "\"apisix\", \"weight\": %d, \"alias\": {\"zone\": \"Z2\", "
+		 "\"dns\": \"a.\", \"eval\": false}}]}", wi, wa);
+	control(buf);
+}
+
+/* Weights set outside cutover: whole-percent ratios read, others not. */
+Test(route53, foreign_weights_map_by_ratio_or_are_refused)
+{
+	static const struct {
+		int wi, wa, pct;	/* pct -1: refused */
+		const char *why;
+	} table[] = {
+		{ 20, 180, 10, NULL }, { 255, 0, 100, NULL },
+		{ 0, 7, 0, NULL }, { 1, 1, 50, NULL }, { 3, 1, 75, NULL },
+		{ 1, 2, -1, "not a whole-percent split" },
+		{ 0, 0, -1, "both weights are 0" },
+	};
+
+	start_server(NULL);
+	init_driver();
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		struct driver_result r;
+
+		foreign(table[i].wi, table[i].wa);
+		r = read_back();
+		if (table[i].pct < 0) {
+			expect_fail(r, table[i].why);
+			continue;
+		}
+		cr_assert(r.ok, "%d/%d: %s", table[i].wi, table[i].wa,
+			  r.message);
+		cr_assert_eq(r.weights.istio, table[i].pct, "%d/%d",
+			     table[i].wi, table[i].wa);
+	}
+	/* 20/180 is 10% already: applying 10 sends nothing. */
+	foreign(20, 180);
+	cr_assert(apply(10).ok);
+	cr_assert_eq(server_changes(), 0);
+	/* 0/0 is replaced by a real split. */
+	foreign(0, 0);
+	cr_assert(apply(0).ok);
+	cr_assert_eq(server_weight("apisix"), 100);
+}
+
+Test(route53, paging_through_many_records)
+{
+	char buf[8192];
+	size_t n = 0;
+
+	start_server(NULL);
+	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "{\"records\": [");
+	/* 150 other sets of the same name sort before "istio". */
+	for (int i = 0; i < 150; i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "{\"name\": "
+		    "\"www.example.com.\", \"type\": \"A\", \"id\": \"a%03d\", "
+		    "\"weight\": 0, \"alias\": {\"zone\": \"Z\", \"dns\": "
+		    "\"x.\"}},", i);
+	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "{\"name\": "
+	    "\"www.example.com.\", \"type\": \"A\", \"id\": \"istio\", "
+	    "\"weight\": 3, \"alias\": {\"zone\": \"Z\", \"dns\": \"i.\"}},"
+	    "{\"name\": \"www.example.com.\", \"type\": \"A\", \"id\": "
+	    "\"apisix\", \"weight\": 1, \"alias\": {\"zone\": \"Z\", "
+	    "\"dns\": \"a.\"}}]}");
+	control(buf);
+	init_driver();
+	{
+		struct driver_result r = read_back();
+
+		cr_assert(r.ok, "%s", r.message);
+		cr_assert_eq(r.weights.istio, 75);
+	}
+	server_no_problems();
+}
+
+/* --- credentials ------------------------------------------------------------ */
+
+Test(route53, session_token_is_sent_and_signed)
+{
+	start_server((const char *[]){ "--token", "tok/en==", NULL });
+	init_driver();
+	setenv("AWS_SESSION_TOKEN", "tok/en==", 1);
+	cr_assert(apply(10).ok);
+	unsetenv("AWS_SESSION_TOKEN");
+	expect_fail(apply(25), "InvalidClientTokenId");
+	cr_assert_eq(server_changes(), 1);
+	for (int i = 0; i < nlogs; i++)
+		cr_assert_null(strstr(logs[i], "tok/en"));
+}
+
+Test(route53, credentials_from_the_profile_file)
+{
+	char path[256];
+	FILE *f;
+
+	start_server(NULL);
+	snprintf(path, sizeof(path), "%s/.aws", tmpdir);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/.aws/credentials", tmpdir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "[default]\naws_access_key_id = WRONG\n"
+		"aws_secret_access_key = nope\n\n# prod\n[prod]\n"
+		"aws_access_key_id=AKIDTEST\naws_secret_access_key = %s\n",
+		SECRET);
+	fclose(f);
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	set_str(&plan.traffic.route53.profile, "prod");
+	init_driver();
+	cr_assert(apply(25).ok);
+	set_str(&plan.traffic.route53.profile, "default");
+	expect_fail(apply(50), "InvalidClientTokenId");
+	set_str(&plan.traffic.route53.profile, "staging");
+	{
+		struct got g = { 0 };
+		struct err e;
+
+		err_clear(&e);
+		cr_assert_eq(driver_apply(&drv, (struct weights){ 50, 50 }, 3,
+					  got_cb, &g, &e), -1);
+		cr_assert_not_null(strstr(e.msg, "no profile [staging]"), "%s",
+				   e.msg);
+		cr_assert_eq(g.calls, 0);
+	}
+	cr_assert_eq(server_changes(), 1);
+}
+
+Test(route53, no_credentials_is_a_clear_error)
+{
+	struct got g = { 0 };
+	struct err e;
+
+	start_server(NULL);
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	init_driver();
+	err_clear(&e);
+	cr_assert_eq(driver_read_back(&drv, got_cb, &g, &e), -1);
+	cr_assert_not_null(strstr(e.msg, "AWS_ACCESS_KEY_ID"), "%s", e.msg);
+	setenv("AWS_ACCESS_KEY_ID", "AKIDTEST", 1);
+	err_clear(&e);
+	cr_assert_eq(driver_read_back(&drv, got_cb, &g, &e), -1);
+	cr_assert_not_null(strstr(e.msg, "AWS_SECRET_ACCESS_KEY is not set"),
+			   "%s", e.msg);
+	cr_assert_eq(g.calls, 0);
+}
+
+/* A wrong secret: the server's own botocore check refuses the signature. */
+Test(route53, wrong_secret_fails_signature_check)
+{
+	start_server(NULL);
+	setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret", 1);
+	init_driver();
+	expect_fail(apply(10), "SignatureDoesNotMatch");
+	cr_assert_eq(server_changes(), 0);
+}
+
+/* --- failures ---------------------------------------------------------------- */
+
+Test(route53, bad_credentials_verbatim)
+{
+	struct driver_result r;
+
+	start_server((const char *[]){ "--fail", "badkey", NULL });
+	init_driver();
+	r = apply(10);
+	expect_fail(r, "HTTP 403 InvalidClientTokenId: The security token "
+		    "included in the request is invalid.");
+	cr_assert_not_null(strstr(r.message, "nothing was changed"), "%s",
+			   r.message);
+	cr_assert_eq(server_changes(), 0);
+	control("{\"fail\": \"signature\"}");
+	expect_fail(read_back(), "SignatureDoesNotMatch: The request "
+		    "signature we calculated");
+}
+
+Test(route53, throttling_is_retried_then_succeeds)
+{
+	struct driver_result r;
+
+	start_server((const char *[]){ "--fail", "throttle", "--fail-count",
+				       "2", NULL });
+	init_driver();
+	r = apply(25);
+	cr_assert(r.ok, "%s", r.message);
+	cr_assert_eq(log_count("Throttling: Rate exceeded; retry"), 2);
+	cr_assert_eq(server_changes(), 1);
+	control("{\"fail\": \"prior\", \"fail_count\": 1}");
+	cr_assert(apply(50).ok);
+	cr_assert_eq(log_count("PriorRequestNotComplete"), 1);
+	cr_assert_eq(server_changes(), 2);
+}
+
+Test(route53, throttling_gives_up_after_bounded_retries)
+{
+	start_server((const char *[]){ "--fail", "throttle", NULL });
+	init_driver();
+	expect_fail(apply(25), "HTTP 400 Throttling: Rate exceeded (after "
+		    "retries)");
+	cr_assert_eq(log_count("retry"), 5);
+	cr_assert_eq(server_changes(), 0);
+}
+
+Test(route53, change_stuck_pending_times_out)
+{
+	struct driver_result r;
+
+	start_server((const char *[]){ "--fail", "stuck", NULL });
+	plan.traffic.route53.insync_timeout_ms = 10000;
+	init_driver();
+	r = apply(25);
+	expect_fail(r, "still PENDING after 10 s (insync_timeout)");
+	cr_assert_not_null(strstr(r.message, "weights may be in force"));
+	cr_assert_geq(log_count("route53: PENDING"), 3);
+	cr_assert_eq(server_changes(), 1);
+}
+
+Test(route53, malformed_answers)
+{
+	start_server((const char *[]){ "--fail", "malformed", "--fail-count",
+				       "1", NULL });
+	init_driver();
+	expect_fail(apply(25), "malformed answer");
+	control("{\"fail\": \"malformed_list\", \"fail_count\": -1}");
+	expect_fail(read_back(), "malformed answer (no <ResourceRecordSets>)");
+	expect_fail(apply(50), "malformed answer");
+	cr_assert_eq(server_changes(), 0);
+}
+
+Test(route53, missing_zone_and_records)
+{
+	start_server((const char *[]){ "--fail", "nozone", NULL });
+	init_driver();
+	expect_fail(apply(25), "HTTP 404 NoSuchHostedZone: No hosted zone "
+		    "found with ID: Z0TEST");
+	control("{\"fail\": \"\", \"records\": []}");
+	expect_fail(apply(25), "no A record www.example.com with "
+		    "SetIdentifier \"istio\" and no istio_alias_dns_name");
+	expect_fail(read_back(), "no A record www.example.com");
+	cr_assert_eq(server_changes(), 0);
+}
+
+Test(route53, refuses_bad_weights_and_a_second_operation)
+{
+	struct got g = { 0 }, g2 = { 0 };
+	struct err e;
+
+	start_server(NULL);
+	init_driver();
+	err_clear(&e);
+	cr_assert_eq(driver_apply(&drv, (struct weights){ 60, 60 }, 1, got_cb,
+				  &g, &e), -1);
+	cr_assert_not_null(strstr(e.msg, "sum to 100"));
+	cr_assert_eq(driver_apply(&drv, (struct weights){ 10, 90 }, 1, got_cb,
+				  &g, &e), 0);
+	cr_assert_eq(driver_read_back(&drv, got_cb, &g2, &e), -1);
+	cr_assert_not_null(strstr(e.msg, "busy"));
+	run(&g);
+	cr_assert(g.r.ok, "%s", g.r.message);
+	cr_assert_eq(g2.calls, 0);
+}
+
+Test(route53, cancel_stops_without_a_callback)
+{
+	struct got g = { 0 };
+	struct err e;
+
+	start_server((const char *[]){ "--fail", "stuck", NULL });
+	init_driver();
+	err_clear(&e);
+	cr_assert_eq(driver_apply(&drv, (struct weights){ 10, 90 }, 1, got_cb,
+				  &g, &e), 0);
+	for (int i = 0; i < ITER_CAP && log_count("PENDING") == 0; i++) {
+		loop_run_once(loop, 20);
+		if (loop_transfers(loop) == 0)
+			clock_fake_advance(&fc, 250);
+	}
+	cr_assert_geq(log_count("PENDING"), 1);
+	driver_cancel(&drv);
+	for (int i = 0; i < 50; i++) {
+		loop_run_once(loop, 10);
+		clock_fake_advance(&fc, 1000);
+	}
+	cr_assert_eq(g.calls, 0);
+	/* The driver is usable again. */
+	control("{\"fail\": \"\"}");
+	cr_assert(read_back().ok);
+}
+
+Test(route53, describe_names_the_record)
+{
+	char buf[256];
+
+	start_server(NULL);
+	init_driver();
+	drv.ops->describe(&drv, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "route53: www.example.com A in zone Z0TEST "
+			 "(istio / apisix)");
+}
