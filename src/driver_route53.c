@@ -1204,6 +1204,7 @@ route53_changed(struct route53_priv *x, const struct http_response *r)
 {
 	char *status;
 	int64_t now = loop_now(x->d->loop);
+	bool submitted = false;
 
 	if (route53_change_info(x, r, &status) == -1) {
 		route53_fail(x, "route53 %s: malformed answer (no <ChangeInfo> "
@@ -1216,6 +1217,7 @@ route53_changed(struct route53_priv *x, const struct http_response *r)
 		x->insync_deadline = now + x->cfg->insync_timeout_ms;
 		x->poll_ms = ROUTE53_POLL_FIRST_MS;
 		x->step = ROUTE53_POLL;
+		submitted = true;
 	} else {
 		x->polls++;
 	}
@@ -1233,8 +1235,11 @@ route53_changed(struct route53_priv *x, const struct http_response *r)
 		return;
 	}
 	free(status);
-	driver_log(x->d, "route53: PENDING (change %s, %" PRId64 " s)",
-	    x->change_id, (now - x->change_start) / 1000);
+	if (submitted)
+		driver_log(x->d, "route53: change %s submitted", x->change_id);
+	else
+		driver_log(x->d, "route53: PENDING (change %s, %" PRId64 " s)",
+		    x->change_id, (now - x->change_start) / 1000);
 	if (now >= x->insync_deadline) {
 		route53_fail(x, "route53: change %s still PENDING after %" PRId64
 		    " s (insync_timeout)%s", x->change_id,

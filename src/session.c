@@ -23,7 +23,7 @@
 #include "xmalloc.h"
 
 #define TICK_MS 1000
-#define SAVE_EVERY_MS 10000
+#define SAVE_EVERY_MS 1000
 
 static void changed(struct session *s, unsigned bits);
 static void feed(struct session *s, const struct event *ev);

@@ -1,9 +1,10 @@
 #!/bin/sh
-# ui_keys — keys are answered while Prometheus hangs: the dashboard never
-# blocks on a source.  Prometheus is tests/httpd.py's /slow route (it
-# answers after 30 s), the plan's timeout is 30 s, refresh 1 s; no pods;
-# the traffic driver is a pair of scripts in the temp dir.  Help, a
-# refused pause and quitting must each show within 2 s.
+# ui_keys — keys are answered while every backend hangs: the dashboard
+# never blocks on a source.  Prometheus is tests/httpd.py's /slow route (it
+# answers after 30 s), the Kubernetes API is a server that accepts and
+# never answers, the traffic driver's read-back hangs for 30 s; timeouts
+# are 30 s, refresh 1 s.  Help, a refused pause and quitting must each
+# show within 2 s.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/tmux.sh"
 tmux_require
@@ -17,7 +18,38 @@ if ! wait_for 10 grep -q '^ready' "$T/httpd.out"; then
 	skip_all "tests/httpd.py did not start"
 fi
 
-# The exec driver: set records the weights, get prints them.
+# A Kubernetes API server that accepts connections and never answers.
+"$PYTHON3" -c '
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(64)
+print("ready %d" % s.getsockname()[1], flush=True)
+held = []
+while True:
+    c, _ = s.accept()
+    held.append(c)
+' >"$T/kube.out" 2>&1 &
+track $!
+wait_for 10 grep -q '^ready' "$T/kube.out" || skip_all "silent server did not start"
+kport=$(awk '/^ready/{print $2}' "$T/kube.out")
+cat >"$T/kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+current-context: hang
+clusters:
+- name: hang
+  cluster: {server: "http://127.0.0.1:$kport"}
+contexts:
+- name: hang
+  context: {cluster: hang, user: hang}
+users:
+- name: hang
+  user: {token: not-a-real-token}
+EOF
+
+# The exec driver: set records the weights, get (the read-back at start)
+# hangs like the other backends.
 cat >"$T/set.sh" <<EOF
 #!/bin/sh
 echo "istio=\$1 apisix=\$2" >"$T/weights"
@@ -25,6 +57,7 @@ echo "\$(date +%s) set \$1 \$2" >>"$T/driver.log"
 EOF
 cat >"$T/get.sh" <<EOF
 #!/bin/sh
+sleep 30
 if [ -f "$T/weights" ]; then cat "$T/weights"; else echo "istio=0 apisix=100"; fi
 EOF
 chmod +x "$T/set.sh" "$T/get.sh"
@@ -42,8 +75,15 @@ traffic:
   exec:
     set: ["$T/set.sh", "{istio}", "{apisix}"]
     get: ["$T/get.sh"]
-    timeout: 10s
-pods: []
+    timeout: 40s
+kubernetes:
+  kubeconfig: $T/kubeconfig
+  timeout: 30s
+pods:
+  - name: gateway
+    namespace: istio-system
+    selector: app=istio-ingressgateway
+    min_ready: 2
 EOF
 
 if ! "$CUTOVER" check -c "$T/plan.yaml" >"$T/check.out" 2>&1; then

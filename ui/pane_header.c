@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "countdown.h"
+#include "kube.h"
 #include "pane.h"
 
 static enum role
@@ -61,9 +62,13 @@ pane_header_draw(struct ui *u, WINDOW *w, int h, int width)
 		x += widget_text(w, 0, x, width - x, ROLE_NORMAL, buf);
 	}
 	snprintf(buf, sizeof(buf), "  ctx %s",
-		 u->opt.demo ? "demo" : u->opt.context != NULL ?
-		 u->opt.context : "(current)");
+		 u->opt.demo ? "demo" : s->kube != NULL ?
+		 kube_context(s->kube) : u->opt.context != NULL ?
+		 u->opt.context : "-");
 	x += widget_text(w, 0, x, width - x, ROLE_DIM, buf);
+	if (s->kube != NULL && kube_insecure(s->kube))
+		x += widget_text(w, 0, x, width - x, ROLE_CRIT,
+				 " TLS-UNVERIFIED");
 	snprintf(buf, sizeof(buf), "  stage %d/%d ", st->stage, st->nstages);
 	x += widget_text(w, 0, x, width - x, ROLE_NORMAL, buf);
 	snprintf(phase, sizeof(phase), "%s", cutover_phase_name(st->phase));
@@ -113,7 +118,8 @@ pane_header_draw(struct ui *u, WINDOW *w, int h, int width)
 			snprintf(buf, sizeof(buf), "READ-ONLY: watching only");
 		widget_text(w, 1, 0, width, ROLE_WARN, buf);
 	} else {
-		snprintf(buf, sizeof(buf), "driver %s%s%s", s->driver_desc,
+		snprintf(buf, sizeof(buf), "lock: this process (pid %ld)  |  "
+			 "driver %s%s%s", (long)s->actor.pid, s->driver_desc,
 			 s->source_note[0] ? "  |  " : "", s->source_note);
 		widget_text(w, 1, 0, width, s->source_note[0] ? ROLE_WARN :
 			    ROLE_DIM, buf);
