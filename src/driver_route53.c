@@ -55,7 +55,7 @@
 #define ROUTE53_RETRY_MAX 5		/* retries of a throttled request */
 #define ROUTE53_BACKOFF_MS 500	/* first back-off, doubled each time */
 #define ROUTE53_BACKOFF_MAX_MS 8000
-#define ROUTE53_POLL_FIRST_MS 1000	/* first GetChange poll after the change */
+#define ROUTE53_POLL_FIRST_MS 1000	/* first GetChange poll */
 #define ROUTE53_POLL_MAX_MS 5000
 #define ROUTE53_PAGES_MAX 10	/* ListResourceRecordSets pages */
 #define ROUTE53_MAXITEMS "100"
@@ -113,7 +113,7 @@ struct route53_priv {
 	char region[32];
 };
 
-/* --- small XML reader ----------------------------------------------------- */
+/* --- small XML reader ---------------------------------------------------- */
 
 /*
  * Route53 answers are small, flat XML documents: find an element by name
@@ -277,7 +277,7 @@ route53_elem(char **buf, size_t *len, size_t *cap, const char *tag,
 	route53_add(buf, len, cap, ">");
 }
 
-/* --- names ----------------------------------------------------------------- */
+/* --- names --------------------------------------------------------------- */
 
 /*
  * A DNS name as Route53 compares it: lower case, no final dot, \ooo octal
@@ -315,7 +315,7 @@ route53_name_eq(const char *a, const char *b)
 	return eq;
 }
 
-/* --- records ----------------------------------------------------------------- */
+/* --- records ------------------------------------------------------------- */
 
 static void
 route53_rec_clear(struct route53_rec *r)
@@ -354,8 +354,8 @@ route53_op_clear(struct route53_priv *x)
 
 /* Parse one <ResourceRecordSet> body into r; -1 with a reason. */
 static int
-route53_rec_parse(const char *s, const char *end, struct route53_rec *r, char *why,
-	      size_t len)
+route53_rec_parse(const char *s, const char *end, struct route53_rec *r,
+		  char *why, size_t len)
 {
 	const char *in, *in_end, *p;
 	char *t;
@@ -421,7 +421,7 @@ route53_rec_parse(const char *s, const char *end, struct route53_rec *r, char *w
 	return 0;
 }
 
-/* --- credentials ------------------------------------------------------------- */
+/* --- credentials --------------------------------------------------------- */
 
 struct route53_creds {
 	char *userpwd;		/* "AKID:SECRET" */
@@ -463,8 +463,8 @@ route53_trim(char *s)
 
 /* Read `profile` from an AWS credentials file. */
 static int
-route53_creds_file(const char *path, const char *profile, struct route53_creds *c,
-	       struct err *e)
+route53_creds_file(const char *path, const char *profile,
+		   struct route53_creds *c, struct err *e)
 {
 	FILE *f = fopen(path, "r");
 	char line[2048];
@@ -531,7 +531,8 @@ route53_creds_file(const char *path, const char *profile, struct route53_creds *
 }
 
 static int
-route53_creds_get(const struct route53_priv *x, struct route53_creds *c, struct err *e)
+route53_creds_get(const struct route53_priv *x, struct route53_creds *c,
+		  struct err *e)
 {
 	const char *akid = getenv("AWS_ACCESS_KEY_ID");
 	const char *secret = getenv("AWS_SECRET_ACCESS_KEY");
@@ -564,13 +565,13 @@ route53_creds_get(const struct route53_priv *x, struct route53_creds *c, struct 
 	else
 		return err_set(e, "no AWS credentials: AWS_ACCESS_KEY_ID is "
 			       "not set and HOME is unknown");
-	rc = route53_creds_file(path, x->cfg->profile != NULL ? x->cfg->profile :
-	    "default", c, e);
+	rc = route53_creds_file(path, x->cfg->profile != NULL ?
+	    x->cfg->profile : "default", c, e);
 	free(path);
 	return rc;
 }
 
-/* --- requests ---------------------------------------------------------------- */
+/* --- requests ------------------------------------------------------------ */
 
 static void route53_http_done(const struct http_response *r, void *arg);
 
@@ -635,7 +636,8 @@ route53_send(struct route53_priv *x, const char *method, const char *url,
 static int
 route53_send_list(struct route53_priv *x, struct err *e)
 {
-	char *base = route53_base(x), *url, *zone = http_escape(route53_zone(x));
+	char *base = route53_base(x), *url;
+	char *zone = http_escape(route53_zone(x));
 	char *name = http_escape(x->next_name != NULL ? x->next_name :
 	    x->cfg->record_name);
 	char *type = http_escape(x->next_type != NULL ? x->next_type :
@@ -664,8 +666,8 @@ route53_send_list(struct route53_priv *x, struct err *e)
 }
 
 static void
-route53_add_rec(char **b, size_t *len, size_t *cap, const struct route53_priv *x,
-	    int side, int weight)
+route53_add_rec(char **b, size_t *len, size_t *cap,
+		const struct route53_priv *x, int side, int weight)
 {
 	const struct plan_route53 *cfg = x->cfg;
 	const struct route53_rec *r = &x->rec[side];
@@ -677,10 +679,11 @@ route53_add_rec(char **b, size_t *len, size_t *cap, const struct route53_priv *x
 
 	route53_add(b, len, cap, "<Change><Action>UPSERT</Action>"
 	    "<ResourceRecordSet>");
-	route53_elem(b, len, cap, "Name", r->found ? r->name : cfg->record_name);
+	route53_elem(b, len, cap, "Name", r->found ? r->name :
+	    cfg->record_name);
 	route53_elem(b, len, cap, "Type", cfg->record_type);
-	route53_elem(b, len, cap, "SetIdentifier", side == 0 ? cfg->istio_set_id :
-	    cfg->apisix_set_id);
+	route53_elem(b, len, cap, "SetIdentifier", side == 0 ?
+	    cfg->istio_set_id : cfg->apisix_set_id);
 	snprintf(num, sizeof(num), "%d", weight);
 	route53_elem(b, len, cap, "Weight", num);
 	if (dns != NULL || r->alias) {
@@ -692,8 +695,8 @@ route53_add_rec(char **b, size_t *len, size_t *cap, const struct route53_priv *x
 		    r->alias_zone);
 		route53_elem(b, len, cap, "DNSName", dns != NULL ? dns :
 		    r->alias_dns);
-		route53_elem(b, len, cap, "EvaluateTargetHealth", eval ? "true" :
-		    "false");
+		route53_elem(b, len, cap, "EvaluateTargetHealth",
+		    eval ? "true" : "false");
 		route53_add(b, len, cap, "</AliasTarget>");
 	} else {
 		if (r->have_ttl) {
@@ -704,7 +707,8 @@ route53_add_rec(char **b, size_t *len, size_t *cap, const struct route53_priv *x
 			route53_add(b, len, cap, "<ResourceRecords>");
 			for (int i = 0; i < r->nvalues; i++) {
 				route53_add(b, len, cap, "<ResourceRecord>");
-				route53_elem(b, len, cap, "Value", r->values[i]);
+				route53_elem(b, len, cap, "Value",
+				    r->values[i]);
 				route53_add(b, len, cap, "</ResourceRecord>");
 			}
 			route53_add(b, len, cap, "</ResourceRecords>");
@@ -722,7 +726,8 @@ route53_send_change(struct route53_priv *x, struct err *e)
 	size_t len = 0, cap = 0;
 	int rc;
 
-	route53_add(&b, &len, &cap, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	route53_add(&b, &len, &cap,
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<ChangeResourceRecordSetsRequest xmlns=\"https://route53."
 	    "amazonaws.com/doc/2013-04-01/\"><ChangeBatch>");
 	snprintf(comment, sizeof(comment), "cutover %.60s: stage %d, istio "
@@ -759,7 +764,7 @@ route53_send_poll(struct route53_priv *x, struct err *e)
 	return rc;
 }
 
-/* --- answering ---------------------------------------------------------------- */
+/* --- answering ----------------------------------------------------------- */
 
 static void
 route53_answer(struct route53_priv *x, struct driver_result *res)
@@ -1008,7 +1013,8 @@ route53_listed(struct route53_priv *x)
 	memset(&res, 0, sizeof(res));
 	if (x->op == ROUTE53_READ || x->step == ROUTE53_VERIFY) {
 		if (route53_split(x, &got, why, sizeof(why)) == -1) {
-			route53_fail(x, "route53: %s%s", why, route53_uncertain(x));
+			route53_fail(x, "route53: %s%s", why,
+			    route53_uncertain(x));
 			return;
 		}
 		res.have_weights = true;
@@ -1096,7 +1102,8 @@ route53_list_page(struct route53_priv *x, const struct http_response *r)
 	    &in_end, NULL) || !route53_xml_find(in, in_end,
 	    "ResourceRecordSets", &in, &in_end, NULL)) {
 		route53_fail(x, "route53 %s: malformed answer (no "
-		    "<ResourceRecordSets>)%s", route53_what(x), route53_uncertain(x));
+		    "<ResourceRecordSets>)%s", route53_what(x),
+		    route53_uncertain(x));
 		return;
 	}
 	p = in;
@@ -1106,8 +1113,8 @@ route53_list_page(struct route53_priv *x, const struct http_response *r)
 		char *id, *type;
 		int side;
 
-		if (!route53_xml_find(p, in_end, "ResourceRecordSet", &rs, &rs_end,
-		    &p))
+		if (!route53_xml_find(p, in_end, "ResourceRecordSet", &rs,
+		    &rs_end, &p))
 			break;
 		id = route53_xml_text(rs, rs_end, "SetIdentifier");
 		type = route53_xml_text(rs, rs_end, "Type");
@@ -1129,7 +1136,8 @@ route53_list_page(struct route53_priv *x, const struct http_response *r)
 			if (!same)
 				continue;
 		}
-		if (route53_rec_parse(rs, rs_end, &rec, why, sizeof(why)) == -1) {
+		if (route53_rec_parse(rs, rs_end, &rec, why,
+		    sizeof(why)) == -1) {
 			route53_rec_clear(&rec);
 			route53_fail(x, "route53 %s: malformed answer: %s%s",
 			    route53_what(x), why, route53_uncertain(x));
@@ -1151,7 +1159,8 @@ route53_list_page(struct route53_priv *x, const struct http_response *r)
 		    route53_name_eq(x->next_name, x->cfg->record_name) &&
 		    strcmp(x->next_type, x->cfg->record_type) == 0) {
 			if (++x->pages >= ROUTE53_PAGES_MAX) {
-				route53_fail(x, "route53 %s: more than %d pages "
+				route53_fail(x, "route53 %s: more than %d "
+				    "pages "
 				    "of records for %s%s", route53_what(x),
 				    ROUTE53_PAGES_MAX, x->cfg->record_name,
 				    route53_uncertain(x));
@@ -1159,8 +1168,9 @@ route53_list_page(struct route53_priv *x, const struct http_response *r)
 			}
 			err_clear(&e);
 			if (route53_send_list(x, &e) == -1)
-				route53_fail(x, "route53 %s: %s%s", route53_what(x),
-				    e.msg, route53_uncertain(x));
+				route53_fail(x, "route53 %s: %s%s",
+				    route53_what(x), e.msg,
+				    route53_uncertain(x));
 			return;
 		}
 	}
@@ -1229,7 +1239,8 @@ route53_changed(struct route53_priv *x, const struct http_response *r)
 		return;
 	}
 	if (strcmp(status, "PENDING") != 0) {
-		route53_fail(x, "route53: change %s has unknown status \"%.40s\"%s",
+		route53_fail(x, "route53: change %s has unknown status "
+		    "\"%.40s\"%s",
 		    x->change_id, status, route53_uncertain(x));
 		free(status);
 		return;
@@ -1241,7 +1252,8 @@ route53_changed(struct route53_priv *x, const struct http_response *r)
 		driver_log(x->d, "route53: PENDING (change %s, %" PRId64 " s)",
 		    x->change_id, (now - x->change_start) / 1000);
 	if (now >= x->insync_deadline) {
-		route53_fail(x, "route53: change %s still PENDING after %" PRId64
+		route53_fail(x, "route53: change %s still PENDING after "
+		    "%" PRId64
 		    " s (insync_timeout)%s", x->change_id,
 		    (now - x->change_start) / 1000, route53_uncertain(x));
 		return;
@@ -1270,7 +1282,8 @@ route53_http_done(const struct http_response *r, void *arg)
 		return;
 	}
 	if (r->status < 200 || r->status > 299) {
-		if (!route53_error_of(r, code, sizeof(code), msg, sizeof(msg))) {
+		if (!route53_error_of(r, code, sizeof(code), msg,
+		    sizeof(msg))) {
 			route53_fail(x, "route53 %s: %s%s", route53_what(x),
 			    http_describe(r, desc, sizeof(desc)),
 			    route53_uncertain(x));
@@ -1279,7 +1292,8 @@ route53_http_done(const struct http_response *r, void *arg)
 		if ((strcmp(code, "Throttling") == 0 ||
 		    strcmp(code, "PriorRequestNotComplete") == 0) &&
 		    x->retries < ROUTE53_RETRY_MAX) {
-			int64_t wait = (int64_t)ROUTE53_BACKOFF_MS << x->retries;
+			int64_t wait = (int64_t)ROUTE53_BACKOFF_MS <<
+			    x->retries;
 
 			if (wait > ROUTE53_BACKOFF_MAX_MS)
 				wait = ROUTE53_BACKOFF_MAX_MS;
@@ -1294,8 +1308,8 @@ route53_http_done(const struct http_response *r, void *arg)
 			route53_schedule(x, wait);
 			return;
 		}
-		route53_fail(x, "route53 %s: HTTP %ld %s: %s%s%s", route53_what(x),
-		    r->status, code, msg,
+		route53_fail(x, "route53 %s: HTTP %ld %s: %s%s%s",
+		    route53_what(x), r->status, code, msg,
 		    x->retries > 0 ? " (after retries)" : "",
 		    route53_uncertain(x));
 		return;
@@ -1312,7 +1326,7 @@ route53_http_done(const struct http_response *r, void *arg)
 	}
 }
 
-/* --- ops ------------------------------------------------------------------- */
+/* --- ops ----------------------------------------------------------------- */
 
 static int
 route53_busy(const struct route53_priv *x, struct err *e)
@@ -1390,8 +1404,8 @@ route53_done(struct driver *d)
 }
 
 static int
-route53_begin(struct route53_priv *x, enum route53_op op, driver_cb cb, void *arg,
-	  struct err *e)
+route53_begin(struct route53_priv *x, enum route53_op op, driver_cb cb,
+	      void *arg, struct err *e)
 {
 	route53_op_clear(x);
 	x->op = op;

@@ -22,6 +22,11 @@
  *   the plugin.
  * - Tokens, passwords and keys live only here and in curl's copies; they
  *   are wiped when replaced or freed and never formatted into text.
+ *
+ * kube_call is the same machinery for one request of any kind (the
+ * kubernetes traffic driver): it parks like a list while the plugin runs,
+ * retries a 401 once, and lives on k->calls until it answered or was
+ * cancelled, so kube_free() can cancel whatever is left.
  */
 #include "config.h"
 
@@ -93,9 +98,30 @@ struct kube {
 	char *key;
 	size_t key_len;
 	char *exec_info;	/* "KUBERNETES_EXEC_INFO=..." */
+
+	struct kube_call *calls;	/* live kube_call requests */
+};
+
+struct kube_call {
+	struct kube *k;
+	struct kube_call *next;
+	char *method;
+	char *url;
+	char *ctype;		/* "Content-Type: ..." or NULL */
+	char *body;
+	int64_t timeout_ms;
+	struct http_xfer *x;
+	bool waiting;		/* parked until a credential arrives */
+	bool auth_retried;
+	unsigned cred_gen;
+	kube_call_cb cb;
+	void *arg;
 };
 
 static void kube_list_start(struct kube_list *li);
+static void kube_call_send(struct kube_call *c);
+static void kube_call_answer(struct kube_call *c,
+			     const struct http_response *r, const char *msg);
 
 /* --- small helpers ------------------------------------------------------- */
 
@@ -213,9 +239,20 @@ kube_list_finish(struct kube_list *li)
 static void
 kube_fail_waiting(struct kube *k, const char *msg)
 {
+	struct kube_call *c;
+
 	for (int i = 0; i < k->ngroups; i++)
 		if (k->lists[i].waiting)
 			kube_list_fail(&k->lists[i], msg);
+	/* One at a time: a callback may start or cancel other calls. */
+	for (;;) {
+		for (c = k->calls; c != NULL && !c->waiting; c = c->next)
+			;
+		if (c == NULL)
+			break;
+		c->waiting = false;
+		kube_call_answer(c, NULL, msg);
+	}
 }
 
 /* --- credentials ----------------------------------------------------------- */
@@ -374,6 +411,17 @@ kube_exec_done(const struct proc_result *r, void *arg)
 				li->waiting = false;
 				kube_list_start(li);
 			}
+		}
+		for (;;) {
+			struct kube_call *c;
+
+			for (c = k->calls; c != NULL && !c->waiting;
+			     c = c->next)
+				;
+			if (c == NULL)
+				break;
+			c->waiting = false;
+			kube_call_send(c);
 		}
 		return;
 	}
@@ -580,6 +628,32 @@ kube_page_url(const struct kube *k, const struct kube_list *li)
 	return url;
 }
 
+/* The credentials and TLS settings of every request. */
+static void
+kube_auth(const struct kube *k, struct http_request *rq)
+{
+	rq->bearer_token = k->token;
+	rq->userpwd = k->token == NULL ? k->userpwd : NULL;
+	rq->ca_file = k->kc.ca_file;
+	rq->ca_blob = k->kc.ca_data;
+	rq->ca_blob_len = k->kc.ca_data_len;
+	if (k->cert != NULL) {
+		rq->cert_blob = k->cert;
+		rq->cert_blob_len = k->cert_len;
+		rq->key_blob = k->key;
+		rq->key_blob_len = k->key_len;
+	} else {
+		rq->cert_blob = k->kc.cert_data;
+		rq->cert_blob_len = k->kc.cert_data_len;
+		rq->key_blob = k->kc.key_data;
+		rq->key_blob_len = k->kc.key_data_len;
+		rq->cert_file = k->kc.cert_file;
+		rq->key_file = k->kc.key_file;
+	}
+	rq->insecure = k->kc.insecure;
+	rq->connect_to = k->connect_to;
+}
+
 /* Send the list's next request (or park it for a credential). */
 static void
 kube_list_start(struct kube_list *li)
@@ -610,26 +684,7 @@ kube_list_start(struct kube_list *li)
 	rq.headers = headers;
 	rq.timeout_ms = k->plan->kubernetes.timeout_ms;
 	rq.connect_timeout_ms = rq.timeout_ms;
-	rq.bearer_token = k->token;
-	rq.userpwd = k->token == NULL ? k->userpwd : NULL;
-	rq.ca_file = k->kc.ca_file;
-	rq.ca_blob = k->kc.ca_data;
-	rq.ca_blob_len = k->kc.ca_data_len;
-	if (k->cert != NULL) {
-		rq.cert_blob = k->cert;
-		rq.cert_blob_len = k->cert_len;
-		rq.key_blob = k->key;
-		rq.key_blob_len = k->key_len;
-	} else {
-		rq.cert_blob = k->kc.cert_data;
-		rq.cert_blob_len = k->kc.cert_data_len;
-		rq.key_blob = k->kc.key_data;
-		rq.key_blob_len = k->kc.key_data_len;
-		rq.cert_file = k->kc.cert_file;
-		rq.key_file = k->kc.key_file;
-	}
-	rq.insecure = k->kc.insecure;
-	rq.connect_to = k->connect_to;
+	kube_auth(k, &rq);
 	li->cred_gen = k->cred_gen;
 	li->x = http_start(k->loop, &rq, kube_page_done, li, &e);
 	free(url);
@@ -688,7 +743,7 @@ kube_new(const struct plan *p, struct loop *l, struct group_health *groups,
 	k->plan = p;
 	k->loop = l;
 	k->groups = groups;
-	k->ngroups = p->ngroups;
+	k->ngroups = groups != NULL ? p->ngroups : 0;
 	k->page_limit = KUBE_PAGE_LIMIT;
 	k->lists = xcalloc((size_t)(p->ngroups > 0 ? p->ngroups : 1),
 			   sizeof(*k->lists));
@@ -712,6 +767,8 @@ kube_free(struct kube *k)
 {
 	if (k == NULL)
 		return;
+	while (k->calls != NULL)
+		kube_call_cancel(k->calls);
 	for (int i = 0; i < k->ngroups; i++) {
 		http_cancel(k->lists[i].x);
 		kube_list_reset(&k->lists[i]);
@@ -796,4 +853,170 @@ void
 kube_set_page_limit(struct kube *k, int limit)
 {
 	k->page_limit = limit > 0 ? limit : KUBE_PAGE_LIMIT;
+}
+
+/* --- single requests (kube_call) ----------------------------------------- */
+
+static void
+kube_call_unlink(struct kube_call *c)
+{
+	struct kube_call **pp;
+
+	for (pp = &c->k->calls; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+}
+
+static void
+kube_call_free(struct kube_call *c)
+{
+	free(c->method);
+	free(c->url);
+	free(c->ctype);
+	free(c->body);
+	free(c);
+}
+
+/* Unlink, answer, free: nothing touches c after the callback. */
+static void
+kube_call_answer(struct kube_call *c, const struct http_response *r,
+		 const char *msg)
+{
+	kube_call_cb cb = c->cb;
+	void *arg = c->arg;
+
+	kube_call_unlink(c);
+	kube_call_free(c);
+	cb(r, msg, arg);
+}
+
+static void
+kube_call_done(const struct http_response *r, void *arg)
+{
+	struct kube_call *c = arg;
+	struct kube *k = c->k;
+	char msg[384];
+
+	c->x = NULL;
+	if (r->curl_code == 0 && r->status >= 200 && r->status < 300) {
+		kube_call_answer(c, r, "");
+		return;
+	}
+	if (r->status == 401 && !c->auth_retried &&
+	    (k->kc.has_exec || (k->kc.token == NULL && k->kc.token_file))) {
+		c->auth_retried = true;
+		if (k->kc.has_exec && c->cred_gen == k->cred_gen)
+			k->cred_valid = false;
+		if (!k->kc.has_exec &&
+		    kube_token_file(k, true, msg, sizeof(msg)) != 0) {
+			kube_call_answer(c, NULL, msg);
+			return;
+		}
+		kube_call_send(c);
+		return;
+	}
+	kube_describe(k, r, msg, sizeof(msg));
+	kube_call_answer(c, r, msg);
+}
+
+/* Start the HTTP request of c with the current credentials. */
+static int
+kube_call_http(struct kube_call *c, struct err *e)
+{
+	struct kube *k = c->k;
+	const char *headers[3];
+	struct http_request rq;
+	int nh = 0;
+
+	headers[nh++] = "Accept: application/json";
+	if (c->ctype != NULL)
+		headers[nh++] = c->ctype;
+	headers[nh] = NULL;
+	memset(&rq, 0, sizeof(rq));
+	rq.method = c->method;
+	rq.url = c->url;
+	rq.headers = headers;
+	rq.body = c->body;
+	rq.body_len = c->body != NULL ? strlen(c->body) : 0;
+	rq.timeout_ms = c->timeout_ms;
+	rq.connect_timeout_ms = c->timeout_ms;
+	kube_auth(k, &rq);
+	c->cred_gen = k->cred_gen;
+	c->x = http_start(k->loop, &rq, kube_call_done, c, e);
+	return c->x != NULL ? 0 : -1;
+}
+
+/* Send (or park for a credential); failures answer the call. */
+static void
+kube_call_send(struct kube_call *c)
+{
+	struct kube *k = c->k;
+	struct err e;
+	char msg[256];
+
+	if (k->kc.has_exec && !kube_cred_usable(k)) {
+		c->waiting = true;
+		if (kube_exec_start(k, msg, sizeof(msg)) != 0)
+			kube_fail_waiting(k, msg);
+		return;
+	}
+	if (kube_token_file(k, false, msg, sizeof(msg)) != 0) {
+		kube_call_answer(c, NULL, msg);
+		return;
+	}
+	if (kube_call_http(c, &e) != 0)
+		kube_call_answer(c, NULL, e.msg);
+}
+
+struct kube_call *
+kube_call_start(struct kube *k, const char *method, const char *path,
+		const char *content_type, const char *body, int64_t timeout_ms,
+		kube_call_cb cb, void *arg, struct err *e)
+{
+	struct kube_call *c;
+	char msg[256];
+
+	c = xcalloc(1, sizeof(*c));
+	c->k = k;
+	c->method = xstrdup(method);
+	c->url = xasprintf("%s%s", k->url_base, path);
+	c->ctype = content_type != NULL ?
+	    xasprintf("Content-Type: %s", content_type) : NULL;
+	c->body = body != NULL ? xstrdup(body) : NULL;
+	c->timeout_ms = timeout_ms > 0 ? timeout_ms :
+	    k->plan->kubernetes.timeout_ms;
+	c->cb = cb;
+	c->arg = arg;
+	/* Failures that can be known now are reported here, without a
+	 * callback; only a parked call answers later. */
+	if (k->kc.has_exec && !kube_cred_usable(k)) {
+		if (kube_exec_start(k, msg, sizeof(msg)) != 0) {
+			kube_call_free(c);
+			err_set(e, "%s", msg);
+			return NULL;
+		}
+		c->waiting = true;
+	} else if (kube_token_file(k, false, msg, sizeof(msg)) != 0) {
+		kube_call_free(c);
+		err_set(e, "%s", msg);
+		return NULL;
+	} else if (kube_call_http(c, e) != 0) {
+		kube_call_free(c);
+		return NULL;
+	}
+	c->next = k->calls;
+	k->calls = c;
+	return c;
+}
+
+void
+kube_call_cancel(struct kube_call *c)
+{
+	if (c == NULL)
+		return;
+	http_cancel(c->x);
+	kube_call_unlink(c);
+	kube_call_free(c);
 }

@@ -20,8 +20,10 @@
 #define CUTOVER_SRC_KUBE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "err.h"
+#include "http.h"
 #include "loop.h"
 #include "plan.h"
 #include "podhealth.h"
@@ -31,7 +33,8 @@ struct kube;
 /*
  * New client for plan `p` on loop `l` filling `groups` (p->ngroups
  * entries, group i is p->groups[i]); all borrowed, they must outlive the
- * client.  Fails (e filled) when no kubeconfig can be resolved.
+ * client.  `groups` may be NULL: a client only for kube_call_start().
+ * Fails (e filled) when no kubeconfig can be resolved.
  */
 struct kube *kube_new(const struct plan *p, struct loop *l,
 		      struct group_health *groups, struct err *e);
@@ -63,5 +66,28 @@ int kube_exec_runs(const struct kube *k);
 
 /* Pods per page (default 500); tests use small pages. */
 void kube_set_page_limit(struct kube *k, int limit);
+
+/*
+ * One authenticated request of any kind (the kubernetes traffic driver's
+ * GET and PATCH), with the client's credentials: it waits for the exec
+ * plugin when needed and is retried once after a 401.  The callback runs
+ * exactly once unless cancelled: `r` is NULL when no request could be
+ * made; `msg` is "" for a 2xx answer, else a readable line (the API's
+ * Status message, "(user U, context C)" after 401/403), never a secret.
+ * The call is freed after its callback.
+ */
+struct kube_call;
+typedef void (*kube_call_cb)(const struct http_response *r, const char *msg,
+			     void *arg);
+
+/* Start `method` on `path` ("/apis/..."); body NULL or with its
+ * Content-Type.  NULL on immediate failure (e filled, no callback). */
+struct kube_call *kube_call_start(struct kube *k, const char *method,
+				  const char *path, const char *content_type,
+				  const char *body, int64_t timeout_ms,
+				  kube_call_cb cb, void *arg, struct err *e);
+
+/* Abort a call (NULL is fine); its callback is not called. */
+void kube_call_cancel(struct kube_call *c);
 
 #endif

@@ -12,13 +12,46 @@ kubectl (checked by tests/kubectl_check.sh against the real kubectl):
       ?fieldSelector=  metadata.name=, metadata.namespace=, status.phase=
       ?limit=N&continue=TOKEN                  paging, one resourceVersion
 
+Route objects (with --routes DIR: every *.json there, one object or a List):
+  GET   /apis/networking.istio.io/v1/namespaces/NS/virtualservices/NAME
+  GET   /apis/gateway.networking.k8s.io/v1/namespaces/NS/httproutes/NAME
+  PATCH the same paths, Content-Type
+        application/json-patch+json   RFC 6902 (add, remove, replace, move,
+                                      copy, test)
+        application/merge-patch+json  RFC 7386
+        anything else                 415 (as for custom resources)
+      Every change bumps metadata.resourceVersion (one counter for the
+      server, like etcd's) and metadata.generation when spec changed.  A
+      patch whose `test` fails, or that carries a metadata.resourceVersion
+      other than the object's, gets 409 Conflict (a real API server
+      answers a failed `test` with 422; --test-fail-code 422 does that).
+      A VirtualService route with several destinations whose weights do not
+      sum to 100 is refused with 422 Invalid (Istio's old validation).
+  GET   /apis, /apis/GROUP/VERSION   discovery for those two resources
+
 Test controls (no auth needed):
   GET  /_test/requests        the requests seen so far, as JSON lines
+                              ({"method", "path", "query", "auth", ...})
   POST /_test/gone?n=N        the next N requests with a continue token get
                               410 Gone (Status reason Expired)
   POST /_test/token?value=T   accept bearer token T from now on (replaces)
+  GET  /_test/object?plural=P&namespace=NS&name=N
+                              the stored route object as it is now
+  POST /_test/weights?plural=P&namespace=NS&name=N&set=BACKEND:W[&set=...]
+                              "someone else" (a GitOps revert) sets the
+                              weights of BACKEND in every route naming it;
+                              bumps resourceVersion.  Without set=, only
+                              bumps resourceVersion (an unrelated edit).
+  POST /_test/race?plural=P&namespace=NS&name=N[&set=BACKEND:W...]
+                              the same change, made just before the next
+                              PATCH of that object is applied (a write race)
+  POST /_test/forbid?verb=get|patch&user=U
+                              from now on that verb on routes gets 403
+                              Forbidden with the API server's message
+                              (verb= empty: allow everything again)
 
-Usage: kubeapi.py [--port N] [--pods DIR] [--token T]... [--gone N]
+Usage: kubeapi.py [--port N] [--pods DIR] [--routes DIR] [--token T]...
+                  [--gone N] [--test-fail-code 409|422]
                   [--tls-cert FILE --tls-key FILE [--client-ca FILE]]
                   [--log FILE]   (the same JSON lines as /_test/requests)
 Prints "ready PORT" once listening.  With --token or --client-ca every API
@@ -28,6 +61,7 @@ real API server answers.
 """
 import argparse
 import base64
+import copy
 import json
 import os
 import re
@@ -46,6 +80,17 @@ STATE = {
     "gone": 0,
     "requests": [],
     "log": None,
+    "routes": {},           # (plural, namespace, name) -> object
+    "rv": 1000,             # the server's resourceVersion counter
+    "races": {},            # (plural, namespace, name) -> [changes]
+    "forbid": {},           # verb -> user named in the 403 message
+    "test_fail_code": 409,
+}
+
+# plural -> (group, version, kind)
+ROUTE_KINDS = {
+    "virtualservices": ("networking.istio.io", "v1", "VirtualService"),
+    "httproutes": ("gateway.networking.k8s.io", "v1", "HTTPRoute"),
 }
 LOCK = threading.Lock()
 
@@ -164,6 +209,206 @@ def parse_field_selector(sel):
     return preds
 
 
+# --- route objects ----------------------------------------------------------
+
+def next_rv():
+    STATE["rv"] += 1
+    return str(STATE["rv"])
+
+
+def load_routes(directory):
+    routes = {}
+    for name in sorted(os.listdir(directory)):
+        if not name.endswith(".json"):
+            continue
+        with open(os.path.join(directory, name)) as f:
+            doc = json.load(f)
+        objs = doc.get("items", []) if doc.get("kind") == "List" else [doc]
+        for o in objs:
+            plural = [p for p, v in ROUTE_KINDS.items()
+                      if v[2] == o.get("kind")]
+            if not plural:
+                raise SystemExit("%s: kind %r is not a route"
+                                 % (name, o.get("kind")))
+            md = o.setdefault("metadata", {})
+            md.setdefault("namespace", "default")
+            md.setdefault("generation", 1)
+            md["resourceVersion"] = next_rv()
+            routes[(plural[0], md["namespace"], md["name"])] = o
+    return routes
+
+
+class PatchError(Exception):
+    """code, reason, message of the Status to answer."""
+
+
+def pointer(path):
+    if path == "":
+        return []
+    if not path.startswith("/"):
+        raise PatchError(422, "Invalid", "invalid JSON pointer %r" % path)
+    return [t.replace("~1", "/").replace("~0", "~")
+            for t in path[1:].split("/")]
+
+
+def walk(doc, toks):
+    """The container holding the last token, and that token."""
+    cur = doc
+    for t in toks[:-1]:
+        if isinstance(cur, list):
+            if not t.isdigit() or int(t) >= len(cur):
+                raise PatchError(422, "Invalid",
+                                 "index %s out of range" % t)
+            cur = cur[int(t)]
+        elif isinstance(cur, dict):
+            if t not in cur:
+                raise PatchError(422, "Invalid", "missing value at %s" % t)
+            cur = cur[t]
+        else:
+            raise PatchError(422, "Invalid", "cannot walk into a scalar")
+    return cur, toks[-1]
+
+
+def get_at(doc, path):
+    toks = pointer(path)
+    if not toks:
+        return doc
+    c, t = walk(doc, toks)
+    if isinstance(c, list):
+        if not t.isdigit() or int(t) >= len(c):
+            raise PatchError(422, "Invalid", "index %s out of range" % t)
+        return c[int(t)]
+    if not isinstance(c, dict) or t not in c:
+        raise PatchError(422, "Invalid", "missing value at %s" % path)
+    return c[t]
+
+
+def remove_at(doc, path):
+    c, t = walk(doc, pointer(path))
+    if isinstance(c, list):
+        if not t.isdigit() or int(t) >= len(c):
+            raise PatchError(422, "Invalid", "index %s out of range" % t)
+        return c.pop(int(t))
+    if not isinstance(c, dict) or t not in c:
+        raise PatchError(422, "Invalid", "missing value at %s" % path)
+    return c.pop(t)
+
+
+def add_at(doc, path, value):
+    c, t = walk(doc, pointer(path))
+    if isinstance(c, list):
+        if t == "-":
+            c.append(value)
+        elif t.isdigit() and int(t) <= len(c):
+            c.insert(int(t), value)
+        else:
+            raise PatchError(422, "Invalid", "index %s out of range" % t)
+    elif isinstance(c, dict):
+        c[t] = value
+    else:
+        raise PatchError(422, "Invalid", "cannot add into a scalar")
+
+
+class TestFailed(Exception):
+    pass
+
+
+def json_patch(doc, ops):
+    if not isinstance(ops, list):
+        raise PatchError(400, "BadRequest", "json patch is not a list")
+    for op in ops:
+        if not isinstance(op, dict) or "op" not in op or "path" not in op:
+            raise PatchError(400, "BadRequest", "bad operation %r" % op)
+        kind, path = op["op"], op["path"]
+        if kind == "test":
+            try:
+                have = get_at(doc, path)
+            except PatchError:
+                raise TestFailed("testing value %s failed: missing" % path)
+            if have != op.get("value"):
+                raise TestFailed("testing value %s failed: test failed"
+                                 % path)
+        elif kind == "add":
+            add_at(doc, path, copy.deepcopy(op["value"]))
+        elif kind == "remove":
+            remove_at(doc, path)
+        elif kind == "replace":
+            remove_at(doc, path)
+            add_at(doc, path, copy.deepcopy(op["value"]))
+        elif kind == "move":
+            add_at(doc, path, remove_at(doc, op["from"]))
+        elif kind == "copy":
+            add_at(doc, path, copy.deepcopy(get_at(doc, op["from"])))
+        else:
+            raise PatchError(400, "BadRequest",
+                             "unexpected kind of operation %r" % kind)
+    return doc
+
+
+def merge_patch(target, patch):
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    if not isinstance(target, dict):
+        target = {}
+    for k, v in patch.items():
+        if v is None:
+            target.pop(k, None)
+        else:
+            target[k] = merge_patch(target.get(k), v)
+    return target
+
+
+def validate_route(obj):
+    """Istio's old rule: several destinations' weights sum to 100."""
+    if obj.get("kind") != "VirtualService":
+        return
+    for i, h in enumerate(obj.get("spec", {}).get("http", []) or []):
+        dests = h.get("route", []) or []
+        if len(dests) < 2:
+            continue
+        total = sum(int(d.get("weight", 0)) for d in dests)
+        if total != 100:
+            raise PatchError(422, "Invalid",
+                             'VirtualService.networking.istio.io "%s" is '
+                             "invalid: spec.http[%d]: total destination "
+                             "weight %d != 100"
+                             % (obj["metadata"]["name"], i, total))
+
+
+def backend_name(kind, dest):
+    if kind == "VirtualService":
+        return dest.get("destination", {}).get("host")
+    return dest.get("name")
+
+
+def set_weights(obj, changes):
+    """Someone else's edit: set weights by backend name, bump rv."""
+    kind = obj.get("kind")
+    spec = obj.get("spec", {})
+    rules = spec.get("http", []) if kind == "VirtualService" \
+        else spec.get("rules", [])
+    key = "route" if kind == "VirtualService" else "backendRefs"
+    for r in rules or []:
+        for d in r.get(key, []) or []:
+            name = backend_name(kind, d)
+            if name in changes:
+                d["weight"] = changes[name]
+    md = obj["metadata"]
+    if changes:
+        md["generation"] = md.get("generation", 1) + 1
+    else:
+        md.setdefault("annotations", {})["touched-by"] = "someone-else"
+    md["resourceVersion"] = next_rv()
+
+
+def parse_changes(q):
+    changes = {}
+    for item in q.get("set", []):
+        name, _, w = item.rpartition(":")
+        changes[name] = int(w)
+    return changes
+
+
 # --- the server -----------------------------------------------------------
 
 DISCOVERY_V1 = {
@@ -234,15 +479,182 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 STATE["tokens"] = [q.get("value", [""])[0]]
             self.reply(200, {})
+        elif url.path in ("/_test/weights", "/_test/race"):
+            one = lambda k: q.get(k, [""])[0]
+            key = (one("plural"), one("namespace"), one("name"))
+            changes = parse_changes(q)
+            with LOCK:
+                obj = STATE["routes"].get(key)
+                if obj is not None and url.path == "/_test/weights":
+                    set_weights(obj, changes)
+                elif obj is not None:
+                    STATE["races"].setdefault(key, []).append(changes)
+            if obj is None:
+                self.reply(404, status(404, "NotFound", "no such route"))
+            else:
+                self.reply(200, obj)
+        elif url.path == "/_test/forbid":
+            verb = q.get("verb", [""])[0]
+            with LOCK:
+                if verb == "":
+                    STATE["forbid"] = {}
+                else:
+                    STATE["forbid"][verb] = q.get(
+                        "user", ["system:serviceaccount:ops:cutover"])[0]
+            self.reply(200, {})
         else:
             self.reply(405, status(405, "MethodNotAllowed",
                                    "the server does not allow this "
                                    "method on the requested resource"))
 
+    def route_request(self, method, path, body):
+        """GET or PATCH one route object; True when the path was one."""
+        m = re.fullmatch(r"/apis/([^/]+)/([^/]+)/namespaces/([^/]+)/"
+                         r"([^/]+)/([^/]+)", path)
+        if m is None:
+            return False
+        group, version, ns, plural, name = m.groups()
+        if plural not in ROUTE_KINDS or \
+                ROUTE_KINDS[plural][:2] != (group, version):
+            return False
+        gr = "%s.%s" % (plural, group)
+        verb = "get" if method == "GET" else "patch"
+        with LOCK:
+            user = STATE["forbid"].get(verb)
+        if user is not None:
+            self.reply(403, status(
+                403, "Forbidden",
+                '%s "%s" is forbidden: User "%s" cannot %s resource "%s" '
+                'in API group "%s" in the namespace "%s"'
+                % (gr, name, user, verb, plural, group, ns)))
+            return True
+        key = (plural, ns, name)
+        with LOCK:
+            obj = STATE["routes"].get(key)
+            if obj is None:
+                self.reply(404, status(404, "NotFound",
+                                       '%s "%s" not found' % (gr, name)))
+                return True
+            if method == "GET":
+                self.reply(200, obj)
+                return True
+            for changes in STATE["races"].pop(key, []):
+                set_weights(obj, changes)
+            ctype = (self.headers.get("Content-Type") or "").split(";")[0]
+            conflict = status(
+                409, "Conflict",
+                'Operation cannot be fulfilled on %s "%s": the object has '
+                "been modified; please apply your changes to the latest "
+                "version and try again" % (gr, name))
+            try:
+                try:
+                    patch = json.loads(body or b"null")
+                except ValueError as e:
+                    raise PatchError(400, "BadRequest", str(e))
+                new = copy.deepcopy(obj)
+                if ctype == "application/json-patch+json":
+                    new = json_patch(new, patch)
+                elif ctype == "application/merge-patch+json":
+                    new = merge_patch(new, patch)
+                else:
+                    raise PatchError(
+                        415, "UnsupportedMediaType",
+                        'the body of the request was in an unknown '
+                        'format - accepted media types include: '
+                        'application/json-patch+json, '
+                        'application/merge-patch+json, '
+                        'application/apply-patch+yaml')
+                rv = new.get("metadata", {}).get("resourceVersion")
+                if rv != obj["metadata"]["resourceVersion"]:
+                    self.reply(409, conflict)
+                    return True
+                validate_route(new)
+            except TestFailed as e:
+                code = STATE["test_fail_code"]
+                if code == 409:
+                    self.reply(409, conflict)
+                else:
+                    self.reply(code, status(code, "Invalid", str(e)))
+                return True
+            except PatchError as e:
+                self.reply(e.args[0], status(*e.args))
+                return True
+            if new != obj:
+                if new.get("spec") != obj.get("spec"):
+                    new["metadata"]["generation"] = \
+                        obj["metadata"].get("generation", 1) + 1
+                new["metadata"]["resourceVersion"] = next_rv()
+                STATE["routes"][key] = new
+            self.reply(200, new)
+        return True
+
+    def discovery(self, path):
+        if not STATE["routes"]:
+            return False
+        if path == "/apis":
+            groups = []
+            for plural, (g, v, k) in sorted(ROUTE_KINDS.items()):
+                gv = {"groupVersion": "%s/%s" % (g, v), "version": v}
+                groups.append({"name": g, "versions": [gv],
+                               "preferredVersion": gv})
+            self.reply(200, {"kind": "APIGroupList", "apiVersion": "v1",
+                             "groups": groups})
+            return True
+        for plural, (g, v, k) in ROUTE_KINDS.items():
+            if path == "/apis/%s/%s" % (g, v):
+                self.reply(200, {
+                    "kind": "APIResourceList", "apiVersion": "v1",
+                    "groupVersion": "%s/%s" % (g, v),
+                    "resources": [{
+                        "name": plural, "singularName": k.lower(),
+                        "namespaced": True, "kind": k,
+                        "verbs": ["get", "patch"]}]})
+                return True
+        return False
+
+    def record(self, method, path, query, body=None):
+        who = self.who()
+        entry = {"method": method, "path": path, "query": query,
+                 "auth": who}
+        if body is not None:
+            entry["content_type"] = self.headers.get("Content-Type")
+            entry["body"] = body.decode(errors="replace")
+        with LOCK:
+            STATE["requests"].append(entry)
+            if STATE["log"] is not None:
+                STATE["log"].write(json.dumps(entry) + "\n")
+                STATE["log"].flush()
+        return who
+
+    def do_PATCH(self):
+        url = urlsplit(self.path)
+        path = url.path.rstrip("/") or "/"
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        who = self.record("PATCH", path, url.query, body)
+        if not self.authorised(who):
+            self.reply(401, status(401, "Unauthorized", "Unauthorized"))
+            return
+        if not self.route_request("PATCH", path, body):
+            self.reply(404, status(404, "NotFound",
+                                   "the server could not find the "
+                                   "requested resource"))
+
     def do_GET(self):
         url = urlsplit(self.path)
         q = parse_qs(url.query, keep_blank_values=True)
         path = url.path.rstrip("/") or "/"
+        if path == "/_test/object":
+            one = lambda k: q.get(k, [""])[0]
+            with LOCK:
+                obj = STATE["routes"].get((one("plural"), one("namespace"),
+                                           one("name")))
+                obj = copy.deepcopy(obj)
+            if obj is None:
+                self.reply(404, status(404, "NotFound", "no such route"))
+            else:
+                self.reply(200, obj)
+            return
         if path == "/_test/requests":
             with LOCK:
                 lines = "".join(json.dumps(r) + "\n"
@@ -254,15 +666,11 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(body)
             return
-        who = self.who()
-        entry = {"path": path, "query": url.query, "auth": who}
-        with LOCK:
-            STATE["requests"].append(entry)
-            if STATE["log"] is not None:
-                STATE["log"].write(json.dumps(entry) + "\n")
-                STATE["log"].flush()
+        who = self.record("GET", path, url.query)
         if not self.authorised(who):
             self.reply(401, status(401, "Unauthorized", "Unauthorized"))
+            return
+        if self.discovery(path) or self.route_request("GET", path, None):
             return
         if path == "/version":
             self.reply(200, {"major": "1", "minor": "32",
@@ -354,6 +762,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--pods")
+    ap.add_argument("--routes")
+    ap.add_argument("--test-fail-code", type=int, default=409,
+                    choices=(409, 422))
     ap.add_argument("--token", action="append", default=[])
     ap.add_argument("--gone", type=int, default=0)
     ap.add_argument("--tls-cert")
@@ -366,6 +777,9 @@ def main():
         STATE["log"] = open(a.log, "a")
     if a.pods:
         STATE["pods"] = load_pods(a.pods)
+    if a.routes:
+        STATE["routes"] = load_routes(a.routes)
+    STATE["test_fail_code"] = a.test_fail_code
     STATE["tokens"] = a.token
     STATE["gone"] = a.gone
     srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
