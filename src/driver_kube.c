@@ -1,36 +1,731 @@
 /*
- * driver_kube — the kubernetes traffic driver (weights of a
- * VirtualService or HTTPRoute).
+ * driver_kube — the kubernetes traffic driver: the weights of an Istio
+ * VirtualService (spec.http[].route[].destination.host, weight) or a
+ * Gateway API HTTPRoute (spec.rules[].backendRefs[].name, weight).
  *
- * Not implemented in this build yet: the ops table exists so a plan that
- * names this driver is understood, but init refuses with a plain message
- * and no other operation can be reached (driver_init leaves ops NULL when
- * init fails).  Nothing here ever pretends to change traffic.
+ * apply GETs the object, finds every route that names both the plan's
+ * istio_backend and apisix_backend, and PATCHes their weights with a JSON
+ * patch (RFC 6902) that first `test`s metadata.resourceVersion, each
+ * destination's name and each old weight: a concurrent writer makes the
+ * patch fail (409 Conflict here; a real API server answers a failed `test`
+ * with 422, treated alike) instead of being overwritten.  After a conflict
+ * the object is read once more; the patch is sent again only when the
+ * weights found are the ones cutover last applied or read back (an
+ * unrelated edit bumped the resourceVersion).  Other weights mean somebody
+ * else (a GitOps revert, a colleague) moved traffic: that is a failure
+ * naming what was found, never overwritten.  Weights already in force are
+ * not sent again.
+ *
+ * Weights are written as percentages (they sum to 100, as Istio's
+ * validation used to require); read back, an HTTPRoute's weights are
+ * shares (1 and 9 read as 10/90).  A missing weight counts as 0 for a
+ * VirtualService destination and 1 (the Gateway API default) for a
+ * backendRef.  Another destination in a matched route with a non-zero
+ * weight is refused: the split would not be what the plan says.
+ *
+ * Invariants: at most one request in flight (a second operation is
+ * refused); each operation answers exactly once unless cancelled, and the
+ * callback is the last thing done.  Requests go through kube_call (the
+ * kubeconfig's credentials, exec plugins, the loop), each with the plan's
+ * traffic.kubernetes.timeout.  No credential reaches a log line or a
+ * message.
  */
 #include "config.h"
 
 #include "driver.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-static int
-kube_init(struct driver *d, struct err *e)
+#include <jansson.h>
+
+#include "http.h"
+#include "kube.h"
+#include "xmalloc.h"
+
+/* Routes of one object that may name both backends. */
+#define KD_ROUTES_MAX 64
+
+enum kd_op {
+	KD_IDLE,
+	KD_APPLY_GET,		/* reading the object before patching */
+	KD_APPLY_PATCH,		/* the JSON patch is on its way */
+	KD_APPLY_REREAD,	/* reading again after a conflict */
+	KD_READ,		/* read_back */
+};
+
+/* One route naming both backends. */
+struct kd_route {
+	int rule;		/* index in spec.http / spec.rules */
+	int di, da;		/* index of the istio / apisix destination */
+	json_int_t wi, wa;	/* weights in force (defaults applied) */
+	json_t *oi, *oa;	/* the weight members as found, or NULL */
+};
+
+/* What an object says about the split. */
+struct kd_found {
+	json_t *obj;		/* owned */
+	const char *rv;		/* metadata.resourceVersion, or NULL */
+	struct kd_route r[KD_ROUTES_MAX];
+	int n;
+	bool agree;		/* every route gives the same percentages */
+	struct weights w;	/* percentages of the first route */
+};
+
+struct kd_priv {
+	struct driver *d;
+	const struct plan_kube_route *cfg;
+	struct kube *kube;
+	struct kube_call *call;
+	bool vs;		/* VirtualService, else HTTPRoute */
+	char *path;		/* /apis/.../NAME */
+	char what[320];		/* "VirtualService ns/name" */
+
+	enum kd_op op;
+	struct weights want;
+	bool retried;		/* a conflict was already retried */
+	driver_cb cb;
+	void *arg;
+
+	bool have_applied, have_read;
+	struct weights last_applied;	/* what a patch of ours set */
+	struct weights last_read;	/* what a GET of ours found */
+};
+
+static bool
+kd_eq(struct weights a, struct weights b)
 {
-	(void)d;
-	return err_set(e, "traffic driver kubernetes is not available in this "
-		       "build yet");
+	return a.istio == b.istio && a.apisix == b.apisix;
 }
 
 static void
-kube_describe(const struct driver *d, char *buf, size_t len)
+kd_found_done(struct kd_found *f)
 {
-	(void)d;
-	if (len > 0)
-		snprintf(buf, len, "kubernetes: not available in this build");
+	json_decref(f->obj);
+	memset(f, 0, sizeof(*f));
+}
+
+/* The name a destination / backendRef leads to, or NULL. */
+static const char *
+kd_dest_name(const struct kd_priv *x, json_t *dest)
+{
+	if (x->vs)
+		return json_string_value(json_object_get(
+		    json_object_get(dest, "destination"), "host"));
+	return json_string_value(json_object_get(dest, "name"));
+}
+
+/* A destination's weight (defaults applied); -1 when not an integer. */
+static json_int_t
+kd_weight(const struct kd_priv *x, json_t *dest, json_t **member)
+{
+	json_t *w = json_object_get(dest, "weight");
+
+	*member = w;
+	if (w == NULL || json_is_null(w))
+		return x->vs ? 0 : 1;
+	if (!json_is_integer(w) || json_integer_value(w) < 0)
+		return -1;
+	return json_integer_value(w);
+}
+
+static const char *
+kd_rules_key(const struct kd_priv *x)
+{
+	return x->vs ? "http" : "rules";
+}
+
+static const char *
+kd_dests_key(const struct kd_priv *x)
+{
+	return x->vs ? "route" : "backendRefs";
+}
+
+static struct weights
+kd_percent(json_int_t wi, json_int_t wa)
+{
+	struct weights w;
+
+	w.istio = (int)((wi * 100 + (wi + wa) / 2) / (wi + wa));
+	w.apisix = 100 - w.istio;
+	return w;
+}
+
+/*
+ * Find the routes naming both backends in the object body; takes the
+ * body's text.  0, or -1 with a readable msg.
+ */
+static int
+kd_parse(const struct kd_priv *x, const char *body, size_t len,
+	 struct kd_found *f, char *msg, size_t mlen)
+{
+	const char *ib = x->cfg->istio_backend, *ab = x->cfg->apisix_backend;
+	const char *rk = kd_rules_key(x), *dk = kd_dests_key(x);
+	json_error_t je;
+	json_t *rules, *rule;
+	size_t i;
+	int only_i = -1, only_a = -1;
+
+	memset(f, 0, sizeof(*f));
+	f->obj = json_loadb(body, len, 0, &je);
+	if (!json_is_object(f->obj)) {
+		snprintf(msg, mlen, "%s: the answer is not a JSON object%s%s",
+		    x->what, f->obj == NULL ? ": " : "",
+		    f->obj == NULL ? je.text : "");
+		return -1;
+	}
+	f->rv = json_string_value(json_object_get(
+	    json_object_get(f->obj, "metadata"), "resourceVersion"));
+	rules = json_object_get(json_object_get(f->obj, "spec"), rk);
+	if (!json_is_array(rules) || json_array_size(rules) == 0) {
+		snprintf(msg, mlen, "%s has no spec.%s routes", x->what, rk);
+		return -1;
+	}
+	json_array_foreach(rules, i, rule) {
+		json_t *dests = json_object_get(rule, dk), *dest;
+		struct kd_route r = { .rule = (int)i, .di = -1, .da = -1 };
+		size_t j;
+
+		if (!json_is_array(dests))
+			continue;
+		json_array_foreach(dests, j, dest) {
+			const char *name = kd_dest_name(x, dest);
+			json_t *m;
+			json_int_t w = kd_weight(x, dest, &m);
+			bool is_i = name != NULL && strcmp(name, ib) == 0;
+			bool is_a = name != NULL && strcmp(name, ab) == 0;
+
+			if ((is_i && r.di >= 0) || (is_a && r.da >= 0)) {
+				snprintf(msg, mlen, "%s: spec.%s[%zu] names %s "
+				    "twice", x->what, rk, i, is_i ? ib : ab);
+				return -1;
+			}
+			if (w < 0 && (is_i || is_a)) {
+				snprintf(msg, mlen, "%s: spec.%s[%zu].%s[%zu]"
+				    ".weight is not a non-negative integer",
+				    x->what, rk, i, dk, j);
+				return -1;
+			}
+			if (is_i) {
+				r.di = (int)j;
+				r.wi = w;
+				r.oi = m;
+			} else if (is_a) {
+				r.da = (int)j;
+				r.wa = w;
+				r.oa = m;
+			}
+		}
+		if (r.di < 0 || r.da < 0) {
+			if (r.di >= 0 && only_i < 0)
+				only_i = (int)i;
+			if (r.da >= 0 && only_a < 0)
+				only_a = (int)i;
+			continue;
+		}
+		/* Anyone else with a share would skew the split. */
+		json_array_foreach(dests, j, dest) {
+			json_t *m;
+			const char *name = kd_dest_name(x, dest);
+
+			if ((int)j == r.di || (int)j == r.da ||
+			    kd_weight(x, dest, &m) == 0)
+				continue;
+			snprintf(msg, mlen, "%s: spec.%s[%zu] also sends "
+			    "traffic to %s: cutover only splits between %s "
+			    "and %s", x->what, rk, i,
+			    name != NULL ? name : "(unnamed)", ib, ab);
+			return -1;
+		}
+		if (f->n == KD_ROUTES_MAX) {
+			snprintf(msg, mlen, "%s: more than %d routes name "
+			    "both backends", x->what, KD_ROUTES_MAX);
+			return -1;
+		}
+		f->r[f->n++] = r;
+	}
+	if (f->n == 0) {
+		if (only_i >= 0 || only_a >= 0)
+			snprintf(msg, mlen, "%s: no route names both %s and "
+			    "%s (spec.%s[%d] names only %s)", x->what, ib, ab,
+			    rk, only_i >= 0 ? only_i : only_a,
+			    only_i >= 0 ? ib : ab);
+		else
+			snprintf(msg, mlen, "%s: no route names %s or %s",
+			    x->what, ib, ab);
+		return -1;
+	}
+	f->agree = true;
+	for (int k = 0; k < f->n; k++) {
+		struct weights w;
+
+		if (f->r[k].wi + f->r[k].wa == 0) {
+			snprintf(msg, mlen, "%s: spec.%s[%d] gives both %s and "
+			    "%s weight 0", x->what, rk, f->r[k].rule, ib, ab);
+			return -1;
+		}
+		w = kd_percent(f->r[k].wi, f->r[k].wa);
+		if (k == 0)
+			f->w = w;
+		else if (!kd_eq(w, f->w))
+			f->agree = false;
+	}
+	return 0;
+}
+
+/* "spec.http[0] 10/90, spec.http[2] 25/75" for routes that disagree. */
+static void
+kd_disagree(const struct kd_priv *x, const struct kd_found *f, char *msg,
+	    size_t len)
+{
+	size_t o;
+
+	o = (size_t)snprintf(msg, len, "%s: routes disagree:", x->what);
+	for (int k = 0; k < f->n && o < len; k++) {
+		struct weights w = kd_percent(f->r[k].wi, f->r[k].wa);
+
+		o += (size_t)snprintf(msg + o, len - o, "%s spec.%s[%d] "
+		    "%d/%d", k > 0 ? "," : "", kd_rules_key(x), f->r[k].rule,
+		    w.istio, w.apisix);
+	}
+}
+
+/* True when every route already holds exactly the weights wanted. */
+static bool
+kd_in_force(const struct kd_found *f, struct weights want)
+{
+	for (int k = 0; k < f->n; k++)
+		if (f->r[k].oi == NULL || f->r[k].oa == NULL ||
+		    f->r[k].wi != want.istio || f->r[k].wa != want.apisix)
+			return false;
+	return true;
+}
+
+static void
+kd_op_add(json_t *ops, const char *op, const char *path, json_t *value)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "op", json_string(op));
+	json_object_set_new(o, "path", json_string(path));
+	json_object_set(o, "value", value);
+	json_array_append_new(ops, o);
+}
+
+/* The JSON patch that sets `want` on every route of f; caller frees. */
+static char *
+kd_patch_body(const struct kd_priv *x, const struct kd_found *f,
+	      struct weights want)
+{
+	json_t *ops = json_array(), *v;
+	char path[160];
+	char *s;
+
+	if (f->rv != NULL) {
+		v = json_string(f->rv);
+		kd_op_add(ops, "test", "/metadata/resourceVersion", v);
+		json_decref(v);
+	}
+	for (int k = 0; k < f->n; k++) {
+		const struct kd_route *r = &f->r[k];
+
+		for (int side = 0; side < 2; side++) {
+			int di = side == 0 ? r->di : r->da;
+			json_t *old = side == 0 ? r->oi : r->oa;
+			const char *name = side == 0 ? x->cfg->istio_backend :
+			    x->cfg->apisix_backend;
+
+			snprintf(path, sizeof(path), "/spec/%s/%d/%s/%d%s",
+			    kd_rules_key(x), r->rule, kd_dests_key(x), di,
+			    x->vs ? "/destination/host" : "/name");
+			v = json_string(name);
+			kd_op_add(ops, "test", path, v);
+			json_decref(v);
+			snprintf(path, sizeof(path), "/spec/%s/%d/%s/%d/weight",
+			    kd_rules_key(x), r->rule, kd_dests_key(x), di);
+			if (old != NULL)
+				kd_op_add(ops, "test", path, old);
+			v = json_integer(side == 0 ? want.istio : want.apisix);
+			kd_op_add(ops, "add", path, v);
+			json_decref(v);
+		}
+	}
+	s = json_dumps(ops, JSON_COMPACT);
+	json_decref(ops);
+	return s;
+}
+
+/* End the operation and answer; nothing touches x afterwards. */
+static void
+kd_answer(struct kd_priv *x, struct driver_result *res)
+{
+	driver_cb cb = x->cb;
+	void *arg = x->arg;
+
+	x->op = KD_IDLE;
+	x->call = NULL;
+	x->cb = NULL;
+	x->arg = NULL;
+	x->retried = false;
+	if (cb != NULL)
+		cb(res, arg);
+}
+
+static void
+kd_fail(struct kd_priv *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+kd_fail(struct kd_priv *x, const char *fmt, ...)
+{
+	struct driver_result res;
+	va_list ap;
+
+	memset(&res, 0, sizeof(res));
+	va_start(ap, fmt);
+	vsnprintf(res.message, sizeof(res.message), fmt, ap);
+	va_end(ap);
+	kd_answer(x, &res);
+}
+
+static void kd_call_done(const struct http_response *r, const char *msg,
+			 void *arg);
+
+/* Start a request for the current op; -1 with e filled. */
+static int
+kd_send(struct kd_priv *x, const char *method, const char *body,
+	struct err *e)
+{
+	x->call = kube_call_start(x->kube, method, x->path,
+	    body != NULL ? "application/json-patch+json" : NULL, body,
+	    x->cfg->timeout_ms, kd_call_done, x, e);
+	return x->call != NULL ? 0 : -1;
+}
+
+/* Patch f to x->want, or answer when nothing needs to change. */
+static void
+kd_patch(struct kd_priv *x, const struct kd_found *f)
+{
+	struct driver_result res;
+	struct err e;
+	char *body;
+	int rc;
+
+	if (kd_in_force(f, x->want)) {
+		memset(&res, 0, sizeof(res));
+		res.ok = true;
+		res.have_weights = true;
+		res.weights = x->want;
+		x->have_applied = true;
+		x->last_applied = x->want;
+		snprintf(res.message, sizeof(res.message), "istio %d%% / "
+		    "apisix %d%% already in force: nothing sent",
+		    x->want.istio, x->want.apisix);
+		driver_log(x->d, "kubernetes: %s already has istio %d / "
+		    "apisix %d: nothing to change", x->what, x->want.istio,
+		    x->want.apisix);
+		kd_answer(x, &res);
+		return;
+	}
+	body = kd_patch_body(x, f, x->want);
+	driver_log(x->d, "kubernetes: patching %s (resourceVersion %s, %d "
+	    "route%s) to istio %d / apisix %d", x->what,
+	    f->rv != NULL ? f->rv : "?", f->n, f->n == 1 ? "" : "s",
+	    x->want.istio, x->want.apisix);
+	x->op = KD_APPLY_PATCH;
+	err_clear(&e);
+	rc = kd_send(x, "PATCH", body, &e);
+	free(body);
+	if (rc != 0)
+		kd_fail(x, "%s: PATCH: %s", x->what, e.msg);
+}
+
+/* A conflict: the object changed between our GET and our PATCH. */
+static bool
+kd_is_conflict(const struct http_response *r, const char *msg)
+{
+	if (r == NULL)
+		return false;
+	if (r->status == 409)
+		return true;
+	/* kube-apiserver reports a failed JSON patch `test` as 422. */
+	return r->status == 422 && strstr(msg, "test") != NULL &&
+	    strstr(msg, "failed") != NULL;
+}
+
+static void
+kd_got_object(struct kd_priv *x, const struct http_response *r)
+{
+	struct driver_result res;
+	struct kd_found f;
+	char msg[sizeof(res.message)];
+
+	memset(&res, 0, sizeof(res));
+	if (kd_parse(x, r->body, r->body_len, &f, msg, sizeof(msg)) != 0) {
+		kd_found_done(&f);
+		kd_fail(x, "%s", msg);
+		return;
+	}
+	driver_log(x->d, "kubernetes: %s (resourceVersion %s): istio %d / "
+	    "apisix %d%s", x->what, f.rv != NULL ? f.rv : "?", f.w.istio,
+	    f.w.apisix, f.agree ? "" : " (routes disagree)");
+
+	switch (x->op) {
+	case KD_READ:
+		if (!f.agree) {
+			kd_disagree(x, &f, res.message, sizeof(res.message));
+			break;
+		}
+		x->have_read = true;
+		x->last_read = f.w;
+		res.ok = true;
+		res.have_weights = true;
+		res.weights = f.w;
+		snprintf(res.message, sizeof(res.message), "read back %d/%d",
+		    f.w.istio, f.w.apisix);
+		break;
+	case KD_APPLY_GET:
+		if (f.agree) {
+			x->have_read = true;
+			x->last_read = f.w;
+		}
+		kd_patch(x, &f);
+		kd_found_done(&f);
+		return;
+	case KD_APPLY_REREAD:
+		if (kd_in_force(&f, x->want)) {
+			kd_patch(x, &f);	/* answers: nothing to send */
+			kd_found_done(&f);
+			return;
+		}
+		if (f.agree && ((x->have_applied &&
+		    kd_eq(f.w, x->last_applied)) ||
+		    (x->have_read && kd_eq(f.w, x->last_read)))) {
+			driver_log(x->d, "kubernetes: %s changed elsewhere "
+			    "but its weights did not: patching again",
+			    x->what);
+			kd_patch(x, &f);
+			kd_found_done(&f);
+			return;
+		}
+		if (f.agree) {
+			res.have_weights = true;
+			res.weights = f.w;
+			snprintf(res.message, sizeof(res.message), "%s: "
+			    "weights were changed by someone else: found "
+			    "%d/%d (istio/apisix), cutover last saw %d/%d; "
+			    "not overwritten (a GitOps revert?)", x->what,
+			    f.w.istio, f.w.apisix, x->last_read.istio,
+			    x->last_read.apisix);
+		} else {
+			kd_disagree(x, &f, msg, sizeof(msg));
+			snprintf(res.message, sizeof(res.message), "weights "
+			    "were changed by someone else: %s", msg);
+		}
+		break;
+	case KD_APPLY_PATCH:
+		if (!f.agree || !kd_eq(f.w, x->want) ||
+		    !kd_in_force(&f, x->want)) {
+			if (f.agree) {
+				res.have_weights = true;
+				res.weights = f.w;
+			}
+			snprintf(res.message, sizeof(res.message), "%s: "
+			    "patched, but the object shows istio %d / apisix "
+			    "%d", x->what, f.w.istio, f.w.apisix);
+			break;
+		}
+		x->have_applied = true;
+		x->last_applied = x->want;
+		x->have_read = true;
+		x->last_read = f.w;
+		res.ok = true;
+		res.have_weights = true;
+		res.weights = f.w;
+		snprintf(res.message, sizeof(res.message), "patched %s "
+		    "(resourceVersion %s)", x->what,
+		    f.rv != NULL ? f.rv : "?");
+		break;
+	case KD_IDLE:
+		break;
+	}
+	kd_found_done(&f);
+	kd_answer(x, &res);
+}
+
+static void
+kd_call_done(const struct http_response *r, const char *msg, void *arg)
+{
+	struct kd_priv *x = arg;
+	struct err e;
+
+	x->call = NULL;
+	if (r != NULL && r->status >= 200 && r->status < 300) {
+		kd_got_object(x, r);
+		return;
+	}
+	if (x->op == KD_APPLY_PATCH && kd_is_conflict(r, msg)) {
+		if (x->retried) {
+			kd_fail(x, "%s: the object changed again while "
+			    "patching (%s); not retried twice", x->what, msg);
+			return;
+		}
+		x->retried = true;
+		driver_log(x->d, "kubernetes: %s changed since it was read "
+		    "(HTTP %ld): reading it again", x->what, r->status);
+		x->op = KD_APPLY_REREAD;
+		err_clear(&e);
+		if (kd_send(x, "GET", NULL, &e) != 0)
+			kd_fail(x, "%s: GET: %s", x->what, e.msg);
+		return;
+	}
+	kd_fail(x, "%s: %s: %s", x->what,
+	    x->op == KD_APPLY_PATCH ? "PATCH" : "GET", msg);
+}
+
+/* --- ops ------------------------------------------------------------------ */
+
+static int
+kd_init(struct driver *d, struct err *e)
+{
+	const struct plan_kube_route *cfg = &d->plan->traffic.kubernetes;
+	struct kd_priv *x;
+	char *ns, *name;
+	bool vs;
+
+	if (cfg->kind == NULL || cfg->namespace == NULL || cfg->name == NULL ||
+	    cfg->istio_backend == NULL || cfg->apisix_backend == NULL)
+		return err_set(e, "traffic.kubernetes needs kind, namespace, "
+		    "name, istio_backend and apisix_backend");
+	if (strcmp(cfg->kind, "VirtualService") == 0)
+		vs = true;
+	else if (strcmp(cfg->kind, "HTTPRoute") == 0)
+		vs = false;
+	else
+		return err_set(e, "traffic.kubernetes.kind %s: expected "
+		    "VirtualService or HTTPRoute", cfg->kind);
+	x = xcalloc(1, sizeof(*x));
+	x->kube = kube_new(d->plan, d->loop, NULL, e);
+	if (x->kube == NULL) {
+		free(x);
+		return err_prefix(e, "traffic driver kubernetes");
+	}
+	x->d = d;
+	x->cfg = cfg;
+	x->vs = vs;
+	ns = http_escape(cfg->namespace);
+	name = http_escape(cfg->name);
+	x->path = xasprintf("/apis/%s/namespaces/%s/%s/%s",
+	    vs ? "networking.istio.io/v1" : "gateway.networking.k8s.io/v1",
+	    ns, vs ? "virtualservices" : "httproutes", name);
+	free(ns);
+	free(name);
+	snprintf(x->what, sizeof(x->what), "%s %s/%s", cfg->kind,
+	    cfg->namespace, cfg->name);
+	d->priv = x;
+	return 0;
+}
+
+static void
+kd_cancel(struct driver *d)
+{
+	struct kd_priv *x = d->priv;
+
+	if (x == NULL)
+		return;
+	kube_call_cancel(x->call);
+	x->call = NULL;
+	x->op = KD_IDLE;
+	x->retried = false;
+	x->cb = NULL;
+	x->arg = NULL;
+}
+
+static void
+kd_done(struct driver *d)
+{
+	struct kd_priv *x = d->priv;
+
+	if (x == NULL)
+		return;
+	kd_cancel(d);
+	kube_free(x->kube);
+	free(x->path);
+	free(x);
+	d->priv = NULL;
+}
+
+static int
+kd_busy(const struct kd_priv *x, struct err *e)
+{
+	if (x->op == KD_IDLE)
+		return 0;
+	return err_set(e, "the kubernetes driver is busy: a request to %s "
+	    "is in flight", x->what);
+}
+
+static int
+kd_apply(struct driver *d, struct weights w, int stage, driver_cb cb,
+	 void *arg, struct err *e)
+{
+	struct kd_priv *x = d->priv;
+
+	(void)stage;
+	if (kd_busy(x, e) == -1)
+		return -1;
+	if (w.istio < 0 || w.apisix < 0 || w.istio + w.apisix != 100)
+		return err_set(e, "refusing to apply weights %d/%d: they must "
+		    "be 0..100 and sum to 100", w.istio, w.apisix);
+	x->want = w;
+	x->retried = false;
+	x->op = KD_APPLY_GET;
+	if (kd_send(x, "GET", NULL, e) != 0) {
+		x->op = KD_IDLE;
+		return err_prefix(e, "%s", x->what);
+	}
+	x->cb = cb;
+	x->arg = arg;
+	return 0;
+}
+
+static int
+kd_read_back(struct driver *d, driver_cb cb, void *arg, struct err *e)
+{
+	struct kd_priv *x = d->priv;
+
+	if (kd_busy(x, e) == -1)
+		return -1;
+	x->op = KD_READ;
+	if (kd_send(x, "GET", NULL, e) != 0) {
+		x->op = KD_IDLE;
+		return err_prefix(e, "%s", x->what);
+	}
+	x->cb = cb;
+	x->arg = arg;
+	return 0;
+}
+
+static void
+kd_describe(const struct driver *d, char *buf, size_t len)
+{
+	const struct plan_kube_route *cfg = &d->plan->traffic.kubernetes;
+
+	if (len == 0)
+		return;
+	snprintf(buf, len, "kubernetes: %s %s/%s",
+	    cfg->kind != NULL ? cfg->kind : "?",
+	    cfg->namespace != NULL ? cfg->namespace : "?",
+	    cfg->name != NULL ? cfg->name : "?");
 }
 
 const struct driver_ops kube_driver = {
 	.name = "kubernetes",
-	.init = kube_init,
-	.describe = kube_describe,
+	.init = kd_init,
+	.done = kd_done,
+	.apply = kd_apply,
+	.read_back = kd_read_back,
+	.cancel = kd_cancel,
+	.describe = kd_describe,
 };

@@ -10,7 +10,7 @@
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
 [ -n "${PROMETHEUS:-}" ] && [ -x "$PROMETHEUS" ] || skip_all "prometheus not found"
 [ -n "${PROMTOOL:-}" ] && [ -x "$PROMTOOL" ] || skip_all "promtool not found"
-plan 22
+plan 26
 
 # --- the scenario and its expected values ----------------------------------
 "$PYTHON3" - "$T" <<'PY'
@@ -169,6 +169,23 @@ while read -r verdict key rest; do
 	is "pods of $key match the fixtures ($rest)" "$verdict" ok
 done <"$T/pods"
 unlike "the bearer token is not printed" "$(cat "$T/status.json" "$T/status.err")" "secret-token-1"
+
+# The dashboard in a real terminal shows the same numbers.
+if [ -n "${TMUX_BIN:-}" ] && [ -x "$TMUX_BIN" ]; then
+	TM="$TMUX_BIN -L cutover-live-$$ -f /dev/null"
+	trap '$TM kill-server 2>/dev/null; cleanup' EXIT
+	$TM new-session -d -s live -x 100 -y 30 \
+		"LANG=C.UTF-8 TERM=xterm-256color $CUTOVER -c $T/plan.yaml; sleep 30"
+	wait_for 20 sh -c "$TM capture-pane -p -t live | grep -q '^error rate .*0\.50%'"
+	screen=$($TM capture-pane -p -t live)
+	like "dashboard: Istio error rate 0.50% beside APISIX 0.99%" "$screen" '^error rate +0\.50% .* 0\.99% '
+	like "dashboard: P95 833 ms beside 365 ms" "$screen" '^P95 latency +833 ms .* 365 ms '
+	like "dashboard: measured split from the two gateways' rates" "$screen" '^measured +istio +39\.8% '
+	like "dashboard: pod groups from the API server" "$screen" '^gateway +2/2 min 2'
+	$TM kill-server 2>/dev/null
+else
+	for i in 1 2 3 4; do pass "dashboard check $i # SKIP no tmux"; done
+fi
 
 # The same run under valgrind (plain builds only; .ci/run has one).
 if [ "${ENABLE_ASAN:-no}" != yes ] && [ -n "${VALGRIND:-}" ] && [ -x "$VALGRIND" ]; then
