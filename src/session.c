@@ -11,11 +11,14 @@
 
 #include "session.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "demo.h"
 #include "kube.h"
@@ -296,6 +299,27 @@ session_act(struct session *s, enum event_type type, bool force,
 	if (s->read_only) {
 		*why = "read-only: another cutover holds this plan";
 		return -1;
+	}
+	/*
+	 * Moving traffic forward without a record is refused; a rollback goes
+	 * ahead regardless (and the failure to record it is loud).
+	 */
+	if (type == EV_ADVANCE || (type == EV_RETRY &&
+				   !s->rec.state.retry_rollback)) {
+		int fd = open(s->plan->audit_log, O_WRONLY | O_APPEND |
+			      O_CREAT | O_CLOEXEC, 0600);
+
+		if (fd < 0) {
+			snprintf(s->audit_error, sizeof(s->audit_error),
+				 "the audit log %s cannot be written (%s): "
+				 "nothing moves forward without a record",
+				 s->plan->audit_log, strerror(errno));
+			*why = s->audit_error;
+			session_log(s, EVLOG_CRIT, "%s refused: %s",
+				    cutover_event_name(type), *why);
+			return -1;
+		}
+		close(fd);
 	}
 	if (cutover_step(&s->rec.state, s->plan, &ev, &fx, why) != 0) {
 		audit(s, cutover_event_name(type), *why, "refused",
@@ -704,6 +728,9 @@ session_open(struct session *s, const struct plan *p, const struct clock *c,
 		s->rec.state.nstages = p->nstages;
 		snprintf(s->rec.fingerprint, sizeof(s->rec.fingerprint), "%s",
 			 fp);
+		/* A verdict from an earlier run is not an observation now: the
+		 * hold counts again only after a fresh passing evaluation. */
+		s->rec.state.last_verdict = VERDICT_NONE;
 	}
 
 	if (opt->demo) {

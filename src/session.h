@@ -74,6 +74,7 @@ struct session {
 	struct store_holder holder;	/* lock holder when read-only */
 	bool read_only;
 	char save_error[256];	/* last failed save, "" if fine */
+	char audit_error[512];	/* why an advance was refused: no audit log */
 
 	struct driver driver;
 	bool driver_busy;	/* an apply or a read-back is in flight */

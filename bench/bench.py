@@ -1,0 +1,541 @@
+"""bench.py -- cutover against its peer: `watch` over kubectl and curl.
+
+Run through bench/run, which finds the programs.  Everything runs on
+loopback: a real Prometheus (promtool-backfilled data, as in
+tests/status_live.sh) and the Kubernetes API test server
+(tests/kubeapi.py) serving generated pods (bench/fixtures.py).  cutover
+runs on a pty (bench/vt.py) exactly as an engineer would run it, with the
+example plan (examples/cutover.yaml) pointed at those servers.
+
+CPU time and peak RSS come from wait4()'s rusage, the same numbers
+/usr/bin/time -v prints; instruction counts from valgrind's callgrind;
+bytes from the pty master.  Only the client processes are measured
+(cutover, kubectl, curl), never the servers.
+
+Prints one table; --json FILE also writes the raw results.
+"""
+import argparse
+import base64
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import fixtures  # noqa: E402
+from vt import Term, cpu_seconds  # noqa: E402
+
+TOKEN = "bench-token-not-a-secret"
+ROWS, COLS = 40, 120
+
+
+def log(msg):
+    print("# " + msg, file=sys.stderr, flush=True)
+
+
+def pct(xs, p):
+    """The p-th percentile (nearest rank) of xs."""
+    xs = sorted(xs)
+    if not xs:
+        return float("nan")
+    k = max(0, min(len(xs) - 1, int(round(p / 100.0 * len(xs) + 0.5)) - 1))
+    return xs[k]
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def http_get(url, timeout=5.0, context=None):
+    with urllib.request.urlopen(url, timeout=timeout, context=context) as r:
+        return r.read()
+
+
+class Bench:
+    def __init__(self, a):
+        self.a = a
+        self.quick = a.quick
+        self.T = tempfile.mkdtemp(prefix="cutover-bench.")
+        self.procs = []
+        self.res = {}
+        self.nrun = 0
+        self.example = os.path.join(a.srcdir, "examples", "cutover.yaml")
+        # the traffic driver of the example plan: a script of that name
+        drv = os.path.join(self.T, "migrate-apisix-to-istio.sh")
+        with open(drv, "w") as f:
+            f.write("#!/bin/sh\n"
+                    "w=%s/weights\n"
+                    "case $1 in\n"
+                    "canary) echo \"istio=$2 apisix=$((100 - $2))\" >$w ;;\n"
+                    "weights) if [ -f $w ]; then cat $w; "
+                    "else echo 'istio=0 apisix=100'; fi ;;\n"
+                    "esac\n" % self.T)
+        os.chmod(drv, 0o755)
+        self.home = os.path.join(self.T, "home")
+        os.makedirs(self.home)
+
+    # --- servers -----------------------------------------------------------
+    def spawn(self, argv, out, **kw):
+        f = open(out, "w")
+        p = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT,
+                             start_new_session=True, **kw)
+        self.procs.append(p)
+        return p
+
+    def wait_ready_line(self, path, timeout=60):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with open(path) as f:
+                for line in f:
+                    if line.startswith("ready "):
+                        return int(line.split()[1])
+            time.sleep(0.05)
+        raise RuntimeError("no ready line in %s" % path)
+
+    def start_prometheus(self, name, churn):
+        d = os.path.join(self.T, "prom-" + name)
+        os.makedirs(os.path.join(d, "data"))
+        now = int(time.time())
+        step = 1 if churn else 15
+        # from 20 minutes ago to 20 minutes ahead: instant queries "now"
+        # keep finding the same (or, churning, fresh) samples all run long
+        start = (now - 1200) // step * step
+        fixtures.prom_openmetrics(os.path.join(d, "data.om"), start,
+                                  now + 1200, step, churn)
+        subprocess.run([self.a.promtool, "tsdb", "create-blocks-from",
+                        "openmetrics", os.path.join(d, "data.om"),
+                        os.path.join(d, "data")], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(os.path.join(d, "prometheus.yml"), "w") as f:
+            f.write("global:\n  scrape_interval: 1h\n")
+        port = free_port()
+        self.spawn([self.a.prometheus,
+                    "--config.file=" + os.path.join(d, "prometheus.yml"),
+                    "--storage.tsdb.path=" + os.path.join(d, "data"),
+                    "--web.listen-address=127.0.0.1:%d" % port],
+                   os.path.join(d, "prometheus.log"))
+        url = "http://127.0.0.1:%d" % port
+        end = time.monotonic() + 60
+        while True:
+            try:
+                http_get(url + "/-/ready")
+                break
+            except OSError:
+                if time.monotonic() > end:
+                    raise RuntimeError("prometheus did not start")
+                time.sleep(0.1)
+        return url
+
+    def start_kubeapi(self, n):
+        d = os.path.join(self.T, "pods-%d" % n)
+        os.makedirs(d)
+        counts = fixtures.write_pods(os.path.join(d, "pods.json"), n)
+        out = os.path.join(self.T, "kubeapi-%d.out" % n)
+        crt, key = self.certificate()
+        self.spawn([self.a.python3, os.path.join(self.a.srcdir, "tests",
+                                                 "kubeapi.py"),
+                    "--port", "0", "--pods", d, "--token", TOKEN,
+                    "--tls-cert", crt, "--tls-key", key], out)
+        port = self.wait_ready_line(out)
+        kc = os.path.join(self.T, "kubeconfig-%d" % n)
+        self.write_kubeconfig(kc, port, tls=True)
+        return {"n": n, "port": port, "kubeconfig": kc, "counts": counts,
+                "bytes": os.path.getsize(os.path.join(d, "pods.json"))}
+
+    def start_hang(self):
+        """A server that accepts connections and never answers."""
+        out = os.path.join(self.T, "hang.out")
+        self.spawn([self.a.python3, "-c", """
+import socket
+import ssl
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(128)
+print("ready %d" % s.getsockname()[1], flush=True)
+held = []
+while True:
+    c, _ = s.accept()
+    held.append(c)
+"""], out)
+        return self.wait_ready_line(out)
+
+    def certificate(self):
+        """A self-signed server certificate for 127.0.0.1 (made once)."""
+        crt = os.path.join(self.T, "server.crt")
+        key = os.path.join(self.T, "server.key")
+        if not os.path.exists(crt):
+            subprocess.run(["openssl", "req", "-x509", "-newkey",
+                            "rsa:2048", "-nodes", "-days", "2", "-subj",
+                            "/CN=kubeapi-bench", "-addext",
+                            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                            "-keyout", key, "-out", crt], check=True,
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+        return crt, key
+
+    def write_kubeconfig(self, path, port, tls=False):
+        """A kubeconfig with a bearer token; over TLS as a real API server
+        (kubectl sends no token over plain http)."""
+        ca = ""
+        if tls:
+            with open(self.certificate()[0], "rb") as f:
+                ca = "    certificate-authority-data: %s\n" % \
+                    base64.b64encode(f.read()).decode()
+        with open(path, "w") as f:
+            f.write("apiVersion: v1\nkind: Config\ncurrent-context: bench\n"
+                    "clusters:\n- name: bench\n  cluster:\n"
+                    "    server: %s://127.0.0.1:%d\n%s"
+                    "contexts:\n- name: bench\n"
+                    "  context: {cluster: bench, user: bench}\n"
+                    "users:\n- name: bench\n  user:\n    token: %s\n"
+                    % ("https" if tls else "http", port, ca, TOKEN))
+
+    def sslctx(self):
+        ctx = ssl.create_default_context(cafile=self.certificate()[0])
+        return ctx
+
+    def kube_lists(self, kube):
+        """How many pod lists (first pages) the API server has answered."""
+        body = http_get("https://127.0.0.1:%d/_test/requests" % kube["port"],
+                        context=self.sslctx())
+        n = 0
+        for line in body.decode().splitlines():
+            r = json.loads(line)
+            if r["path"].endswith("/pods") and "continue=" not in r["query"]:
+                n += 1
+        return n
+
+    def prom_queries(self, url):
+        body = http_get(url + "/metrics").decode()
+        n = 0
+        for line in body.splitlines():
+            if (line.startswith("prometheus_http_requests_total{") and
+                    'handler="/api/v1/query"' in line):
+                n += int(float(line.split()[-1]))
+        return n
+
+    def stop_all(self):
+        for p in self.procs:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except OSError:
+                pass
+        for p in self.procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        self.procs = []
+
+    # --- the plan ----------------------------------------------------------
+    def plan(self, prom_url, kubeconfig, refresh="15s", timeout="10s"):
+        """examples/cutover.yaml, pointed at the loopback servers."""
+        with open(self.example) as f:
+            text = f.read()
+        subs = [
+            ("  url: http://prometheus.monitoring.svc:9090",
+             "  url: " + prom_url),
+            ("  # kubeconfig: ~/.kube/config", "  kubeconfig: " + kubeconfig),
+            ("  context: prod-eu-west-1", "  context: bench"),
+            ("\nrefresh: 15s", "\nrefresh: " + refresh),
+        ]
+        for old, new in subs:
+            if old not in text:
+                raise RuntimeError("examples/cutover.yaml changed: no %r"
+                                   % old)
+            text = text.replace(old, new)
+        text = re.sub(r"(?m)^(  timeout: )10s$", r"\g<1>" + timeout, text)
+        self.nrun += 1
+        path = os.path.join(self.T, "plan-%d.yaml" % self.nrun)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def env(self):
+        self.nrun += 1
+        st = os.path.join(self.T, "state-%d" % self.nrun)
+        os.makedirs(st)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+               "HOME": self.home, "XDG_STATE_HOME": st,
+               "TERM": "xterm-256color", "LANG": "C.UTF-8"}
+        return env
+
+    def dashboard(self, plan, rows=ROWS, cols=COLS, tool=None):
+        argv = [self.a.cutover, "-c", plan]
+        if tool:
+            argv = tool + argv
+        return Term(argv, rows, cols, self.env(), cwd=self.T)
+
+    def status(self, plan):
+        """One `cutover status --json`: (cpu s, maxrss KiB, wall s, rc)."""
+        t0 = time.monotonic()
+        p = subprocess.Popen([self.a.cutover, "-c", plan, "status",
+                              "--json"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, env=self.env(),
+                             cwd=self.T)
+        _, st, ru = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(st)
+        return cpu_seconds(ru), ru.ru_maxrss, time.monotonic() - t0, \
+            p.returncode
+
+    # --- what the screen shows ------------------------------------------------
+    @staticmethod
+    def complete(screen):
+        """Every metric has a value and every pod group its counts."""
+        lines = screen.lines()
+        text = "\n".join(lines)
+        if "stage 0/5" not in text:
+            return False
+        rows = {}
+        for ln in lines:
+            for key in ("error rate", "P95 latency", "availability", "mTLS",
+                        "requests"):
+                if ln.startswith(key):
+                    rows[key] = ln
+        if len(rows) < 5 or any("no data" in v for v in rows.values()):
+            return False
+        for g in ("istio-ingressgateway", "apisix", "voiceassistant"):
+            m = [ln for ln in lines if ln.startswith(g + " ")]
+            if not m or not re.search(r"\d+/\d+ min", m[0]):
+                return False
+        return True
+
+    # --- the peer -----------------------------------------------------------
+    def peer_queries(self, plan):
+        out = subprocess.run([self.a.cutover, "-c", plan, "check"],
+                             capture_output=True, text=True, env=self.env(),
+                             cwd=self.T).stdout
+        qs = []
+        for line in out.splitlines():
+            m = re.match(r"queries\.([a-z0-9_]+): (.*)$", line)
+            if m and m.group(1) != "window":
+                qs.append(m.group(2))
+        groups = []
+        for m in re.finditer(r"pods\.(\d+)\.namespace: (\S+)\npods\.\1\."
+                             r"selector: (\S+)", out):
+            groups.append((m.group(2), m.group(3)))
+        if len(qs) < 8 or len(groups) < 3:
+            raise RuntimeError("cannot read queries/groups from check:\n"
+                               + out)
+        return qs, groups
+
+    def run_child(self, argv, env):
+        p = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, env=env)
+        _, st, ru = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(st)
+        if p.returncode != 0:
+            raise RuntimeError("peer failed (%d): %s" % (p.returncode,
+                                                          " ".join(argv)))
+        return cpu_seconds(ru), ru.ru_maxrss
+
+    def peer_round(self, prom_url, kube, qs, groups):
+        """What `watch` runs once: kubectl per group, curl per query."""
+        env = dict(self.env(), KUBECONFIG=kube["kubeconfig"])
+        cpu, rss_k, rss_c = 0.0, 0, 0
+        t0 = time.monotonic()
+        for ns, sel in groups:
+            c, r = self.run_child([self.a.kubectl, "get", "pods", "-n", ns,
+                                   "-l", sel], env)
+            cpu += c
+            rss_k = max(rss_k, r)
+        for q in qs:
+            c, r = self.run_child([self.a.curl, "-sS", "-g", "--fail",
+                                   "--data-urlencode", "query=" + q,
+                                   prom_url + "/api/v1/query"], env)
+            cpu += c
+            rss_c = max(rss_c, r)
+        return cpu, rss_k, rss_c, time.monotonic() - t0
+
+    def peer(self, prom_url, kube, rounds):
+        plan = self.plan(prom_url, kube["kubeconfig"])
+        qs, groups = self.peer_queries(plan)
+        self.peer_round(prom_url, kube, qs, groups)  # kubectl's cache warm
+        rs = [self.peer_round(prom_url, kube, qs, groups)
+              for _ in range(rounds)]
+        return {"cpu": statistics.median(r[0] for r in rs),
+                "rss_kubectl": max(r[1] for r in rs),
+                "rss_curl": max(r[2] for r in rs),
+                "wall": statistics.median(r[3] for r in rs),
+                "nqueries": len(qs), "ngroups": len(groups)}
+
+    # --- figure 1, 4, 5: refresh CPU and memory -------------------------------
+    def refresh_cost(self, prom_url, kube, seconds, refresh_s):
+        """Dashboard CPU over `seconds` refreshing every refresh_s, minus
+        the same run refreshing once (refresh 1h); per extra refresh."""
+        out = {}
+        for mode, refresh in (("busy", "%ds" % refresh_s), ("idle", "1h")):
+            plan = self.plan(prom_url, kube["kubeconfig"], refresh=refresh)
+            k0, q0 = self.kube_lists(kube), self.prom_queries(prom_url)
+            t = self.dashboard(plan)
+            ok = t.wait(self.complete, 60)
+            t.run_for(max(0.0, seconds - (time.monotonic() - t.t_exec)))
+            # wait for a refresh still in flight, so that it is counted
+            end = time.monotonic() + 10
+            k1 = self.kube_lists(kube)
+            while time.monotonic() < end:
+                t.run_for(0.3)
+                q1 = self.prom_queries(prom_url)
+                if (q1 - q0) % 8 == 0 and self.kube_lists(kube) == k1:
+                    break
+            st, ru = t.finish()
+            k1, q1 = self.kube_lists(kube), self.prom_queries(prom_url)
+            if not ok:
+                raise RuntimeError("dashboard never complete:\n" + t.text())
+            out[mode] = {"cpu": cpu_seconds(ru), "rss": ru.ru_maxrss,
+                         "lists": k1 - k0, "queries": q1 - q0,
+                         "wall": time.monotonic() - t.t_exec}
+        b, i = out["busy"], out["idle"]
+        ng = len(kube["counts"])
+        nref = (b["lists"] - i["lists"]) / ng
+        nq = (b["queries"] - i["queries"]) / 8.0
+        out["refreshes"] = nref
+        out["prom_refreshes"] = nq
+        out["per_refresh"] = (b["cpu"] - i["cpu"]) / max(1.0, nref)
+        out["rss"] = max(b["rss"], i["rss"])
+        return out
+
+    # --- figure 2: keys under a hung backend -----------------------------------
+    def key_latency(self, presses):
+        hport = self.start_hang()
+        kc = os.path.join(self.T, "kubeconfig-hang")
+        self.write_kubeconfig(kc, hport)
+        plan = self.plan("http://127.0.0.1:%d" % hport, kc, refresh="1s",
+                         timeout="5m")
+        t = self.dashboard(plan)
+        if t.wait(lambda s: "stage 0/5" in s.text(), 20) is None:
+            raise RuntimeError("dashboard did not start:\n" + t.text())
+        t.run_for(2.0)       # every query and list is now hanging
+        lat = []
+        import random
+        rnd = random.Random(1)
+        opened = False
+        for i in range(presses):
+            if opened:
+                pred = lambda s: "cutover keys" not in s.text()  # noqa: E731
+            else:
+                pred = lambda s: ("cutover keys" in s.text() and  # noqa
+                                  "Any key closes this help" in s.text())
+            k = t.send(b"?")
+            got = t.wait(pred, 5.0)
+            if got is None:
+                raise RuntimeError("no answer to key %d:\n%s" % (i, t.text()))
+            lat.append((got - k) * 1000.0)
+            opened = not opened
+            t.run_for(rnd.uniform(0.01, 0.05))
+        st, ru = t.finish(b"\x1bq" if opened else b"q")
+        return {"p50": pct(lat, 50), "p99": pct(lat, 99), "max": max(lat),
+                "n": len(lat), "cpu": cpu_seconds(ru)}
+
+    # --- figure 3: bytes to the terminal ----------------------------------------
+    def bytes_idle(self, prom_url, kube, seconds):
+        plan = self.plan(prom_url, kube["kubeconfig"])   # refresh 15s
+        t = self.dashboard(plan)
+        if t.wait(self.complete, 60) is None:
+            raise RuntimeError("never complete:\n" + t.text())
+        t.run_for(2.0)
+        n0, s0 = t.nbytes, time.monotonic()
+        t.run_for(seconds)
+        n1, s1 = t.nbytes, time.monotonic()
+        t.finish()
+        return (n1 - n0) * 60.0 / (s1 - s0)
+
+    def bytes_churn(self, prom_url, kube, seconds, idle_per_min):
+        plan = self.plan(prom_url, kube["kubeconfig"], refresh="1s")
+        t = self.dashboard(plan)
+        if t.wait(self.complete, 60) is None:
+            raise RuntimeError("never complete:\n" + t.text())
+        t.run_for(2.0)
+        q0 = self.prom_queries(prom_url)
+        n0, s0 = t.nbytes, time.monotonic()
+        t.run_for(seconds)
+        n1, s1 = t.nbytes, time.monotonic()
+        q1 = self.prom_queries(prom_url)
+        t.finish()
+        nref = (q1 - q0) / 8.0
+        raw = (n1 - n0) / max(1.0, nref)
+        net = ((n1 - n0) - idle_per_min * (s1 - s0) / 60.0) / max(1.0, nref)
+        return {"raw": raw, "net": net, "refreshes": nref}
+
+    # --- figure 6: start-up -------------------------------------------------
+    def startup(self, prom_url, kube, runs):
+        first, full = [], []
+        for _ in range(runs):
+            plan = self.plan(prom_url, kube["kubeconfig"])
+            t = self.dashboard(plan)
+            f = t.wait(lambda s: "stage 0/5" in s.text(), 20)
+            c = t.wait(self.complete, 30)
+            t.finish()
+            if f is None or c is None:
+                raise RuntimeError("no complete frame:\n" + t.text())
+            first.append((f - t.t_exec) * 1000.0)
+            full.append((c - t.t_exec) * 1000.0)
+        return {"first": statistics.median(first),
+                "complete": statistics.median(full),
+                "complete_max": max(full)}
+
+    # --- figure 5: where the time goes ------------------------------------------
+    def callgrind(self, prom_url, kube):
+        if not self.a.valgrind:
+            return None
+        out = os.path.join(self.T, "callgrind.out")
+        plan = self.plan(prom_url, kube["kubeconfig"], refresh="1h")
+        t = self.dashboard(plan, tool=[self.a.valgrind, "--tool=callgrind",
+                                       "--callgrind-out-file=" + out])
+        ok = t.wait(self.complete, 600)
+        t.run_for(1.0)
+        t.finish(timeout=120)
+        if not ok or not os.path.exists(out):
+            return None
+        ann = subprocess.run(["callgrind_annotate", "--inclusive=yes",
+                              "--threshold=100", out],
+                             capture_output=True, text=True).stdout
+        return parse_callgrind(ann)
+
+
+# Where instructions go: inclusive counts of these entry points.
+CATEGORIES = [
+    ("transfer", ("curl_multi_perform", "curl_multi_poll",
+                  "curl_multi_add_handle", "curl_multi_remove_handle",
+                  "curl_easy_init", "curl_easy_cleanup")),
+    ("json parse", ("json_loadb", "json_loads")),
+    ("health summary", ("podhealth_summarise",)),
+    ("drawing", ("draw",)),
+]
+
+
+def parse_callgrind(ann):
+    total = None
+    incl = {}
+    for line in ann.splitlines():
+        m = re.match(r"\s*([\d,]+) .*PROGRAM TOTALS", line)
+        if m:
+            total = int(m.group(1).replace(",", ""))
+            continue
+        m = re.match(r"\s*([\d,]+) \([\s\d.]+%\)\s+\S*?:?([A-Za-z_][\w]*)"
+                     r"(?:'\d+)? \[", line)
+        if m:
+            name = m.group(2)
+            incl[name] = max(incl.get(name, 0),
+                             int(m.group(1).replace(",", "")))
+    if not total:
+        return None
+    cats = {}
+    for cat, funcs in CATEGORIES:
+        cats[cat] = sum(incl.get(f, 0) for f in funcs)
+    return {"total": total, "cats": cats}
