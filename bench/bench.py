@@ -33,7 +33,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import fixtures  # noqa: E402
-from vt import Term, cpu_seconds  # noqa: E402
+from vt import Term  # noqa: E402
 
 TOKEN = "bench-token-not-a-secret"
 ROWS, COLS = 40, 120
@@ -275,23 +275,40 @@ while True:
                "TERM": "xterm-256color", "LANG": "C.UTF-8"}
         return env
 
+    def wrap(self, argv):
+        """argv under bench/rusage: (argv, the file it reports to)."""
+        self.nrun += 1
+        out = os.path.join(self.T, "rusage-%d" % self.nrun)
+        return [self.a.rusage, out] + argv, out
+
+    @staticmethod
+    def usage(path):
+        """(cpu seconds, peak RSS KiB, exit code) from bench/rusage."""
+        with open(path) as f:
+            u, s, rss, st = f.read().split()
+        return float(u) + float(s), int(rss), \
+            os.waitstatus_to_exitcode(int(st))
+
     def dashboard(self, plan, rows=ROWS, cols=COLS, tool=None):
         argv = [self.a.cutover, "-c", plan]
         if tool:
-            argv = tool + argv
-        return Term(argv, rows, cols, self.env(), cwd=self.T)
+            t = Term(tool + argv, rows, cols, self.env(), cwd=self.T)
+            t.usage_file = None
+        else:
+            argv, out = self.wrap(argv)
+            t = Term(argv, rows, cols, self.env(), cwd=self.T)
+            t.usage_file = out
+        return t
 
     def status(self, plan):
         """One `cutover status --json`: (cpu s, maxrss KiB, wall s, rc)."""
         t0 = time.monotonic()
-        p = subprocess.Popen([self.a.cutover, "-c", plan, "status",
-                              "--json"], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, env=self.env(),
-                             cwd=self.T)
-        _, st, ru = os.wait4(p.pid, 0)
-        p.returncode = os.waitstatus_to_exitcode(st)
-        return cpu_seconds(ru), ru.ru_maxrss, time.monotonic() - t0, \
-            p.returncode
+        argv, out = self.wrap([self.a.cutover, "-c", plan, "status",
+                               "--json"])
+        subprocess.run(argv, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, env=self.env(), cwd=self.T)
+        cpu, rss, rc = self.usage(out)
+        return cpu, rss, time.monotonic() - t0, rc
 
     # --- what the screen shows ------------------------------------------------
     @staticmethod
@@ -335,14 +352,14 @@ while True:
         return qs, groups
 
     def run_child(self, argv, env):
-        p = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, env=env)
-        _, st, ru = os.wait4(p.pid, 0)
-        p.returncode = os.waitstatus_to_exitcode(st)
-        if p.returncode != 0:
-            raise RuntimeError("peer failed (%d): %s" % (p.returncode,
-                                                          " ".join(argv)))
-        return cpu_seconds(ru), ru.ru_maxrss
+        wargv, out = self.wrap(argv)
+        p = subprocess.run(wargv, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, env=env)
+        cpu, rss, rc = self.usage(out)
+        if rc != 0:
+            raise RuntimeError("peer failed (%d): %s\n%s" % (
+                rc, " ".join(argv), p.stderr.decode(errors="replace")))
+        return cpu, rss
 
     def peer_round(self, prom_url, kube, qs, groups):
         """What `watch` runs once: kubectl per group, curl per query."""
@@ -393,11 +410,12 @@ while True:
                 q1 = self.prom_queries(prom_url)
                 if (q1 - q0) % 8 == 0 and self.kube_lists(kube) == k1:
                     break
-            st, ru = t.finish()
+            t.finish()
+            cpu, rss, _ = self.usage(t.usage_file)
             k1, q1 = self.kube_lists(kube), self.prom_queries(prom_url)
             if not ok:
                 raise RuntimeError("dashboard never complete:\n" + t.text())
-            out[mode] = {"cpu": cpu_seconds(ru), "rss": ru.ru_maxrss,
+            out[mode] = {"cpu": cpu, "rss": rss,
                          "lists": k1 - k0, "queries": q1 - q0,
                          "wall": time.monotonic() - t.t_exec}
         b, i = out["busy"], out["idle"]
@@ -438,9 +456,9 @@ while True:
             lat.append((got - k) * 1000.0)
             opened = not opened
             t.run_for(rnd.uniform(0.01, 0.05))
-        st, ru = t.finish(b"\x1bq" if opened else b"q")
+        t.finish(b"\x1bq" if opened else b"q")
         return {"p50": pct(lat, 50), "p99": pct(lat, 99), "max": max(lat),
-                "n": len(lat), "cpu": cpu_seconds(ru)}
+                "n": len(lat)}
 
     # --- figure 3: bytes to the terminal ----------------------------------------
     def bytes_idle(self, prom_url, kube, seconds):
