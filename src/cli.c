@@ -255,6 +255,7 @@ open_session(const struct cli *c, struct session *s, const struct plan *p,
 {
 	struct session_options o = {
 		.read_only = read_only,
+		.echo_warnings = !c->json,
 		.demo = c->demo,
 		.demo_speed = c->demo_speed,
 		.autopilot = c->autopilot,

@@ -41,6 +41,9 @@ session_log(struct session *s, enum evlog_level lv, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	evlog_add(&s->log, clock_wall(s->clock), lv, "%s", buf);
+	/* One-shot commands have no event log pane: warnings go to stderr. */
+	if (!s->live && s->opt.echo_warnings && lv >= EVLOG_WARN)
+		fprintf(stderr, "cutover: %s\n", buf);
 	changed(s, SESSION_DIRTY_LOG);
 }
 

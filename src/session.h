@@ -44,6 +44,7 @@ struct session_options {
 	bool demo;		/* simulated world and driver */
 	double demo_speed;	/* demo time compression (>= 1) */
 	bool autopilot;		/* demo only: advance when a hold is over */
+	bool echo_warnings;	/* one-shot: warnings also to stderr */
 };
 
 /* What changed since the UI last drew (dirty bits). */

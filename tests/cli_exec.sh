@@ -6,7 +6,7 @@
 # keeps a second process out, and the audit log has one line per action.
 . "$top_srcdir/tests/lib.sh"
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
-plan 34
+plan 38
 
 cat >"$T/set.sh" <<'SH'
 #!/bin/sh
@@ -131,3 +131,15 @@ like "status still works read-only" "$(cat "$T/out")" "phase: shifting"
 rm -f "$T/linger"
 wait $bg
 is "the first process finishes its shift" "$?" 0
+
+# Without a writable audit log nothing moves forward; a rollback still goes.
+: >"$T/notadir"
+sed -e "s|audit_log: .*|audit_log: $T/notadir/exec.audit.jsonl|" \
+	-e "s|state_file: .*|state_file: $T/state2/exec.state.json|" \
+	"$T/cutover.yaml" >"$T/noaudit.yaml"
+$CUTOVER -c "$T/noaudit.yaml" advance --yes >"$T/out" 2>"$T/err"
+is "advance without an audit log is refused" "$?" 1
+like "the refusal names the audit log" "$(cat "$T/err")" "audit log .* cannot be written"
+$CUTOVER -c "$T/noaudit.yaml" rollback --yes >"$T/out" 2>"$T/err"
+is "rollback without an audit log still runs" "$?" 0
+like "and says the audit line was lost" "$(cat "$T/err" "$T/out")" "audit log"
