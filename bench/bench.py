@@ -19,6 +19,8 @@ import base64
 import json
 import os
 import re
+import select
+import shlex
 import shutil
 import signal
 import socket
@@ -410,12 +412,14 @@ while True:
                 q1 = self.prom_queries(prom_url)
                 if (q1 - q0) % 8 == 0 and self.kube_lists(kube) == k1:
                     break
+            mem = proc_mem(child_of(t.pid) or 0)
             t.finish()
             cpu, rss, _ = self.usage(t.usage_file)
             k1, q1 = self.kube_lists(kube), self.prom_queries(prom_url)
             if not ok:
                 raise RuntimeError("dashboard never complete:\n" + t.text())
             out[mode] = {"cpu": cpu, "rss": rss,
+                         "rss_file": mem.get("RssFile", 0),
                          "lists": k1 - k0, "queries": q1 - q0,
                          "wall": time.monotonic() - t.t_exec}
         b, i = out["busy"], out["idle"]
@@ -426,6 +430,7 @@ while True:
         out["prom_refreshes"] = nq
         out["per_refresh"] = (b["cpu"] - i["cpu"]) / max(1.0, nref)
         out["rss"] = max(b["rss"], i["rss"])
+        out["rss_file"] = b["rss_file"]
         return out
 
     # --- figure 2: keys under a hung backend -----------------------------------
@@ -461,34 +466,76 @@ while True:
                 "n": len(lat)}
 
     # --- figure 3: bytes to the terminal ----------------------------------------
+    def watch(self, prom_url, kube, interval):
+        """The peer on a terminal: watch over kubectl and curl."""
+        plan = self.plan(prom_url, kube["kubeconfig"])
+        qs, groups = self.peer_queries(plan)
+        self.nrun += 1
+        script = os.path.join(self.T, "peer-%d.sh" % self.nrun)
+        with open(script, "w") as f:
+            for ns, sel in groups:
+                f.write("%s get pods -n %s -l '%s'\n" % (self.a.kubectl, ns,
+                                                        sel))
+            for q in qs:
+                f.write("%s -sS -g --data-urlencode %s %s/api/v1/query; "
+                        "echo\n" % (self.a.curl, shlex.quote("query=" + q),
+                                    prom_url))
+        env = dict(self.env(), KUBECONFIG=kube["kubeconfig"])
+        return Term([self.a.watch, "-n", str(interval), "sh", script],
+                    ROWS, COLS, env, cwd=self.T)
+
     def bytes_idle(self, prom_url, kube, seconds):
+        """Bytes per minute of cutover (refresh 15s) and of watch -n 15,
+        side by side, once both show everything."""
         plan = self.plan(prom_url, kube["kubeconfig"])   # refresh 15s
         t = self.dashboard(plan)
+        w = self.watch(prom_url, kube, 15)
         if t.wait(self.complete, 60) is None:
             raise RuntimeError("never complete:\n" + t.text())
-        t.run_for(2.0)
-        n0, s0 = t.nbytes, time.monotonic()
-        t.run_for(seconds)
-        n1, s1 = t.nbytes, time.monotonic()
+        w.wait(lambda s: "apisix" in s.text() and "success" in s.text(), 60)
+        pump_all([t, w], 2.0)
+        n0, m0, s0 = t.nbytes, w.nbytes, time.monotonic()
+        pump_all([t, w], seconds)
+        n1, m1, s1 = t.nbytes, w.nbytes, time.monotonic()
         t.finish()
-        return (n1 - n0) * 60.0 / (s1 - s0)
+        w.finish(b"\x03")
+        per = 60.0 / (s1 - s0)
+        return (n1 - n0) * per, (m1 - m0) * per
 
     def bytes_churn(self, prom_url, kube, seconds, idle_per_min):
+        """Bytes per refresh when every metric changes at every refresh
+        (refresh 1s against the churning Prometheus), less the idle
+        bytes of the same time; then watch -n 1 alone, per round."""
         plan = self.plan(prom_url, kube["kubeconfig"], refresh="1s")
-        t = self.dashboard(plan)
-        if t.wait(self.complete, 60) is None:
-            raise RuntimeError("never complete:\n" + t.text())
-        t.run_for(2.0)
-        q0 = self.prom_queries(prom_url)
-        n0, s0 = t.nbytes, time.monotonic()
-        t.run_for(seconds)
-        n1, s1 = t.nbytes, time.monotonic()
-        q1 = self.prom_queries(prom_url)
-        t.finish()
-        nref = (q1 - q0) / 8.0
-        raw = (n1 - n0) / max(1.0, nref)
-        net = ((n1 - n0) - idle_per_min * (s1 - s0) / 60.0) / max(1.0, nref)
-        return {"raw": raw, "net": net, "refreshes": nref}
+        out = {}
+        for who in ("cutover", "peer"):
+            if who == "cutover":
+                t = self.dashboard(plan)
+                if t.wait(self.complete, 60) is None:
+                    raise RuntimeError("never complete:\n" + t.text())
+            else:
+                t = self.watch(prom_url, kube, 1)
+                t.wait(lambda s: "apisix" in s.text() and
+                       "success" in s.text(), 60)
+            t.run_for(2.0)
+            q0 = self.prom_queries(prom_url)
+            n0, s0 = t.nbytes, time.monotonic()
+            t.run_for(seconds)
+            n1, s1 = t.nbytes, time.monotonic()
+            q1 = self.prom_queries(prom_url)
+            t.finish(b"q" if who == "cutover" else b"\x03")
+            nref = max(1.0, (q1 - q0) / 8.0)
+            if who == "cutover":
+                n1 -= idle_per_min * (s1 - s0) / 60.0
+            out[who] = (n1 - n0) / nref
+            out[who + "_refreshes"] = nref
+        return out
+
+    def baseline_rss(self):
+        """Peak RSS of `cutover --version`: the shared libraries alone."""
+        argv, out = self.wrap([self.a.cutover, "--version"])
+        subprocess.run(argv, stdout=subprocess.DEVNULL, env=self.env())
+        return self.usage(out)[1]
 
     # --- figure 6: start-up -------------------------------------------------
     def startup(self, prom_url, kube, runs):
@@ -557,3 +604,256 @@ def parse_callgrind(ann):
     for cat, funcs in CATEGORIES:
         cats[cat] = sum(incl.get(f, 0) for f in funcs)
     return {"total": total, "cats": cats}
+
+
+def pump_all(terms, seconds):
+    """Read from several terminals at once for `seconds`."""
+    end = time.monotonic() + seconds
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            return
+        fds = [t.fd for t in terms if t.fd is not None]
+        if not fds:
+            return
+        select.select(fds, [], [], min(left, 0.5))
+        for t in terms:
+            t.pump(0)
+
+
+def proc_mem(pid):
+    """VmHWM and RssFile (KiB) of a process, from /proc."""
+    out = {}
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if k in ("VmHWM", "VmRSS", "RssAnon", "RssFile"):
+                    out[k] = int(v.split()[0])
+    except OSError:
+        pass
+    return out
+
+
+def child_of(pid):
+    """The first child of pid (cutover under bench/rusage)."""
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            kids = f.read().split()
+        return int(kids[0]) if kids else None
+    except OSError:
+        return None
+
+
+def machine():
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = 0
+    try:
+        with open("/proc/meminfo") as f:
+            mem = int(f.readline().split()[1]) // 1024
+    except OSError:
+        pass
+    osname = "?"
+    try:
+        with open("/etc/os-release") as f:
+            for line in f:
+                if line.startswith("PRETTY_NAME="):
+                    osname = line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    return "%s, %d CPUs, %d MiB RAM, Linux %s, %s" % (
+        cpu, os.cpu_count() or 0, mem, os.uname().release, osname)
+
+
+# --- the table ------------------------------------------------------------------
+
+class Table:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, fid, what, ours, peer="-", ratio="-", target="-",
+            verdict="-"):
+        self.rows.append((fid, what, ours, peer, ratio, target, verdict))
+
+    def text(self):
+        head = ("id", "figure", "cutover", "peer", "ratio", "target",
+                "result")
+        w = [max(len(str(r[i])) for r in self.rows + [head])
+             for i in range(len(head))]
+        out = []
+        for r in [head] + self.rows:
+            out.append("  ".join(str(x).ljust(w[i]) if i < 2 else
+                                 str(x).rjust(w[i])
+                                 for i, x in enumerate(r)).rstrip())
+        return "\n".join(out)
+
+
+def f1(x, nd=1):
+    return "%.*f" % (nd, x)
+
+
+def ratio_text(ours, peer):
+    if ours <= 0 or peer <= 0:
+        return "-"
+    return "1/%.0f" % (peer / ours) if peer >= ours else "%.1fx" % (
+        ours / peer)
+
+
+def verdict(ok):
+    return "PASS" if ok else "MISS"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--json")
+    ap.add_argument("--keep", action="store_true")
+    for tool in ("cutover", "prometheus", "promtool", "kubectl", "curl",
+                 "python3", "valgrind", "rusage", "watch", "srcdir"):
+        ap.add_argument("--" + tool, default="")
+    a = ap.parse_args()
+    q = a.quick
+    sizes = [20, 50, 100] if q else [100, 1000, 10000]
+    secs = 3.0 if q else 20.0
+    b = Bench(a)
+    tab = Table()
+    res = {"machine": machine(), "quick": q, "sizes": sizes}
+    t_start = time.monotonic()
+    try:
+        log("starting Prometheus (steady and churning data) and the "
+            "API servers (%s pods)" % ", ".join(map(str, sizes)))
+        steady = b.start_prometheus("steady", False)
+        churn = b.start_prometheus("churn", True)
+        kubes = {n: b.start_kubeapi(n) for n in sizes}
+        small, mid, big = (kubes[n] for n in sizes)
+
+        # 1, 4, 5: refresh CPU and memory at every size, and the peer
+        cost, peer, stat = {}, {}, {}
+        for n in sizes:
+            refresh = 1 if n <= 1000 else 4
+            d = secs if n <= 1000 else max(secs, 7 * refresh)
+            log("refresh cost, %d pods: dashboard %gs refreshing every %ds, "
+                "and %gs refreshing once" % (n, d, refresh, d))
+            cost[n] = b.refresh_cost(steady, kubes[n], d, refresh)
+            plan = b.plan(steady, kubes[n]["kubeconfig"])
+            st = [b.status(plan) for _ in range(1 if q else 3)]
+            stat[n] = {"cpu": statistics.median(x[0] for x in st),
+                       "rss": max(x[1] for x in st),
+                       "rc": max(x[3] for x in st)}
+            log("the peer, %d pods: kubectl get pods per group, curl per "
+                "query" % n)
+            peer[n] = b.peer(steady, kubes[n], 1 if (q or n >= 10000)
+                             else 3)
+        res.update(cost=cost, peer=peer, status=stat)
+
+        c, p = cost[sizes[0]], peer[sizes[0]]
+        ms, pms = c["per_refresh"] * 1000, p["cpu"] * 1000
+        tab.add("F1a", "refresh CPU, %d pods (ms/refresh)" % sizes[0],
+                f1(ms, 2), f1(pms), ratio_text(ms, pms), "< 1/20",
+                verdict(ms * 20 < pms))
+        sms = stat[sizes[0]]["cpu"] * 1000
+        tab.add("F1b", "one-shot status --json incl. start-up (ms)",
+                f1(sms), f1(pms), ratio_text(sms, pms))
+
+        log("key latency: %d presses, Prometheus and API server hung"
+            % (40 if q else 200))
+        kl = b.key_latency(40 if q else 200)
+        res["keys"] = kl
+        tab.add("F2a", "key to screen, hung backend, p50 (ms)",
+                f1(kl["p50"], 2))
+        tab.add("F2b", "key to screen, hung backend, p99 (ms)",
+                f1(kl["p99"], 2), target="< 16", verdict=verdict(
+                    kl["p99"] < 16))
+
+        log("bytes to the terminal: idle %gs, cutover and watch side by "
+            "side" % (10 if q else 60))
+        idle, pidle = b.bytes_idle(steady, small, 10 if q else 60)
+        log("bytes to the terminal: every metric changing, %gs each"
+            % (4 if q else 20))
+        ch = b.bytes_churn(churn, small, 4 if q else 20, idle)
+        res["bytes"] = {"idle_per_min": idle, "peer_idle_per_min": pidle,
+                        "churn": ch}
+        tab.add("F3a", "bytes/min, idle dashboard (refresh 15s)",
+                "%.0f" % idle, "%.0f" % pidle, ratio_text(idle, pidle),
+                "< 2048", verdict(idle < 2048))
+        tab.add("F3b", "bytes/refresh, every metric changes",
+                "%.0f" % ch["cutover"], "%.0f" % ch["peer"],
+                ratio_text(ch["cutover"], ch["peer"]))
+
+        for fid, n in zip(("F4a", "F4b", "F4c"), sizes):
+            rss = cost[n]["rss"] / 1024.0
+            anon = (cost[n]["rss"] - cost[n]["rss_file"]) / 1024.0
+            kb = peer[n]["rss_kubectl"] / 1024.0
+            tgt, vd = ("< 10", verdict(rss < 10)) if n == sizes[1] else \
+                ("-", "-")
+            tab.add(fid, "peak RSS, %d pods (MiB)" % n, f1(rss), f1(kb),
+                    ratio_text(rss, kb), tgt, vd)
+            tab.add(fid + "+", "  of it not shared libraries (MiB)",
+                    f1(anon))
+        base = b.baseline_rss()
+        res["rss_version"] = base
+        tab.add("F4d", "peak RSS of `cutover --version` (MiB)",
+                f1(base / 1024.0))
+
+        for fid, n in (("F5a", sizes[1]), ("F5b", sizes[2])):
+            ms = cost[n]["per_refresh"] * 1000
+            pms = peer[n]["cpu"] * 1000
+            tab.add(fid, "refresh CPU, %d pods (ms/refresh)" % n, f1(ms, 2),
+                    f1(pms), ratio_text(ms, pms))
+        g = cost[sizes[2]]["per_refresh"] / max(1e-9,
+                                                cost[sizes[1]]["per_refresh"])
+        pg = peer[sizes[2]]["cpu"] / max(1e-9, peer[sizes[1]]["cpu"])
+        tab.add("F5c", "growth %d -> %d pods (x)" % (sizes[1], sizes[2]),
+                f1(g), f1(pg))
+
+        log("where the instructions go: callgrind, one refresh of %d pods"
+            % sizes[2])
+        cg = b.callgrind(steady, big)
+        res["callgrind"] = cg
+        if cg:
+            tot = cg["total"]
+            for fid, cat in (("F5d", "transfer"), ("F5e", "json parse"),
+                             ("F5f", "health summary"), ("F5g", "drawing")):
+                tab.add(fid, "  %s, %% of instructions" % cat,
+                        f1(100.0 * cg["cats"][cat] / tot))
+            tab.add("F5h", "  instructions in all (millions)",
+                    "%.0f" % (tot / 1e6))
+        else:
+            for fid in ("F5d", "F5e", "F5f", "F5g", "F5h"):
+                tab.add(fid, "  callgrind not available", "n/a")
+
+        log("start-up: exec to first complete frame, example plan")
+        su = b.startup(steady, small, 3 if q else 10)
+        res["startup"] = su
+        pw = peer[sizes[0]]["wall"] * 1000
+        tab.add("F6a", "start-up to first frame (ms)", f1(su["first"]))
+        tab.add("F6b", "start-up to first complete frame (ms)",
+                f1(su["complete"]), f1(pw), ratio_text(su["complete"], pw))
+    finally:
+        b.stop_all()
+        if not a.keep:
+            shutil.rmtree(b.T, ignore_errors=True)
+        else:
+            log("kept " + b.T)
+    took = time.monotonic() - t_start
+    res["seconds"] = took
+    print("cutover benchmarks%s: %s" % (" (--quick: tiny sizes, short "
+                                        "runs)" if q else "", res["machine"]))
+    print(tab.text())
+    print("bench/run took %.0f s" % took)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(res, f, indent=1, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

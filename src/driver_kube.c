@@ -465,7 +465,11 @@ kd_got_object(struct kd_priv *x, const struct http_response *r)
 	memset(&res, 0, sizeof(res));
 	if (kd_parse(x, r->body, r->body_len, &f, msg, sizeof(msg)) != 0) {
 		kd_found_done(&f);
-		kd_fail(x, "%s", msg);
+		if (x->op == KD_APPLY_PATCH)
+			kd_fail(x, "patched, but the answer shows no split: "
+			    "%s", msg);
+		else
+			kd_fail(x, "%s", msg);
 		return;
 	}
 	driver_log(x->d, "kubernetes: %s (resourceVersion %s): istio %d / "
@@ -511,14 +515,19 @@ kd_got_object(struct kd_priv *x, const struct http_response *r)
 			return;
 		}
 		if (f.agree) {
+			char saw[64] = "";
+
+			if (x->have_read)
+				snprintf(saw, sizeof(saw), ", cutover last "
+				    "saw %d/%d", x->last_read.istio,
+				    x->last_read.apisix);
 			res.have_weights = true;
 			res.weights = f.w;
 			snprintf(res.message, sizeof(res.message), "%s: "
 			    "weights were changed by someone else: found "
-			    "%d/%d (istio/apisix), cutover last saw %d/%d; "
-			    "not overwritten (a GitOps revert?)", x->what,
-			    f.w.istio, f.w.apisix, x->last_read.istio,
-			    x->last_read.apisix);
+			    "%d/%d (istio/apisix)%s; not overwritten (a "
+			    "GitOps revert?)", x->what, f.w.istio, f.w.apisix,
+			    saw);
 		} else {
 			kd_disagree(x, &f, msg, sizeof(msg));
 			snprintf(res.message, sizeof(res.message), "weights "
@@ -526,8 +535,7 @@ kd_got_object(struct kd_priv *x, const struct http_response *r)
 		}
 		break;
 	case KD_APPLY_PATCH:
-		if (!f.agree || !kd_eq(f.w, x->want) ||
-		    !kd_in_force(&f, x->want)) {
+		if (!kd_in_force(&f, x->want)) {
 			if (f.agree) {
 				res.have_weights = true;
 				res.weights = f.w;

@@ -369,6 +369,9 @@ read_back_done(const struct driver_result *r, void *arg)
 		session_log(s, EVLOG_WARN, "read back failed: %s", r->message);
 	}
 	changed(s, SESSION_DIRTY_STATE);
+	/* Watching only: show what is in force, decide nothing. */
+	if (s->read_only)
+		return;
 	if (!interrupted) {
 		if (r->ok && r->have_weights &&
 		    !weights_eq(r->weights, st->applied)) {
@@ -804,11 +807,15 @@ session_start(struct session *s, bool live)
 	s->live = live;
 	s->stage_since_mono = now;
 	s->measured_istio = NAN;
-	if (s->read_only) {
-		/* Another process owns the driver: only watch. */
-	} else {
+	/*
+	 * Read the weights back (and settle an interrupted apply).  A
+	 * read-only session only looks: reading is safe next to the
+	 * process that owns the driver.
+	 */
+	if (!s->read_only || (driver_present(&s->driver) &&
+			      driver_can_read_back(&s->driver) &&
+			      !s->rec.apply_in_flight))
 		reconcile(s);
-	}
 	if (!live)
 		return;
 	if (s->prom != NULL)
