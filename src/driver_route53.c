@@ -834,7 +834,7 @@ route53_quote(const char *s, char *buf, size_t len)
 {
 	size_t o = 0, i;
 
-	for (i = 0; s[i] != '\0' && i < ROUTE53_QUOTE_MAX && o + 4 < len; i++)
+	for (i = 0; i < ROUTE53_QUOTE_MAX && s[i] != '\0' && o + 4 < len; i++)
 		buf[o++] = (unsigned char)s[i] < 0x20 ? ' ' : s[i];
 	if (s[i] != '\0' && o + 4 < len) {
 		memcpy(buf + o, "...", 3);

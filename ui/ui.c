@@ -639,6 +639,7 @@ ui_run(struct session *s, const struct cli_ui_options *o)
 	}
 	loop_del_fd(s->loop, STDIN_FILENO);
 	s->on_change = NULL;
+	s->on_change_arg = NULL;
 	while (u.ndialogs > 0)
 		pop_dialog(&u);
 	free_windows(&u);
