@@ -404,14 +404,6 @@ while True:
             t = self.dashboard(plan)
             ok = t.wait(self.complete, 60)
             t.run_for(max(0.0, seconds - (time.monotonic() - t.t_exec)))
-            # wait for a refresh still in flight, so that it is counted
-            end = time.monotonic() + 10
-            k1 = self.kube_lists(kube)
-            while time.monotonic() < end:
-                t.run_for(0.3)
-                q1 = self.prom_queries(prom_url)
-                if (q1 - q0) % 8 == 0 and self.kube_lists(kube) == k1:
-                    break
             mem = proc_mem(child_of(t.pid) or 0)
             t.finish()
             cpu, rss, _ = self.usage(t.usage_file)
@@ -555,30 +547,68 @@ while True:
                 "complete_max": max(full)}
 
     # --- figure 5: where the time goes ------------------------------------------
-    def callgrind(self, prom_url, kube):
-        if not self.a.valgrind:
+    def callgrind(self, prom_url, kube, refreshes, refresh_s):
+        """Instructions of `refreshes` steady-state refreshes: the counts
+        are zeroed when a refresh starts (after the first complete frame)
+        and dumped when the refresh `refreshes` later starts."""
+        if not self.a.valgrind or not shutil.which("callgrind_control") \
+                or not shutil.which("callgrind_annotate"):
             return None
         out = os.path.join(self.T, "callgrind.out")
-        plan = self.plan(prom_url, kube["kubeconfig"], refresh="1h")
+        plan = self.plan(prom_url, kube["kubeconfig"],
+                         refresh="%ds" % refresh_s)
         t = self.dashboard(plan, tool=[self.a.valgrind, "--tool=callgrind",
                                        "--callgrind-out-file=" + out])
-        ok = t.wait(self.complete, 600)
-        t.run_for(1.0)
-        t.finish(timeout=120)
-        if not ok or not os.path.exists(out):
+        ng = len(kube["counts"])
+        try:
+            if t.wait(self.complete, 300) is None:
+                return None
+
+            def next_refresh(timeout):
+                k0 = self.kube_lists(kube)
+                end = time.monotonic() + timeout
+                while time.monotonic() < end:
+                    t.run_for(0.05)
+                    if self.kube_lists(kube) >= k0 + ng:
+                        return True
+                return False
+
+            if not next_refresh(refresh_s * 4 + 60):
+                return None
+            subprocess.run(["callgrind_control", "-z", str(t.pid)],
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            for _ in range(refreshes):
+                if not next_refresh(refresh_s * 4 + 60):
+                    return None
+            subprocess.run(["callgrind_control", "-d", str(t.pid)],
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+        finally:
+            t.finish(timeout=120)
+        dumps = sorted(f for f in os.listdir(self.T)
+                       if f.startswith("callgrind.out."))
+        if not dumps:
             return None
         ann = subprocess.run(["callgrind_annotate", "--inclusive=yes",
-                              "--threshold=100", out],
+                              "--threshold=100",
+                              os.path.join(self.T, dumps[0])],
                              capture_output=True, text=True).stdout
-        return parse_callgrind(ann)
-
+        r = parse_callgrind(ann)
+        if r:
+            r["refreshes"] = refreshes
+        return r
 
 # Where instructions go: inclusive counts of these entry points.
+# (json_delete is recursive: only its outermost calls, under its own
+# name, are counted; callgrind names the inner ones json_delete'2.)
 CATEGORIES = [
     ("transfer", ("curl_multi_perform", "curl_multi_poll",
                   "curl_multi_add_handle", "curl_multi_remove_handle",
                   "curl_easy_init", "curl_easy_cleanup")),
+    ("tls handshake", ("SSL_do_handshake",)),
     ("json parse", ("json_loadb", "json_loads")),
+    ("json free", ("json_delete",)),
     ("health summary", ("podhealth_summarise",)),
     ("drawing", ("draw",)),
 ]
@@ -592,9 +622,9 @@ def parse_callgrind(ann):
         if m:
             total = int(m.group(1).replace(",", ""))
             continue
-        m = re.match(r"\s*([\d,]+) \([\s\d.]+%\)\s+\S*?:?([A-Za-z_][\w]*)"
-                     r"(?:'\d+)? \[", line)
-        if m:
+        m = re.match(r"\s*([\d,]+) \([\s\d.]+%\)\s+(?:\S*:)?"
+                     r"([A-Za-z_]\w*)('\d+)? \[", line)
+        if m and not m.group(3):
             name = m.group(2)
             incl[name] = max(incl.get(name, 0),
                              int(m.group(1).replace(",", "")))
@@ -722,7 +752,7 @@ def main():
     a = ap.parse_args()
     q = a.quick
     sizes = [20, 50, 100] if q else [100, 1000, 10000]
-    secs = 3.0 if q else 20.0
+    secs = 2.5 if q else 20.0
     b = Bench(a)
     tab = Table()
     res = {"machine": machine(), "quick": q, "sizes": sizes}
@@ -774,11 +804,11 @@ def main():
                     kl["p99"] < 16))
 
         log("bytes to the terminal: idle %gs, cutover and watch side by "
-            "side" % (10 if q else 60))
-        idle, pidle = b.bytes_idle(steady, small, 10 if q else 60)
+            "side" % (6 if q else 60))
+        idle, pidle = b.bytes_idle(steady, small, 6 if q else 60)
         log("bytes to the terminal: every metric changing, %gs each"
-            % (4 if q else 20))
-        ch = b.bytes_churn(churn, small, 4 if q else 20, idle)
+            % (3 if q else 20))
+        ch = b.bytes_churn(churn, small, 3 if q else 20, idle)
         res["bytes"] = {"idle_per_min": idle, "peer_idle_per_min": pidle,
                         "churn": ch}
         tab.add("F3a", "bytes/min, idle dashboard (refresh 15s)",
@@ -814,20 +844,23 @@ def main():
         tab.add("F5c", "growth %d -> %d pods (x)" % (sizes[1], sizes[2]),
                 f1(g), f1(pg))
 
-        log("where the instructions go: callgrind, one refresh of %d pods"
-            % sizes[2])
-        cg = b.callgrind(steady, big)
+        cgn = sizes[1]
+        log("where the instructions go: callgrind over %d refreshes of %d "
+            "pods (slow)" % (1 if q else 2, cgn))
+        cg = b.callgrind(steady, kubes[cgn], 1 if q else 2, 3 if q else 15)
         res["callgrind"] = cg
         if cg:
             tot = cg["total"]
-            for fid, cat in (("F5d", "transfer"), ("F5e", "json parse"),
-                             ("F5f", "health summary"), ("F5g", "drawing")):
-                tab.add(fid, "  %s, %% of instructions" % cat,
-                        f1(100.0 * cg["cats"][cat] / tot))
-            tab.add("F5h", "  instructions in all (millions)",
-                    "%.0f" % (tot / 1e6))
+            tab.add("F5d", "instructions per refresh, %d pods (millions)"
+                    % cgn, "%.1f" % (tot / cg["refreshes"] / 1e6))
+            for fid, cat in (("F5e", "transfer"), ("F5f", "tls handshake"),
+                             ("F5g", "json parse"), ("F5h", "json free"),
+                             ("F5i", "health summary"), ("F5j", "drawing")):
+                tab.add(fid, "  %s, %% of them%s" % (
+                    cat, " (part of transfer)" if cat == "tls handshake"
+                    else ""), f1(100.0 * cg["cats"][cat] / tot))
         else:
-            for fid in ("F5d", "F5e", "F5f", "F5g", "F5h"):
+            for fid in ("F5d", "F5e", "F5f", "F5g", "F5h", "F5i", "F5j"):
                 tab.add(fid, "  callgrind not available", "n/a")
 
         log("start-up: exec to first complete frame, example plan")

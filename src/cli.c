@@ -289,7 +289,9 @@ driver_deadline(const struct plan *p)
 		t = p->traffic.cloudflare.timeout_ms;
 		break;
 	case DRIVER_KUBERNETES:
-		t = p->traffic.kubernetes.timeout_ms;
+		/* read, patch, and after a conflict read and patch again;
+		 * an exec credential plugin may take up to a minute */
+		t = 4 * p->traffic.kubernetes.timeout_ms + 60000;
 		break;
 	default:
 		break;

@@ -627,7 +627,17 @@ ui_run(struct session *s, const struct cli_ui_options *o)
 	s->dirty = SESSION_DIRTY_ALL;
 	draw(&u);
 	while (!u.quit) {
+		struct winsize ws;
+
 		loop_run_once(s->loop, 1000);
+		/*
+		 * A SIGWINCH can be lost between two quick resizes; asking the
+		 * terminal once a pass (an ioctl) heals that within a second.
+		 */
+		if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+		    ws.ws_row > 0 && ws.ws_col > 0 &&
+		    (ws.ws_row != LINES || ws.ws_col != COLS))
+			resize(&u);
 		withdraw_stale(&u);
 		if (u.note[0] != '\0' &&
 		    clock_mono(s->clock) > u.note_until) {
