@@ -45,6 +45,12 @@ Test controls (no auth needed):
   POST /_test/race?plural=P&namespace=NS&name=N[&set=BACKEND:W...]
                               the same change, made just before the next
                               PATCH of that object is applied (a write race)
+  POST /_test/podfail?mode=M[&n=N]
+                              the next N pod list requests (default 1)
+                              fail: M is 403 (Forbidden Status), 500
+                              (InternalError Status), garbage (200 with a
+                              body that is not JSON) or endless (200 whose
+                              body never ends: a byte every 0.2 s)
   POST /_test/forbid?verb=get|patch&user=U
                               from now on that verb on routes gets 403
                               Forbidden with the API server's message
@@ -60,6 +66,7 @@ signed by the client CA); otherwise it gets 401 with a Status body, as a
 real API server answers.
 """
 import argparse
+import time
 import base64
 import copy
 import json
@@ -85,6 +92,7 @@ STATE = {
     "races": {},            # (plural, namespace, name) -> [changes]
     "forbid": {},           # verb -> user named in the 403 message
     "test_fail_code": 409,
+    "podfail": [],          # modes for the next pod list requests
 }
 
 # plural -> (group, version, kind)
@@ -475,6 +483,11 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 STATE["gone"] = int(q.get("n", ["1"])[0])
             self.reply(200, {"gone": STATE["gone"]})
+        elif url.path == "/_test/podfail":
+            mode = q.get("mode", [""])[0]
+            with LOCK:
+                STATE["podfail"] = [mode] * int(q.get("n", ["1"])[0])
+            self.reply(200, {"podfail": STATE["podfail"]})
         elif url.path == "/_test/token":
             with LOCK:
                 STATE["tokens"] = [q.get("value", [""])[0]]
@@ -707,7 +720,45 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(404, status(404, "NotFound",
                                'pods "%s" not found' % name))
 
+    def pod_failure(self, ns):
+        """Answer with a scripted failure; True when one was due."""
+        with LOCK:
+            mode = STATE["podfail"].pop(0) if STATE["podfail"] else None
+        if mode is None:
+            return False
+        if mode == "403":
+            self.reply(403, status(403, "Forbidden",
+                                   'pods is forbidden: User "tester" cannot '
+                                   'list resource "pods" in API group "" in '
+                                   'the namespace "%s"' % ns))
+        elif mode == "500":
+            self.reply(500, status(500, "InternalError",
+                                   "etcdserver: request timed out"))
+        elif mode == "garbage":
+            body = b"\x00\x01<html>definitely not a PodList"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        else:  # endless
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            try:
+                self.wfile.write(b'{"kind": "PodList", "items": [')
+                for _ in range(3000):   # 10 minutes at most
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except OSError:
+                pass
+            self.close_connection = True
+        return True
+
     def list_pods(self, ns, q):
+        if self.pod_failure(ns):
+            return
         one = lambda k: q.get(k, [None])[0]
         try:
             lpreds = parse_label_selector(one("labelSelector"))

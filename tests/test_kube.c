@@ -338,7 +338,7 @@ teardown(void)
 {
 	char cmd[1300];
 
-	for (int i = 0; i < plan.ngroups; i++)
+	for (int i = 0; groups != NULL && i < plan.ngroups; i++)
 		group_health_done(&groups[i]);
 	free(groups);
 	groups = NULL;
@@ -802,4 +802,64 @@ Test(kube, tls_data_blobs_and_server_name)
 	free(ca);
 	free(cc);
 	free(ck);
+}
+
+/*
+ * The API server's other failures, one pod list each: a Status error is
+ * shown with its message, garbage becomes a readable error, and a body
+ * that never ends is cut off at the deadline.  Each keeps the pods the
+ * group had and leaves the next refresh free to succeed.
+ */
+static void
+failure_case(const char *mode, const char *want, int64_t timeout_ms)
+{
+	static const char *const args[] = { NULL };
+	char path[64];
+	struct kube *k;
+	char *r;
+	int64_t t0;
+
+	start_server(args);
+	kubeconfig("    token: any\n");
+	set_groups(1, four_groups);
+	plan.kubernetes.timeout_ms = timeout_ms;
+	k = new_kube();
+	refresh(k);
+	cr_assert_eq(groups[0].state, SOURCE_OK, "%s", groups[0].error);
+	cr_assert_eq(groups[0].total, 5);
+	snprintf(path, sizeof(path), "/_test/podfail?mode=%s", mode);
+	r = ctl("POST", path);
+	free(r);
+	t0 = real_ms();
+	refresh(k);
+	cr_assert_eq(groups[0].state, SOURCE_ERROR, "%s: no error", mode);
+	cr_assert(strstr(groups[0].error, want) != NULL, "%s: %s", mode,
+		  groups[0].error);
+	cr_assert_eq(groups[0].total, 5, "%s: the old pods are kept", mode);
+	cr_assert_lt(real_ms() - t0, timeout_ms + 3000, "%s: took too long",
+		     mode);
+	refresh(k);
+	cr_assert_eq(groups[0].state, SOURCE_OK, "%s: no recovery: %s", mode,
+		     groups[0].error);
+	kube_free(k);
+}
+
+Test(kube, forbidden_is_shown_with_its_message)
+{
+	failure_case("403", "cannot list resource \"pods\"", 5000);
+}
+
+Test(kube, server_error_is_shown_with_its_message)
+{
+	failure_case("500", "etcdserver: request timed out", 5000);
+}
+
+Test(kube, garbage_is_a_readable_error)
+{
+	failure_case("garbage", "not a PodList", 5000);
+}
+
+Test(kube, endless_body_is_cut_at_the_deadline)
+{
+	failure_case("endless", "timed out", 1500);
 }

@@ -1,0 +1,39 @@
+#!/bin/sh
+# bench_smoke — bench/run --quick still runs: it exits 0 and prints every
+# figure line of the table (F1a ... F6b) with a number in cutover's
+# column.  The figures themselves are not judged here (tiny sizes, short
+# runs); bench/README.md holds the real ones.  Skips without prometheus,
+# promtool, kubectl, python3 or a sanitizer-free build.
+. "$top_srcdir/tests/lib.sh"
+[ -x "$CUTOVER" ] || skip_all "no cutover binary"
+[ -n "${PROMETHEUS:-}" ] && [ -x "$PROMETHEUS" ] || skip_all "prometheus not found"
+[ -n "${PROMTOOL:-}" ] && [ -x "$PROMTOOL" ] || skip_all "promtool not found"
+[ -n "${KUBECTL:-}" ] && [ -x "$KUBECTL" ] || skip_all "kubectl not found"
+command -v "${PYTHON3:-python3}" >/dev/null 2>&1 || skip_all "python3 not found"
+command -v openssl >/dev/null 2>&1 || skip_all "openssl not found"
+command -v watch >/dev/null 2>&1 || skip_all "watch not found"
+
+FIGURES="F1a F1b F2a F2b F3a F3b F4a F4b F4c F4d F5a F5b F5c F5d F5e F5f
+F5g F5h F5i F5j F6a F6b"
+plan $(( 2 + $(echo $FIGURES | wc -w) ))
+
+start=$(date +%s)
+PYTHON3=${PYTHON3:-python3} "$top_srcdir/bench/run" --quick \
+	>"$T/table" 2>"$T/log"
+rc=$?
+took=$(( $(date +%s) - start ))
+is "bench/run --quick exits 0" "$rc" 0
+if [ "$rc" -ne 0 ]; then
+	sed 's/^/# /' "$T/log" | tail -n 30
+fi
+ok "bench/run --quick takes under 90 s (took ${took}s)" test "$took" -lt 90
+
+for f in $FIGURES; do
+	line=$(grep "^$f " "$T/table")
+	# columns are separated by two spaces or more; the third is cutover's
+	val=$(printf '%s\n' "$line" | awk -F'  +' '{ print $3 }')
+	case $val in
+	n/a)	pass "$f is printed (not measured here: $line)" ;;
+	*)	like "$f is printed with a number" "$val" '^-?[0-9]+(\.[0-9]+)?$' ;;
+	esac
+done
