@@ -330,7 +330,8 @@ while True:
             return False
         for g in ("istio-ingressgateway", "apisix", "voiceassistant"):
             m = [ln for ln in lines if ln.startswith(g + " ")]
-            if not m or not re.search(r"\d+/\d+ min", m[0]):
+            # "ready/total min N" (the column cuts "min" at 4-digit counts)
+            if not m or not re.search(r"\d+/\d+ m", m[0]):
                 return False
         return True
 
@@ -464,14 +465,16 @@ while True:
         qs, groups = self.peer_queries(plan)
         self.nrun += 1
         script = os.path.join(self.T, "peer-%d.sh" % self.nrun)
+        # the queries first: with 100 pods kubectl's lines alone fill
+        # the screen, and watch would not show the numbers at all
         with open(script, "w") as f:
-            for ns, sel in groups:
-                f.write("%s get pods -n %s -l '%s'\n" % (self.a.kubectl, ns,
-                                                        sel))
             for q in qs:
                 f.write("%s -sS -g --data-urlencode %s %s/api/v1/query; "
                         "echo\n" % (self.a.curl, shlex.quote("query=" + q),
                                     prom_url))
+            for ns, sel in groups:
+                f.write("%s get pods -n %s -l '%s'\n" % (self.a.kubectl, ns,
+                                                        sel))
         env = dict(self.env(), KUBECONFIG=kube["kubeconfig"])
         return Term([self.a.watch, "-n", str(interval), "sh", script],
                     ROWS, COLS, env, cwd=self.T)
