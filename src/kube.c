@@ -2,9 +2,10 @@
  * kube — pod lists on the loop (see kube.h).
  *
  * One kube_list per plan group.  A refresh starts every list at once; a
- * list walks its pages (limit/continue), keeping each parsed page until the
- * last one arrived, then hands all the "items" arrays to
- * podhealth_summarise().  The group's health is only replaced by a whole,
+ * list walks its pages (limit/continue), summarising each page's pods as it
+ * arrives (the parsed JSON is freed at once: memory stays near the size of
+ * the summaries, not of the lists), and installs them with
+ * podhealth_take() when the last page arrived.  The group's health is only replaced by a whole,
  * consistent list: an error mid-way leaves the previous pods in place.
  *
  * Credentials are shared by all lists.  With an exec plugin, a list that
@@ -57,7 +58,9 @@ struct kube_list {
 	struct kube *k;
 	int idx;
 	struct http_xfer *x;
-	json_t *pages;		/* parsed PodList pages of this pass */
+	struct pod_health *pods;	/* summaries of this pass so far */
+	int npods;
+	int cap;
 	char *cont;		/* continue token of the next page */
 	bool active;
 	bool restarted;		/* a 410 already restarted this list */
@@ -197,8 +200,9 @@ kube_first_line(const char *s, char *out, size_t n)
 static void
 kube_list_reset(struct kube_list *li)
 {
-	json_decref(li->pages);
-	li->pages = NULL;
+	free(li->pods);
+	li->pods = NULL;
+	li->npods = li->cap = 0;
 	free(li->cont);
 	li->cont = NULL;
 }
@@ -217,19 +221,34 @@ kube_list_fail(struct kube_list *li, const char *msg)
 	kube_notify(li->k);
 }
 
+/* Summarise one page's pods into the pass's array. */
+static void
+kube_list_page(struct kube_list *li, json_t *root)
+{
+	json_t *items = json_object_get(root, "items");
+	int64_t wall = kube_wall(li->k);
+	size_t i;
+	json_t *pod;
+
+	if (li->npods + (int)json_array_size(items) > li->cap) {
+		li->cap = li->npods + (int)json_array_size(items);
+		li->pods = xreallocarray(li->pods, (size_t)li->cap,
+					 sizeof(*li->pods));
+	}
+	json_array_foreach(items, i, pod) {
+		if (podhealth_pod(pod, wall, &li->pods[li->npods]) == 0)
+			li->npods++;
+	}
+}
+
 static void
 kube_list_finish(struct kube_list *li)
 {
 	struct kube *k = li->k;
-	size_t n = json_array_size(li->pages);
-	json_t **items = xcalloc(n > 0 ? n : 1, sizeof(*items));
 
-	for (size_t i = 0; i < n; i++)
-		items[i] = json_object_get(json_array_get(li->pages, i),
-					   "items");
-	podhealth_summarise(&k->groups[li->idx], items, (int)n,
-			    kube_wall(k), loop_now(k->loop));
-	free(items);
+	podhealth_take(&k->groups[li->idx], li->pods, li->npods, kube_wall(k),
+		       loop_now(k->loop));
+	li->pods = NULL;
 	kube_list_reset(li);
 	li->active = false;
 	kube_notify(k);
@@ -558,19 +577,18 @@ kube_page_done(const struct http_response *r, void *arg)
 			kube_list_fail(li, msg);
 			return;
 		}
-		if (li->pages == NULL)
-			li->pages = json_array();
-		json_array_append_new(li->pages, root);
+		kube_list_page(li, root);
 		cont = json_string_value(json_object_get(
 			json_object_get(root, "metadata"), "continue"));
 		free(li->cont);
 		li->cont = NULL;
-		if (cont != NULL && *cont != '\0') {
+		if (cont != NULL && *cont != '\0')
 			li->cont = xstrdup(cont);
+		json_decref(root);
+		if (li->cont != NULL)
 			kube_list_start(li);
-		} else {
+		else
 			kube_list_finish(li);
-		}
 		return;
 	}
 	if (r->status == 410 && !li->restarted) {

@@ -168,47 +168,59 @@ podhealth_pod(const json_t *pod, int64_t now_wall_ms, struct pod_health *ph)
 	return 0;
 }
 
-int
-podhealth_summarise(struct group_health *g, json_t *const *items, int nitems,
-		    int64_t now_wall_ms, int64_t now_mono_ms)
+void
+podhealth_take(struct group_health *g, struct pod_health *pods, int npods,
+	       int64_t now_wall_ms, int64_t now_mono_ms)
 {
-	int n = 0;
-
-	for (int k = 0; k < nitems; k++)
-		n += (int)json_array_size(items[k]);
 	group_health_done(g);
-	g->pods = n > 0 ? xcalloc((size_t)n, sizeof(*g->pods)) : NULL;
+	g->pods = pods;
+	g->npods = npods;
 	g->total = g->ready = g->restarts = g->recent_restarts = 0;
 	g->oomkilled = g->terminating = g->with_sidecar = 0;
 	g->sidecar_ready = 0;
 	g->worst_reason[0] = '\0';
+	for (int i = 0; i < npods; i++) {
+		const struct pod_health *ph = &pods[i];
+
+		g->total++;
+		g->ready += ph->ready;
+		g->restarts += ph->restarts;
+		g->oomkilled += ph->oomkilled;
+		g->terminating += ph->terminating;
+		g->with_sidecar += ph->sidecar;
+		g->sidecar_ready += ph->sidecar && ph->sidecar_ready;
+		if (ph->last_restart_wall_ms > 0 &&
+		    now_wall_ms - ph->last_restart_wall_ms < RECENT_MS)
+			g->recent_restarts++;
+		worse_reason(g->worst_reason, sizeof(g->worst_reason),
+			     ph->reason);
+	}
+	g->state = SOURCE_OK;
+	g->error[0] = '\0';
+	g->fetched_mono_ms = now_mono_ms;
+}
+
+int
+podhealth_summarise(struct group_health *g, json_t *const *items, int nitems,
+		    int64_t now_wall_ms, int64_t now_mono_ms)
+{
+	struct pod_health *pods;
+	int n = 0;
+	int used = 0;
+
+	for (int k = 0; k < nitems; k++)
+		n += (int)json_array_size(items[k]);
+	pods = n > 0 ? xcalloc((size_t)n, sizeof(*pods)) : NULL;
 	for (int k = 0; k < nitems; k++) {
 		size_t i;
 		json_t *pod;
 
 		json_array_foreach(items[k], i, pod) {
-			struct pod_health *ph = &g->pods[g->npods];
-
-			if (podhealth_pod(pod, now_wall_ms, ph) != 0)
-				continue;
-			g->npods++;
-			g->total++;
-			g->ready += ph->ready;
-			g->restarts += ph->restarts;
-			g->oomkilled += ph->oomkilled;
-			g->terminating += ph->terminating;
-			g->with_sidecar += ph->sidecar;
-			g->sidecar_ready += ph->sidecar && ph->sidecar_ready;
-			if (ph->last_restart_wall_ms > 0 &&
-			    now_wall_ms - ph->last_restart_wall_ms < RECENT_MS)
-				g->recent_restarts++;
-			worse_reason(g->worst_reason, sizeof(g->worst_reason),
-				     ph->reason);
+			if (podhealth_pod(pod, now_wall_ms, &pods[used]) == 0)
+				used++;
 		}
 	}
-	g->state = SOURCE_OK;
-	g->error[0] = '\0';
-	g->fetched_mono_ms = now_mono_ms;
+	podhealth_take(g, pods, used, now_wall_ms, now_mono_ms);
 	return 0;
 }
 

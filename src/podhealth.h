@@ -58,6 +58,13 @@ int podhealth_pod(const json_t *pod, int64_t now_wall_ms,
 int podhealth_summarise(struct group_health *g, json_t *const *items,
 			int nitems, int64_t now_wall_ms, int64_t now_mono_ms);
 
+/*
+ * Replace g's pods with `pods` (ownership moves; xmalloc'd or NULL) and
+ * recompute the totals.  Lets a pod list be summarised page by page.
+ */
+void podhealth_take(struct group_health *g, struct pod_health *pods,
+		    int npods, int64_t now_wall_ms, int64_t now_mono_ms);
+
 /* Does the group meet its minimum, with sidecars if required? */
 bool group_health_ok(const struct group_health *g, bool sidecar_required);
 

@@ -667,8 +667,22 @@ tick_fire(void *arg)
 	if (s->rec.state.phase == PHASE_HOLDING &&
 	    now - s->last_save_mono >= SAVE_EVERY_MS)
 		save(s);
-	if (left >= 0)
-		changed(s, SESSION_DIRTY_STATE);
+	(void)left;
+	/*
+	 * The clock and the hold countdown move every second; the metrics'
+	 * ages only need to be redrawn every second once data is late (a
+	 * fresh screen then sends a few bytes a second, not a full pane).
+	 */
+	changed(s, SESSION_DIRTY_CLOCK);
+	for (int i = 0; i < Q_COUNT; i++) {
+		int64_t age = metrics_age_ms(&s->metrics, (enum query_id)i, now);
+
+		if (s->metrics.q[i].state != SOURCE_UNKNOWN &&
+		    age > s->plan->refresh_ms) {
+			changed(s, SESSION_DIRTY_METRICS);
+			break;
+		}
+	}
 	s->tick_timer = loop_timer_at(s->loop, now + TICK_MS, tick_fire, s);
 }
 

@@ -54,6 +54,7 @@ enum {
 	SESSION_DIRTY_PODS = 1 << 2,
 	SESSION_DIRTY_LOG = 1 << 3,
 	SESSION_DIRTY_ALARM = 1 << 4,
+	SESSION_DIRTY_CLOCK = 1 << 5,	/* a second passed: clock, countdown */
 	SESSION_DIRTY_ALL = 0xffff,
 };
 

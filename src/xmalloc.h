@@ -14,7 +14,7 @@ void xmalloc_set_oom_hook(void (*hook)(void));
 void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);
-/* Grow an array of n elements of size `size` to at least `need` elements. */
+/* Resize an array to n elements of `size` bytes (overflow checked). */
 void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);

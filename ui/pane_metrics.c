@@ -155,6 +155,27 @@ pane_metrics_draw(struct ui *u, WINDOW *w, int h, int width)
 			limit_cell(w, y, 23, 11, d, c);
 		if (d->gate == G_AVAILABILITY || d->gate == G_MTLS)
 			sp.threshold = NAN;
+		/*
+		 * A fixed scale from 0 (to the threshold when there is one):
+		 * an auto scale would blow the last digits of a steady rate()
+		 * up to full-height jitter, and the bar's height should say
+		 * how close the value is to its limit.
+		 */
+		sp.lo = 0;
+		sp.hi = isnan(sp.threshold) ? 0 : sp.threshold;
+		for (size_t k = 0; k < sp.n; k++)
+			if (!isnan(sp.v[k]) && sp.v[k] > sp.hi)
+				sp.hi = sp.v[k];
+		if (d->gate == G_AVAILABILITY || d->gate == G_MTLS) {
+			/* Shares near 100%: show dips below 99% in detail. */
+			sp.hi = 1.0;
+			sp.lo = 0.99;
+			for (size_t k = 0; k < sp.n; k++)
+				if (!isnan(sp.v[k]) && sp.v[k] < sp.lo)
+					sp.lo = sp.v[k];
+		}
+		if (!(sp.hi > sp.lo))
+			sp.lo = sp.hi = NAN;
 		if ((size_t)sparkline_capacity(spark_w) < sp.n) {
 			sp.v += sp.n - (size_t)sparkline_capacity(spark_w);
 			sp.n = (size_t)sparkline_capacity(spark_w);

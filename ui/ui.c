@@ -155,7 +155,7 @@ take_session_dirt(struct ui *u)
 		sync_log(u);
 		u->dirty |= 1u << PANE_LOG;
 	}
-	if (d & SESSION_DIRTY_ALARM)
+	if (d & (SESSION_DIRTY_ALARM | SESSION_DIRTY_CLOCK))
 		u->dirty |= 1u << PANE_HEADER;
 }
 
