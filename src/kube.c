@@ -47,7 +47,7 @@
 #include "proc.h"
 #include "xmalloc.h"
 
-#define KUBE_PAGE_LIMIT 500
+#define KUBE_PAGE_LIMIT 250
 /* A tokenFile may rotate (projected service-account tokens). */
 #define KUBE_TOKEN_FILE_TTL_MS (60 * 1000)
 /* Renew an exec credential this long before it expires. */

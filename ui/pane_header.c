@@ -51,9 +51,11 @@ pane_header_draw(struct ui *u, WINDOW *w, int h, int width)
 	(void)h;
 	gmtime_r(&t, &utc);
 	localtime_r(&t, &local);
-	snprintf(clocks, sizeof(clocks), "%02d:%02d:%02dZ %02d:%02d local",
-		 utc.tm_hour, utc.tm_min, utc.tm_sec, local.tm_hour,
-		 local.tm_min);
+	/* Minutes are enough for a clock; seconds would cost the ssh link a
+	 * few bytes every second on an idle screen.  The hold countdown
+	 * keeps its seconds. */
+	snprintf(clocks, sizeof(clocks), "%02d:%02dZ  %02d:%02d local",
+		 utc.tm_hour, utc.tm_min, local.tm_hour, local.tm_min);
 	widget_blank(w, 0, 0, width);
 	snprintf(buf, sizeof(buf), "cutover %s", s->plan->name);
 	x += widget_text(w, 0, x, width - x, ROLE_TITLE, buf);

@@ -162,10 +162,14 @@ pane_metrics_draw(struct ui *u, WINDOW *w, int h, int width)
 		 * how close the value is to its limit.
 		 */
 		sp.lo = 0;
-		sp.hi = isnan(sp.threshold) ? 0 : sp.threshold;
+		sp.hi = 0;
 		for (size_t k = 0; k < sp.n; k++)
 			if (!isnan(sp.v[k]) && sp.v[k] > sp.hi)
 				sp.hi = sp.v[k];
+		/* Headroom: a steady value must not sit on a level boundary. */
+		sp.hi *= 1.25;
+		if (!isnan(sp.threshold) && sp.threshold > sp.hi)
+			sp.hi = sp.threshold;
 		if (d->gate == G_AVAILABILITY || d->gate == G_MTLS) {
 			/* Shares near 100%: show dips below 99% in detail. */
 			sp.hi = 1.0;

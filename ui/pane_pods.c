@@ -12,7 +12,7 @@
 
 static const struct table_col cols[] = {
 	{ "group", 16, 1, WIDGET_LEFT },
-	{ "ready", 12, 0, WIDGET_RIGHT },
+	{ "ready", 16, 0, WIDGET_RIGHT },
 	{ "restarts", 12, 0, WIDGET_RIGHT },
 	{ "sidecar", 10, 0, WIDGET_RIGHT },
 	{ "status", 20, 2, WIDGET_LEFT },

@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "pane.h"
 #include "splitbar.h"
@@ -70,11 +71,13 @@ pane_split_draw(struct ui *u, WINDOW *w, int h, int width)
 		    st->uncertain ? "uncertain: driver failed" : NULL);
 	}
 	if (s->rec.have_read_back) {
-		int64_t age = (clock_wall(s->clock) - s->rec.read_back_wall_ms) /
-			      1000;
+		time_t t = (time_t)(s->rec.read_back_wall_ms / 1000);
+		struct tm tm;
 
-		snprintf(note, sizeof(note), "read %llds ago",
-			 (long long)(age < 0 ? 0 : age));
+		/* When it was read, not how long ago: no redraw every second. */
+		gmtime_r(&t, &tm);
+		snprintf(note, sizeof(note), "read %02d:%02d:%02dZ", tm.tm_hour,
+			 tm.tm_min, tm.tm_sec);
 		row(w, 1, width, "read back", true, s->rec.read_back.istio,
 		    note);
 	} else {
