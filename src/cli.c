@@ -315,6 +315,22 @@ sources_failed(const struct session *s)
 	return s->plan->prometheus.url != NULL && s->prom == NULL;
 }
 
+/*
+ * Start a one-shot session: read the weights back (settling an
+ * interrupted apply) within the driver's deadline.  False, said on
+ * stderr, when that did not finish.
+ */
+static bool
+start_settled(struct session *s, int64_t deadline)
+{
+	session_start(s, false);
+	if (session_wait(s, deadline) == 0)
+		return true;
+	fprintf(stderr, "cutover: reading the weights back did not finish in "
+		"time\n");
+	return false;
+}
+
 static int
 cmd_status(const struct cli *c, const struct plan *p, struct loop *l)
 {
@@ -353,10 +369,7 @@ cmd_action(const struct cli *c, const struct plan *p, struct loop *l,
 
 	if (rc != CLI_OK)
 		return rc;
-	session_start(&s, false);
-	if (session_wait(&s, deadline) != 0) {
-		fprintf(stderr, "cutover: reading the weights back did not "
-			"finish in time\n");
+	if (!start_settled(&s, deadline)) {
 		session_close(&s);
 		return CLI_DRIVER_FAILED;
 	}
@@ -425,10 +438,7 @@ cmd_reconcile(const struct cli *c, const struct plan *p, struct loop *l)
 
 	if (rc != CLI_OK)
 		return rc;
-	session_start(&s, false);
-	if (session_wait(&s, driver_deadline(p)) != 0) {
-		fprintf(stderr, "cutover: reading the weights back did not "
-			"finish in time\n");
+	if (!start_settled(&s, driver_deadline(p))) {
 		rc = CLI_DRIVER_FAILED;
 	} else if (s.rec.state.phase == PHASE_ERROR) {
 		fprintf(stderr, "cutover: %s\n", s.last_failure[0] ?

@@ -458,9 +458,9 @@ reconcile(struct session *s)
 
 /* --- sources and gates ------------------------------------------------------ */
 
-/* Istio's share of requests measured at both gateways, percent. */
-static bool
-measured_share(struct session *s, int64_t now, double *pct, double *istio_rps)
+bool
+session_measured_split(const struct session *s, int64_t now, double *pct,
+		       double *total_rps)
 {
 	double ir;
 	double ar;
@@ -472,7 +472,7 @@ measured_share(struct session *s, int64_t now, double *pct, double *istio_rps)
 			   &ar) || ir + ar <= 0)
 		return false;
 	*pct = 100.0 * ir / (ir + ar);
-	*istio_rps = ir;
+	*total_rps = ir + ar;
 	return true;
 }
 
@@ -485,7 +485,7 @@ watch_split(struct session *s, int64_t now)
 {
 	const struct cutover_state *st = &s->rec.state;
 	double pct;
-	double rps;
+	double total;
 	double diff;
 	bool settled = now - s->stage_since_mono >= s->plan->gates.settle_ms;
 	bool watch = st->stage >= 1 && (st->phase == PHASE_HOLDING ||
@@ -493,7 +493,7 @@ watch_split(struct session *s, int64_t now)
 		     st->phase == PHASE_BREACH || st->phase == PHASE_COMPLETE);
 
 	s->measured_istio = NAN;
-	if (!measured_share(s, now, &pct, &rps))
+	if (!session_measured_split(s, now, &pct, &total))
 		return;
 	s->measured_istio = pct;
 	if (!watch || !settled)
@@ -924,10 +924,10 @@ session_refresh_once(struct session *s)
 	s->rec.state.last_verdict = s->gates.verdict;
 	{
 		double pct;
-		double rps;
+		double total;
 
-		s->measured_istio = measured_share(s, clock_mono(s->clock),
-						   &pct, &rps) ? pct : NAN;
+		s->measured_istio = session_measured_split(s,
+			clock_mono(s->clock), &pct, &total) ? pct : NAN;
 	}
 }
 

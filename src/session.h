@@ -169,6 +169,13 @@ void session_log(struct session *s, enum evlog_level lv, const char *fmt,
 /* Everything `cutover status --json` prints. */
 json_t *session_status_json(struct session *s);
 
+/*
+ * Istio's share of the requests measured at both gateways (percent) and
+ * the total request rate; false without fresh rates for both sides.
+ */
+bool session_measured_split(const struct session *s, int64_t now,
+			    double *pct, double *total_rps);
+
 /* Hold left of the current stage in ms (-1: none). */
 int64_t session_hold_left(const struct session *s);
 

@@ -57,8 +57,8 @@ pane_split_draw(struct ui *u, WINDOW *w, int h, int width)
 	const struct cutover_state *st = &s->rec.state;
 	int64_t now = clock_mono(s->clock);
 	char note[64];
-	double ir;
-	double ar;
+	double pct;
+	double total;
 	bool have;
 
 	(void)h;
@@ -86,11 +86,7 @@ pane_split_draw(struct ui *u, WINDOW *w, int h, int width)
 		    driver_can_read_back(&s->driver) ? "not read yet" :
 		    "driver cannot read back");
 	}
-	have = metrics_value(&s->metrics, s->plan, Q_ISTIO_RPS, now,
-			     s->plan->gates.max_age_ms, &ir) &&
-	       metrics_value(&s->metrics, s->plan, Q_APISIX_RPS, now,
-			     s->plan->gates.max_age_ms, &ar) &&
-	       ir + ar > 0;
+	have = session_measured_split(s, now, &pct, &total);
 	if (!have) {
 		row(w, 2, width, "measured", false, 0, "no data (rates)");
 		return;
@@ -99,29 +95,29 @@ pane_split_draw(struct ui *u, WINDOW *w, int h, int width)
 	case VERIFY_WATCHING:
 		snprintf(note, sizeof(note), "verifying rollback %llds",
 			 (long long)((now - s->verify_since_mono) / 1000));
-		row_role(w, 2, width, "measured", true, 100.0 * ir / (ir + ar),
+		row_role(w, 2, width, "measured", true, pct,
 			 note, ROLE_WARN);
 		return;
 	case VERIFY_DONE:
 		snprintf(note, sizeof(note), "rollback verified %llds",
 			 (long long)(s->verify_took_ms / 1000));
-		row_role(w, 2, width, "measured", true, 100.0 * ir / (ir + ar),
+		row_role(w, 2, width, "measured", true, pct,
 			 note, ROLE_OK);
 		return;
 	case VERIFY_LATE:
 		snprintf(note, sizeof(note), "STILL on Istio %lldm",
 			 (long long)((now - s->verify_since_mono) / 60000));
-		row_role(w, 2, width, "measured", true, 100.0 * ir / (ir + ar),
+		row_role(w, 2, width, "measured", true, pct,
 			 note, ROLE_CRIT);
 		return;
 	case VERIFY_NONE:
 		break;
 	}
 	if (s->split_mismatch) {
-		row_role(w, 2, width, "measured", true, 100.0 * ir / (ir + ar),
+		row_role(w, 2, width, "measured", true, pct,
 			 "differs from applied!", ROLE_CRIT);
 		return;
 	}
-	snprintf(note, sizeof(note), "%.1f req/s in all", ir + ar);
-	row(w, 2, width, "measured", true, 100.0 * ir / (ir + ar), note);
+	snprintf(note, sizeof(note), "%.1f req/s in all", total);
+	row(w, 2, width, "measured", true, pct, note);
 }

@@ -95,18 +95,21 @@ make_windows(struct ui *u)
 }
 
 /*
- * SIGWINCH: tell curses the new size.  resizeterm() queues a KEY_RESIZE,
- * which the input handler takes as "the size changed, lay out again"; it
- * must not call resizeterm() again, or every key would queue another.
+ * Tell curses the terminal's size when it changed (on SIGWINCH, and once a
+ * loop pass, since a SIGWINCH can be lost between two quick resizes).
+ * resizeterm() queues a KEY_RESIZE, which the input handler takes as "the
+ * size changed, lay out again"; it must not call resizeterm() again, or
+ * every key would queue another.
  */
 static void
 resize(struct ui *u)
 {
 	struct winsize ws;
 
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
-	    ws.ws_col > 0 && (ws.ws_row != LINES || ws.ws_col != COLS))
-		resizeterm(ws.ws_row, ws.ws_col);
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_row == 0 ||
+	    ws.ws_col == 0 || (ws.ws_row == LINES && ws.ws_col == COLS))
+		return;
+	resizeterm(ws.ws_row, ws.ws_col);
 	relayout(u);
 }
 
@@ -627,17 +630,8 @@ ui_run(struct session *s, const struct cli_ui_options *o)
 	s->dirty = SESSION_DIRTY_ALL;
 	draw(&u);
 	while (!u.quit) {
-		struct winsize ws;
-
 		loop_run_once(s->loop, 1000);
-		/*
-		 * A SIGWINCH can be lost between two quick resizes; asking the
-		 * terminal once a pass (an ioctl) heals that within a second.
-		 */
-		if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
-		    ws.ws_row > 0 && ws.ws_col > 0 &&
-		    (ws.ws_row != LINES || ws.ws_col != COLS))
-			resize(&u);
+		resize(&u);
 		withdraw_stale(&u);
 		if (u.note[0] != '\0' &&
 		    clock_mono(s->clock) > u.note_until) {
