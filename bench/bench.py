@@ -161,18 +161,8 @@ class Bench:
     def start_hang(self):
         """A server that accepts connections and never answers."""
         out = os.path.join(self.T, "hang.out")
-        self.spawn([self.a.python3, "-c", """
-import socket
-import ssl
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-s.listen(128)
-print("ready %d" % s.getsockname()[1], flush=True)
-held = []
-while True:
-    c, _ = s.accept()
-    held.append(c)
-"""], out)
+        self.spawn([self.a.python3, os.path.join(self.a.srcdir, "tests",
+                                                 "silentd.py")], out)
         return self.wait_ready_line(out)
 
     def certificate(self):

@@ -210,17 +210,7 @@ is "prometheus down: exit 3" "$rc" 3
 like "prometheus down: the error is named per query" "$(cat "$T/down.out")" "istio_error_rate .*connection refused"
 
 # A server that accepts connections and never answers.
-"$PYTHON3" -c '
-import socket, time
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-s.listen(64)
-print("ready %d" % s.getsockname()[1], flush=True)
-held = []
-while True:
-    c, _ = s.accept()
-    held.append(c)      # accepted, read never, answered never
-' >"$T/hang.out" 2>"$T/hang.err" &
+"$PYTHON3" "$top_srcdir/tests/silentd.py" >"$T/hang.out" 2>"$T/hang.err" &
 track $!
 wait_for 10 grep -q '^ready ' "$T/hang.out"
 HPORT=$(awk '/^ready /{print $2}' "$T/hang.out")

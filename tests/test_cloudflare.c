@@ -10,9 +10,7 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +29,8 @@
 #include "plan.h"
 #include "xmalloc.h"
 
+#include "testsrv.h"
+
 #ifndef TOP_SRCDIR
 #define TOP_SRCDIR "."
 #endif
@@ -38,8 +38,6 @@
 #define ITER_CAP 3000
 #define LOG_MAX 256
 #define SECRET "cf-test-token"
-
-extern char **environ;
 
 static char top[1024];
 static char tmpdir[64];
@@ -86,69 +84,14 @@ log_count(const char *needle)
 	return n;
 }
 
-static int64_t
-real_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Start cloudflared.py with extra arguments; sets port. */
 static void
 start_server(const char *const *extra)
 {
-	const char *py = getenv("PYTHON3");
-	char script[1200], line[64];
-	char *argv[24];
-	posix_spawn_file_actions_t fa;
-	int p[2], rc, n = 0;
-	size_t got = 0;
-	int64_t give_up;
+	static const char *const args[] = { "--token", SECRET, NULL };
 
-	if (py == NULL || *py == '\0')
-		py = "python3";
-	snprintf(script, sizeof(script), "%s/tests/cloudflared.py", top);
-	argv[n++] = (char *)py;
-	argv[n++] = script;
-	argv[n++] = "--port";
-	argv[n++] = "0";
-	argv[n++] = "--token";
-	argv[n++] = SECRET;
-	for (; extra != NULL && *extra != NULL && n < 23; extra++)
-		argv[n++] = (char *)*extra;
-	argv[n] = NULL;
-	cr_assert_eq(pipe(p), 0);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addclose(&fa, p[0]);
-	posix_spawn_file_actions_addclose(&fa, p[1]);
-	rc = posix_spawnp(&server_pid, py, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
-	if (rc == ENOENT) {
-		close(p[0]);
-		server_pid = 0;
-		cr_skip_test("%s not found", py);
-	}
-	cr_assert_eq(rc, 0, "cannot run %s: %s", py, strerror(rc));
-	give_up = real_ms() + 15000;
-	memset(line, 0, sizeof(line));
-	while (got < sizeof(line) - 1 && memchr(line, '\n', got) == NULL) {
-		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
-		int64_t left = give_up - real_ms();
-		ssize_t r;
-
-		cr_assert_gt(left, 0, "cloudflared.py did not start");
-		if (poll(&pfd, 1, (int)left) <= 0)
-			continue;
-		r = read(p[0], line + got, sizeof(line) - 1 - got);
-		cr_assert_gt(r, 0, "cloudflared.py exited ");
-		got += (size_t)r;
-	}
-	close(p[0]);
-	cr_assert_eq(sscanf(line, "ready %d", &port), 1, "said %s", line);
+	server_pid = testsrv_start(top, "cloudflared.py", args, extra, 15000,
+				   NULL, &port);
 }
 
 static size_t

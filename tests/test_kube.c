@@ -19,9 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,13 +38,13 @@
 #include "plan.h"
 #include "podhealth.h"
 
+#include "testsrv.h"
+
 #ifndef TOP_SRCDIR
 #define TOP_SRCDIR "."
 #endif
 
 #define NS "voiceassistant-prod"
-
-extern char **environ;
 
 static pid_t server_pid = -1;
 static int port;
@@ -60,70 +58,16 @@ static char log_path[1200];	/* set: read requests from here (TLS) */
 
 static char *read_file(const char *path);
 
-static int64_t
-real_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Start kubeapi.py with the fixture pods and extra arguments. */
 static void
 start_server(const char *const *extra)
 {
-	const char *py = getenv("PYTHON3");
-	char script[1200], pods[1200], line[64];
-	char *argv[16];
-	posix_spawn_file_actions_t fa;
-	int p[2], rc, n = 0;
-	size_t got = 0;
-	int64_t give_up;
+	char pods[1200];
+	const char *args[] = { "--pods", pods, NULL };
 
-	if (py == NULL || *py == '\0')
-		py = "python3";
-	snprintf(script, sizeof(script), "%s/tests/kubeapi.py", top);
 	snprintf(pods, sizeof(pods), "%s/tests/fixtures/kube/pods", top);
-	argv[n++] = (char *)py;
-	argv[n++] = script;
-	argv[n++] = "--port";
-	argv[n++] = "0";
-	argv[n++] = "--pods";
-	argv[n++] = pods;
-	for (; extra != NULL && *extra != NULL && n < 15; extra++)
-		argv[n++] = (char *)*extra;
-	argv[n] = NULL;
-
-	cr_assert_eq(pipe(p), 0);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addclose(&fa, p[0]);
-	posix_spawn_file_actions_addclose(&fa, p[1]);
-	rc = posix_spawnp(&server_pid, py, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
-	if (rc == ENOENT) {
-		close(p[0]);
-		cr_skip_test("%s not found", py);
-	}
-	cr_assert_eq(rc, 0, "cannot run %s: %s", py, strerror(rc));
-	give_up = real_ms() + 10000;
-	while (got < sizeof(line) - 1 && memchr(line, '\n', got) == NULL) {
-		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
-		int64_t left = give_up - real_ms();
-		ssize_t r;
-
-		cr_assert_gt(left, 0, "kubeapi.py did not start");
-		if (poll(&pfd, 1, (int)left) <= 0)
-			continue;
-		r = read(p[0], line + got, sizeof(line) - 1 - got);
-		cr_assert_gt(r, 0, "kubeapi.py exited");
-		got += (size_t)r;
-	}
-	close(p[0]);
-	line[got] = '\0';
-	cr_assert_eq(sscanf(line, "ready %d", &port), 1, "said %s", line);
+	server_pid = testsrv_start(top, "kubeapi.py", args, extra, 10000, NULL,
+				   &port);
 }
 
 /* One request to the server's test controls; returns the body (free). */
@@ -310,11 +254,11 @@ new_kube(void)
 static void
 refresh(struct kube *k)
 {
-	int64_t give_up = real_ms() + 20000;
+	int64_t give_up = testsrv_real_ms() + 20000;
 
 	cr_assert_eq(kube_refresh(k), 0);
 	while (kube_busy(k)) {
-		cr_assert_lt(real_ms(), give_up, "refresh did not finish");
+		cr_assert_lt(testsrv_real_ms(), give_up, "refresh did not finish");
 		loop_run_once(l, 100);
 	}
 }
@@ -830,13 +774,13 @@ failure_case(const char *mode, const char *want, int64_t timeout_ms)
 	snprintf(path, sizeof(path), "/_test/podfail?mode=%s", mode);
 	r = ctl("POST", path);
 	free(r);
-	t0 = real_ms();
+	t0 = testsrv_real_ms();
 	refresh(k);
 	cr_assert_eq(groups[0].state, SOURCE_ERROR, "%s: no error", mode);
 	cr_assert(strstr(groups[0].error, want) != NULL, "%s: %s", mode,
 		  groups[0].error);
 	cr_assert_eq(groups[0].total, 5, "%s: the old pods are kept", mode);
-	cr_assert_lt(real_ms() - t0, timeout_ms + 3000, "%s: took too long",
+	cr_assert_lt(testsrv_real_ms() - t0, timeout_ms + 3000, "%s: took too long",
 		     mode);
 	refresh(k);
 	cr_assert_eq(groups[0].state, SOURCE_OK, "%s: no recovery: %s", mode,

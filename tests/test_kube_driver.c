@@ -18,9 +18,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +35,8 @@
 #include "loop.h"
 #include "plan.h"
 
+#include "testsrv.h"
+
 #ifndef TOP_SRCDIR
 #define TOP_SRCDIR "."
 #endif
@@ -45,8 +45,6 @@
 #define APISIX_HOST "apisix-gateway.apisix.svc.cluster.local"
 #define VS_Q "plural=virtualservices&namespace=edge&name=storefront"
 #define HR_Q "plural=httproutes&namespace=edge&name=storefront"
-
-extern char **environ;
 
 static pid_t server_pid = -1;
 static int port;
@@ -62,71 +60,16 @@ static char logbuf[16384];
 static int answers;
 static struct driver_result last;
 
-static int64_t
-real_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Start kubeapi.py with the route fixtures and extra arguments. */
 static void
 start_server(const char *const *extra)
 {
-	const char *py = getenv("PYTHON3");
-	char script[1200], routes[1200], line[64];
-	char *argv[16];
-	posix_spawn_file_actions_t fa;
-	int p[2], rc, n = 0;
-	size_t got = 0;
-	int64_t give_up;
+	char routes[1200];
+	const char *args[] = { "--routes", routes, NULL };
 
-	if (py == NULL || *py == '\0')
-		py = "python3";
-	snprintf(script, sizeof(script), "%s/tests/kubeapi.py", top);
 	snprintf(routes, sizeof(routes), "%s/tests/fixtures/kube/routes", top);
-	argv[n++] = (char *)py;
-	argv[n++] = script;
-	argv[n++] = "--port";
-	argv[n++] = "0";
-	argv[n++] = "--routes";
-	argv[n++] = routes;
-	for (; extra != NULL && *extra != NULL && n < 15; extra++)
-		argv[n++] = (char *)*extra;
-	argv[n] = NULL;
-
-	cr_assert_eq(pipe(p), 0);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addclose(&fa, p[0]);
-	posix_spawn_file_actions_addclose(&fa, p[1]);
-	rc = posix_spawnp(&server_pid, py, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
-	if (rc == ENOENT) {
-		close(p[0]);
-		cr_skip_test("%s not found", py);
-	}
-	cr_assert_eq(rc, 0, "cannot run %s: %s", py, strerror(rc));
-	memset(line, 0, sizeof(line));
-	give_up = real_ms() + 10000;
-	while (got < sizeof(line) - 1 && memchr(line, '\n', got) == NULL) {
-		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
-		int64_t left = give_up - real_ms();
-		ssize_t r;
-
-		cr_assert_gt(left, 0, "kubeapi.py did not start");
-		if (poll(&pfd, 1, (int)left) <= 0)
-			continue;
-		r = read(p[0], line + got, sizeof(line) - 1 - got);
-		cr_assert_gt(r, 0, "kubeapi.py exited");
-		got += (size_t)r;
-	}
-	close(p[0]);
-	line[got] = '\0';
-	cr_assert_eq(sscanf(line, "ready %d", &port), 1, "said %s", line);
+	server_pid = testsrv_start(top, "kubeapi.py", args, extra, 10000, NULL,
+				   &port);
 }
 
 /* One request to the server's test controls; returns the body (free). */
@@ -307,10 +250,10 @@ driver_for(const char *kind, const char *name)
 static void
 wait_answer(int n)
 {
-	int64_t give_up = real_ms() + 20000;
+	int64_t give_up = testsrv_real_ms() + 20000;
 
 	while (answers < n) {
-		cr_assert_lt(real_ms(), give_up, "the driver did not answer");
+		cr_assert_lt(testsrv_real_ms(), give_up, "the driver did not answer");
 		loop_run_once(l, 100);
 	}
 	cr_assert_eq(answers, n, "answered more than once");
@@ -651,10 +594,10 @@ Test(kube_driver, unreachable_server_fails_within_the_timeout)
 	waitpid(server_pid, NULL, 0);
 	server_pid = -1;
 	driver_for("HTTPRoute", "storefront");
-	t0 = real_ms();
+	t0 = testsrv_real_ms();
 	apply(10);
 	cr_assert_not(last.ok);
-	cr_assert_lt(real_ms() - t0, 6000);
+	cr_assert_lt(testsrv_real_ms() - t0, 6000);
 	cr_assert_not_null(strstr(last.message, "HTTPRoute edge/storefront"),
 			   "%s", last.message);
 }

@@ -19,17 +19,7 @@ if ! wait_for 10 grep -q '^ready' "$T/httpd.out"; then
 fi
 
 # A Kubernetes API server that accepts connections and never answers.
-"$PYTHON3" -c '
-import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-s.listen(64)
-print("ready %d" % s.getsockname()[1], flush=True)
-held = []
-while True:
-    c, _ = s.accept()
-    held.append(c)
-' >"$T/kube.out" 2>&1 &
+"$PYTHON3" "$top_srcdir/tests/silentd.py" >"$T/kube.out" 2>&1 &
 track $!
 wait_for 10 grep -q '^ready' "$T/kube.out" || skip_all "silent server did not start"
 kport=$(awk '/^ready/{print $2}' "$T/kube.out")
