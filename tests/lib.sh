@@ -1,8 +1,12 @@
-# Shared helpers for cutover's shell tests.  Each test is a TAP producer:
+# Shared helpers for cutover's shell tests (POSIX sh plus `local`, which
+# dash and bash both have: the wait helpers nest, so their counters must).  Each test is a TAP producer:
 #   . "$top_srcdir/tests/lib.sh"
 #   plan 3
 #   ok "name" test -f x
-# Tests that cannot run call skip_all "why" (TAP "1..0 # SKIP").
+# Tests that cannot run call skip_all "why" (TAP "1..0 # SKIP").  In CI
+# (CI=true) a missing tool or server is a missing install step, so there
+# skip_all and skip_one fail instead; only skip_build (a test that this kind
+# of build cannot run, such as valgrind in an ASan build) still skips.
 # Every helper process is started in the test's own temp dir and killed by
 # the EXIT trap, so a failing test leaves nothing running.
 
@@ -36,9 +40,33 @@ plan() {
 	echo "1..$1"
 }
 
+in_ci() {
+	[ "${CI:-}" = true ]
+}
+
 skip_all() {
+	if in_ci; then
+		echo "1..1"
+		echo "not ok 1 - cannot run in CI: $*"
+		exit 1
+	fi
 	echo "1..0 # SKIP $*"
 	exit 0
+}
+
+# skip_build WHY: the whole test does not apply to this build; never fails.
+skip_build() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+# skip_one NAME WHY: one test that cannot run here (fails in CI).
+skip_one() {
+	if in_ci; then
+		fail "$1" "cannot run in CI: $2"
+	else
+		pass "$1 # SKIP $2"
+	fi
 }
 
 # pass NAME / fail NAME [diagnostic...]
@@ -102,6 +130,7 @@ free_port() {
 
 # wait_for SECONDS CMD...: poll CMD every 0.1 s, at most SECONDS.
 wait_for() {
+	local limit i
 	limit=$(($1 * 10))
 	shift
 	i=0

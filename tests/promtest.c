@@ -25,6 +25,7 @@
 #include <curl/curl.h>
 
 #include "xmalloc.h"
+#include "testsrv.h"
 
 /* bcrypt (cost 4) of PROMTEST_PASSWORD, made for these tests only. */
 #define PROMTEST_BCRYPT \
@@ -46,7 +47,7 @@ promtest_require(void)
 	const char *promtool = promtest_tool("PROMTOOL", "/usr/bin/promtool");
 
 	if (access(prometheus, X_OK) != 0 || access(promtool, X_OK) != 0)
-		cr_skip_test("prometheus/promtool not found (%s, %s)",
+		testsrv_skip("prometheus/promtool not found (%s, %s)",
 			     prometheus, promtool);
 }
 

@@ -31,6 +31,7 @@
 #include "clock.h"
 #include "http.h"
 #include "loop.h"
+#include "testsrv.h"
 
 #ifndef TOP_SRCDIR
 #define TOP_SRCDIR "."
@@ -120,7 +121,7 @@ start_server(void)
 	close(p[1]);
 	if (rc == ENOENT) {
 		close(p[0]);
-		cr_skip_test("%s not found", py);
+		testsrv_skip("%s not found", py);
 	}
 	cr_assert_eq(rc, 0, "cannot run %s: %s", py, strerror(rc));
 

@@ -659,7 +659,7 @@ openssl(const char *args)
 	snprintf(cmd, sizeof(cmd), "cd '%s' && openssl %s >/dev/null 2>&1",
 		 tmp, args);
 	if (system(cmd) != 0)
-		cr_skip_test("cannot run: %s", cmd);
+		testsrv_skip("cannot run: %s", cmd);
 }
 
 static char *

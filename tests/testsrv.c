@@ -68,7 +68,7 @@ testsrv_start(const char *top, const char *script, const char *const *args,
 	close(p[1]);
 	if (rc == ENOENT) {
 		close(p[0]);
-		cr_skip_test("%s not found", py);
+		testsrv_skip("%s not found", py);
 	}
 	cr_assert_eq(rc, 0, "cannot run %s: %s", py, strerror(rc));
 	give_up = testsrv_real_ms() + timeout_ms;

@@ -2,13 +2,27 @@
  * testsrv — the Python test servers under tests/ (kubeapi.py, route53d.py,
  * cloudflared.py, ...) started from criterion tests: spawned without a
  * shell on 127.0.0.1 at a free port, waited for (bounded) until they
- * print "ready PORT".  A test is skipped when python3 cannot be found.
+ * print "ready PORT".  A test is skipped when python3 cannot be found,
+ * except in CI (CI=true), where a missing tool is a missing install step
+ * and the test fails: testsrv_skip() is the one way to skip.
  */
 #ifndef CUTOVER_TESTS_TESTSRV_H
 #define CUTOVER_TESTS_TESTSRV_H
 
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/types.h>
+
+/* cr_skip_test(), or a failure when CI=true (needs criterion included). */
+#define testsrv_skip(...)						\
+	do {								\
+		const char *testsrv_ci_ = getenv("CI");			\
+									\
+		if (testsrv_ci_ != NULL && strcmp(testsrv_ci_, "true") == 0) \
+			cr_assert_fail(__VA_ARGS__);			\
+		cr_skip_test(__VA_ARGS__);				\
+	} while (0)
 
 /* Monotonic real time in ms (for bounded waits on real processes). */
 int64_t testsrv_real_ms(void);

@@ -112,6 +112,7 @@ tmux_screen() {
 # tmux_wait SECONDS REGEX: poll the screen until REGEX (grep -E) matches.
 # $TMUX_SCREEN holds the last capture either way.
 tmux_wait() {
+	local limit i
 	limit=$(($1 * 10))
 	i=0
 	while :; do
@@ -127,6 +128,7 @@ tmux_wait() {
 
 # tmux_wait_gone SECONDS REGEX: poll until REGEX no longer matches.
 tmux_wait_gone() {
+	local limit i
 	limit=$(($1 * 10))
 	i=0
 	while :; do
@@ -142,6 +144,7 @@ tmux_wait_gone() {
 
 # tmux_wait_ms MILLISECONDS REGEX: as tmux_wait, finer limit.
 tmux_wait_ms() {
+	local limit i
 	limit=$(($1 / 100))
 	i=0
 	while :; do
@@ -193,6 +196,7 @@ todo() {
 
 # wait_file SECONDS FILE REGEX: poll until FILE exists and matches.
 wait_file() {
+	local limit i
 	limit=$(($1 * 10))
 	i=0
 	while :; do
@@ -207,6 +211,7 @@ wait_file() {
 
 # wait_gone SECONDS PID: poll until the process is gone.
 wait_gone() {
+	local limit i
 	limit=$(($1 * 10))
 	i=0
 	while kill -0 "$2" 2>/dev/null; do
@@ -239,6 +244,7 @@ tmux_cutover_pid() {
 
 # Wait for the cutover process to appear in the pane; prints its pid.
 tmux_wait_cutover_pid() {
+	local limit i
 	limit=$(($1 * 10))
 	i=0
 	while :; do

@@ -14,6 +14,12 @@ SCREENS="$T/screens.txt"
 
 plan 94
 
+# Every check waits for the screen's state, never for a time: a capture can
+# fall in the middle of a frame (the first lines new, the last ones old), so
+# what a check reads must be one capture that shows all it asks for.  The
+# limits are generous because the CI machine is a busy 2-core box; a passing
+# check waits only as long as the screen takes.
+
 # Every screen looked at is kept, to check for "(null)" and "nan" at the end.
 keep() {
 	printf '%s\n' "$TMUX_SCREEN" >>"$SCREENS"
@@ -28,6 +34,12 @@ screen_ok() {
 		keep
 		fail "$1" "waited ${2}s for: $3" "$(tmux_diag)"
 	fi
+}
+
+# screen_like NAME SECONDS REGEX: as screen_ok, for a further check on a
+# screen already waited for (a fresh capture, so never half a frame).
+screen_like() {
+	screen_ok "$@"
 }
 
 # json_get FILE EXPR: a field of a JSON file (python expression on `d`).
@@ -67,19 +79,20 @@ demo_walk() {
 		"$CUTOVER --demo --no-autopilot --demo-speed 600; echo EXIT=\$? >$T/exit"
 
 	screen_ok "$sz: header shows stage 0/5 READY" 20 'stage 0/5 READY'
-	s=$TMUX_SCREEN
-	like "$sz: split row: applied" "$s" '^applied +istio +[0-9.]+% .* apisix'
-	like "$sz: split row: read back" "$s" '^read back +istio '
-	like "$sz: split row: measured" "$s" '^measured +istio '
-	like "$sz: stage timeline" "$s" '^stages +\[0%\] .*100%'
-	like "$sz: metrics rows with error rate" "$s" '^error rate '
-	like "$sz: pods table" "$s" '^group +ready +restarts'
-	like "$sz: event log" "$s" '^event log'
-	like "$sz: hints line" "$s" 'n advance +p pause +r rollback .*q quit'
+	screen_like "$sz: split row: applied" 20 '^applied +istio +[0-9.]+% .* apisix'
+	screen_like "$sz: split row: read back" 20 '^read back +istio '
+	screen_like "$sz: split row: measured" 20 '^measured +istio '
+	screen_like "$sz: stage timeline" 20 '^stages +\[0%\] .*100%'
+	screen_like "$sz: metrics rows with error rate" 20 '^error rate '
+	screen_like "$sz: pods table" 20 '^group +ready +restarts'
+	screen_like "$sz: event log" 20 '^event log'
+	screen_like "$sz: hints line" 20 'n advance +p pause +r rollback .*q quit'
 
 	tmux_keys n
-	screen_ok "$sz: n asks 'Advance to stage 1?'" 5 'Advance to stage 1\?'
-	if printf '%s\n' "$TMUX_SCREEN" | grep -q '^n advance .*q quit'; then
+	screen_ok "$sz: n asks 'Advance to stage 1?'" 20 'Advance to stage 1\?'
+	if tmux_wait 20 '^n advance .*q quit' &&
+	    printf '%s\n' "$TMUX_SCREEN" | grep -q 'Advance to stage 1\?'; then
+		keep
 		pass "$sz: the dashboard stays drawn behind the dialog"
 	else
 		fail "$sz: the dashboard stays drawn behind the dialog" \
@@ -87,12 +100,12 @@ demo_walk() {
 			"$(tmux_diag)"
 	fi
 	tmux_keys N
-	screen_ok "$sz: N cancels: 'cancelled; nothing changed'" 5 \
+	screen_ok "$sz: N cancels: 'cancelled; nothing changed'" 20 \
 		'cancelled; nothing changed'
-	like "$sz: stage stays 0 after cancel" "$TMUX_SCREEN" 'stage 0/5 READY'
+	screen_like "$sz: stage stays 0 after cancel" 20 'stage 0/5 READY'
 
 	tmux_keys n
-	screen_ok "$sz: n asks again" 5 'Advance to stage 1\?'
+	screen_ok "$sz: n asks again" 20 'Advance to stage 1\?'
 	tmux_keys y
 	screen_ok "$sz: y -> stage 1/5 HOLDING" 15 'stage 1/5 HOLDING'
 	is "$sz: state file says stage 1" \
@@ -102,22 +115,22 @@ demo_walk() {
 
 	screen_ok "$sz: the hold ends: stage 1/5 READY" 30 'stage 1/5 READY'
 	tmux_keys n
-	screen_ok "$sz: n asks 'Advance to stage 2?'" 5 'Advance to stage 2\?'
+	screen_ok "$sz: n asks 'Advance to stage 2?'" 20 'Advance to stage 2\?'
 	tmux_keys y
 	screen_ok "$sz: y -> stage 2/5 HOLDING" 15 'stage 2/5 HOLDING'
 
 	# Stage 2's hold is short at this speed: act at once.
 	tmux_keys n
-	screen_ok "$sz: n during the hold asks for a typed confirmation" 5 \
+	screen_ok "$sz: n during the hold asks for a typed confirmation" 20 \
 		"FORCE advance to stage 3\?"
-	like "$sz: the typed dialog says what to type" "$TMUX_SCREEN" \
+	screen_like "$sz: the typed dialog says what to type" 20 \
 		"Type 'advance'"
 	tmux_keys Escape
 	# The note may still show from the first cancel: wait for the dialog
 	# itself to go.
-	if tmux_wait_gone 5 'FORCE advance'; then
+	if tmux_wait_gone 20 'FORCE advance'; then
 		keep
-		like "$sz: Esc cancels the typed confirmation" "$TMUX_SCREEN" \
+		screen_like "$sz: Esc cancels the typed confirmation" 20 \
 			'cancelled; nothing changed'
 	else
 		keep
@@ -126,38 +139,38 @@ demo_walk() {
 	unlike "$sz: still at stage 2 after Esc" "$TMUX_SCREEN" \
 		'stage 3/5|FORCE advance'
 	tmux_keys p
-	screen_ok "$sz: p -> PAUSED" 5 'stage 2/5 PAUSED'
+	screen_ok "$sz: p -> PAUSED" 20 'stage 2/5 PAUSED'
 	ok "$sz: audit log: pause" audit_has pause
 	tmux_keys p
-	screen_ok "$sz: p again -> HOLDING" 5 'stage 2/5 HOLDING'
+	screen_ok "$sz: p again -> HOLDING" 20 'stage 2/5 HOLDING'
 	ok "$sz: audit log: resume" audit_has resume
 
 	tmux_keys r
-	screen_ok "$sz: r asks 'Roll back?'" 5 'Roll back\?'
+	screen_ok "$sz: r asks 'Roll back?'" 20 'Roll back\?'
 	tmux_keys y
 	screen_ok "$sz: y -> ROLLED BACK" 30 'ROLLED BACK'
 	ok "$sz: audit log: rollback" audit_has rollback
 
 	tmux_keys '?'
-	screen_ok "$sz: ? shows the help" 5 'cutover keys'
-	like "$sz: help lists advance" "$TMUX_SCREEN" '[^a-z]n +advance +'
-	like "$sz: help lists rollback" "$TMUX_SCREEN" '[^a-z]r +rollback +'
+	screen_ok "$sz: ? shows the help" 20 'cutover keys'
+	screen_like "$sz: help lists advance" 20 '[^a-z]n +advance +'
+	screen_like "$sz: help lists rollback" 20 '[^a-z]r +rollback +'
 	tmux_keys x
-	if tmux_wait_gone 5 'cutover keys'; then
+	if tmux_wait_gone 20 'cutover keys'; then
 		keep
 		pass "$sz: any key closes the help"
 	else
 		keep
 		fail "$sz: any key closes the help" "$(tmux_diag)"
 	fi
-	like "$sz: the dashboard is back after the help" "$TMUX_SCREEN" \
+	screen_like "$sz: the dashboard is back after the help" 20 \
 		'ROLLED BACK'
 
 	tmux_keys q
-	if wait_file 5 "$T/exit" 'EXIT='; then
+	if wait_file 20 "$T/exit" 'EXIT='; then
 		is "$sz: q quits with status 0" "$(cat "$T/exit")" "EXIT=0"
 	else
-		fail "$sz: q quits with status 0" "no exit within 5 s" \
+		fail "$sz: q quits with status 0" "no exit within 20 s" \
 			"$(tmux_screen)"
 	fi
 	is "$sz: the state file is saved (rolled back)" \
@@ -170,18 +183,34 @@ if [ -z "${UI_DEMO_ONLY:-}" ]; then
 fi
 
 # --- resizing (every demo starts again from stage 0) ----------------------
-# wait_width SECONDS COLS REGEX: the screen matches and is COLS wide.
-wait_width() {
-	limit=$(($1 * 10))
-	i=0
+# wait_size SECONDS COLS REGEX...: one capture that is COLS wide (any width
+# for -) and matches every REGEX (a line each, grep -E).
+wait_size() {
+	local ws_limit ws_cols ws_i ws_all rx
+	ws_limit=$(($1 * 10))
+	ws_cols=$2
+	shift 2
+	ws_i=0
 	while :; do
-		if tmux_wait 0 "$3" && [ "$(tmux_width)" -eq "$2" ]; then
-			return 0
+		if tmux_wait 0 "$1" && { [ "$ws_cols" = - ] ||
+		    [ "$(tmux_width)" -eq "$ws_cols" ]; }; then
+			ws_all=yes
+			for rx in "$@"; do
+				printf '%s\n' "$TMUX_SCREEN" | grep -Eq -- "$rx" ||
+					ws_all=no
+			done
+			[ "$ws_all" = yes ] && return 0
 		fi
-		[ "$i" -ge "$limit" ] && return 1
+		[ "$ws_i" -ge "$ws_limit" ] && return 1
 		sleep 0.1
-		i=$((i + 1))
+		ws_i=$((ws_i + 1))
 	done
+}
+
+# The 30th line of the screen is the hints line.
+hints_on_30() {
+	tmux_screen >/dev/null
+	printf '%s\n' "$TMUX_SCREEN" | sed -n 30p | grep -Eq '^n advance .*q quit'
 }
 
 rm -f "$T/exit"
@@ -189,7 +218,7 @@ tmux_start 80 24 \
 	"$CUTOVER --demo --no-autopilot --demo-speed 600; echo EXIT=\$? >$T/exit"
 screen_ok "resize: the demo starts at 80x24" 20 'stage 0/5 READY'
 tmux_resize 100 30
-if wait_width 5 100 'stage 0/5 READY.* local$'; then
+if wait_size 20 100 'stage 0/5 READY.* local$'; then
 	keep
 	pass "resize to 100x30: redrawn 100 wide with the same state"
 else
@@ -197,30 +226,37 @@ else
 	fail "resize to 100x30: redrawn 100 wide with the same state" \
 		"width $(tmux_width)" "$(tmux_diag)"
 fi
-like "resize: 30 rows used (hints on the last)" \
-	"$(printf '%s\n' "$TMUX_SCREEN" | sed -n 30p)" '^n advance .*q quit'
+if wait_for 20 hints_on_30; then
+	pass "resize: 30 rows used (hints on the last)"
+else
+	fail "resize: 30 rows used (hints on the last)" "$(tmux_diag)"
+fi
 tmux_resize 60 20
-screen_ok "resize to 60x20: 'cutover needs at least 80x24'" 5 \
-	'cutover needs at least 80x24'
-like "resize to 60x20: the size is told" "$TMUX_SCREEN" 'this terminal is 60x20'
+if wait_size 20 - 'cutover needs at least 80x24' 'this terminal is 60x20'; then
+	keep
+	pass "resize to 60x20: 'cutover needs at least 80x24'"
+	pass "resize to 60x20: the size is told"
+else
+	keep
+	fail "resize to 60x20: 'cutover needs at least 80x24'" "$(tmux_diag)"
+	fail "resize to 60x20: the size is told" "$(tmux_diag)"
+fi
 tmux_resize 80 24
-if wait_width 5 80 'stage 0/5 READY.* local$' &&
-    printf '%s\n' "$TMUX_SCREEN" | grep -q '^n advance .*q quit'; then
+if wait_size 20 80 'stage 0/5 READY.* local$' '^n advance .*q quit'; then
 	keep
 	pass "back to 80x24: the dashboard again, hints line included"
 else
 	keep
 	fail "back to 80x24: the dashboard again, hints line included" \
-		"bug: now and then the screen stays on 'cutover needs at least 80x24 / this terminal is 60x20' after the terminal is 80x24 again (same resize handling as below)" \
 		"$(tmux_diag)"
 fi
 
 # A key after a resize to a size other than the first must be answered.
 tmux_resize 100 30
-wait_width 5 100 'stage 0/5 READY.* local$'
+wait_size 20 100 'stage 0/5 READY.* local$'
 tmux_keys '?'
-if tmux_wait 3 'cutover keys' && tmux_keys Escape &&
-    tmux_wait_gone 3 'cutover keys'; then
+if tmux_wait 20 'cutover keys' && tmux_keys Escape &&
+    tmux_wait_gone 20 'cutover keys'; then
 	keep
 	pass "after a resize keys are answered (? then Esc)"
 else
@@ -228,7 +264,7 @@ else
 	fail "after a resize keys are answered (? then Esc)" "$(tmux_diag)"
 fi
 tmux_keys q
-if wait_file 3 "$T/exit" 'EXIT=0'; then
+if wait_file 20 "$T/exit" 'EXIT=0'; then
 	pass "q quits after resizing"
 else
 	fail "q quits after resizing" "$(tmux_diag)"
@@ -252,7 +288,7 @@ for line in open(sys.argv[1]):
         sys.exit(0)
 sys.exit(1)' "$AUDIT"
 tmux_keys q
-ok "autopilot: q quits with status 0" wait_file 5 "$T/exit" 'EXIT=0'
+ok "autopilot: q quits with status 0" wait_file 20 "$T/exit" 'EXIT=0'
 
 # --- nothing undefined on any screen looked at ----------------------------
 bad=$(grep -n '(null)' "$SCREENS" | head -3)

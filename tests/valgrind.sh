@@ -4,8 +4,8 @@
 # errors, no leaks.  Run by .ci/run on a build without sanitizers.
 . "$top_srcdir/tests/lib.sh"
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
+[ "${ENABLE_ASAN:-no}" = yes ] && skip_build "ASan build: valgrind needs a plain build"
 [ -n "${VALGRIND:-}" ] && [ -x "$VALGRIND" ] || skip_all "valgrind not found"
-[ "${ENABLE_ASAN:-no}" = yes ] && skip_all "ASan build: valgrind needs a plain build"
 plan 8
 
 vg() {
@@ -28,8 +28,8 @@ is "check, a bad plan: exit 65, clean" "$rc $(cat "$T/vg.log")" "65 "
 
 # A scripted demo run in a real terminal: keys, a dialog, focus, quit.
 if [ -z "${TMUX_BIN:-}" ] || [ ! -x "$TMUX_BIN" ]; then
-	pass "demo under valgrind # SKIP no tmux"
-	pass "demo exit status # SKIP no tmux"
+	skip_one "demo under valgrind" "no tmux"
+	skip_one "demo exit status" "no tmux"
 	exit 0
 fi
 TM="$TMUX_BIN -L cutover-vg-$$ -f /dev/null"
