@@ -481,7 +481,7 @@ Test(proc, kill_before_spawn_failure_reported)
 	loop_free(l);
 }
 
-/* --- the exit decides, not the pipes --------------------------------------- */
+/* --- the exit decides, not the pipes ------------------------------------- */
 
 /* Descriptors open in this process. */
 static int
