@@ -352,13 +352,20 @@ proc_finish(struct proc *p)
 		proc_keep_for_reaping(p);
 }
 
+static bool proc_read(struct proc *p, int *pfd);
+
 static void
 proc_grace_cb(void *arg)
 {
 	struct proc *p = arg;
 
 	p->grace_timer = NULL;
-	/* Whoever still holds the pipes, we are done listening. */
+	/* Take what is already in the pipes; whoever still holds them, we
+	 * are done listening. */
+	if (p->fd_out >= 0)
+		(void)proc_read(p, &p->fd_out);
+	if (p->fd_err >= 0)
+		(void)proc_read(p, &p->fd_err);
 	if (p->fd_out >= 0 || p->fd_err >= 0)
 		p->output_cut = true;
 	proc_finish(p);
@@ -403,19 +410,17 @@ proc_buf_add(struct proc_buf *b, const char *data, size_t n)
 	b->len += n;
 }
 
-static void
-proc_fd_cb(int fd, short revents, void *arg)
+/* Read what *pfd has (bounded); true when it reached EOF and was closed. */
+static bool
+proc_read(struct proc *p, int *pfd)
 {
-	struct proc *p = arg;
-	struct proc_buf *b = fd == p->fd_out ? &p->out : &p->err;
-	int *pfd = fd == p->fd_out ? &p->fd_out : &p->fd_err;
+	struct proc_buf *b = pfd == &p->fd_out ? &p->out : &p->err;
 	char chunk[8192];
 	ssize_t n;
 	int i;
 
-	(void)revents;
 	for (i = 0; i < PROC_READS_PER_CB; i++) {
-		n = read(fd, chunk, sizeof(chunk));
+		n = read(*pfd, chunk, sizeof(chunk));
 		if (n > 0) {
 			proc_buf_add(b, chunk, (size_t)n);
 			continue;
@@ -423,16 +428,27 @@ proc_fd_cb(int fd, short revents, void *arg)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
+			return false;
 		/* EOF, or an error that will not go away. */
 		proc_close_fd(p, pfd);
+		return true;
+	}
+	return false;
+}
+
+static void
+proc_fd_cb(int fd, short revents, void *arg)
+{
+	struct proc *p = arg;
+
+	(void)revents;
+	if (proc_read(p, fd == p->fd_out ? &p->fd_out : &p->fd_err)) {
 		if (p->fd_out < 0 && p->fd_err < 0 && !p->exited) {
 			/* The exit is near: look again soon. */
 			proc_cancel_timer(p, &p->poll_timer);
 			p->poll_ms = PROC_POLL_MIN_MS;
 		}
 		proc_step(p);
-		return;
 	}
 }
 
