@@ -721,7 +721,7 @@ Test(exec, set_exits_0_while_a_child_holds_stdout)
 	fds = fd_count();
 	/* The deadline is well after the grace: the answer must come from
 	 * the exit, and must not be "timed out". */
-	apply_set(body, 4000, 5000, &g);
+	apply_set(body, 4000, 6000, &g);
 	free(body);
 	cr_assert(g.r.ok, "%s", g.r.message);
 	cr_assert_str_eq(g.r.message, "applied 10/90");
@@ -742,7 +742,7 @@ Test(exec, set_exits_0_while_an_escaped_child_holds_stdout)
 	cr_assert_geq(asprintf(&body, "cd '%s' || exit 9\n"
 	    "setsid sh -c 'echo $$ > esc.pid; exec sleep 30' &\n"
 	    "echo shifted\nexit 0", tmpdir), 0);
-	apply_set(body, 4000, 5000, &g);
+	apply_set(body, 4000, 6000, &g);
 	free(body);
 	cr_assert(g.r.ok, "%s", g.r.message);
 	cr_assert_str_eq(g.r.message, "applied 10/90");
