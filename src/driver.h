@@ -26,6 +26,10 @@ struct driver;
 struct driver_result {
 	bool ok;
 	bool have_weights;	/* read_back (or apply that reads back) */
+	/* Not ok because the weights were changed outside cutover while the
+	 * step ran: nothing was written; `weights` (when have_weights) is
+	 * what is in force. */
+	bool drift;
 	struct weights weights;
 	char message[512];	/* failure reason, or a short success note */
 };

@@ -299,6 +299,10 @@ exec_proc_done(const struct proc_result *r, void *arg)
 	x->proc = NULL;
 	exec_log_lines(x->d, r->out, r->out_truncated);
 	exec_log_lines(x->d, r->err, r->err_truncated);
+	if (r->output_cut)
+		driver_log(x->d, "exec: output still held open %d s after the "
+		    "command ended (by something it started): no longer read",
+		    PROC_OUTPUT_GRACE_MS / 1000);
 
 	switch (x->op) {
 	case EXEC_APPLY_SET:

@@ -7,14 +7,18 @@
  * istio_backend and apisix_backend, and PATCHes their weights with a JSON
  * patch (RFC 6902) that first `test`s metadata.resourceVersion, each
  * destination's name and each old weight: a concurrent writer makes the
- * patch fail (409 Conflict here; a real API server answers a failed `test`
- * with 422, treated alike) instead of being overwritten.  After a conflict
- * the object is read once more; the patch is sent again only when the
- * weights found are the ones cutover last applied or read back (an
- * unrelated edit bumped the resourceVersion).  Other weights mean somebody
- * else (a GitOps revert, a colleague) moved traffic: that is a failure
- * naming what was found, never overwritten.  Weights already in force are
- * not sent again.
+ * patch fail instead of being overwritten.  A real API server answers a
+ * failed `test` with 422 and a Status that does not even say a test
+ * failed ("the server rejected our request due to an error in our
+ * request"), so after a 409 or any 422 the object is read once more and
+ * the re-read tells: an object unchanged since the patch was built means
+ * the server refused the change itself (an admission webhook): that
+ * answer is the failure.  Weights still those the step started from mean
+ * an unrelated edit (an annotation) bumped the resourceVersion: the patch
+ * is rebuilt and sent again, at most KD_REREADS_MAX times per step.  Other
+ * weights mean somebody else (a GitOps revert, a colleague) moved traffic:
+ * drift, a failure naming what was found, never overwritten.  Weights
+ * already in force are not sent again.
  *
  * Weights are written as percentages (they sum to 100, as Istio's
  * validation used to require); read back, an HTTPRoute's weights are
@@ -47,6 +51,9 @@
 
 /* Routes of one object that may name both backends. */
 #define KD_ROUTES_MAX 64
+/* Re-reads after a failed patch in one step (documented in
+ * cutover.yaml(5)). */
+#define KD_REREADS_MAX 3
 
 enum kd_op {
 	KD_IDLE,
@@ -85,13 +92,15 @@ struct kd_priv {
 
 	enum kd_op op;
 	struct weights want;
-	bool retried;		/* a conflict was already retried */
+	int rereads;		/* after a failed patch, this step */
+	char *patched_rv;	/* resourceVersion the last patch was built on */
+	char refusal[384];	/* the server's answer to that patch */
+	int start_n;		/* the routes' weights when the step began */
+	json_int_t start_w[KD_ROUTES_MAX][2];
+	bool start_agree;	/* and the split they made, if one */
+	struct weights start;
 	driver_cb cb;
 	void *arg;
-
-	bool have_applied, have_read;
-	struct weights last_applied;	/* what a patch of ours set */
-	struct weights last_read;	/* what a GET of ours found */
 };
 
 static bool
@@ -357,6 +366,44 @@ kd_patch_body(const struct kd_priv *x, const struct kd_found *f,
 	return s;
 }
 
+/* Forget what one apply step kept. */
+static void
+kd_step_done(struct kd_priv *x)
+{
+	x->rereads = 0;
+	free(x->patched_rv);
+	x->patched_rv = NULL;
+	x->refusal[0] = '\0';
+	x->start_n = 0;
+	x->start_agree = false;
+}
+
+/* Keep the routes' weights an apply step starts from. */
+static void
+kd_step_start(struct kd_priv *x, const struct kd_found *f)
+{
+	x->start_n = f->n;
+	x->start_agree = f->agree;
+	x->start = f->w;
+	for (int k = 0; k < f->n; k++) {
+		x->start_w[k][0] = f->r[k].wi;
+		x->start_w[k][1] = f->r[k].wa;
+	}
+}
+
+/* Whether f's routes hold the weights the step started from. */
+static bool
+kd_step_unchanged(const struct kd_priv *x, const struct kd_found *f)
+{
+	if (f->n != x->start_n)
+		return false;
+	for (int k = 0; k < f->n; k++)
+		if (f->r[k].wi != x->start_w[k][0] ||
+		    f->r[k].wa != x->start_w[k][1])
+			return false;
+	return true;
+}
+
 /* End the operation and answer; nothing touches x afterwards. */
 static void
 kd_answer(struct kd_priv *x, struct driver_result *res)
@@ -368,7 +415,7 @@ kd_answer(struct kd_priv *x, struct driver_result *res)
 	x->call = NULL;
 	x->cb = NULL;
 	x->arg = NULL;
-	x->retried = false;
+	kd_step_done(x);
 	if (cb != NULL)
 		cb(res, arg);
 }
@@ -418,8 +465,6 @@ kd_patch(struct kd_priv *x, const struct kd_found *f)
 		res.ok = true;
 		res.have_weights = true;
 		res.weights = x->want;
-		x->have_applied = true;
-		x->last_applied = x->want;
 		snprintf(res.message, sizeof(res.message), "istio %d%% / "
 		    "apisix %d%% already in force: nothing sent",
 		    x->want.istio, x->want.apisix);
@@ -435,6 +480,8 @@ kd_patch(struct kd_priv *x, const struct kd_found *f)
 	    f->rv != NULL ? f->rv : "?", f->n, f->n == 1 ? "" : "s",
 	    x->want.istio, x->want.apisix);
 	x->op = KD_APPLY_PATCH;
+	free(x->patched_rv);
+	x->patched_rv = f->rv != NULL ? xstrdup(f->rv) : NULL;
 	err_clear(&e);
 	rc = kd_send(x, "PATCH", body, &e);
 	free(body);
@@ -442,17 +489,16 @@ kd_patch(struct kd_priv *x, const struct kd_found *f)
 		kd_fail(x, "%s: PATCH: %s", x->what, e.msg);
 }
 
-/* A conflict: the object changed between our GET and our PATCH. */
+/*
+ * Maybe a conflict: the object changed between our GET and our PATCH.
+ * kube-apiserver answers a failed JSON patch `test` with 422 and only
+ * "the server rejected our request due to an error in our request", as
+ * for any other 422: the re-read tells them apart.
+ */
 static bool
-kd_is_conflict(const struct http_response *r, const char *msg)
+kd_is_conflict(const struct http_response *r)
 {
-	if (r == NULL)
-		return false;
-	if (r->status == 409)
-		return true;
-	/* kube-apiserver reports a failed JSON patch `test` as 422. */
-	return r->status == 422 && strstr(msg, "test") != NULL &&
-	    strstr(msg, "failed") != NULL;
+	return r != NULL && (r->status == 409 || r->status == 422);
 }
 
 static void
@@ -482,8 +528,6 @@ kd_got_object(struct kd_priv *x, const struct http_response *r)
 			kd_disagree(x, &f, res.message, sizeof(res.message));
 			break;
 		}
-		x->have_read = true;
-		x->last_read = f.w;
 		res.ok = true;
 		res.have_weights = true;
 		res.weights = f.w;
@@ -491,10 +535,7 @@ kd_got_object(struct kd_priv *x, const struct http_response *r)
 		    f.w.istio, f.w.apisix);
 		break;
 	case KD_APPLY_GET:
-		if (f.agree) {
-			x->have_read = true;
-			x->last_read = f.w;
-		}
+		kd_step_start(x, &f);
 		kd_patch(x, &f);
 		kd_found_done(&f);
 		return;
@@ -504,9 +545,15 @@ kd_got_object(struct kd_priv *x, const struct http_response *r)
 			kd_found_done(&f);
 			return;
 		}
-		if (f.agree && ((x->have_applied &&
-		    kd_eq(f.w, x->last_applied)) ||
-		    (x->have_read && kd_eq(f.w, x->last_read)))) {
+		if (x->patched_rv != NULL && f.rv != NULL &&
+		    strcmp(f.rv, x->patched_rv) == 0) {
+			/* Unchanged, so every `test` held: the server
+			 * refused the change itself. */
+			snprintf(res.message, sizeof(res.message), "%s: PATCH: "
+			    "%s", x->what, x->refusal);
+			break;
+		}
+		if (kd_step_unchanged(x, &f)) {
 			driver_log(x->d, "kubernetes: %s changed elsewhere "
 			    "but its weights did not: patching again",
 			    x->what);
@@ -514,24 +561,26 @@ kd_got_object(struct kd_priv *x, const struct http_response *r)
 			kd_found_done(&f);
 			return;
 		}
+		/* Drift: somebody else moved traffic during the step. */
+		res.drift = true;
 		if (f.agree) {
-			char saw[64] = "";
+			char from[64] = "";
 
-			if (x->have_read)
-				snprintf(saw, sizeof(saw), ", cutover last "
-				    "saw %d/%d", x->last_read.istio,
-				    x->last_read.apisix);
+			if (x->start_agree)
+				snprintf(from, sizeof(from), ", the step "
+				    "started from %d/%d", x->start.istio,
+				    x->start.apisix);
 			res.have_weights = true;
 			res.weights = f.w;
-			snprintf(res.message, sizeof(res.message), "%s: "
+			snprintf(res.message, sizeof(res.message), "drift: %s: "
 			    "weights were changed by someone else: found "
 			    "%d/%d (istio/apisix)%s; not overwritten (a "
 			    "GitOps revert?)", x->what, f.w.istio, f.w.apisix,
-			    saw);
+			    from);
 		} else {
 			kd_disagree(x, &f, msg, sizeof(msg));
-			snprintf(res.message, sizeof(res.message), "weights "
-			    "were changed by someone else: %s", msg);
+			snprintf(res.message, sizeof(res.message), "drift: "
+			    "weights were changed by someone else: %s", msg);
 		}
 		break;
 	case KD_APPLY_PATCH:
@@ -545,10 +594,6 @@ kd_got_object(struct kd_priv *x, const struct http_response *r)
 			    "%d", x->what, f.w.istio, f.w.apisix);
 			break;
 		}
-		x->have_applied = true;
-		x->last_applied = x->want;
-		x->have_read = true;
-		x->last_read = f.w;
 		res.ok = true;
 		res.have_weights = true;
 		res.weights = f.w;
@@ -574,15 +619,18 @@ kd_call_done(const struct http_response *r, const char *msg, void *arg)
 		kd_got_object(x, r);
 		return;
 	}
-	if (x->op == KD_APPLY_PATCH && kd_is_conflict(r, msg)) {
-		if (x->retried) {
-			kd_fail(x, "%s: the object changed again while "
-			    "patching (%s); not retried twice", x->what, msg);
+	if (x->op == KD_APPLY_PATCH && kd_is_conflict(r)) {
+		if (x->rereads == KD_REREADS_MAX) {
+			kd_fail(x, "%s: the object kept changing while "
+			    "patching (%s); gave up after %d re-reads",
+			    x->what, msg, KD_REREADS_MAX);
 			return;
 		}
-		x->retried = true;
-		driver_log(x->d, "kubernetes: %s changed since it was read "
-		    "(HTTP %ld): reading it again", x->what, r->status);
+		x->rereads++;
+		snprintf(x->refusal, sizeof(x->refusal), "%s", msg);
+		driver_log(x->d, "kubernetes: PATCH of %s failed (HTTP %ld): "
+		    "reading it again to see what changed (%d of %d)",
+		    x->what, r->status, x->rereads, KD_REREADS_MAX);
 		x->op = KD_APPLY_REREAD;
 		err_clear(&e);
 		if (kd_send(x, "GET", NULL, &e) != 0)
@@ -646,7 +694,7 @@ kd_cancel(struct driver *d)
 	kube_call_cancel(x->call);
 	x->call = NULL;
 	x->op = KD_IDLE;
-	x->retried = false;
+	kd_step_done(x);
 	x->cb = NULL;
 	x->arg = NULL;
 }
@@ -687,7 +735,7 @@ kd_apply(struct driver *d, struct weights w, int stage, driver_cb cb,
 		return err_set(e, "refusing to apply weights %d/%d: they must "
 		    "be 0..100 and sum to 100", w.istio, w.apisix);
 	x->want = w;
-	x->retried = false;
+	kd_step_done(x);
 	x->op = KD_APPLY_GET;
 	if (kd_send(x, "GET", NULL, e) != 0) {
 		x->op = KD_IDLE;

@@ -8,11 +8,13 @@
 # shown and audited as reconcile_mismatch by the next command; a 403 and a
 # write race that moved the weights end with exit 2 and phase error, the
 # server having seen exactly one PATCH for each (nothing applied twice);
-# the token is in no output, state or audit line.
+# with the real API server's 422 for a failed test, an edit that only
+# touched an annotation is patched again and the advance succeeds; the
+# token is in no output, state or audit line.
 . "$top_srcdir/tests/lib.sh"
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
 "$PYTHON3" -c 'import json' 2>/dev/null || skip_all "python3 not found"
-plan 32
+plan 35
 
 TOKEN="kdriver-s3cret-$$"
 ISTIO=istio-ingressgateway.istio-system.svc.cluster.local
@@ -175,7 +177,23 @@ like "it says who changed them" "$(cat "$T/err")" \
 	"weights were changed by someone else: found 50/50"
 is "one PATCH tried (409), the revert stands" "$(patches) $(weights)" "6 50 50"
 
+# A fresh session against the API server's real answer to a failed test
+# (422, "the server rejected our request"): an annotation changes between
+# the read and the patch; cutover reads again, sees the same weights and
+# patches again.
+sed -e 's/kube\.state\.json/kube2.state.json/' \
+	-e 's/kube\.audit\.jsonl/kube2.audit.jsonl/' \
+	"$T/cutover.yaml" >"$T/cutover2.yaml"
+ctl POST "/_test/weights?$Q&set=$ISTIO:0&set=$APISIX:100" >/dev/null
+ctl POST "/_test/testfail?code=422" >/dev/null
+ctl POST "/_test/race?$Q" >/dev/null
+$CUTOVER -c "$T/cutover2.yaml" advance --yes >"$T/out2" 2>"$T/err2"
+is "an unrelated edit racing the patch (422): advance exits 0" "$?" 0
+is "server: istio 10 / apisix 90" "$(weights)" "10 90"
+is "two PATCHes: refused once, then applied" "$(patches)" 8
+
 # Secrets stay out of everything cutover wrote or printed.
-cat "$T"/out "$T"/err "$T"/status.json "$T"/state/* >"$T/everything" 2>/dev/null
+cat "$T"/out "$T"/err "$T"/out2 "$T"/err2 "$T"/status.json "$T"/state/* \
+	>"$T/everything" 2>/dev/null
 unlike "the token is in no output, state or audit line" \
 	"$(cat "$T/everything")" "$TOKEN"

@@ -23,8 +23,11 @@ Route objects (with --routes DIR: every *.json there, one object or a List):
       Every change bumps metadata.resourceVersion (one counter for the
       server, like etcd's) and metadata.generation when spec changed.  A
       patch whose `test` fails, or that carries a metadata.resourceVersion
-      other than the object's, gets 409 Conflict (a real API server
-      answers a failed `test` with 422; --test-fail-code 422 does that).
+      other than the object's, gets 409 Conflict.  A real API server
+      answers a failed `test` with 422 and a Status that does not say
+      which test failed, nor even that one did ("the server rejected our
+      request due to an error in our request", reason Invalid, no causes):
+      --test-fail-code 422 answers exactly that.
       A VirtualService route with several destinations whose weights do not
       sum to 100 is refused with 422 Invalid (Istio's old validation).
   GET   /apis, /apis/GROUP/VERSION   discovery for those two resources
@@ -42,9 +45,16 @@ Test controls (no auth needed):
                               weights of BACKEND in every route naming it;
                               bumps resourceVersion.  Without set=, only
                               bumps resourceVersion (an unrelated edit).
-  POST /_test/race?plural=P&namespace=NS&name=N[&set=BACKEND:W...]
+  POST /_test/race?plural=P&namespace=NS&name=N[&set=BACKEND:W...][&times=K]
                               the same change, made just before the next
-                              PATCH of that object is applied (a write race)
+                              PATCH of that object is applied (a write race);
+                              with times=K before each of the next K PATCHes
+  POST /_test/testfail?code=409|422
+                              from now on a failed `test` gets that code (as
+                              --test-fail-code)
+  POST /_test/patchfail?n=N   the next N PATCHes of a route are refused with
+                              422 Invalid by "an admission webhook", the
+                              object unchanged (a refusal, not a conflict)
   POST /_test/podfail?mode=M[&n=N]
                               the next N pod list requests (default 1)
                               fail: M is 403 (Forbidden Status), 500
@@ -89,7 +99,9 @@ STATE = {
     "log": None,
     "routes": {},           # (plural, namespace, name) -> object
     "rv": 1000,             # the server's resourceVersion counter
-    "races": {},            # (plural, namespace, name) -> [changes]
+    "races": {},            # (plural, namespace, name) -> [[changes]]
+                            #   one list of changes per coming PATCH
+    "patchfail": 0,         # PATCHes still to refuse as a webhook would
     "forbid": {},           # verb -> user named in the 403 message
     "test_fail_code": 409,
     "podfail": [],          # modes for the next pod list requests
@@ -107,6 +119,16 @@ def status(code, reason, message):
     return {"kind": "Status", "apiVersion": "v1", "metadata": {},
             "status": "Failure", "message": message, "reason": reason,
             "code": code}
+
+
+def test_failed_status(code):
+    """What kube-apiserver answers when a JSON patch `test` fails: the
+    patch error goes to NewGenericServerResponse, which keeps only a
+    generic message for 422."""
+    s = status(code, "Invalid", "the server rejected our request due to "
+               "an error in our request")
+    s["details"] = {}
+    return s
 
 
 def load_pods(directory):
@@ -501,11 +523,23 @@ class Handler(BaseHTTPRequestHandler):
                 if obj is not None and url.path == "/_test/weights":
                     set_weights(obj, changes)
                 elif obj is not None:
-                    STATE["races"].setdefault(key, []).append(changes)
+                    rounds = STATE["races"].setdefault(key, [])
+                    for i in range(int(q.get("times", ["1"])[0])):
+                        if i == len(rounds):
+                            rounds.append([])
+                        rounds[i].append(changes)
             if obj is None:
                 self.reply(404, status(404, "NotFound", "no such route"))
             else:
                 self.reply(200, obj)
+        elif url.path == "/_test/testfail":
+            with LOCK:
+                STATE["test_fail_code"] = int(q.get("code", ["409"])[0])
+            self.reply(200, {"test_fail_code": STATE["test_fail_code"]})
+        elif url.path == "/_test/patchfail":
+            with LOCK:
+                STATE["patchfail"] = int(q.get("n", ["1"])[0])
+            self.reply(200, {"patchfail": STATE["patchfail"]})
         elif url.path == "/_test/forbid":
             verb = q.get("verb", [""])[0]
             with LOCK:
@@ -551,8 +585,19 @@ class Handler(BaseHTTPRequestHandler):
             if method == "GET":
                 self.reply(200, obj)
                 return True
-            for changes in STATE["races"].pop(key, []):
+            rounds = STATE["races"].get(key, [])
+            for changes in rounds.pop(0) if rounds else []:
                 set_weights(obj, changes)
+            if not rounds:
+                STATE["races"].pop(key, None)
+            if STATE["patchfail"] > 0:
+                STATE["patchfail"] -= 1
+                self.reply(422, status(
+                    422, "Invalid",
+                    'admission webhook "validation.example.com" denied the '
+                    "request: route weights are frozen during the change "
+                    "window"))
+                return True
             ctype = (self.headers.get("Content-Type") or "").split(";")[0]
             conflict = status(
                 409, "Conflict",
@@ -587,7 +632,7 @@ class Handler(BaseHTTPRequestHandler):
                 if code == 409:
                     self.reply(409, conflict)
                 else:
-                    self.reply(code, status(code, "Invalid", str(e)))
+                    self.reply(code, test_failed_status(code))
                 return True
             except PatchError as e:
                 self.reply(e.args[0], status(*e.args))

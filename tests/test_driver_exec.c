@@ -2,12 +2,18 @@
  * test_driver_exec — the exec traffic driver with real child processes:
  * /bin/sh scripts written to a temporary directory stand in for the
  * team's command.  Also the strict parser of the `get` output, and
- * driver_init's choice of driver.  Waits are bounded loop passes.
+ * driver_init's choice of driver.  The exit status decides: a `set` that
+ * exits 0 while a child it left behind (in its group, or escaped with
+ * setsid) holds its output succeeds as soon as the output grace ends, and
+ * only a command that does not exit in time is "timed out" — its group
+ * killed, the step ended by the deadline whatever holds the pipes.  Waits
+ * are bounded loop passes or bounded wall-clock time.
  */
 #include "config.h"
 
 #include <criterion/criterion.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +26,7 @@
 #include "err.h"
 #include "loop.h"
 #include "plan.h"
+#include "proc.h"
 
 #define ITER_CAP 200		/* x 100 ms */
 #define LOG_MAX 64
@@ -90,12 +97,15 @@ free_argv(struct plan_argv *a)
 	a->argc = 0;
 }
 
+static void kill_strays(void);
+
 static void
 teardown(void)
 {
 	char cmd[128];
 	int i;
 
+	kill_strays();
 	if (drv_ready)
 		driver_done(&drv);
 	/* Let killed children be reaped before the loop goes. */
@@ -592,4 +602,218 @@ Test(exec, parse_quotes_first_80_chars)
 	q += strlen("(output: \"");
 	cr_assert_eq(strspn(q, "z"), 80, "%s", e.msg);
 	cr_assert_eq(strncmp(q + 80, "...\")", 5), 0, "%s", e.msg);
+}
+
+/* --- the exit decides ---------------------------------------------------- */
+
+/* Descriptors open in this process. */
+static int
+fd_count(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	cr_assert_not_null(d);
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* the directory's own descriptor */
+}
+
+/* Whether pid is a live (not zombie) process. */
+static bool
+pid_alive(pid_t pid)
+{
+	char path[64], buf[512], *rp;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	rp = strrchr(buf, ')');
+	return rp != NULL && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
+}
+
+/* The pid in tmpdir/name, waiting (bounded) for a script to write it. */
+static pid_t
+pid_file(const char *name)
+{
+	char *txt = NULL;
+	int i;
+
+	for (i = 0; i < ITER_CAP && ((txt = slurp(name)) == NULL ||
+	    atoi(txt) <= 0); i++)
+		loop_run_once(loop, 20);
+	cr_assert(txt != NULL && atoi(txt) > 0, "no pid in %s", name);
+	return (pid_t)atoi(txt);
+}
+
+/* Kill the sleepers the scripts of a test left behind (their pids in
+ * tmpdir/NAME.pid), whatever the test's outcome. */
+static void
+kill_strays(void)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		char *txt;
+
+		if (n < 5 || strcmp(de->d_name + n - 4, ".pid") != 0)
+			continue;
+		txt = slurp(de->d_name);
+		if (txt != NULL && atoi(txt) > 0 && pid_alive(atoi(txt)))
+			(void)kill((pid_t)atoi(txt), SIGKILL);
+	}
+	closedir(d);
+}
+
+/* Run the loop (no SIGCHLD) until the answer or `ms`; the time taken. */
+static int64_t
+run_for(struct got *g, int64_t ms)
+{
+	int64_t t0 = clock_mono(&clock_system);
+
+	while (g->calls == 0 && clock_mono(&clock_system) - t0 < ms)
+		loop_run_once(loop, 50);
+	return clock_mono(&clock_system) - t0;
+}
+
+/* Apply 10/90 with `body` as the set script and a deadline of
+ * `timeout_ms`; wait at most `wait_ms` for the answer. */
+static void
+apply_set(const char *body, int64_t timeout_ms, int64_t wait_ms,
+	  struct got *g)
+{
+	struct err e;
+
+	plan->traffic.exec.timeout_ms = timeout_ms;
+	set_argv(&plan->traffic.exec.set, script("set.sh", body), NULL);
+	init_driver();
+	err_clear(&e);
+	cr_assert_eq(driver_apply(&drv, (struct weights){ 10, 90 }, 1, got_cb,
+				  g, &e), 0, "%s", e.msg);
+	run_for(g, wait_ms);
+	cr_assert_eq(g->calls, 1, "no answer within %lld ms",
+		     (long long)wait_ms);
+}
+
+Test(exec, set_exits_0_while_a_child_holds_stdout)
+{
+	struct got g = { 0 };
+	int fds;
+	char *body;
+	pid_t bg;
+
+	cr_assert_geq(asprintf(&body, "cd '%s' || exit 9\n"
+	    "(sh -c 'echo $$ > bg.pid; exec sleep 30' &)\n"
+	    "echo shifted\nexit 0", tmpdir), 0);
+	fds = fd_count();
+	/* The deadline is well after the grace: the answer must come from
+	 * the exit, and must not be "timed out". */
+	apply_set(body, 4000, 6000, &g);
+	free(body);
+	cr_assert(g.r.ok, "%s", g.r.message);
+	cr_assert_str_eq(g.r.message, "applied 10/90");
+	cr_assert(log_has("exec: shifted"));
+	bg = pid_file("bg.pid");
+	for (int i = 0; i < ITER_CAP && pid_alive(bg); i++)
+		loop_run_once(loop, 20);
+	cr_assert(!pid_alive(bg), "the child left in the group survived");
+	cr_assert_eq(fd_count(), fds, "a descriptor leaked");
+}
+
+Test(exec, set_exits_0_while_an_escaped_child_holds_stdout)
+{
+	struct got g = { 0 };
+	char *body;
+	pid_t esc;
+
+	cr_assert_geq(asprintf(&body, "cd '%s' || exit 9\n"
+	    "setsid sh -c 'echo $$ > esc.pid; exec sleep 30' &\n"
+	    "echo shifted\nexit 0", tmpdir), 0);
+	apply_set(body, 4000, 6000, &g);
+	free(body);
+	cr_assert(g.r.ok, "%s", g.r.message);
+	cr_assert_str_eq(g.r.message, "applied 10/90");
+	esc = pid_file("esc.pid");
+	cr_assert(pid_alive(esc), "the test needs a child out of the group");
+	cr_assert_not_null(strstr(logs[nlogs - 1], "still held"), "%s",
+			   logs[nlogs - 1]);
+}
+
+Test(exec, get_output_written_after_the_exit_is_read)
+{
+	struct got g = { 0 };
+	struct err e;
+	char *body;
+
+	cr_assert_geq(asprintf(&body, "echo \"istio=$1 apisix=$2\" > "
+	    "'%s/state'", tmpdir), 0);
+	set_argv(&plan->traffic.exec.set, script("set.sh", body),
+		 (const char *const[]){ "{istio}", "{apisix}", NULL });
+	free(body);
+	/* get exits at once; what it started prints the weights later. */
+	cr_assert_geq(asprintf(&body, "(sleep 0.3; cat '%s/state') &\n"
+	    "exit 0", tmpdir), 0);
+	set_argv(&plan->traffic.exec.get, script("get.sh", body), NULL);
+	free(body);
+	init_driver();
+	cr_assert_eq(driver_apply(&drv, (struct weights){ 25, 75 }, 2, got_cb,
+				  &g, &e), 0, "%s", e.msg);
+	run_for(&g, 8000);
+	cr_assert(g.r.ok, "%s", g.r.message);
+	cr_assert(g.r.have_weights);
+	cr_assert_eq(g.r.weights.istio, 25);
+	cr_assert_str_eq(g.r.message, "applied 25/75 (read back)");
+}
+
+Test(exec, set_that_never_exits_times_out_and_its_group_is_killed)
+{
+	struct got g = { 0 };
+	int fds;
+	char *body;
+	pid_t bg;
+
+	cr_assert_geq(asprintf(&body, "cd '%s' || exit 9\n"
+	    "sh -c 'echo $$ > bg.pid; exec sleep 30' &\n"
+	    "exec sleep 30", tmpdir), 0);
+	fds = fd_count();
+	apply_set(body, 300, 300 + 2000 + PROC_OUTPUT_GRACE_MS + 2000, &g);
+	free(body);
+	cr_assert(!g.r.ok);
+	cr_assert_str_eq(g.r.message, "set command timed out after 300 ms");
+	bg = pid_file("bg.pid");
+	for (int i = 0; i < ITER_CAP && pid_alive(bg); i++)
+		loop_run_once(loop, 20);
+	cr_assert(!pid_alive(bg), "the group was not killed");
+	cr_assert_eq(fd_count(), fds, "a descriptor leaked");
+}
+
+Test(exec, deadline_ends_the_step_despite_an_escaped_holder)
+{
+	struct got g = { 0 };
+	char *body;
+
+	/* Never exits, and what it started outside the group keeps the
+	 * pipes: the step must still end, as a timeout. */
+	cr_assert_geq(asprintf(&body, "cd '%s' || exit 9\n"
+	    "setsid sh -c 'echo $$ > esc.pid; exec sleep 30' &\n"
+	    "exec sleep 30", tmpdir), 0);
+	apply_set(body, 300, 300 + PROC_OUTPUT_GRACE_MS + 3000, &g);
+	free(body);
+	cr_assert(!g.r.ok);
+	cr_assert_str_eq(g.r.message, "set command timed out after 300 ms");
+	cr_assert(pid_alive(pid_file("esc.pid")),
+		  "the test needs a child out of the group");
 }

@@ -5,9 +5,13 @@
  * object checked, not just the driver's word), weights in force not sent
  * again, a write race that only bumped the resourceVersion retried once,
  * a race that moved the weights (a GitOps revert) refused as drift with
- * nothing overwritten, a real server's 422 for a failed `test` handled as
- * a conflict, 404 and 403 Status messages, a route lacking one backend, a
- * bearer token sent but never quoted, cancel and busy.
+ * nothing overwritten, a real server's 422 for a failed `test` (which
+ * does not say a test failed) handled as a conflict: patched again after
+ * an unrelated edit, refused as drift when the weights moved, at most 3
+ * re-reads for edits that never stop, and an admission webhook's 422 (the
+ * object unchanged) reported, not retried; 404 and 403 Status messages, a
+ * route lacking one backend, a bearer token sent but never quoted, cancel
+ * and busy.
  *
  * Each test starts its own server (criterion runs tests in separate
  * processes).  Waits are bounded loops on the loop; nothing sleeps.
@@ -483,6 +487,7 @@ Test(kube_driver, drift_is_refused_not_overwritten)
 	cr_assert_not_null(strstr(last.message, "weights were changed by "
 					       "someone else: found 0/100"),
 			   "%s", last.message);
+	cr_assert(last.drift, "%s", last.message);
 	cr_assert(last.have_weights);
 	cr_assert_eq(last.weights.istio, 0);
 	/* One PATCH tried (409), none applied: the revert stands. */
@@ -506,7 +511,100 @@ Test(kube_driver, real_server_422_for_failed_test_is_a_conflict)
 	cr_assert_not(last.ok);
 	cr_assert_not_null(strstr(last.message, "found 50/50"), "%s",
 			   last.message);
+	cr_assert(last.drift, "%s", last.message);
+	cr_assert(last.have_weights);
+	cr_assert_eq(last.weights.istio, 50);
 	cr_assert_eq(requests("PATCH", NULL), 1);
+	cr_assert_eq(requests("GET", "httproutes"), 2);
+}
+
+Test(kube_driver, real_server_422_after_an_unrelated_edit_patches_again)
+{
+	static const char *const extra[] = { "--test-fail-code", "422",
+					     NULL };
+	json_int_t wi, wa;
+
+	start_server(extra);
+	kubeconfig("    token: any\n");
+	driver_for("VirtualService", "storefront");
+	/* Only an annotation changes between our GET and our PATCH: the
+	 * resourceVersion test fails, and the API server says no more than
+	 * "the server rejected our request" (422). */
+	ctl_post("/_test/race?" VS_Q);
+	apply(10);
+	cr_assert(last.ok, "%s", last.message);
+	cr_assert_not(last.drift);
+	cr_assert_eq(requests("PATCH", NULL), 2);
+	cr_assert_eq(requests("GET", "virtualservices"), 2);
+	server_weights(VS_Q, 1, &wi, &wa);
+	cr_assert_eq(wi, 10);
+	cr_assert_eq(wa, 90);
+	cr_assert_not_null(strstr(logbuf, "weights did not: patching again"),
+			   "%s", logbuf);
+}
+
+Test(kube_driver, edits_that_stop_within_three_rereads_are_patched)
+{
+	static const char *const extra[] = { "--test-fail-code", "422",
+					     NULL };
+	json_int_t wi, wa;
+
+	start_server(extra);
+	kubeconfig("    token: any\n");
+	driver_for("VirtualService", "storefront");
+	/* Three PATCHes in a row race an unrelated edit; the fourth lands. */
+	ctl_post("/_test/race?" VS_Q "&times=3");
+	apply(25);
+	cr_assert(last.ok, "%s", last.message);
+	cr_assert_eq(requests("PATCH", NULL), 4);
+	cr_assert_eq(requests("GET", "virtualservices"), 4);
+	server_weights(VS_Q, 1, &wi, &wa);
+	cr_assert_eq(wi, 25);
+	cr_assert_eq(wa, 75);
+}
+
+Test(kube_driver, edits_that_never_stop_give_up_after_three_rereads)
+{
+	static const char *const extra[] = { "--test-fail-code", "422",
+					     NULL };
+	json_int_t wi, wa;
+
+	start_server(extra);
+	kubeconfig("    token: any\n");
+	driver_for("VirtualService", "storefront");
+	ctl_post("/_test/race?" VS_Q "&times=10");
+	apply(25);
+	cr_assert_not(last.ok);
+	cr_assert_not(last.drift, "the weights never moved: not drift");
+	cr_assert_not_null(strstr(last.message, "gave up after 3 re-reads"),
+			   "%s", last.message);
+	cr_assert_eq(requests("PATCH", NULL), 4);
+	cr_assert_eq(requests("GET", "virtualservices"), 4);
+	server_weights(VS_Q, 1, &wi, &wa);
+	cr_assert_eq(wi, 0);
+	cr_assert_eq(wa, 100);
+}
+
+Test(kube_driver, webhook_422_on_an_unchanged_object_is_not_retried)
+{
+	json_int_t wi, wa;
+
+	start_server(NULL);
+	kubeconfig("    token: any\n");
+	driver_for("VirtualService", "storefront");
+	/* A 422 that is not a failed test: the object did not change, so
+	 * patching again would only be refused again. */
+	ctl_post("/_test/patchfail?n=5");
+	apply(10);
+	cr_assert_not(last.ok);
+	cr_assert_not(last.drift);
+	cr_assert_not_null(strstr(last.message, "admission webhook "
+	    "\"validation.example.com\" denied the request"), "%s",
+			   last.message);
+	cr_assert_eq(requests("PATCH", NULL), 1);
+	server_weights(VS_Q, 1, &wi, &wa);
+	cr_assert_eq(wi, 0);
+	cr_assert_eq(wa, 100);
 }
 
 Test(kube_driver, missing_object_gives_the_status_message)

@@ -2,14 +2,22 @@
  * test_proc — real child processes on a real loop: exit status, output
  * capture and its cap, signals, the deadline, spawn failures, the
  * environment, stdin, late reaping and proc_kill leaving no zombie.
- * Every wait is a bounded number of loop_run_once() passes.
+ * The result comes from the exit status: a child that exits while
+ * something it started (in its group, or escaped with setsid) still holds
+ * its output is reported once the output grace ends, the group's
+ * leftovers killed, no zombie and no descriptor left behind; "timed out"
+ * only when the command itself outlived its deadline, and a deadline
+ * always ends the wait.  Every wait is a bounded number of
+ * loop_run_once() passes or a bounded wall-clock time.
  */
 #include "config.h"
 
 #include <criterion/criterion.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -471,4 +479,281 @@ Test(proc, kill_before_spawn_failure_reported)
 		loop_run_once(l, 20);
 	cr_assert_eq(g.calls, 0);
 	loop_free(l);
+}
+
+/* --- the exit decides, not the pipes ------------------------------------- */
+
+/* Descriptors open in this process. */
+static int
+fd_count(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	cr_assert_not_null(d);
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* the directory's own descriptor */
+}
+
+/* Whether pid is a live (not zombie) process. */
+static bool
+pid_alive(pid_t pid)
+{
+	char path[64], buf[512], *rp;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	rp = strrchr(buf, ')');
+	return rp != NULL && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
+}
+
+/* Sleepers a test started; killed after the test whatever its outcome. */
+static pid_t strays[8];
+static int nstrays;
+
+static void
+strays_kill(void)
+{
+	for (int i = 0; i < nstrays; i++)
+		if (pid_alive(strays[i]))
+			(void)kill(strays[i], SIGKILL);
+	nstrays = 0;
+}
+
+/* The pid a script wrote to `path`, waiting (bounded) for the file; the
+ * process is killed after the test. */
+static pid_t
+pid_from(const char *path)
+{
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		FILE *f = fopen(path, "r");
+		int pid = 0;
+
+		if (f != NULL) {
+			if (fscanf(f, "%d", &pid) != 1)
+				pid = 0;
+			fclose(f);
+		}
+		if (pid > 0) {
+			if (nstrays < 8)
+				strays[nstrays++] = (pid_t)pid;
+			return (pid_t)pid;
+		}
+		usleep(10 * 1000);
+	}
+	cr_assert_fail("no pid in %s", path);
+	return -1;
+}
+
+/* Wait (at most 5 s) for pid to be gone; true if it is. */
+static bool
+pid_gone(pid_t pid)
+{
+	int64_t end = clock_mono(&clock_system) + 5000;
+
+	while (pid_alive(pid) && clock_mono(&clock_system) < end)
+		usleep(10 * 1000);
+	return !pid_alive(pid);
+}
+
+/* Run the loop, without SIGCHLD, until the callback or `ms` elapsed. */
+static int64_t
+run_for(struct loop *l, struct got *g, int64_t ms)
+{
+	int64_t t0 = clock_mono(&clock_system);
+
+	while (g->calls == 0 && clock_mono(&clock_system) - t0 < ms)
+		loop_run_once(l, 50);
+	return clock_mono(&clock_system) - t0;
+}
+
+/* A temporary directory for pid files; the caller removes it. */
+static char *
+tmpdir_new(void)
+{
+	char *d = strdup("/tmp/cutover-test-proc-XXXXXX");
+
+	cr_assert_not_null(mkdtemp(d));
+	return d;
+}
+
+static void
+tmpdir_free(char *d)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+	cr_assert_eq(system(cmd), 0);
+	free(d);
+}
+
+Test(proc, exit_decides_while_a_grandchild_holds_stdout,
+     .fini = strays_kill)
+{
+	int fds = fd_count();
+	struct loop *l = loop_new(&clock_system);
+	struct got g = { 0 };
+	char *dir = tmpdir_new(), *script, *pidf;
+	struct proc *p;
+	pid_t leader, bg;
+
+	cr_assert_geq(asprintf(&pidf, "%s/bg.pid", dir), 0);
+	/* The shell exits 0 at once; its grandchild keeps stdout and
+	 * stderr open for 30 s. */
+	cr_assert_geq(asprintf(&script, "(sh -c 'echo $$ > %s; exec sleep 30' "
+	    "&); echo done; exit 0", pidf), 0);
+	/* Deadline 4 s, twice the output grace: an answer must come from
+	 * the exit, and say so (not timed out). */
+	p = start_sh(l, script, NULL, 4000, &g);
+	leader = proc_pid(p);
+	bg = pid_from(pidf);
+	run_for(l, &g, 6000);
+	cr_assert_eq(g.calls, 1, "no answer");
+	cr_assert(!g.r.timed_out, "the command exited: not a timeout");
+	cr_assert_eq(g.r.exit_code, 0);
+	cr_assert_eq(g.r.signo, 0);
+	cr_assert_str_eq(g.r.out, "done\n");
+	cr_assert(g.r.output_cut, "the pipes were still held");
+	/* What was left of the group is gone, the shell was reaped. */
+	cr_assert(pid_gone(bg), "the grandchild %d survived", (int)bg);
+	cr_assert_eq(waitpid(leader, NULL, WNOHANG), -1);
+	cr_assert_eq(errno, ECHILD);
+	got_done(&g);
+	loop_free(l);
+	cr_assert_eq(fd_count(), fds, "a descriptor leaked");
+	free(script);
+	free(pidf);
+	tmpdir_free(dir);
+}
+
+Test(proc, exit_decides_while_an_escaped_child_holds_stdout,
+     .fini = strays_kill)
+{
+	int fds = fd_count();
+	struct loop *l = loop_new(&clock_system);
+	struct got g = { 0 };
+	char *dir = tmpdir_new(), *script, *pidf;
+	struct proc *p;
+	pid_t leader, esc;
+
+	cr_assert_geq(asprintf(&pidf, "%s/esc.pid", dir), 0);
+	/* The child leaves the process group (setsid): no group kill can
+	 * reach it, and it keeps the pipes for 30 s. */
+	cr_assert_geq(asprintf(&script, "setsid sh -c 'echo $$ > %s; exec "
+	    "sleep 30' & echo done; exit 0", pidf), 0);
+	/* Deadline 4 s, twice the output grace: an answer must come from
+	 * the exit, and say so (not timed out). */
+	p = start_sh(l, script, NULL, 4000, &g);
+	leader = proc_pid(p);
+	esc = pid_from(pidf);
+	run_for(l, &g, 6000);
+	cr_assert_eq(g.calls, 1, "no answer");
+	cr_assert(!g.r.timed_out);
+	cr_assert_eq(g.r.exit_code, 0);
+	cr_assert_str_eq(g.r.out, "done\n");
+	cr_assert(g.r.output_cut);
+	cr_assert(pid_alive(esc), "the escaped child is out of our reach");
+	cr_assert_eq(waitpid(leader, NULL, WNOHANG), -1);
+	cr_assert_eq(errno, ECHILD);
+	got_done(&g);
+	loop_free(l);
+	cr_assert_eq(fd_count(), fds, "a descriptor leaked");
+	free(script);
+	free(pidf);
+	tmpdir_free(dir);
+}
+
+Test(proc, output_written_after_the_exit_is_kept)
+{
+	struct loop *l = loop_new(&clock_system);
+	struct got g = { 0 };
+
+	/* No SIGCHLD here: the loop alone notices the exit. */
+	start_sh(l, "(sleep 0.3; echo late) & echo early; exit 0", NULL,
+		 5000, &g);
+	run_for(l, &g, 5000);
+	cr_assert_eq(g.calls, 1);
+	cr_assert_eq(g.r.exit_code, 0);
+	cr_assert(!g.r.timed_out);
+	cr_assert_str_eq(g.r.out, "early\nlate\n");
+	cr_assert(!g.r.output_cut, "the writer finished within the grace");
+	got_done(&g);
+	loop_free(l);
+}
+
+Test(proc, never_exits_times_out_and_the_group_is_killed,
+     .fini = strays_kill)
+{
+	int fds = fd_count();
+	struct loop *l = loop_new(&clock_system);
+	struct got g = { 0 };
+	char *dir = tmpdir_new(), *script, *pidf;
+	struct proc *p;
+	pid_t leader, bg;
+
+	cr_assert_geq(asprintf(&pidf, "%s/bg.pid", dir), 0);
+	cr_assert_geq(asprintf(&script, "sh -c 'echo $$ > %s; exec sleep 30' "
+	    "& exec sleep 30", pidf), 0);
+	p = start_sh(l, script, NULL, 300, &g);
+	leader = proc_pid(p);
+	bg = pid_from(pidf);
+	run_for(l, &g, 300 + 2000 + PROC_OUTPUT_GRACE_MS + 1500);
+	cr_assert_eq(g.calls, 1, "no answer");
+	cr_assert(g.r.timed_out);
+	cr_assert_eq(g.r.signo, SIGTERM);
+	cr_assert(pid_gone(bg), "the background sleeper %d survived",
+		  (int)bg);
+	cr_assert_eq(waitpid(leader, NULL, WNOHANG), -1);
+	cr_assert_eq(errno, ECHILD);
+	got_done(&g);
+	loop_free(l);
+	cr_assert_eq(fd_count(), fds, "a descriptor leaked");
+	free(script);
+	free(pidf);
+	tmpdir_free(dir);
+}
+
+Test(proc, deadline_ends_the_wait_despite_an_escaped_holder,
+     .fini = strays_kill)
+{
+	int fds = fd_count();
+	struct loop *l = loop_new(&clock_system);
+	struct got g = { 0 };
+	char *dir = tmpdir_new(), *script, *pidf;
+	pid_t esc;
+	int64_t took;
+
+	cr_assert_geq(asprintf(&pidf, "%s/esc.pid", dir), 0);
+	/* Never exits by itself, and what it started outside the group
+	 * holds the pipes after the kill. */
+	cr_assert_geq(asprintf(&script, "setsid sh -c 'echo $$ > %s; exec "
+	    "sleep 30' & exec sleep 30", pidf), 0);
+	start_sh(l, script, NULL, 300, &g);
+	esc = pid_from(pidf);
+	took = run_for(l, &g, 300 + PROC_OUTPUT_GRACE_MS + 3000);
+	cr_assert_eq(g.calls, 1, "no answer %lld ms after the deadline",
+		     (long long)took);
+	cr_assert(g.r.timed_out);
+	cr_assert_eq(g.r.signo, SIGTERM);
+	cr_assert(g.r.output_cut);
+	cr_assert(pid_alive(esc), "the escaped child is out of our reach");
+	got_done(&g);
+	loop_free(l);
+	cr_assert_eq(fd_count(), fds, "a descriptor leaked");
+	free(script);
+	free(pidf);
+	tmpdir_free(dir);
 }
