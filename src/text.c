@@ -177,16 +177,16 @@ text_word_char(char c)
 	    (c >= '0' && c <= '9') || c == '_';
 }
 
-/* Does s[0..n) contain word, ignoring case? */
+/* Does s[0..n) end with word, or word + "s", ignoring case? */
 static bool
-text_has(const char *s, size_t n, const char *word)
+text_ends(const char *s, size_t n, const char *word)
 {
 	size_t w = strlen(word);
 
-	for (size_t i = 0; i + w <= n; i++)
-		if (strncasecmp(s + i, word, w) == 0)
-			return true;
-	return false;
+	if (n > w && (s[n - 1] == 's' || s[n - 1] == 'S') &&
+	    strncasecmp(s + n - 1 - w, word, w) == 0)
+		return true;
+	return n >= w && strncasecmp(s + n - w, word, w) == 0;
 }
 
 /* Length of the unquoted token at s. */
@@ -202,15 +202,17 @@ text_token(const char *s)
 
 /*
  * The key before the separator at s[i] names a secret: 1, or 2 when it is
- * an Authorization header (its value may start with a scheme word).
+ * an Authorization header (its value may start with a scheme word).  The
+ * key must end with the name ("access_token", "X-Amz-Signature"), so that
+ * "InvalidClientTokenId: The token..." keeps its words.
  */
 static int
 text_secret_key(const char *s, size_t i)
 {
 	static const char *const names[] = {
-		"token", "passw", "secret", "apikey", "api_key", "api-key",
-		"access_key", "private_key", "credential", "signature",
-		"cookie",
+		"token", "password", "passwd", "secret", "secret_key",
+		"apikey", "api_key", "api-key", "access_key", "private_key",
+		"credential", "signature", "cookie",
 	};
 	size_t end = i, start;
 
@@ -222,10 +224,10 @@ text_secret_key(const char *s, size_t i)
 		start--;
 	if (start == end)
 		return 0;
-	if (text_has(s + start, end - start, "authorization"))
+	if (text_ends(s + start, end - start, "authorization"))
 		return 2;
 	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
-		if (text_has(s + start, end - start, names[k]))
+		if (text_ends(s + start, end - start, names[k]))
 			return 1;
 	return 0;
 }

@@ -10,10 +10,11 @@
  * What is redacted (case-insensitive), always replaced by "***":
  * - the credential after an HTTP auth scheme: "Bearer X", "Basic X";
  * - the value of a key that names a secret, in "key=value", "key: value"
- *   and JSON "\"key\":\"value\"" forms: keys containing token, password,
+ *   and JSON "\"key\":\"value\"" forms: keys ending in token, password,
  *   passwd, secret, apikey/api_key/api-key, access_key, private_key,
- *   credential, signature, authorization, cookie (an "Authorization:
- *   Negotiate X" value keeps its scheme word and loses X);
+ *   credential, signature, authorization or cookie, with or without a
+ *   plural s ("access_token=", "X-Amz-Signature=", "client_secret:");
+ *   an "Authorization: Negotiate X" value keeps its scheme word, loses X;
  * - the password of a URL's userinfo: "https://user:X@host".
  * A word that merely looks like one ("bearer of") costs some text; a
  * secret never survives.

@@ -137,6 +137,11 @@ Test(text, redact_keys)
 	/* Ordinary keys and empty values stay. */
 	cr_assert_str_eq(redact("code=500 reason: busy"),
 			 "code=500 reason: busy");
+	cr_assert_str_eq(redact("InvalidClientTokenId: The security token"),
+			 "InvalidClientTokenId: The security token");
+	cr_assert_str_eq(redact("password_file: /etc/p"),
+			 "password_file: /etc/p");
+	cr_assert_str_eq(redact("Tokens: a"), "Tokens: ***");
 	cr_assert_str_eq(redact("\"token\":\"\""), "\"token\":\"\"");
 }
 
