@@ -80,8 +80,13 @@ audit_append(const char *path, const struct audit_actor *a,
 			 "result", en->result != NULL ? en->result : "ok");
 	if (line == NULL)
 		return err_set(e, "cannot encode an audit line");
-	if (en->reason != NULL)
-		json_object_set_new(line, "reason", json_string(en->reason));
+	if (en->reason != NULL) {
+		/* Outside text: redacted, and valid UTF-8 for the encoder. */
+		char *reason = text_scrub_dup(en->reason);
+
+		json_object_set_new(line, "reason", json_string(reason));
+		free(reason);
+	}
 	if (en->metrics != NULL)
 		json_object_set(line, "metrics", en->metrics);
 	text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII);
