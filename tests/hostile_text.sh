@@ -8,7 +8,7 @@
 # log, and no credential reaches them or the audit log.
 . "$top_srcdir/tests/lib.sh"
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
-plan 28
+plan 30
 
 # --- a hostile backend: Prometheus and the Kubernetes API on one port -------
 cat >"$T/hostile.py" <<'PY'
@@ -180,6 +180,30 @@ $C log >"$T/log2.out" 2>&1
 $C log --json >"$T/log2.json" 2>&1
 is "log of raw control bytes: no escape" \
 	"$(hostile "$T/log2.out") $(hostile "$T/log2.json")" " "
+
+# --- a kube exec credential plugin that fails loudly -----------------------
+cat >"$T/plugin.sh" <<'SH'
+#!/bin/sh
+printf '\033]0;pwned\007 login failed: password=supersecret\n' >&2
+exit 1
+SH
+sed -e '/^users:/,$d' "$T/kubeconfig" >"$T/kubeconfig.exec"
+cat >>"$T/kubeconfig.exec" <<EOF
+users:
+- name: t
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: sh
+      args: [$T/plugin.sh]
+      interactiveMode: Never
+EOF
+sed -e "s|kubeconfig: .*|kubeconfig: $T/kubeconfig.exec|" \
+	-e "s|url: .*|url: http://127.0.0.1:1|" "$T/cutover.yaml" >"$T/exec.yaml"
+$CUTOVER -c "$T/exec.yaml" status >"$T/plugin.out" 2>&1
+like "status names the plugin's failure, redacted" "$(cat "$T/plugin.out")" \
+	"pods good .*exec plugin sh exited with 1: .*login failed: password=\*\*\*"
+is "plugin: no escape, no secret" "$(hostile "$T/plugin.out")" ""
 
 # --- check: plan strings and secrets in the plan ---------------------------
 cat >"$T/check.yaml" <<EOF
