@@ -800,6 +800,8 @@ session_open(struct session *s, const struct plan *p, const struct clock *c,
 				kube_on_update(s->kube, kube_updated, s);
 			}
 		}
+		/* A kubeconfig's or a token file's error may quote it. */
+		text_scrub(s->source_note, sizeof(s->source_note));
 		if (s->source_note[0] != '\0')
 			session_log(s, EVLOG_WARN, "%s", s->source_note);
 	}

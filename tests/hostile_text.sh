@@ -8,7 +8,7 @@
 # log, and no credential reaches them or the audit log.
 . "$top_srcdir/tests/lib.sh"
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
-plan 30
+plan 32
 
 # --- a hostile backend: Prometheus and the Kubernetes API on one port -------
 cat >"$T/hostile.py" <<'PY'
@@ -204,6 +204,21 @@ $CUTOVER -c "$T/exec.yaml" status >"$T/plugin.out" 2>&1
 like "status names the plugin's failure, redacted" "$(cat "$T/plugin.out")" \
 	"pods good .*exec plugin sh exited with 1: .*login failed: password=\*\*\*"
 is "plugin: no escape, no secret" "$(hostile "$T/plugin.out")" ""
+
+# A source that cannot start: its error quotes a plan string.
+cat >"$T/nokube.yaml" <<EOF
+name: nokube
+state_file: $T/state/nk.state.json
+audit_log: $T/state/nk.audit.jsonl
+kubernetes:
+  kubeconfig: "$T/no\\e]0;x\\a"
+pods:
+  - {name: good, namespace: good, selector: app=x, min_ready: 1}
+EOF
+$CUTOVER -c "$T/nokube.yaml" status >"$T/nokube.out" 2>&1
+like "status names the source that cannot start" "$(cat "$T/nokube.out")" \
+	"sources: .*kubernetes: .*no\?\]0;x\?"
+is "source note: no escape" "$(hostile "$T/nokube.out")" ""
 
 # --- check: plan strings and secrets in the plan ---------------------------
 cat >"$T/check.yaml" <<EOF
