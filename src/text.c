@@ -277,13 +277,17 @@ text_redact_value(const char *s, size_t i, bool scheme, struct text_buf *b)
 	return j + tok;
 }
 
-/* The password of a URL's userinfo at s[i] == ':' of "://", or 0. */
+/*
+ * The password of a URL's userinfo at s[i] == ':' of "://", or 0.  A
+ * password may hold any of "!$&'()*+,;=" (RFC 3986): only what ends the
+ * authority ends it.
+ */
 static size_t
 text_redact_userinfo(const char *s, size_t i, struct text_buf *b)
 {
 	size_t j = i + 3, colon = 0;
 
-	while (s[j] != '\0' && !text_delim(s[j]) && s[j] != '/' &&
+	while ((unsigned char)s[j] > ' ' && s[j] != 0x7f && s[j] != '/' &&
 	       s[j] != '?' && s[j] != '#' && s[j] != '@') {
 		if (s[j] == ':' && colon == 0)
 			colon = j;

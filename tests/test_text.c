@@ -153,6 +153,8 @@ Test(text, redact_userinfo)
 	cr_assert_str_eq(redact("http://host:9090/api"),
 			 "http://host:9090/api");
 	cr_assert_str_eq(redact("http://:p@h"), "http://:***@h");
+	cr_assert_str_eq(redact("url: https://u:p;a,s'(s)@h:1/"),
+			 "url: https://u:***@h:1/");
 }
 
 /* Many short credentials in a row grow the text past its buffer. */
