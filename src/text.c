@@ -204,7 +204,8 @@ text_token(const char *s)
  * The key before the separator at s[i] names a secret: 1, or 2 when it is
  * an Authorization header (its value may start with a scheme word).  The
  * key must end with the name ("access_token", "X-Amz-Signature"), so that
- * "InvalidClientTokenId: The token..." keeps its words.
+ * "InvalidClientTokenId: The token..." keeps its words, and must not be a
+ * file name at the end of a path.
  */
 static int
 text_secret_key(const char *s, size_t i)
@@ -222,7 +223,8 @@ text_secret_key(const char *s, size_t i)
 	while (start > 0 && end - start < TEXT_KEY_MAX &&
 	       text_key_char(s[start - 1]))
 		start--;
-	if (start == end)
+	/* The last part of a path names a file: "/etc/x-token: No such". */
+	if (start == end || (start > 0 && s[start - 1] == '/'))
 		return 0;
 	if (text_ends(s + start, end - start, "authorization"))
 		return 2;

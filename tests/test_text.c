@@ -141,6 +141,9 @@ Test(text, redact_keys)
 			 "InvalidClientTokenId: The security token");
 	cr_assert_str_eq(redact("password_file: /etc/p"),
 			 "password_file: /etc/p");
+	cr_assert_str_eq(redact("bearer_token_file /etc/prom-token: No such "
+				"file"), "bearer_token_file /etc/prom-token: "
+			 "No such file");
 	cr_assert_str_eq(redact("Tokens: a"), "Tokens: ***");
 	cr_assert_str_eq(redact("\"token\":\"\""), "\"token\":\"\"");
 }
