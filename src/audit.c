@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "text.h"
 #include "xmalloc.h"
 
 void
@@ -79,8 +80,13 @@ audit_append(const char *path, const struct audit_actor *a,
 			 "result", en->result != NULL ? en->result : "ok");
 	if (line == NULL)
 		return err_set(e, "cannot encode an audit line");
-	if (en->reason != NULL)
-		json_object_set_new(line, "reason", json_string(en->reason));
+	if (en->reason != NULL) {
+		/* Outside text: redacted, and valid UTF-8 for the encoder. */
+		char *reason = text_scrub_dup(en->reason);
+
+		json_object_set_new(line, "reason", json_string(reason));
+		free(reason);
+	}
 	if (en->metrics != NULL)
 		json_object_set(line, "metrics", en->metrics);
 	text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII);
@@ -105,31 +111,49 @@ audit_append(const char *path, const struct audit_actor *a,
 	return rc;
 }
 
+/* A string member, scrubbed for the terminal (caller frees); NULL if none. */
+static char *
+audit_text(json_t *o, const char *key)
+{
+	return text_scrub_dup(json_string_value(json_object_get(o, key)));
+}
+
+/*
+ * Any line may have been written by another operator's cutover or by
+ * hand: every string is scrubbed before it reaches the terminal.
+ */
 static void
 print_readable(json_t *j, FILE *out)
 {
 	json_t *actor = json_object_get(j, "actor");
 	json_t *from = json_object_get(j, "from");
 	json_t *to = json_object_get(j, "to");
-	const char *ssh = json_string_value(json_object_get(actor,
-							    "ssh_client"));
-	const char *reason = json_string_value(json_object_get(j, "reason"));
+	char *when = audit_text(j, "time");
+	char *user = audit_text(actor, "user");
+	char *action = audit_text(j, "action");
+	char *result = audit_text(j, "result");
+	char *ssh = audit_text(actor, "ssh_client");
+	char *reason = audit_text(j, "reason");
 
 	fprintf(out, "%s  %-8s %-16s stage %lld->%lld  istio %lld%%->%lld%%  "
 		"%s",
-		json_string_value(json_object_get(j, "time")) ?: "?",
-		json_string_value(json_object_get(actor, "user")) ?: "?",
-		json_string_value(json_object_get(j, "action")) ?: "?",
+		when ?: "?", user ?: "?", action ?: "?",
 		(long long)json_integer_value(json_object_get(j, "stage_from")),
 		(long long)json_integer_value(json_object_get(j, "stage_to")),
 		(long long)json_integer_value(json_object_get(from, "istio")),
 		(long long)json_integer_value(json_object_get(to, "istio")),
-		json_string_value(json_object_get(j, "result")) ?: "?");
+		result ?: "?");
 	if (ssh != NULL && *ssh != '\0')
 		fprintf(out, "  from %s", ssh);
 	if (reason != NULL)
 		fprintf(out, "  (%s)", reason);
 	fputc('\n', out);
+	free(when);
+	free(user);
+	free(action);
+	free(result);
+	free(ssh);
+	free(reason);
 }
 
 int
@@ -152,7 +176,12 @@ audit_print(const char *path, FILE *out, bool json, struct err *e)
 
 		lineno++;
 		if (json) {
-			fputs(line, out);
+			/* A line we wrote is ASCII and unchanged by this; a
+			 * planted control byte is not passed on. */
+			if (line[n - 1] == '\n')
+				n--;
+			text_sanitise_n(line, (size_t)n + 1, line, (size_t)n);
+			fprintf(out, "%s\n", line);
 			continue;
 		}
 		j = json_loads(line, 0, NULL);

@@ -26,6 +26,7 @@
 #include "loop.h"
 #include "plan.h"
 #include "session.h"
+#include "text.h"
 #include "xmalloc.h"
 
 struct cli {
@@ -117,7 +118,9 @@ complain(const struct err *e)
 {
 	char buf[ERR_MSG_MAX + ERR_FILE_MAX + 32];
 
-	fprintf(stderr, "cutover: %s\n", err_str(e, buf, sizeof(buf)));
+	/* An error may quote a plan string, a lock holder, a server. */
+	err_str(e, buf, sizeof(buf));
+	fprintf(stderr, "cutover: %s\n", text_scrub(buf, sizeof(buf)));
 }
 
 static int
@@ -345,7 +348,9 @@ cmd_status(const struct cli *c, const struct plan *p, struct loop *l)
 	if (c->json) {
 		json_t *j = session_status_json(&s);
 
-		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		/* ASCII only: no string can carry a control to the tty. */
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS |
+			   JSON_ENSURE_ASCII);
 		fputc('\n', stdout);
 		json_decref(j);
 	} else {

@@ -6,6 +6,12 @@
  * only).  The demo driver is not chosen here: the demo installs it itself,
  * since it needs the demo's simulation.  driver_log keeps every progress
  * line bounded, so a chatty child cannot flood the event log.
+ *
+ * Outside text leaves a driver only through driver_log and driver_answer,
+ * and both scrub it (text.h): a child's output, a Route53 <Code>, a
+ * Cloudflare message or a proxy's error page never reach the screen, the
+ * audit log or a one-shot command's stderr with a credential or a control
+ * character in it.
  */
 #include "config.h"
 
@@ -14,6 +20,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "text.h"
 
 /* Longest progress line passed to the log callback. */
 #define DRIVER_LOG_LINE_MAX 512
@@ -82,5 +90,22 @@ driver_log(const struct driver *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	text_scrub(line, sizeof(line));
 	d->log(line, d->log_arg);
+}
+
+void
+driver_answer(const struct driver_result *r, void *arg)
+{
+	struct driver *d = arg;
+	struct driver_result out = *r;
+	driver_cb cb = d->cb;
+	void *cb_arg = d->cb_arg;
+
+	/* The callback may start the next step, which refills the slot. */
+	d->cb = NULL;
+	d->cb_arg = NULL;
+	text_scrub(out.message, sizeof(out.message));
+	if (cb != NULL)
+		cb(&out, cb_arg);
 }

@@ -8,7 +8,10 @@
  *
  * Drivers report progress lines ("PENDING", the child's stderr) through
  * the log callback; those lines reach the event log and must never contain
- * a secret.
+ * a secret.  Both progress lines (driver_log) and answers (driver_apply,
+ * driver_read_back) pass through text_scrub() on their way out: whatever
+ * a child, an API or a proxy said is redacted and shown with '?' for
+ * control characters before anyone else sees it.
  */
 #ifndef CUTOVER_SRC_DRIVER_H
 #define CUTOVER_SRC_DRIVER_H
@@ -64,7 +67,12 @@ struct driver {
 	driver_log_cb log;
 	void *log_arg;
 	void *priv;
+	driver_cb cb;		/* the caller of the step in progress */
+	void *cb_arg;
 };
+
+/* Scrub a driver's answer, then hand it to d->cb (see driver.c). */
+void driver_answer(const struct driver_result *r, void *arg);
 
 extern const struct driver_ops exec_driver;
 extern const struct driver_ops route53_driver;
@@ -83,20 +91,43 @@ driver_present(const struct driver *d)
 	return d->ops != NULL;
 }
 
+/*
+ * A driver runs one step at a time (a second is refused while one is in
+ * progress), so one slot holds the caller; it is kept when the driver
+ * refuses.
+ */
 static inline int
 driver_apply(struct driver *d, struct weights w, int stage, driver_cb cb,
 	     void *arg, struct err *e)
 {
-	return d->ops->apply(d, w, stage, cb, arg, e);
+	driver_cb ocb = d->cb;
+	void *oarg = d->cb_arg;
+
+	d->cb = cb;
+	d->cb_arg = arg;
+	if (d->ops->apply(d, w, stage, driver_answer, d, e) == 0)
+		return 0;
+	d->cb = ocb;
+	d->cb_arg = oarg;
+	return -1;
 }
 
 static inline int
 driver_read_back(struct driver *d, driver_cb cb, void *arg, struct err *e)
 {
+	driver_cb ocb = d->cb;
+	void *oarg = d->cb_arg;
+
 	if (d->ops->read_back == NULL)
 		return err_set(e, "driver %s cannot read back weights",
 			       d->ops->name);
-	return d->ops->read_back(d, cb, arg, e);
+	d->cb = cb;
+	d->cb_arg = arg;
+	if (d->ops->read_back(d, driver_answer, d, e) == 0)
+		return 0;
+	d->cb = ocb;
+	d->cb_arg = oarg;
+	return -1;
 }
 
 /* Whether the driver can read back the weights in force. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
 #include "xmalloc.h"
 
 void
@@ -38,9 +39,7 @@ evlog_add(struct evlog *l, int64_t wall_ms, enum evlog_level level,
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	/* A child's output may carry escape sequences: never to the tty. */
-	for (char *p = buf; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	text_sanitise(buf);
 	if (l->n == EVLOG_MAX) {
 		free(l->lines[l->first].text);
 		l->first = (l->first + 1) % EVLOG_MAX;

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "text.h"
+
 static const char *const gate_names[] = {
 #define X(id, name) [id] = name,
 	GATE_LIST(X)
@@ -31,9 +33,11 @@ no_data(struct gate_check *c, const struct metrics *m, enum query_id q,
 	int64_t age = metrics_age_ms(m, q, now);
 
 	c->verdict = VERDICT_NO_DATA;
-	if (s->state == SOURCE_ERROR)
+	if (s->state == SOURCE_ERROR) {
 		snprintf(c->why, sizeof(c->why), "no data: %s", s->error);
-	else if (s->state == SOURCE_UNKNOWN)
+		/* The cut may split a character: JSON needs valid UTF-8. */
+		text_sanitise(c->why);
+	} else if (s->state == SOURCE_UNKNOWN)
 		snprintf(c->why, sizeof(c->why), "no data: not fetched yet");
 	else if (age != INT64_MAX && age > max_age)
 		snprintf(c->why, sizeof(c->why), "no data: stale %llds",

@@ -14,8 +14,8 @@
  * - The bearer token goes through CURLOPT_XOAUTH2_BEARER and the password
  *   through CURLOPT_USERPWD, never into a header string we hold or log; the
  *   error text names the host and port only (a URL may carry userinfo), and
- *   http_describe() blanks anything that follows "Bearer " or "Basic " in
- *   a server's echo.
+ *   http_describe() runs the body's text through text_scrub(): a server's
+ *   echo of a credential is blanked, control characters become '?'.
  */
 #include "config.h"
 
@@ -30,6 +30,7 @@
 
 #include <jansson.h>
 
+#include "text.h"
 #include "xmalloc.h"
 
 #define HTTP_SNIPPET_MAX 120
@@ -602,35 +603,6 @@ http_collapse(char *s)
 	*w = '\0';
 }
 
-/* Blank credentials a server echoed back ("Bearer abc" -> "Bearer ***"). */
-static void
-http_redact(struct http_text *t)
-{
-	static const char *const schemes[] = { "bearer ", "basic " };
-
-	for (size_t i = 0; i < t->len; i++) {
-		for (size_t k = 0; k < 2; k++) {
-			size_t n = strlen(schemes[k]), j, tok;
-
-			if (t->len - i < n ||
-			    strncasecmp(t->s + i, schemes[k], n) != 0)
-				continue;
-			j = i + n;
-			for (tok = j; tok < t->len && t->s[tok] != ' ' &&
-			     t->s[tok] != '"' && t->s[tok] != '\'' &&
-			     t->s[tok] != ',' && t->s[tok] != '}'; tok++)
-				;
-			if (tok == j)
-				continue;
-			memmove(t->s + j + 3, t->s + tok, t->len - tok + 1);
-			memset(t->s + j, '*', 3);
-			t->len = j + 3 + (t->len - tok);
-			i = j + 2;
-			break;
-		}
-	}
-}
-
 /* The message of a JSON error body, if it has one. */
 static const char *
 http_json_message(json_t *root)
@@ -692,10 +664,12 @@ http_snippet(const struct http_response *r, struct http_text *t)
 	if (t->s == NULL)
 		return;
 	/* A body may hold NULs; stop at the first. */
-	t->len = strlen(t->s);
 	http_collapse(t->s);
+	/* Redacting may lengthen the text; only its start is shown. */
+	t->cap = strlen(t->s) + HTTP_SNIPPET_MAX + 1;
+	t->s = xrealloc(t->s, t->cap);
+	text_scrub(t->s, t->cap);
 	t->len = strlen(t->s);
-	http_redact(t);
 	if (t->len > HTTP_SNIPPET_MAX) {
 		size_t cut = HTTP_SNIPPET_MAX;
 

@@ -45,6 +45,7 @@
 #include "http.h"
 #include "kubeconfig.h"
 #include "proc.h"
+#include "text.h"
 #include "xmalloc.h"
 
 #define KUBE_PAGE_LIMIT 250
@@ -218,6 +219,7 @@ kube_list_fail(struct kube_list *li, const char *msg)
 	li->waiting = false;
 	g->state = SOURCE_ERROR;
 	snprintf(g->error, sizeof(g->error), "%s", msg);
+	text_scrub(g->error, sizeof(g->error));
 	kube_notify(li->k);
 }
 

@@ -8,6 +8,7 @@
  * - fetched_mono_ms is the arrival of the last *good* answer.  A failed
  *   request (metrics_set_error) changes only state and error: the old value
  *   stays, with its age, so a pane can still show "0.4% (45 s old)".
+ *   The error text is outside text: it is scrubbed (text.h) on the way in.
  * - A failed refresh keeps the old value and its age for display, but
  *   metrics_value() reports no value while the source is in error: a gate
  *   never passes on a number its source can no longer confirm ("a source
@@ -24,6 +25,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "text.h"
 
 void
 metrics_init(struct metrics *m)
@@ -72,6 +75,7 @@ metrics_set_error(struct metrics *m, enum query_id id, const char *msg,
 	s->state = SOURCE_ERROR;
 	snprintf(s->error, sizeof(s->error), "%s",
 		 msg != NULL && msg[0] != '\0' ? msg : "request failed");
+	text_scrub(s->error, sizeof(s->error));
 }
 
 void

@@ -32,6 +32,7 @@
 
 #include <yaml.h>
 
+#include "text.h"
 #include "xmalloc.h"
 
 #define PLAN_FILE_MAX (1024 * 1024)
@@ -613,10 +614,19 @@ fmt_pct(double frac, char *buf, size_t len)
 		snprintf(buf, len, "%g%%", frac * 100.0);
 }
 
+/*
+ * Plan strings are scrubbed (text.h): a password in a URL, a token in an
+ * argv or a header, or a control character never reach the terminal.
+ */
 static void
 pr_str(FILE *out, const char *key, const char *v)
 {
-	fprintf(out, "%s: %s\n", key, v != NULL ? v : "(none)");
+	char *k = text_scrub_dup(key);
+	char *t = text_scrub_dup(v != NULL ? v : "(none)");
+
+	fprintf(out, "%s: %s\n", k, t);
+	free(k);
+	free(t);
 }
 
 static void
@@ -641,8 +651,12 @@ static void
 pr_argv(FILE *out, const char *key, const struct plan_argv *a)
 {
 	fprintf(out, "%s: [", key);
-	for (int i = 0; i < a->argc; i++)
-		fprintf(out, "%s\"%s\"", i ? ", " : "", a->argv[i]);
+	for (int i = 0; i < a->argc; i++) {
+		char *t = text_scrub_dup(a->argv[i]);
+
+		fprintf(out, "%s\"%s\"", i ? ", " : "", t);
+		free(t);
+	}
 	fprintf(out, "]\n");
 }
 
@@ -776,10 +790,13 @@ plan_print(const struct plan *p, FILE *out)
 	for (int i = 0; i < p->ngroups; i++) {
 		const struct plan_pod_group *g = &p->groups[i];
 
-		fprintf(out, "pods.%d.name: %s\n", i + 1, g->name);
-		fprintf(out, "pods.%d.namespace: %s\n", i + 1, g->namespace);
-		fprintf(out, "pods.%d.selector: %s\n", i + 1,
-			g->selector[0] != '\0' ? g->selector : "(all pods)");
+		snprintf(key, sizeof(key), "pods.%d.name", i + 1);
+		pr_str(out, key, g->name);
+		snprintf(key, sizeof(key), "pods.%d.namespace", i + 1);
+		pr_str(out, key, g->namespace);
+		snprintf(key, sizeof(key), "pods.%d.selector", i + 1);
+		pr_str(out, key, g->selector[0] != '\0' ? g->selector :
+		       "(all pods)");
 		fprintf(out, "pods.%d.min_ready: %d\n", i + 1, g->min_ready);
 		fprintf(out, "pods.%d.sidecar: %s\n", i + 1,
 			g->sidecar_required ? "required" : "optional");

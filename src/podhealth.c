@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "text.h"
 #include "xmalloc.h"
 
 #define RECENT_MS (15 * 60 * 1000)
@@ -165,6 +166,10 @@ podhealth_pod(const json_t *pod, int64_t now_wall_ms, struct pod_health *ph)
 		snprintf(ph->reason, sizeof(ph->reason), "%s", ph->phase);
 	if (ph->terminating)
 		ph->ready = false;
+	/* Outside text, shown as it is: never a control character. */
+	text_sanitise(ph->name);
+	text_sanitise(ph->phase);
+	text_sanitise(ph->reason);
 	return 0;
 }
 

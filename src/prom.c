@@ -39,6 +39,7 @@
 #include "http.h"
 #include "loop.h"
 #include "metrics.h"
+#include "text.h"
 #include "xmalloc.h"
 
 #define PROM_SNIPPET_MAX 120
@@ -307,6 +308,7 @@ prom_envelope(const char *body, size_t len, long http_status,
 		if (json_is_string(json_array_get(w, 0)))
 			snprintf(a->warning, sizeof(a->warning), "%s",
 				 json_string_value(json_array_get(w, 0)));
+		text_scrub(a->warning, sizeof(a->warning));
 	}
 	if (strcmp(json_string_value(status), "success") != 0) {
 		json_t *et = json_object_get(j, "errorType");

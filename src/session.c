@@ -23,6 +23,7 @@
 #include "demo.h"
 #include "kube.h"
 #include "prom.h"
+#include "text.h"
 #include "xmalloc.h"
 
 #define TICK_MS 1000
@@ -40,6 +41,7 @@ session_log(struct session *s, enum evlog_level lv, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	text_sanitise(buf);
 	evlog_add(&s->log, clock_wall(s->clock), lv, "%s", buf);
 	/* One-shot commands have no event log pane: warnings go to stderr. */
 	if (!s->live && s->opt.echo_warnings && lv >= EVLOG_WARN)
@@ -798,6 +800,8 @@ session_open(struct session *s, const struct plan *p, const struct clock *c,
 				kube_on_update(s->kube, kube_updated, s);
 			}
 		}
+		/* A kubeconfig's or a token file's error may quote it. */
+		text_scrub(s->source_note, sizeof(s->source_note));
 		if (s->source_note[0] != '\0')
 			session_log(s, EVLOG_WARN, "%s", s->source_note);
 	}

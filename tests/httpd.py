@@ -11,6 +11,7 @@ stdout once it listens, and serves until killed:
   /jsonerr         400 application/json with an "error" member
   /retry           429 with Retry-After: 7
   /echo[?status=N] the request (method, path, headers, body) as JSON
+  /say?status=N    the request body back as text/plain, with status N
   /huge?n=N        200 with N bytes of "x" (default 1 MiB)
   /redirect?n=N    N redirects, then /json
 """
@@ -78,6 +79,8 @@ class Handler(BaseHTTPRequestHandler):
                 "headers": {k.lower(): v for k, v in self.headers.items()},
                 "body": body.decode("latin-1"),
             }))
+        elif path == "/say":
+            self.reply(int(q.get("status", ["200"])[0]), "text/plain", body)
         elif path == "/huge":
             n = int(q.get("n", [str(1 << 20)])[0])
             self.reply(200, "application/octet-stream", b"x" * n)

@@ -130,3 +130,36 @@ Test(audit, readable_print_survives_torn_line, .init = setup,
 	cr_expect(strstr(buf, ":2: unreadable line") != NULL, "%s", buf);
 	free(buf);
 }
+
+/*
+ * A reason carries outside text (a driver's failure, an operator's
+ * words): it is written redacted and valid UTF-8, so it is never dropped
+ * by the encoder and never records a credential.
+ */
+Test(audit, reason_is_scrubbed, .init = setup, .fini = teardown)
+{
+	struct audit_actor a;
+	struct audit_entry en = {
+		.wall_ms = 1764000000000, .action = "shift_failed",
+		.reason = "exit 3: Bearer s3cr3t \x1b[31m cut \xc3",
+		.result = "failed",
+	};
+	struct err e;
+	json_error_t je;
+	json_t *j;
+	FILE *f;
+	char line[2048];
+
+	audit_actor_current(&a);
+	cr_assert_eq(audit_append(path, &a, &en, &e), 0, "%s", e.msg);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	cr_assert_not_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	cr_assert_null(strstr(line, "s3cr3t"), "%s", line);
+	j = json_loads(line, 0, &je);
+	cr_assert_not_null(j, "%s", je.text);
+	cr_expect_str_eq(json_string_value(json_object_get(j, "reason")),
+			 "exit 3: Bearer *** ?[31m cut ?");
+	json_decref(j);
+}

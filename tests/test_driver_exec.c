@@ -817,3 +817,31 @@ Test(exec, deadline_ends_the_step_despite_an_escaped_holder)
 	cr_assert(pid_alive(pid_file("esc.pid")),
 		  "the test needs a child out of the group");
 }
+
+/* What a child says reaches the caller redacted and without controls. */
+Test(exec, answers_and_lines_are_scrubbed)
+{
+	struct got g = { 0 };
+	struct err e;
+
+	set_argv(&plan->traffic.exec.set, script("set.sh",
+	    "printf 'token=s3cr3t \\033[2J\\n'\n"
+	    "printf '\\033]0;x\\007 \\302\\233 Authorization: Bearer s3cr3t\\n' "
+	    ">&2\nexit 3"), NULL);
+	init_driver();
+	cr_assert_eq(driver_apply(&drv, (struct weights){ 10, 90 }, 1, got_cb,
+				  &g, &e), 0, "%s", e.msg);
+	cr_assert_lt(run_until(&g), ITER_CAP);
+	cr_assert(!g.r.ok);
+	cr_assert_not_null(strstr(g.r.message, "Authorization: Bearer ***"),
+			   "%s", g.r.message);
+	cr_assert_null(strstr(g.r.message, "s3cr3t"), "%s", g.r.message);
+	cr_assert_null(strchr(g.r.message, '\x1b'), "%s", g.r.message);
+	cr_assert_null(strchr(g.r.message, '\x07'), "%s", g.r.message);
+	cr_assert_null(strchr(g.r.message, (char)0x9b), "%s", g.r.message);
+	cr_assert(log_has("exec: token=*** ?[2J"));
+	for (int i = 0; i < nlogs; i++) {
+		cr_assert_null(strstr(logs[i], "s3cr3t"), "%s", logs[i]);
+		cr_assert_null(strchr(logs[i], (char)0x9b), "%s", logs[i]);
+	}
+}

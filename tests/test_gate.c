@@ -215,3 +215,25 @@ Test(gate, json_names_the_values)
 		1e-12);
 	json_decref(j);
 }
+
+/* A why cut inside a character stays valid UTF-8, so it reaches JSON. */
+Test(gate, why_cut_inside_a_character_is_kept)
+{
+	struct gate_result r;
+	char msg[200];
+	const char *why;
+	json_t *j;
+
+	/* "no data: " + 85 bytes puts the 2-byte e-acute across the cut. */
+	memset(msg, 'e', sizeof(msg) - 1);
+	msg[sizeof(msg) - 1] = '\0';
+	memcpy(msg + 85, "\xc3\xa9", 2);
+	metrics_set_error(&m, Q_ISTIO_ERROR_RATE, msg, NOW);
+	r = eval(1);
+	j = gate_result_json(&r);
+	why = json_string_value(json_object_get(json_object_get(json_object_get(
+		j, "gates"), "error_rate"), "why"));
+	cr_assert_not_null(why);
+	cr_assert(strncmp(why, "no data: eee", 12) == 0, "%s", why);
+	json_decref(j);
+}

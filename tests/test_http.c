@@ -652,6 +652,24 @@ Test(http, redirects_limited_to_three)
 	got_done(&g);
 }
 
+/* The overflow of a short echoed credential, through a real server. */
+Test(http, short_credentials_in_an_error_body)
+{
+	static const char body[] = "<>bearer $ basic a Bearer b \x1b]0;x\x07";
+	struct http_request rq = {
+		.method = "POST", .url = url("/say?status=502"),
+		.body = body, .body_len = sizeof(body) - 1, .timeout_ms = 5000,
+	};
+	struct got g;
+
+	fetch(&rq, &g);
+	cr_assert_eq(g.status, 502, "%s", g.error);
+	cr_assert_str_eq(g.describe, "HTTP 502 Bad Gateway: bearer *** "
+			 "basic *** Bearer *** ]0;x");
+	cr_assert_null(strchr(g.describe, '\x1b'), "%s", g.describe);
+	got_done(&g);
+}
+
 Test(http, only_http_and_https)
 {
 	struct http_request rq = { .url = "file:///etc/passwd",
@@ -718,6 +736,35 @@ Test(http_text, describe_bodies)
 	cr_assert_null(strstr(d, "abc"), "%s", d);
 	cr_assert_str_eq(d, "HTTP 401 Unauthorized: bad header "
 			 "Authorization: Bearer ***");
+}
+
+/*
+ * A 1-2 byte credential after "bearer "/"basic " becomes the longer "***":
+ * the text grows.  The smallest body that did it is 10 bytes; a page of
+ * short tokens in a row grows it many times over (ASan catches an
+ * overflow, a plain build a corrupt heap).
+ */
+Test(http_text, redact_grows_the_text)
+{
+	char body[4096];
+	const char *d;
+	size_t n = 0;
+
+	d = describe(502, "text/html", "<>bearer $");
+	cr_assert_str_eq(d, "HTTP 502 Bad Gateway: bearer ***");
+	d = describe(401, "text/plain", "basic a");
+	cr_assert_str_eq(d, "HTTP 401 Unauthorized: basic ***");
+	while (n + 12 < sizeof(body)) {
+		memcpy(body + n, "Bearer x ", 9);
+		n += 9;
+	}
+	body[n] = '\0';
+	d = describe(500, "text/plain", body);
+	cr_assert(strncmp(d, "HTTP 500 Internal Server Error: Bearer *** "
+			  "Bearer ***", 53) == 0, "%s", d);
+	cr_assert_null(strstr(d, " x"), "%s", d);
+	cr_assert_eq(strlen(d), strlen("HTTP 500 Internal Server Error: ") +
+		     120 + 3, "%s", d);
 }
 
 Test(http_text, describe_transport_error)

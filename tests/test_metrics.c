@@ -253,6 +253,23 @@ Test(metrics, long_error_is_cut)
 		     sizeof(m.q[Q_ISTIO_P95].error) - 1);
 }
 
+/* Every Prometheus error text enters the model scrubbed. */
+Test(metrics, error_text_is_scrubbed)
+{
+	char msg[300];
+
+	metrics_set_error(&m, Q_ISTIO_P95, "HTTP 502: \x1b]0;x\x07 token="
+			  "s3cr3t \xc2\x9b" "2J Bearer abc", T0);
+	cr_assert_str_eq(m.q[Q_ISTIO_P95].error,
+			 "HTTP 502: ?]0;x? token=*** ?2J Bearer ***");
+	/* Cut mid-character by the fixed buffer: still valid UTF-8. */
+	memset(msg, 'e', sizeof(msg) - 1);
+	memcpy(msg + 254, "\xc3\xa9", 2);
+	msg[sizeof(msg) - 1] = '\0';
+	metrics_set_error(&m, Q_ISTIO_P95, msg, T0);
+	cr_assert_eq(m.q[Q_ISTIO_P95].error[254], '?');
+}
+
 Test(metrics, set_clears_warning_and_partial)
 {
 	struct series *s = &m.q[Q_ISTIO_RPS];
