@@ -112,9 +112,16 @@ audit_append(const char *path, const struct audit_actor *a,
 	if (fd < 0) {
 		rc = -1;
 	} else {
-		if (store_write_all(fd, text, len) != 0 || fsync(fd) != 0)
+		struct stat sb;
+		bool sized = fstat(fd, &sb) == 0;
+
+		if (store_write_all(fd, text, len) != 0 || fsync(fd) != 0) {
 			rc = err_set(e, "cannot write audit log %s: %s", path,
 				     strerror(errno));
+			/* No torn line for the next one to run into. */
+			if (sized && ftruncate(fd, sb.st_size) != 0)
+				err_prefix(e, "torn last line");
+		}
 		close(fd);
 	}
 	free(text);

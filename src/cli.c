@@ -386,8 +386,10 @@ cmd_action(const struct cli *c, const struct plan *p, struct loop *l,
 			session_act(&s, type, c->force, c->reason, &why);
 			fprintf(stderr, "cutover: %s refused: %s\n",
 				cutover_event_name(type), why);
+			rc = s.outcome == SESSION_OUTCOME_NOT_RECORDED ?
+			     CLI_IO : CLI_REFUSED;
 			session_close(&s);
-			return CLI_REFUSED;
+			return rc;
 		}
 		to = type == EV_ROLLBACK ? cutover_stage_weights(p, 0) :
 		     type == EV_RETRY && s.rec.state.retry_rollback ?

@@ -397,10 +397,6 @@ session_act(struct session *s, enum event_type type, bool force,
 		*why = "read-only: another cutover holds this plan";
 		return -1;
 	}
-	if (!session_can(s, type, force, why)) {
-		refused(s, type, *why);
-		return -1;
-	}
 	/*
 	 * Moving traffic forward without a record is refused: the audit line
 	 * and the state file with the apply in flight are written (fsync)
@@ -420,6 +416,10 @@ session_act(struct session *s, enum event_type type, bool force,
 	}
 	if (forward)
 		close(fd);
+	if (!session_can(s, type, force, why)) {
+		refused(s, type, *why);
+		return -1;
+	}
 	if (cutover_step(&s->rec.state, s->plan, &ev, &fx, why) != 0) {
 		refused(s, type, *why);
 		return -1;
