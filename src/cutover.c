@@ -558,8 +558,12 @@ cutover_adopt(struct cutover_state *s, const struct plan *p, int stage,
 {
 	int from = s->stage;
 	struct weights wfrom = s->applied;
+	const char *dummy;
 
 	fx->n = 0;
+	if (why == NULL)
+		why = &dummy;
+	*why = NULL;
 	if (stage < 0 || stage > s->nstages)
 		return refuse(why, "no such stage");
 	if (s->phase == PHASE_SHIFTING || s->phase == PHASE_ROLLING_BACK)
