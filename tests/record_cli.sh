@@ -57,11 +57,16 @@ for line in open(sys.argv[1]):
 print(n)
 PY
 }
-# limited CMD...: run CMD with writes past 512 bytes failing (EFBIG);
-# stdout and stderr to $T/out through a pipe (the limit is the writer's),
-# the exit status in $T/rc.
+# limited CMD...: run CMD with writes past 512 bytes failing (EFBIG:
+# RLIMIT_FSIZE, SIGXFSZ ignored; set in bytes, whatever the shell's ulimit
+# unit); stdout and stderr to $T/out through a pipe (the limit is the
+# writer's), the exit status in $T/rc.
 limited() {
-	(ulimit -f 1; trap '' XFSZ; "$@"; echo $? >"$T/rc") 2>&1 | cat >"$T/out"
+	("$PYTHON3" -c '
+import os, resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (512, 512))
+os.execvp(sys.argv[1], sys.argv[1:])' "$@"; echo $? >"$T/rc") 2>&1 | cat >"$T/out"
 }
 whole_lines() { # whole_lines FILE: every line of the audit log parses
 	"$PYTHON3" -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$1"
