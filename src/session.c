@@ -172,6 +172,7 @@ start_apply(struct session *s, const struct effect *fx, bool strict)
 	driver_cancel(&s->driver);
 	s->driver_busy = false;
 	s->reading_back = false;
+	s->checking = false;
 	s->apply_seq = fx->seq;
 	s->rec.apply_in_flight = true;
 	if (save(s) != 0 && strict)
@@ -313,6 +314,9 @@ feed(struct session *s, const struct event *in)
 		phase_changed(s, before);
 }
 
+static void check_done(const struct driver_result *r, void *arg);
+static void check_continue(struct session *s);
+
 /* Does this event move traffic? */
 static bool
 moves_traffic(enum event_type type)
@@ -419,6 +423,34 @@ session_act(struct session *s, enum event_type type, bool force,
 	if (!session_can(s, type, force, why)) {
 		refused(s, type, *why);
 		return -1;
+	}
+	/*
+	 * The dashboard may have run for hours since it last read the
+	 * weights: read them again, and advance only when they are still
+	 * the state file's (check_done).  One-shot commands read them back
+	 * just before (session_start).
+	 */
+	if (type == EV_ADVANCE && s->live && !s->checked &&
+	    driver_can_read_back(&s->driver)) {
+		s->checking = true;
+		s->check_force = force;
+		snprintf(s->check_reason, sizeof(s->check_reason), "%s",
+			 reason != NULL ? reason : "");
+		/* The start's read-back is on its way: advance on its answer. */
+		if (s->reading_back)
+			return 0;
+		s->driver_busy = true;
+		s->reading_back = true;
+		session_log(s, EVLOG_NOTE, "advance: reading the weights in "
+			    "force first");
+		if (driver_read_back(&s->driver, check_done, s, &e) != 0) {
+			struct driver_result r = { .ok = false };
+
+			snprintf(r.message, sizeof(r.message), "%s", e.msg);
+			check_done(&r, s);
+		}
+		changed(s, SESSION_DIRTY_STATE);
+		return 0;
 	}
 	if (cutover_step(&s->rec.state, s->plan, &ev, &fx, why) != 0) {
 		refused(s, type, *why);
@@ -538,6 +570,8 @@ read_back_done(const struct driver_result *r, void *arg)
 				    r->weights.istio, st->applied.istio);
 			s->bell = true;
 		}
+		if (s->checking)
+			check_continue(s);
 		return;
 	}
 
@@ -568,6 +602,49 @@ read_back_done(const struct driver_result *r, void *arg)
 		session_log(s, EVLOG_CRIT, "%s", s->last_failure);
 	}
 	feed(s, &ev);
+}
+
+/* An advance waited for a read-back: go on with it, on what was read. */
+static void
+check_continue(struct session *s)
+{
+	const char *why = NULL;
+
+	s->checking = false;
+	s->checked = true;
+	session_act(s, EV_ADVANCE, s->check_force,
+		    s->check_reason[0] != '\0' ? s->check_reason : NULL, &why);
+	s->checked = false;
+}
+
+/* The weights read back before an advance (live sessions). */
+static void
+check_done(const struct driver_result *r, void *arg)
+{
+	struct session *s = arg;
+	struct cutover_state *st = &s->rec.state;
+
+	s->driver_busy = false;
+	s->reading_back = false;
+	if (r->ok && r->have_weights) {
+		s->rec.have_read_back = true;
+		s->rec.read_back = r->weights;
+		s->rec.read_back_wall_ms = clock_wall(s->clock);
+		s->drift = !weights_eq(r->weights, st->applied) &&
+			   !st->uncertain;
+		s->drift_weights = r->weights;
+		if (s->drift) {
+			audit(s, "reconcile_mismatch", "weights in force "
+			      "differ from the state file", "warning",
+			      st->stage, st->applied, st->stage, r->weights);
+			s->bell = true;
+		}
+	} else {
+		session_log(s, EVLOG_WARN, "read back failed: %s; advancing "
+			    "on the state file's word", r->message);
+	}
+	changed(s, SESSION_DIRTY_STATE);
+	check_continue(s);
 }
 
 static void

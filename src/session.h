@@ -88,6 +88,10 @@ struct session {
 	char audit_error[1024];	/* why an advance was refused: no record */
 	bool record_lost;	/* since the last action: a record failed */
 	char record_error[512];	/* what failed to be written */
+	bool checking;		/* live: reading back before an advance */
+	bool checked;		/* ... and now advancing on what was read */
+	bool check_force;
+	char check_reason[256];
 	bool drift;		/* read back != applied, changed outside */
 	struct weights drift_weights;	/* what was read back */
 	char drift_why[320];

@@ -4,12 +4,14 @@
 #   - an advance whose audit log cannot be written is refused with the
 #     reason on screen and in the event log, and nothing is applied;
 #   - weights changed outside cutover (drift) turn n into a typed
-#     confirmation that says what is in force; Esc applies nothing.
+#     confirmation that says what is in force; Esc applies nothing;
+#   - weights changed outside cutover while the dashboard runs are read
+#     again when the operator confirms an advance: refused, nothing sent.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/tmux.sh"
 tmux_require
 
-plan 8
+plan 11
 
 cat >"$T/set.sh" <<EOF
 #!/bin/sh
@@ -78,3 +80,26 @@ tmux_wait_gone 5 'FORCE advance' >/dev/null
 ok "Esc applies nothing" test ! -f "$T/argv.log"
 tmux_keys q
 ok "q quits" wait_file 10 "$T/exit" "EXIT=0"
+
+# Drift while the dashboard runs: it started at 0/100 (no drift), then
+# someone else moves 25% to Istio; the advance reads the weights again.
+rm -f "$T/exit" "$T/state/drift.state.json" "$T/weights"
+tmux_start 100 30 "$CUTOVER -c $T/drift.yaml; echo EXIT=\$? >$T/exit"
+tmux_wait 20 'stage 0/5' >/dev/null
+tmux_wait 10 'read back: istio 0%' >/dev/null
+echo "istio=25 apisix=75" >"$T/weights"
+tmux_keys n
+if tmux_wait 5 'Advance to stage 1\?'; then
+	pass "n asks (the drift is not known yet)"
+else
+	fail "n asks (the drift is not known yet)" "$(tmux_diag)"
+fi
+tmux_keys y
+if tmux_wait 10 '[0-9]{2}:[0-9]{2}:[0-9]{2} advance refused: the weights in force'; then
+	pass "the advance reads the weights again and is refused"
+else
+	fail "the advance reads the weights again and is refused" "$(tmux_diag)"
+fi
+ok "nothing was applied" test ! -f "$T/argv.log"
+tmux_keys q
+wait_file 10 "$T/exit" "EXIT=" >/dev/null
