@@ -163,7 +163,9 @@ void session_start(struct session *s, bool live);
 /*
  * An operator action (EV_ADVANCE, EV_PAUSE, EV_RESUME, EV_ROLLBACK,
  * EV_RETRY).  Returns 0 when accepted; -1 when refused, with `why` set and
- * the refusal written to the audit log.
+ * the refusal written to the audit log.  In a live session an advance
+ * first reads the weights back (`checking`, session_busy): it goes on, or
+ * is refused and audited, when they answer.
  */
 int session_act(struct session *s, enum event_type type, bool force,
 		const char *reason, const char **why);
