@@ -468,6 +468,12 @@ cmd_reconcile(const struct cli *c, const struct plan *p, struct loop *l)
 			fprintf(stderr, "cutover: %s\n", why);
 			rc = CLI_REFUSED;
 		}
+	} else if (s.rec.state.phase == PHASE_ERROR &&
+		   !driver_present(&s.driver)) {
+		/* Watch only: nothing to read back, nothing to settle. */
+		fprintf(stderr, "cutover: no traffic driver in the plan: "
+			"nothing to reconcile (the state file still says a "
+			"driver step failed)\n");
 	} else if (s.rec.state.phase == PHASE_ERROR) {
 		fprintf(stderr, "cutover: %s\n", s.last_failure[0] ?
 			s.last_failure : "weights uncertain: retry or roll back");

@@ -14,7 +14,7 @@
 #     without changing the state; reconcile succeeds.
 . "$top_srcdir/tests/lib.sh"
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
-plan 55
+plan 57
 
 cat >"$T/set.sh" <<'SH'
 #!/bin/sh
@@ -230,3 +230,14 @@ is "audit: both refusals" \
 	"$(count_audit "$D/watch.audit.jsonl" advance refused "no traffic driver") $(count_audit "$D/watch.audit.jsonl" rollback refused "no traffic driver")" "1 1"
 $C reconcile >"$T/out" 2>"$T/err"
 is "reconcile succeeds" "$?" 0
+# A state left in error by an older cutover (the watch-only alarm).
+"$PYTHON3" - "$D/watch.state.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["state"].update(phase="error", uncertain=True, target=1, seq=1,
+                  pending={"istio": 10, "apisix": 90})
+json.dump(d, open(sys.argv[1], "w"))
+PY
+$C reconcile >"$T/out" 2>"$T/err"
+is "reconcile of an old error state, watch only: exit 0" "$?" 0
+like "it says there is nothing to reconcile" "$(cat "$T/err")" "no traffic driver in the plan: nothing to reconcile"
