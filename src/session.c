@@ -11,8 +11,6 @@
 
 #include "session.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -391,7 +389,7 @@ session_act(struct session *s, enum event_type type, bool force,
 	const char *dummy;
 	bool forward;
 	struct err e;
-	int fd;
+	int fd = -1;
 
 	if (why == NULL)
 		why = &dummy;
@@ -437,8 +435,11 @@ session_act(struct session *s, enum event_type type, bool force,
 		snprintf(s->check_reason, sizeof(s->check_reason), "%s",
 			 reason != NULL ? reason : "");
 		/* The start's read-back is on its way: advance on its answer. */
-		if (s->reading_back)
+		if (s->reading_back) {
+			session_log(s, EVLOG_NOTE, "advance: waiting for the "
+				    "weights in force (read back)");
 			return 0;
+		}
 		s->driver_busy = true;
 		s->reading_back = true;
 		session_log(s, EVLOG_NOTE, "advance: reading the weights in "
