@@ -14,11 +14,12 @@
 #     without changing the state; reconcile succeeds.
 . "$top_srcdir/tests/lib.sh"
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
-plan 57
+plan 60
 
 cat >"$T/set.sh" <<'SH'
 #!/bin/sh
 echo "$*" >>"$T_DIR/argv.log"
+if [ -f "$T_DIR/fail" ]; then echo "boom" >&2; exit 3; fi
 printf 'istio=%s apisix=%s\n' "$1" "$2" >"$T_DIR/weights"
 SH
 cat >"$T/get.sh" <<'SH'
@@ -167,6 +168,17 @@ limited $CUTOVER -c "$T/full.yaml" rollback --yes
 is "rollback without a record exits 74" "$(cat "$T/rc")" 74
 like "it says the record was lost" "$(cat "$T/out")" "rollback went ahead, but its record was lost"
 is "the rollback was applied" "$(tail -n 1 "$T/argv.log")" "0 100 0"
+
+# A retry of a failed shift is a step forward too.
+touch "$T/fail"
+$CUTOVER -c "$T/full.yaml" advance --yes --force >"$T/out" 2>&1
+is "a failing driver leaves the phase in error" \
+	"$(json "$D/full.state.json" 'd["state"]["phase"]')" "error"
+rm -f "$T/fail"
+n=$(calls)
+limited $CUTOVER -c "$T/full.yaml" retry --yes
+is "retry without a record exits 74" "$(cat "$T/rc")" 74
+is "and applies nothing" "$(calls)" "$n"
 rm -f "$T/argv.log" "$T/weights"
 
 # --- drift ---------------------------------------------------------------------
