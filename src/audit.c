@@ -3,7 +3,8 @@
  * written with one write(2) on an O_APPEND descriptor and fsynced, so two
  * processes never interleave inside a line and a line reported written
  * survives a crash.  The reader tolerates a torn last line (a crash in the
- * middle of a write) and says so.
+ * middle of a write) and says so.  The log is opened like every file of
+ * the state directory (store_file_open): never through a symbolic link.
  */
 #include "config.h"
 
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "store.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -53,6 +55,21 @@ static json_t *
 weights_obj(struct weights w)
 {
 	return json_pack("{s:i, s:i}", "istio", w.istio, "apisix", w.apisix);
+}
+
+int
+audit_open(const char *path, struct err *e)
+{
+	int fd;
+
+	if (store_dir_check(path, e) != 0) {
+		err_prefix(e, "audit log");
+		return -1;
+	}
+	fd = store_file_open(path, O_WRONLY | O_APPEND | O_CREAT, e);
+	if (fd < 0)
+		err_prefix(e, "audit log");
+	return fd;
 }
 
 int
@@ -97,14 +114,20 @@ audit_append(const char *path, const struct audit_actor *a,
 	text = xrealloc(text, len + 2);
 	text[len++] = '\n';
 	text[len] = '\0';
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	fd = audit_open(path, e);
 	if (fd < 0) {
-		rc = err_set(e, "cannot open audit log %s: %s", path,
-			     strerror(errno));
+		rc = -1;
 	} else {
-		if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0)
+		struct stat sb;
+		bool sized = fstat(fd, &sb) == 0;
+
+		if (store_write_all(fd, text, len) != 0 || fsync(fd) != 0) {
 			rc = err_set(e, "cannot write audit log %s: %s", path,
 				     strerror(errno));
+			/* No torn line for the next one to run into. */
+			if (sized && ftruncate(fd, sb.st_size) != 0)
+				err_prefix(e, "torn last line");
+		}
 		close(fd);
 	}
 	free(text);

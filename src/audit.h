@@ -43,6 +43,12 @@ struct audit_entry {
 /* Who is acting: from getuid, getpwuid, SSH_CONNECTION, ttyname(0). */
 void audit_actor_current(struct audit_actor *a);
 
+/*
+ * Open the log for appending (created 0600): its directory checked, never
+ * through a symbolic link (store_file_open).  The descriptor, or -1.
+ */
+int audit_open(const char *path, struct err *e);
+
 /* Append one line to `path` (created 0600) and fsync it. */
 int audit_append(const char *path, const struct audit_actor *a,
 		 const struct audit_entry *en, struct err *e);

@@ -200,6 +200,9 @@ print_state(struct session *s, FILE *out)
 	if (s->rec.have_read_back)
 		fprintf(out, "          istio %d%% / apisix %d%% (read back)\n",
 			s->rec.read_back.istio, s->rec.read_back.apisix);
+	if (s->drift)
+		fprintf(out, "DRIFT:    changed outside cutover: advance "
+			"refused until `cutover reconcile` or --force\n");
 	if (st->phase == PHASE_SHIFTING || st->phase == PHASE_ROLLING_BACK ||
 	    s->rec.apply_in_flight)
 		fprintf(out, "          istio %d%% / apisix %d%% (in flight)\n",
@@ -370,7 +373,6 @@ cmd_action(const struct cli *c, const struct plan *p, struct loop *l,
 	char question[256];
 	int rc = open_session(c, &s, p, l, false);
 	int64_t deadline = driver_deadline(p);
-	struct event probe = { .type = type, .force = c->force };
 
 	if (rc != CLI_OK)
 		return rc;
@@ -385,12 +387,14 @@ cmd_action(const struct cli *c, const struct plan *p, struct loop *l,
 		struct weights to;
 
 		/* Ask only about what the guards would let through. */
-		if (!cutover_can(&s.rec.state, p, &probe, &why)) {
+		if (!session_can(&s, type, c->force, &why)) {
 			session_act(&s, type, c->force, c->reason, &why);
 			fprintf(stderr, "cutover: %s refused: %s\n",
 				cutover_event_name(type), why);
+			rc = s.outcome == SESSION_OUTCOME_NOT_RECORDED ?
+			     CLI_IO : CLI_REFUSED;
 			session_close(&s);
-			return CLI_REFUSED;
+			return rc;
 		}
 		to = type == EV_ROLLBACK ? cutover_stage_weights(p, 0) :
 		     type == EV_RETRY && s.rec.state.retry_rollback ?
@@ -400,9 +404,16 @@ cmd_action(const struct cli *c, const struct plan *p, struct loop *l,
 					   s.rec.state.phase ==
 					   PHASE_ROLLED_BACK ? 1 :
 					   s.rec.state.stage + 1);
-		snprintf(question, sizeof(question), "%s: istio %d%% -> %d%%?",
-			 cutover_event_name(type), s.rec.state.applied.istio,
-			 to.istio);
+		if (s.drift)
+			snprintf(question, sizeof(question), "%s: istio %d%% "
+				 "in force (the state file says %d%%) -> %d%%?",
+				 cutover_event_name(type),
+				 s.drift_weights.istio,
+				 s.rec.state.applied.istio, to.istio);
+		else
+			snprintf(question, sizeof(question), "%s: istio %d%% "
+				 "-> %d%%?", cutover_event_name(type),
+				 s.rec.state.applied.istio, to.istio);
 		if (!confirm(c, question)) {
 			fprintf(stderr, "cutover: not confirmed; nothing "
 				"changed\n");
@@ -413,8 +424,10 @@ cmd_action(const struct cli *c, const struct plan *p, struct loop *l,
 	if (session_act(&s, type, c->force, c->reason, &why) != 0) {
 		fprintf(stderr, "cutover: %s refused: %s\n",
 			cutover_event_name(type), why);
+		rc = s.outcome == SESSION_OUTCOME_NOT_RECORDED ? CLI_IO :
+		     CLI_REFUSED;
 		session_close(&s);
-		return CLI_REFUSED;
+		return rc;
 	}
 	if (session_wait(&s, deadline) != 0) {
 		fprintf(stderr, "cutover: the driver did not answer within "
@@ -428,6 +441,14 @@ cmd_action(const struct cli *c, const struct plan *p, struct loop *l,
 		fprintf(stderr, "cutover: driver failed: %s\n",
 			s.last_failure);
 		rc = CLI_DRIVER_FAILED;
+	}
+	if (s.record_lost) {
+		/* A rollback goes ahead without its record: say so. */
+		fprintf(stderr, "cutover: %s went ahead, but its record was "
+			"lost: %s\n", cutover_event_name(type),
+			s.record_error);
+		if (rc == CLI_OK)
+			rc = CLI_IO;
 	}
 	print_state(&s, stdout);
 	session_close(&s);
@@ -445,6 +466,19 @@ cmd_reconcile(const struct cli *c, const struct plan *p, struct loop *l)
 		return rc;
 	if (!start_settled(&s, driver_deadline(p))) {
 		rc = CLI_DRIVER_FAILED;
+	} else if (s.drift) {
+		const char *why;
+
+		if (session_reconcile_drift(&s, &why) != 0) {
+			fprintf(stderr, "cutover: %s\n", why);
+			rc = CLI_REFUSED;
+		}
+	} else if (s.rec.state.phase == PHASE_ERROR &&
+		   !driver_present(&s.driver)) {
+		/* Watch only: nothing to read back, nothing to settle. */
+		fprintf(stderr, "cutover: no traffic driver in the plan: "
+			"nothing to reconcile (the state file still says a "
+			"driver step failed)\n");
 	} else if (s.rec.state.phase == PHASE_ERROR) {
 		fprintf(stderr, "cutover: %s\n", s.last_failure[0] ?
 			s.last_failure : "weights uncertain: retry or roll back");

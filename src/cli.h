@@ -7,7 +7,8 @@
  * Exit status: 0 done; 1 refused (a guard said no, or not confirmed);
  * 2 the traffic driver failed; 3 `status`: a configured data source
  * failed (Prometheus or the Kubernetes API); 64 usage; 65 bad plan file; 74 state file
- * or audit log unreadable or unwritable; 75 another cutover holds the plan.
+ * or audit log unreadable or unwritable (a step forward: before any change;
+ * a rollback: after it, its record lost); 75 another cutover holds the plan.
  */
 #ifndef CUTOVER_SRC_CLI_H
 #define CUTOVER_SRC_CLI_H

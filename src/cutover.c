@@ -552,6 +552,35 @@ cutover_step(struct cutover_state *s, const struct plan *p,
 	return rc;
 }
 
+int
+cutover_adopt(struct cutover_state *s, const struct plan *p, int stage,
+	      struct cutover_effects *fx, const char **why)
+{
+	int from = s->stage;
+	struct weights wfrom = s->applied;
+	const char *dummy;
+
+	fx->n = 0;
+	if (why == NULL)
+		why = &dummy;
+	*why = NULL;
+	if (stage < 0 || stage > s->nstages)
+		return refuse(why, "no such stage");
+	if (s->phase == PHASE_SHIFTING || s->phase == PHASE_ROLLING_BACK)
+		return refuse(why, "a driver step is running: wait for it");
+	if (s->phase == PHASE_ERROR)
+		return refuse(why, "the last driver step failed: retry or "
+			      "roll back");
+	s->target = stage;
+	s->pending = cutover_stage_weights(p, stage);
+	s->retry_rollback = false;
+	stage_entered(s, p);
+	fx_audit(fx, "reconcile", "adopted the weights in force", from, wfrom,
+		 s->stage, s->applied);
+	fx_simple(fx, EFF_SAVE, NULL);
+	return 0;
+}
+
 bool
 cutover_can(const struct cutover_state *s, const struct plan *p,
 	    const struct event *ev, const char **why)

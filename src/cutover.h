@@ -156,6 +156,14 @@ int cutover_step(struct cutover_state *s, const struct plan *p,
 		 const struct event *ev, struct cutover_effects *fx,
 		 const char **why);
 
+/*
+ * The weights of `stage` were found in force (read back after a change
+ * made outside cutover): enter that stage as if it had been applied, its
+ * hold starting afresh.  Refused while a driver step runs or failed.
+ */
+int cutover_adopt(struct cutover_state *s, const struct plan *p, int stage,
+		  struct cutover_effects *fx, const char **why);
+
 /* Can this event be taken now, without changing anything? (for key hints) */
 bool cutover_can(const struct cutover_state *s, const struct plan *p,
 		 const struct event *ev, const char **why);

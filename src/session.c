@@ -11,8 +11,6 @@
 
 #include "session.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,13 +63,13 @@ driver_line(const char *line, void *arg)
 
 /* --- persistence ----------------------------------------------------------- */
 
-static void
+static int
 save(struct session *s)
 {
 	struct err e;
 
 	if (s->read_only)
-		return;
+		return 0;
 	err_clear(&e);
 	s->rec.saved_wall_ms = clock_wall(s->clock);
 	plan_fingerprint(s->plan, s->rec.fingerprint);
@@ -81,17 +79,21 @@ save(struct session *s)
 			session_log(s, EVLOG_CRIT, "cannot save state: %s",
 				    e.msg);
 		snprintf(s->save_error, sizeof(s->save_error), "%s", e.msg);
+		snprintf(s->record_error, sizeof(s->record_error), "the state "
+			 "file cannot be written: %s", e.msg);
+		s->record_lost = true;
 		changed(s, SESSION_DIRTY_STATE);
-		return;
+		return -1;
 	}
 	if (s->save_error[0] != '\0') {
 		s->save_error[0] = '\0';
 		session_log(s, EVLOG_NOTE, "state saved again");
 	}
 	s->last_save_mono = clock_mono(s->clock);
+	return 0;
 }
 
-static void
+static int
 audit(struct session *s, const char *action, const char *reason,
       const char *result, int stage_from, struct weights from, int stage_to,
       struct weights to)
@@ -107,13 +109,20 @@ audit(struct session *s, const char *action, const char *reason,
 		.result = result,
 	};
 	struct err e;
+	int rc;
 
 	if (s->read_only)
-		return;
+		return 0;
 	en.metrics = gate_result_json(&s->gates);
-	if (audit_append(s->plan->audit_log, &s->actor, &en, &e) != 0)
-		session_log(s, EVLOG_CRIT, "audit log: %s", e.msg);
+	rc = audit_append(s->plan->audit_log, &s->actor, &en, &e);
+	if (rc != 0) {
+		session_log(s, EVLOG_CRIT, "%s", e.msg);
+		snprintf(s->record_error, sizeof(s->record_error), "%s",
+			 e.msg);
+		s->record_lost = true;
+	}
 	json_decref(en.metrics);
+	return rc;
 }
 
 /* --- the driver ------------------------------------------------------------ */
@@ -135,6 +144,7 @@ apply_done(const struct driver_result *r, void *arg)
 	}
 	if (r->ok) {
 		s->outcome = SESSION_OUTCOME_OK;
+		s->drift = false;
 		session_log(s, EVLOG_NOTE, "driver: applied istio %d%% / "
 			    "apisix %d%%%s%s", s->rec.state.pending.istio,
 			    s->rec.state.pending.apisix,
@@ -149,17 +159,24 @@ apply_done(const struct driver_result *r, void *arg)
 	feed(s, &ev);
 }
 
-static void
-start_apply(struct session *s, const struct effect *fx)
+/*
+ * Record the apply as in flight, then start the driver.  With `strict`
+ * (a step forward) nothing is started when the record cannot be written:
+ * -1, and the caller puts the state back.
+ */
+static int
+start_apply(struct session *s, const struct effect *fx, bool strict)
 {
 	struct err e;
 
 	driver_cancel(&s->driver);
 	s->driver_busy = false;
 	s->reading_back = false;
+	s->checking = false;
 	s->apply_seq = fx->seq;
 	s->rec.apply_in_flight = true;
-	save(s);
+	if (save(s) != 0 && strict)
+		return -1;
 	session_log(s, EVLOG_NOTE, "applying istio %d%% / apisix %d%% "
 		    "(stage %d)", fx->weights.istio, fx->weights.apisix,
 		    fx->stage);
@@ -169,7 +186,7 @@ start_apply(struct session *s, const struct effect *fx)
 		snprintf(r.message, sizeof(r.message), "no traffic driver in "
 			 "the plan (traffic: section): cutover can only watch");
 		apply_done(&r, s);
-		return;
+		return 0;
 	}
 	s->driver_busy = true;
 	if (driver_apply(&s->driver, fx->weights, fx->stage, apply_done, s,
@@ -179,6 +196,7 @@ start_apply(struct session *s, const struct effect *fx)
 		snprintf(r.message, sizeof(r.message), "%s", e.msg);
 		apply_done(&r, s);
 	}
+	return 0;
 }
 
 /* The audit result of a transition's own line. */
@@ -191,9 +209,14 @@ audit_result(const char *action, bool applies)
 	return applies ? "started" : "ok";
 }
 
-static void
+/*
+ * Carry out a transition's effects.  With `strict` (a step forward), the
+ * audit lines and the state file with the apply in flight must be written
+ * before the driver starts; -1 when they were not, and nothing started.
+ */
+static int
 run_effects(struct session *s, const struct cutover_effects *fx,
-	    const char *reason)
+	    const char *reason, bool strict)
 {
 	const struct effect *apply = NULL;
 
@@ -211,9 +234,11 @@ run_effects(struct session *s, const struct cutover_effects *fx,
 			if (strstr(f->action, "failed") != NULL &&
 			    s->last_failure[0] != '\0')
 				why = s->last_failure;
-			audit(s, f->action, why,
-			      audit_result(f->action, apply != NULL),
-			      f->stage_from, f->from, f->stage_to, f->to);
+			if (audit(s, f->action, why,
+				  audit_result(f->action, apply != NULL),
+				  f->stage_from, f->from, f->stage_to,
+				  f->to) != 0 && strict)
+				return -1;
 			session_log(s, strstr(f->action, "rollback") ||
 					       strstr(f->action, "failed") ?
 					       EVLOG_WARN : EVLOG_NOTE,
@@ -238,11 +263,14 @@ run_effects(struct session *s, const struct cutover_effects *fx,
 			break;
 		}
 	}
-	if (apply != NULL)
-		start_apply(s, apply);
-	else
+	if (apply != NULL) {
+		if (start_apply(s, apply, strict) != 0)
+			return -1;
+	} else {
 		save(s);
+	}
 	changed(s, SESSION_DIRTY_STATE);
+	return 0;
 }
 
 /* Start or stop the watches that depend on the phase. */
@@ -281,9 +309,72 @@ feed(struct session *s, const struct event *in)
 	if (cutover_step(&s->rec.state, s->plan, &ev, &fx, &why) != 0)
 		return;
 	if (fx.n > 0)
-		run_effects(s, &fx, NULL);
+		run_effects(s, &fx, NULL, false);
 	if (s->rec.state.phase != before)
 		phase_changed(s, before);
+}
+
+static void check_done(const struct driver_result *r, void *arg);
+static void check_continue(struct session *s);
+
+/* Does this event move traffic? */
+static bool
+moves_traffic(enum event_type type)
+{
+	return type == EV_ADVANCE || type == EV_ROLLBACK || type == EV_RETRY;
+}
+
+bool
+session_can(struct session *s, enum event_type type, bool force,
+	    const char **why)
+{
+	const struct cutover_state *st = &s->rec.state;
+	struct event ev = { .type = type, .force = force };
+	struct event forced = { .type = type, .force = true };
+	const char *dummy;
+
+	if (why == NULL)
+		why = &dummy;
+	*why = NULL;
+	if (s->read_only) {
+		*why = "read-only: another cutover holds this plan";
+		return false;
+	}
+	if (moves_traffic(type) && !driver_present(&s->driver)) {
+		*why = "no traffic driver in the plan (no traffic: section): "
+		       "cutover only watches, it cannot move traffic";
+		return false;
+	}
+	/*
+	 * Weights changed outside cutover: a step from the state file's
+	 * stage would be a step from somewhere else.  Only an operator who
+	 * saw what is in force may take it (or reconcile first).
+	 */
+	if (type == EV_ADVANCE && s->drift && !force &&
+	    cutover_can(st, s->plan, &forced, NULL)) {
+		snprintf(s->drift_why, sizeof(s->drift_why), "the weights in "
+			 "force (istio %d%% / apisix %d%%, read back) are not "
+			 "the state file's (istio %d%%, stage %d): changed "
+			 "outside cutover; run `cutover reconcile` to adopt "
+			 "them, or advance with --force",
+			 s->drift_weights.istio, s->drift_weights.apisix,
+			 st->applied.istio, st->stage);
+		*why = s->drift_why;
+		return false;
+	}
+	return cutover_can(st, s->plan, &ev, why);
+}
+
+/* A refusal: to the audit log (best effort) and the event log. */
+static void
+refused(struct session *s, enum event_type type, const char *why)
+{
+	const struct cutover_state *st = &s->rec.state;
+
+	audit(s, cutover_event_name(type), why, "refused", st->stage,
+	      st->applied, st->stage, st->applied);
+	session_log(s, EVLOG_WARN, "%s refused: %s", cutover_event_name(type),
+		    why);
 }
 
 int
@@ -298,49 +389,136 @@ session_act(struct session *s, enum event_type type, bool force,
 	struct cutover_state before = s->rec.state;
 	struct cutover_effects fx;
 	const char *dummy;
+	bool forward;
+	struct err e;
+	int fd = -1;
 
 	if (why == NULL)
 		why = &dummy;
+	s->record_lost = false;
+	s->record_error[0] = '\0';
 	if (s->read_only) {
 		*why = "read-only: another cutover holds this plan";
 		return -1;
 	}
 	/*
-	 * Moving traffic forward without a record is refused; a rollback goes
-	 * ahead regardless (and the failure to record it is loud).
+	 * Moving traffic forward without a record is refused: the audit line
+	 * and the state file with the apply in flight are written (fsync)
+	 * before the driver starts, or nothing is applied.  A rollback goes
+	 * ahead regardless, and the failure to record it is loud.
 	 */
-	if (type == EV_ADVANCE || (type == EV_RETRY &&
-				   !s->rec.state.retry_rollback)) {
-		int fd = open(s->plan->audit_log, O_WRONLY | O_APPEND |
-			      O_CREAT | O_CLOEXEC, 0600);
-
-		if (fd < 0) {
-			snprintf(s->audit_error, sizeof(s->audit_error),
-				 "the audit log %s cannot be written (%s): "
-				 "nothing moves forward without a record",
-				 s->plan->audit_log, strerror(errno));
-			*why = s->audit_error;
-			session_log(s, EVLOG_CRIT, "%s refused: %s",
-				    cutover_event_name(type), *why);
-			return -1;
-		}
+	forward = type == EV_ADVANCE || (type == EV_RETRY &&
+					 !s->rec.state.retry_rollback);
+	if (forward && (fd = audit_open(s->plan->audit_log, &e)) < 0) {
+		snprintf(s->audit_error, sizeof(s->audit_error), "%s: nothing "
+			 "moves forward without a record", e.msg);
+		*why = s->audit_error;
+		s->outcome = SESSION_OUTCOME_NOT_RECORDED;
+		session_log(s, EVLOG_CRIT, "%s refused: %s",
+			    cutover_event_name(type), *why);
+		return -1;
+	}
+	if (forward)
 		close(fd);
+	if (!session_can(s, type, force, why)) {
+		refused(s, type, *why);
+		return -1;
+	}
+	/*
+	 * The dashboard may have run for hours since it last read the
+	 * weights: read them again, and advance only when they are still
+	 * the state file's (check_done).  One-shot commands read them back
+	 * just before (session_start).
+	 */
+	if (type == EV_ADVANCE && s->live && !s->checked &&
+	    driver_can_read_back(&s->driver)) {
+		s->checking = true;
+		s->check_force = force;
+		snprintf(s->check_reason, sizeof(s->check_reason), "%s",
+			 reason != NULL ? reason : "");
+		/* The start's read-back is on its way: advance on its answer. */
+		if (s->reading_back) {
+			session_log(s, EVLOG_NOTE, "advance: waiting for the "
+				    "weights in force (read back)");
+			return 0;
+		}
+		s->driver_busy = true;
+		s->reading_back = true;
+		session_log(s, EVLOG_NOTE, "advance: reading the weights in "
+			    "force first");
+		if (driver_read_back(&s->driver, check_done, s, &e) != 0) {
+			struct driver_result r = { .ok = false };
+
+			snprintf(r.message, sizeof(r.message), "%s", e.msg);
+			check_done(&r, s);
+		}
+		changed(s, SESSION_DIRTY_STATE);
+		return 0;
 	}
 	if (cutover_step(&s->rec.state, s->plan, &ev, &fx, why) != 0) {
-		audit(s, cutover_event_name(type), *why, "refused",
-		      before.stage, before.applied, before.stage,
-		      before.applied);
-		session_log(s, EVLOG_WARN, "%s refused: %s",
-			    cutover_event_name(type), *why);
+		refused(s, type, *why);
 		return -1;
 	}
 	if (reason == NULL && force)
 		reason = "forced by the operator";
 	s->outcome = SESSION_OUTCOME_NONE;
 	s->last_failure[0] = '\0';
-	run_effects(s, &fx, reason);
+	if (run_effects(s, &fx, reason, forward) != 0) {
+		/* Nothing was applied: back to where the record is. */
+		s->rec.state = before;
+		s->rec.apply_in_flight = false;
+		s->outcome = SESSION_OUTCOME_NOT_RECORDED;
+		snprintf(s->audit_error, sizeof(s->audit_error), "%s: nothing "
+			 "applied (a step forward needs its record first)",
+			 s->record_error);
+		*why = s->audit_error;
+		audit(s, cutover_event_name(type), *why, "refused",
+		      before.stage, before.applied, before.stage,
+		      before.applied);
+		session_log(s, EVLOG_CRIT, "%s refused: %s",
+			    cutover_event_name(type), *why);
+		changed(s, SESSION_DIRTY_STATE);
+		return -1;
+	}
+	if (s->record_lost)
+		session_log(s, EVLOG_CRIT, "%s goes ahead without its record: "
+			    "%s", cutover_event_name(type), s->record_error);
 	if (s->rec.state.phase != before.phase)
 		phase_changed(s, before.phase);
+	return 0;
+}
+
+int
+session_reconcile_drift(struct session *s, const char **why)
+{
+	struct cutover_effects fx;
+	struct cutover_state *st = &s->rec.state;
+	enum phase before = st->phase;
+	int stage = -1;
+
+	*why = NULL;
+	if (!s->drift)
+		return 0;
+	for (int k = 0; k <= s->plan->nstages && stage < 0; k++) {
+		struct weights w = cutover_stage_weights(s->plan, k);
+
+		if (w.istio == s->drift_weights.istio)
+			stage = k;
+	}
+	if (stage < 0) {
+		snprintf(s->drift_why, sizeof(s->drift_why), "the weights in "
+			 "force (istio %d%% / apisix %d%%) are no stage of the "
+			 "plan: roll back, or advance with --force",
+			 s->drift_weights.istio, s->drift_weights.apisix);
+		*why = s->drift_why;
+		return -1;
+	}
+	if (cutover_adopt(st, s->plan, stage, &fx, why) != 0)
+		return -1;
+	s->drift = false;
+	run_effects(s, &fx, NULL, false);
+	if (st->phase != before)
+		phase_changed(s, before);
 	return 0;
 }
 
@@ -370,6 +548,14 @@ read_back_done(const struct driver_result *r, void *arg)
 	} else {
 		session_log(s, EVLOG_WARN, "read back failed: %s", r->message);
 	}
+	if (!interrupted && r->ok && r->have_weights) {
+		bool settled = !st->uncertain && st->phase != PHASE_ERROR &&
+			       st->phase != PHASE_SHIFTING &&
+			       st->phase != PHASE_ROLLING_BACK;
+
+		s->drift = settled && !weights_eq(r->weights, st->applied);
+		s->drift_weights = r->weights;
+	}
 	changed(s, SESSION_DIRTY_STATE);
 	/* Watching only: show what is in force, decide nothing. */
 	if (s->read_only)
@@ -387,6 +573,8 @@ read_back_done(const struct driver_result *r, void *arg)
 				    r->weights.istio, st->applied.istio);
 			s->bell = true;
 		}
+		if (s->checking)
+			check_continue(s);
 		return;
 	}
 
@@ -417,6 +605,49 @@ read_back_done(const struct driver_result *r, void *arg)
 		session_log(s, EVLOG_CRIT, "%s", s->last_failure);
 	}
 	feed(s, &ev);
+}
+
+/* An advance waited for a read-back: go on with it, on what was read. */
+static void
+check_continue(struct session *s)
+{
+	const char *why = NULL;
+
+	s->checking = false;
+	s->checked = true;
+	session_act(s, EV_ADVANCE, s->check_force,
+		    s->check_reason[0] != '\0' ? s->check_reason : NULL, &why);
+	s->checked = false;
+}
+
+/* The weights read back before an advance (live sessions). */
+static void
+check_done(const struct driver_result *r, void *arg)
+{
+	struct session *s = arg;
+	struct cutover_state *st = &s->rec.state;
+
+	s->driver_busy = false;
+	s->reading_back = false;
+	if (r->ok && r->have_weights) {
+		s->rec.have_read_back = true;
+		s->rec.read_back = r->weights;
+		s->rec.read_back_wall_ms = clock_wall(s->clock);
+		s->drift = !weights_eq(r->weights, st->applied) &&
+			   !st->uncertain;
+		s->drift_weights = r->weights;
+		if (s->drift) {
+			audit(s, "reconcile_mismatch", "weights in force "
+			      "differ from the state file", "warning",
+			      st->stage, st->applied, st->stage, r->weights);
+			s->bell = true;
+		}
+	} else {
+		session_log(s, EVLOG_WARN, "read back failed: %s; advancing "
+			    "on the state file's word", r->message);
+	}
+	changed(s, SESSION_DIRTY_STATE);
+	check_continue(s);
 }
 
 static void
@@ -746,6 +977,9 @@ session_open(struct session *s, const struct plan *p, const struct clock *c,
 			"roll back with the old plan, or move the state file "
 			"aside", p->state_file, s->rec.state.stage);
 		goto fail_store;
+	} else if (strcmp(fp, s->rec.fingerprint) == 0 &&
+		   store_check_plan(&s->store, &s->rec, p, e) != 0) {
+		goto fail_store;
 	} else {
 		s->rec.state.nstages = p->nstages;
 		snprintf(s->rec.fingerprint, sizeof(s->rec.fingerprint), "%s",
@@ -1035,6 +1269,7 @@ session_status_json(struct session *s)
 				    json_real(s->measured_istio));
 		json_object_set_new(root, "split_mismatch",
 				    json_boolean(s->split_mismatch));
+		json_object_set_new(root, "drift", json_boolean(s->drift));
 	}
 	(void)st;
 	return root;

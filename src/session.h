@@ -9,7 +9,15 @@
  * ("advance", result "started"), the state file written with the apply
  * marked in flight, then the driver is started.  So after a crash at any
  * point the state file says an apply may have happened, and the next start
- * reconciles by reading the weights back — it never applies twice.
+ * reconciles by reading the weights back — it never applies twice.  A step
+ * forward whose audit line or state file cannot be written (fsync) is not
+ * started at all; a rollback is, and says that its record was lost.
+ *
+ * Weights read back that differ from the state file's (changed outside
+ * cutover: another operator, a GitOps revert) are drift: an advance is
+ * refused until the operator reconciles (the state adopts the stage in
+ * force) or forces it.  No traffic driver (a watch-only plan): nothing that
+ * moves traffic is accepted.
  *
  * Gates are evaluated exactly once per refresh interval, on the data the
  * previous refresh brought (at most one interval old); a source that did
@@ -63,6 +71,7 @@ enum session_outcome {
 	SESSION_OUTCOME_NONE,
 	SESSION_OUTCOME_OK,
 	SESSION_OUTCOME_DRIVER_FAILED,
+	SESSION_OUTCOME_NOT_RECORDED,	/* refused: no record could be written */
 };
 
 struct session {
@@ -76,7 +85,16 @@ struct session {
 	struct store_holder holder;	/* lock holder when read-only */
 	bool read_only;
 	char save_error[256];	/* last failed save, "" if fine */
-	char audit_error[512];	/* why an advance was refused: no audit log */
+	char audit_error[1024];	/* why an advance was refused: no record */
+	bool record_lost;	/* since the last action: a record failed */
+	char record_error[512];	/* what failed to be written */
+	bool checking;		/* live: reading back before an advance */
+	bool checked;		/* ... and now advancing on what was read */
+	bool check_force;
+	char check_reason[256];
+	bool drift;		/* read back != applied, changed outside */
+	struct weights drift_weights;	/* what was read back */
+	char drift_why[320];
 
 	struct driver driver;
 	bool driver_busy;	/* an apply or a read-back is in flight */
@@ -145,10 +163,26 @@ void session_start(struct session *s, bool live);
 /*
  * An operator action (EV_ADVANCE, EV_PAUSE, EV_RESUME, EV_ROLLBACK,
  * EV_RETRY).  Returns 0 when accepted; -1 when refused, with `why` set and
- * the refusal written to the audit log.
+ * the refusal written to the audit log.  In a live session an advance
+ * first reads the weights back (`checking`, session_busy): it goes on, or
+ * is refused and audited, when they answer.
  */
 int session_act(struct session *s, enum event_type type, bool force,
 		const char *reason, const char **why);
+
+/*
+ * Would session_act take this event now?  The state machine's guards plus
+ * the session's: read-only, no traffic driver, drift.  `why` is set when
+ * not.
+ */
+bool session_can(struct session *s, enum event_type type, bool force,
+		 const char **why);
+
+/*
+ * `cutover reconcile` after drift: the state adopts the stage whose
+ * weights are in force (audited).  -1 with `why` when no stage has them.
+ */
+int session_reconcile_drift(struct session *s, const char **why);
 
 /* Is a driver step in flight? */
 bool session_busy(const struct session *s);

@@ -6,9 +6,16 @@
  *     "saved_wall_ms": N, "apply_in_flight": bool,
  *     "state": { "phase": "holding", "stage": 2, ... },
  *     "read_back": { "istio": 25, "apisix": 75, "wall_ms": N } | null }
- * Loading is strict: a file that does not parse, or whose values are out of
- * range, is an error that names the file; it is never silently replaced by
- * a fresh state (that would forget a shift in force).
+ * Loading is strict: a file that does not parse, is larger than
+ * STORE_MAX_BYTES, or whose values are out of range or contradict each
+ * other (store_check), is an error that names the file and the field; it
+ * is never silently replaced by a fresh state (that would forget a shift
+ * in force).
+ *
+ * The state directory may be shared: nothing here follows a symbolic link
+ * (O_NOFOLLOW on every file opened, a link at the state file's name is
+ * refused before the rename), a file that is not a regular file of ours is
+ * refused, and so is a directory that others could plant links in.
  */
 #include "config.h"
 
@@ -32,6 +39,92 @@
 #include "xmalloc.h"
 
 #define STORE_VERSION 1
+
+/* Refuse to create cutover's files in a directory that others control. */
+int
+store_dir_check(const char *file, struct err *e)
+{
+	char *copy = xstrdup(file);
+	const char *dir = dirname(copy);
+	struct stat sb;
+	int rc = 0;
+
+	if (stat(dir, &sb) != 0)
+		rc = err_set(e, "cannot use directory %s: %s", dir,
+			     strerror(errno));
+	else if (!S_ISDIR(sb.st_mode))
+		rc = err_set(e, "%s is not a directory", dir);
+	else if (sb.st_uid != geteuid() && sb.st_uid != 0)
+		rc = err_set(e, "directory %s belongs to uid %ld, not to you "
+			     "(uid %ld) or root: refusing to keep the state "
+			     "file or audit log there", dir, (long)sb.st_uid,
+			     (long)geteuid());
+	else if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+		 (sb.st_mode & S_ISVTX) == 0)
+		rc = err_set(e, "directory %s is %s-writable without the "
+			     "sticky bit: others could plant links or replace "
+			     "cutover's files there (chmod go-w, or chmod +t)",
+			     dir, (sb.st_mode & S_IWOTH) ? "world" : "group");
+	free(copy);
+	return rc;
+}
+
+int
+store_file_open(const char *path, int flags, struct err *e)
+{
+	struct stat sb;
+	int fd;
+
+	fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			return err_set(e, "%s is a symbolic link: cutover "
+				       "follows no link in its state "
+				       "directory (remove it)", path);
+		return err_set(e, "cannot open %s: %s", path, strerror(errno));
+	}
+	if (fstat(fd, &sb) != 0) {
+		err_set(e, "cannot stat %s: %s", path, strerror(errno));
+	} else if (!S_ISREG(sb.st_mode)) {
+		err_set(e, "%s is not a regular file: refusing to use it",
+			path);
+	} else if (sb.st_nlink > 1) {
+		err_set(e, "%s has %ld hard links: refusing to write through "
+			"a link (remove it)", path, (long)sb.st_nlink);
+	} else if ((flags & O_ACCMODE) != O_RDONLY &&
+		   sb.st_uid != geteuid()) {
+		err_set(e, "%s belongs to uid %ld, not to you (uid %ld): "
+			"refusing to write it", path, (long)sb.st_uid,
+			(long)geteuid());
+	} else {
+		/* Blocking again: only regular files get here. */
+		(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+		return fd;
+	}
+	close(fd);
+	return -1;
+}
+
+/* write(2) until done; -1 with errno set (EIO for a silent short write). */
+int
+store_write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
 
 static int
 mkdir_p(const char *dir, struct err *e)
@@ -69,6 +162,8 @@ store_open(struct store *st, const char *state_file, struct err *e)
 	copy = xstrdup(state_file);
 	rc = mkdir_p(dirname(copy), e);
 	free(copy);
+	if (rc == 0)
+		rc = store_dir_check(state_file, e);
 	if (rc != 0)
 		store_close(st);
 	return rc;
@@ -148,10 +243,9 @@ store_lock(struct store *st, struct store_holder *holder, struct err *e)
 
 	if (holder != NULL)
 		memset(holder, 0, sizeof(*holder));
-	fd = open(st->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = store_file_open(st->lock_path, O_RDWR | O_CREAT, e);
 	if (fd < 0)
-		return err_set(e, "cannot open %s: %s", st->lock_path,
-			       strerror(errno));
+		return -1;
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		int saved = errno;
 		struct store_holder h;
@@ -376,28 +470,201 @@ decode(json_t *root, struct store_record *rec, const char **what)
 	return 0;
 }
 
+/*
+ * What every transition of cutover.c keeps true (see cutover.h); a file
+ * that breaks one was not written by cutover, and guessing what it meant
+ * could apply weights nobody asked for.  NULL when consistent.
+ */
+static const char *
+store_contradiction(const struct store_record *rec, char *buf, size_t len)
+{
+	const struct cutover_state *s = &rec->state;
+	const char *ph = cutover_phase_name(s->phase);
+	bool in_flight = s->phase == PHASE_SHIFTING ||
+			 s->phase == PHASE_ROLLING_BACK;
+
+#define BAD(...) do { snprintf(buf, len, __VA_ARGS__); return buf; } while (0)
+	if (s->stage == 0 && s->applied.istio != 0)
+		BAD("'state.applied' is istio %d%% at 'state.stage' 0 (stage 0 "
+		    "is istio 0%%)", s->applied.istio);
+	if (s->stage == 0 && s->hold_ms != 0)
+		BAD("'state.hold_ms' is %lld at 'state.stage' 0 (no hold "
+		    "before stage 1)", (long long)s->hold_ms);
+	if (s->resume_to != PHASE_READY && s->resume_to != PHASE_HOLDING &&
+	    s->resume_to != PHASE_COMPLETE)
+		BAD("'state.resume_to' is %s (only ready, holding or "
+		    "complete)", cutover_phase_name(s->resume_to));
+	if (rec->apply_in_flight != in_flight)
+		BAD("'apply_in_flight' is %s in phase %s", rec->apply_in_flight ?
+		    "true" : "false", ph);
+	if (s->uncertain && !in_flight && s->phase != PHASE_ERROR)
+		BAD("'state.uncertain' is true in phase %s", ph);
+	switch (s->phase) {
+	case PHASE_READY:
+		if (s->stage >= s->nstages)
+			BAD("'state.phase' is ready at the last stage (%d of "
+			    "%d)", s->stage, s->nstages);
+		break;
+	case PHASE_HOLDING:
+	case PHASE_PAUSED:
+	case PHASE_BREACH:
+		if (s->stage < 1)
+			BAD("'state.phase' is %s at 'state.stage' 0", ph);
+		if (s->phase == PHASE_PAUSED &&
+		    s->resume_to == PHASE_COMPLETE)
+			BAD("'state.resume_to' is complete in phase paused");
+		if (s->phase == PHASE_BREACH && s->breaches < 1)
+			BAD("'state.breaches' is 0 in phase breach");
+		break;
+	case PHASE_SHIFTING:
+		if (s->target != s->stage + 1)
+			BAD("'state.target' is %d while shifting from "
+			    "'state.stage' %d (only the next stage)",
+			    s->target, s->stage);
+		if (s->seq < 1)
+			BAD("'state.seq' is 0 with an apply in flight");
+		break;
+	case PHASE_ROLLING_BACK:
+		if (s->target != 0)
+			BAD("'state.target' is %d while rolling back (0)",
+			    s->target);
+		if (s->seq < 1)
+			BAD("'state.seq' is 0 with an apply in flight");
+		break;
+	case PHASE_ROLLED_BACK:
+		if (s->stage != 0)
+			BAD("'state.phase' is rolled_back at 'state.stage' %d",
+			    s->stage);
+		break;
+	case PHASE_COMPLETE:
+		if (s->stage != s->nstages)
+			BAD("'state.phase' is complete at 'state.stage' %d of "
+			    "%d", s->stage, s->nstages);
+		break;
+	case PHASE_ERROR:
+		if (!s->uncertain)
+			BAD("'state.uncertain' is false in phase error");
+		if (s->retry_rollback ? s->target != 0 :
+		    s->target != s->stage + 1)
+			BAD("'state.target' is %d in phase error after a "
+			    "failed %s from 'state.stage' %d", s->target,
+			    s->retry_rollback ? "rollback" : "shift",
+			    s->stage);
+		break;
+	case PHASE_COUNT:
+		BAD("'state.phase' is invalid");
+	}
+#undef BAD
+	return NULL;
+}
+
+int
+store_check(const struct store *st, const struct store_record *rec,
+	    struct err *e)
+{
+	char buf[256];
+	const char *why = store_contradiction(rec, buf, sizeof(buf));
+
+	if (why == NULL)
+		return 0;
+	return err_set(e, "%s: state file contradicts itself: %s (fix or move "
+		       "it aside; cutover will not guess)", st->path, why);
+}
+
+int
+store_check_plan(const struct store *st, const struct store_record *rec,
+		 const struct plan *p, struct err *e)
+{
+	const struct cutover_state *s = &rec->state;
+	struct weights w = cutover_stage_weights(p, s->stage);
+	struct weights t = cutover_stage_weights(p, s->target);
+
+	if (s->nstages != p->nstages)
+		return err_set(e, "%s: 'state.nstages' is %d, the plan has %d "
+			       "stages (fix or move it aside)", st->path,
+			       s->nstages, p->nstages);
+	if (s->applied.istio != w.istio)
+		return err_set(e, "%s: 'state.applied' is istio %d%%, stage %d "
+			       "of the plan is %d%% (fix or move it aside)",
+			       st->path, s->applied.istio, s->stage, w.istio);
+	if ((s->phase == PHASE_SHIFTING || s->phase == PHASE_ROLLING_BACK ||
+	     s->phase == PHASE_ERROR) && s->pending.istio != t.istio)
+		return err_set(e, "%s: 'state.pending' is istio %d%%, stage %d "
+			       "of the plan is %d%% (fix or move it aside)",
+			       st->path, s->pending.istio, s->target, t.istio);
+	return 0;
+}
+
 int
 store_load(struct store *st, struct store_record *rec, struct err *e)
 {
 	json_error_t je;
 	const char *what = NULL;
+	struct stat sb;
 	json_t *root;
+	char *buf;
+	ssize_t n;
+	size_t len = 0;
+	int fd;
 	int rc;
 
-	root = json_load_file(st->path, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL) {
-		if (access(st->path, F_OK) != 0 && errno == ENOENT)
-			return 0;
+	fd = open(st->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0 && errno == ELOOP)
+		return err_set(e, "%s is a symbolic link: cutover follows no "
+			       "link in its state directory (remove it)",
+			       st->path);
+	if (fd < 0)
+		return err_set(e, "cannot read %s: %s", st->path,
+			       strerror(errno));
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return err_set(e, "%s is not a regular file: refusing to read "
+			       "it as the state file", st->path);
+	}
+	if (sb.st_size > STORE_MAX_BYTES) {
+		close(fd);
+		return err_set(e, "%s: state file is %lld bytes, more than "
+			       "the %d a state file can be (fix or move it "
+			       "aside)", st->path, (long long)sb.st_size,
+			       STORE_MAX_BYTES);
+	}
+	/* Bounded whatever the size said: the file may grow under us. */
+	buf = xmalloc(STORE_MAX_BYTES + 1);
+	while (len <= STORE_MAX_BYTES &&
+	       (n = read(fd, buf + len, STORE_MAX_BYTES + 1 - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = err_set(e, "cannot read %s: %s", st->path,
+				     strerror(errno));
+			close(fd);
+			free(buf);
+			return rc;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	if (len > STORE_MAX_BYTES) {
+		free(buf);
+		return err_set(e, "%s: state file is more than %d bytes (fix "
+			       "or move it aside)", st->path, STORE_MAX_BYTES);
+	}
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	free(buf);
+	if (root == NULL)
 		return err_set_at(e, st->path, je.line, je.column,
 				  "state file is damaged: %s (fix or move it "
 				  "aside; cutover will not guess)", je.text);
-	}
 	rc = decode(root, rec, &what);
 	json_decref(root);
 	if (rc != 0)
 		return err_set(e, "%s: state file has a bad or missing '%s' "
 			       "(fix or move it aside; cutover will not "
 			       "guess)", st->path, what);
+	if (store_check(st, rec, e) != 0)
+		return -1;
 	return 1;
 }
 
@@ -416,6 +683,7 @@ store_save(struct store *st, const struct store_record *rec, struct err *e)
 	char *text;
 	char *dir;
 	json_t *root;
+	struct stat sb;
 	size_t len;
 	int fd;
 	int dfd;
@@ -433,14 +701,23 @@ store_save(struct store *st, const struct store_record *rec, struct err *e)
 	if (text == NULL)
 		return err_set(e, "cannot encode the state");
 	len = strlen(text);
+	text = xrealloc(text, len + 2);
+	if (lstat(st->path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		free(text);
+		return err_set(e, "%s is %s: refusing to replace it", st->path,
+			       S_ISLNK(sb.st_mode) ? "a symbolic link (remove "
+			       "it)" : "not a regular file");
+	}
+	/* mkostemp creates with O_EXCL: it never follows a link. */
 	tmp = xasprintf("%s.XXXXXX", st->path);
-	fd = mkstemp(tmp);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		err_set(e, "cannot create %s: %s", tmp, strerror(errno));
 		goto fail;
 	}
-	if (fchmod(fd, 0600) != 0 || write(fd, text, len) != (ssize_t)len ||
-	    write(fd, "\n", 1) != 1 || fsync(fd) != 0) {
+	text[len] = '\n';
+	if (fchmod(fd, 0600) != 0 || store_write_all(fd, text, len + 1) != 0 ||
+	    fsync(fd) != 0) {
 		err_set(e, "cannot write %s: %s", tmp, strerror(errno));
 		close(fd);
 		unlink(tmp);
@@ -454,10 +731,15 @@ store_save(struct store *st, const struct store_record *rec, struct err *e)
 	}
 	dir = xstrdup(st->path);
 	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
+	if (dfd < 0 || fsync(dfd) != 0) {
+		err_set(e, "cannot sync directory %s: %s", dir,
+			strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		free(dir);
+		goto fail;
 	}
+	close(dfd);
 	free(dir);
 	free(tmp);
 	free(text);

@@ -11,11 +11,18 @@
  * The lock is flock(LOCK_EX|LOCK_NB) on "<state file>.lock", whose content
  * names the holder (pid, user, tty, host, since).  A second process that
  * cannot take it may still open the store read-only.
+ *
+ * Nothing in the state directory is followed through a symbolic link, and
+ * a directory that others could write without the sticky bit, or that
+ * belongs to another user than the caller or root, is refused.  A state
+ * file larger than STORE_MAX_BYTES, or one that contradicts itself, is an
+ * error naming the file and the field.
  */
 #ifndef CUTOVER_SRC_STORE_H
 #define CUTOVER_SRC_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -23,6 +30,9 @@
 #include "cutover.h"
 #include "err.h"
 #include "plan.h"
+
+/* State files are a few hundred bytes; a larger one is not ours. */
+#define STORE_MAX_BYTES 65536
 
 struct store_record {
 	struct cutover_state state;
@@ -65,6 +75,31 @@ int store_load(struct store *st, struct store_record *rec, struct err *e);
 /* Write atomically (refused when read-only). */
 int store_save(struct store *st, const struct store_record *rec,
 	       struct err *e);
+
+/* Is the record consistent (the invariants of cutover.c)? */
+int store_check(const struct store *st, const struct store_record *rec,
+		struct err *e);
+
+/* Does the record fit the plan (stage count, weights of its stages)? */
+int store_check_plan(const struct store *st, const struct store_record *rec,
+		     const struct plan *p, struct err *e);
+
+/*
+ * May `file` be created in its directory?  The directory must belong to
+ * the caller or root and not be group- or world-writable without the
+ * sticky bit.
+ */
+int store_dir_check(const char *file, struct err *e);
+
+/*
+ * open(2) a file of the state directory (mode 0600 when created): never
+ * through a symbolic link, only a regular file with one link, and for
+ * writing only one of the caller's.  Returns the descriptor or -1.
+ */
+int store_file_open(const char *path, int flags, struct err *e);
+
+/* write(2) all of buf; -1 with errno set. */
+int store_write_all(int fd, const char *buf, size_t len);
 
 /* The record as the state file holds it (new reference). */
 json_t *store_record_json(const struct store_record *rec);

@@ -138,8 +138,8 @@ sed -e "s|audit_log: .*|audit_log: $T/notadir/exec.audit.jsonl|" \
 	-e "s|state_file: .*|state_file: $T/state2/exec.state.json|" \
 	"$T/cutover.yaml" >"$T/noaudit.yaml"
 $CUTOVER -c "$T/noaudit.yaml" advance --yes >"$T/out" 2>"$T/err"
-is "advance without an audit log is refused" "$?" 1
-like "the refusal names the audit log" "$(cat "$T/err")" "audit log .* cannot be written"
+is "advance without an audit log is refused (exit 74)" "$?" 74
+like "the refusal names the audit log" "$(cat "$T/err")" "audit log: .*: nothing moves forward without a record"
 $CUTOVER -c "$T/noaudit.yaml" rollback --yes >"$T/out" 2>"$T/err"
-is "rollback without an audit log still runs" "$?" 0
-like "and says the audit line was lost" "$(cat "$T/err" "$T/out")" "audit log"
+is "rollback without an audit log still runs (exit 74: no record)" "$?" 74
+like "and says the audit line was lost" "$(cat "$T/err" "$T/out")" "rollback went ahead, but its record was lost: audit log"

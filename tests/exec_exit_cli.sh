@@ -73,7 +73,9 @@ else
 fi
 track_sleepers
 
-# Never exits, and an escaped child keeps the pipes after the kill.
+# Never exits, and an escaped child keeps the pipes after the kill.  A new
+# plan starts from 0/100 (else the 10/90 left in force is drift).
+rm -f "$T/weights"
 mkplan hang hang 1s
 "$CUTOVER" -c "$T/hang.yaml" advance --yes >"$T/out" 2>"$T/err"
 is "a set that never exits: advance exits 2" "$?" 2

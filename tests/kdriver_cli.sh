@@ -140,8 +140,8 @@ $C reconcile >"$T/out" 2>"$T/err"
 is "reconcile exits 0" "$?" 0
 like "the next command shows what is in force" "$(cat "$T/out")" \
 	"istio 0% / apisix 100% \(read back\)"
-like "next to what cutover applied" "$(cat "$T/out")" \
-	"istio 10% / apisix 90% \(applied\)"
+like "and adopts it (stage 0, rolled back)" "$(tr '\n' ' ' <"$T/out")" \
+	"stage: +0/5 +phase: rolled_back .*istio 0% / apisix 100% \(applied\)"
 is "audit: reconcile_mismatch, found 0/100" \
 	"$("$PYTHON3" -c '
 import json, sys

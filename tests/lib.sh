@@ -149,7 +149,9 @@ track() {
 	CLEANUP_PIDS="$CLEANUP_PIDS $1"
 }
 
-# A state directory of the test's own, so nothing touches ~/.local/state.
+# A state directory of the test's own, so nothing touches ~/.local/state;
+# not group-writable whatever the caller's umask (cutover refuses that).
+umask 022
 export XDG_STATE_HOME="$T/state"
 export HOME="$T/home"
 mkdir -p "$HOME" "$XDG_STATE_HOME"

@@ -533,3 +533,60 @@ Test(cutover, names_round_trip)
 	}
 	cr_expect_eq(cutover_phase_parse("nonsense", &(enum phase){ 0 }), -1);
 }
+
+/* Weights found in force (drift) are adopted as a stage: every phase. */
+Test(cutover, adopt_the_stage_in_force, .init = setup)
+{
+	static const struct {
+		enum phase ph;
+		bool ok;
+	} rows[] = {
+		{ PHASE_READY, true },	      { PHASE_SHIFTING, false },
+		{ PHASE_HOLDING, true },      { PHASE_PAUSED, true },
+		{ PHASE_BREACH, true },	      { PHASE_ROLLING_BACK, false },
+		{ PHASE_ROLLED_BACK, true },  { PHASE_COMPLETE, true },
+		{ PHASE_ERROR, false },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct cutover_state s = state_in(rows[i].ph);
+		struct cutover_state before = s;
+		struct cutover_effects fx;
+		const char *why = NULL;
+		int rc = cutover_adopt(&s, &P, 1, &fx, &why);
+
+		if (!rows[i].ok) {
+			cr_expect_eq(rc, -1, "%s", cutover_phase_name(rows[i].ph));
+			cr_expect_not_null(why);
+			cr_expect(memcmp(&s, &before, sizeof(s)) == 0);
+			cr_expect_eq(fx.n, 0);
+			continue;
+		}
+		cr_expect_eq(rc, 0, "%s: %s", cutover_phase_name(rows[i].ph),
+			     why ? why : "");
+		cr_expect_eq(s.stage, 1);
+		cr_expect_eq(s.applied.istio, 10);
+		cr_expect_eq(s.phase, PHASE_HOLDING);
+		cr_expect_eq(s.hold_ms, 0);
+		cr_expect_eq(s.breaches, 0);
+		cr_expect_not(s.alarm);
+		cr_expect_eq(s.seq, before.seq, "nothing is applied");
+		cr_assert_eq(fx.n, 2);
+		cr_expect_eq(fx.e[0].type, EFF_AUDIT);
+		cr_expect_str_eq(fx.e[0].action, "reconcile");
+		cr_expect_eq(fx.e[0].stage_from, before.stage);
+		cr_expect_eq(fx.e[0].stage_to, 1);
+		cr_expect_eq(fx.e[1].type, EFF_SAVE);
+	}
+	{
+		struct cutover_state s = state_in(PHASE_HOLDING);
+		struct cutover_effects fx;
+
+		cr_expect_eq(cutover_adopt(&s, &P, 0, &fx, NULL), 0);
+		cr_expect_eq(s.phase, PHASE_ROLLED_BACK);
+		s = state_in(PHASE_HOLDING);
+		cr_expect_eq(cutover_adopt(&s, &P, 5, &fx, NULL), 0);
+		cr_expect_eq(s.phase, PHASE_COMPLETE);
+		cr_expect_eq(cutover_adopt(&s, &P, 6, &fx, NULL), -1);
+	}
+}

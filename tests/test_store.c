@@ -1,10 +1,14 @@
 /*
  * test_store — the state file round-trips exactly, is written atomically
- * with mode 0600, refuses damaged content, and the lock names its holder.
+ * with mode 0600, refuses damaged, oversized or self-contradicting content
+ * (tests/fixtures/state/<case>/{state.json,error}), follows no symbolic
+ * link, refuses a directory others may write, and the lock names its
+ * holder.
  */
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "plan.h"
 #include "store.h"
+#include "xmalloc.h"
 
 static char dir[64];
 static char path[128];
@@ -204,4 +210,202 @@ Test(store, read_only_refuses_save, .init = setup, .fini = teardown)
 	cr_expect_eq(store_save(&st, &r, &e), -1);
 	cr_expect(access(path, F_OK) != 0);
 	store_close(&st);
+}
+
+/* --- consistency, size, links (data-driven: tests/fixtures/state) ---------- */
+
+static const char *
+srcdir(void)
+{
+	const char *s = getenv("top_srcdir");
+
+	return s != NULL && s[0] != '\0' ? s : ".";
+}
+
+/* A file's text; `line`: its first line only. */
+static char *
+slurp(const char *file, bool line)
+{
+	FILE *f = fopen(file, "r");
+	char *buf;
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	buf = calloc(1, 65536);
+	cr_assert_not_null(buf);
+	n = fread(buf, 1, 65535, f);
+	fclose(f);
+	buf[n] = '\0';
+	if (line)
+		buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+/*
+ * Each case is a state.json and, when it must be refused, an `error` file
+ * with a text the message must contain (the file and the field).
+ */
+Test(store, state_fixtures, .init = setup, .fini = teardown)
+{
+	char *top = xasprintf("%s/tests/fixtures/state", srcdir());
+	DIR *d = opendir(top);
+	struct dirent *de;
+	int n = 0;
+
+	cr_assert_not_null(d, "cannot open %s (set top_srcdir)", top);
+	while ((de = readdir(d)) != NULL) {
+		struct store st;
+		struct store_record out;
+		struct err e;
+		char *file;
+		char *text;
+		char *want;
+		int rc;
+
+		if (de->d_name[0] == '.')
+			continue;
+		file = xasprintf("%s/%s/state.json", top, de->d_name);
+		text = slurp(file, false);
+		cr_assert_not_null(text, "%s", file);
+		free(file);
+		file = xasprintf("%s/%s/error", top, de->d_name);
+		want = slurp(file, true);
+		free(file);
+		cr_assert_eq(store_open(&st, path, &e), 0, "%s", e.msg);
+		{
+			FILE *f = fopen(path, "w");
+
+			cr_assert_not_null(f);
+			fputs(text, f);
+			fclose(f);
+		}
+		err_clear(&e);
+		rc = store_load(&st, &out, &e);
+		if (want == NULL) {
+			cr_expect_eq(rc, 1, "%s: %s", de->d_name, e.msg);
+		} else {
+			cr_expect_eq(rc, -1, "%s: loaded", de->d_name);
+			cr_expect_not_null(strstr(e.msg, want),
+					   "%s: '%s' does not say '%s'",
+					   de->d_name, e.msg, want);
+			cr_expect_not_null(strstr(e.msg, path),
+					   "%s: '%s' does not name the file",
+					   de->d_name, e.msg);
+		}
+		store_close(&st);
+		free(text);
+		free(want);
+		n++;
+	}
+	closedir(d);
+	free(top);
+	cr_expect_geq(n, 20, "only %d cases", n);
+}
+
+Test(store, size_is_capped, .init = setup, .fini = teardown)
+{
+	struct store st;
+	struct store_record in = sample();
+	struct store_record out;
+	struct err e;
+	FILE *f;
+
+	cr_assert_eq(store_open(&st, path, &e), 0);
+	cr_assert_eq(store_save(&st, &in, &e), 0, "%s", e.msg);
+	/* Valid JSON, padded with blanks past the cap: still refused. */
+	f = fopen(path, "a");
+	cr_assert_not_null(f);
+	for (int i = 0; i < STORE_MAX_BYTES / 32; i++)
+		fputs("                                                              \n",
+		      f);
+	fclose(f);
+	cr_expect_eq(store_load(&st, &out, &e), -1);
+	cr_expect_not_null(strstr(e.msg, "more than the 65536"), "%s", e.msg);
+	cr_expect_not_null(strstr(e.msg, path), "%s", e.msg);
+	store_close(&st);
+}
+
+Test(store, links_are_refused, .init = setup, .fini = teardown)
+{
+	char victim[160];
+	char lock[160];
+	struct store st;
+	struct store_record in = sample();
+	struct store_record out;
+	struct err e;
+	char *text;
+
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	cr_assert_eq(store_open(&st, path, &e), 0);
+	write_text("");
+	unlink(path);
+	{
+		FILE *f = fopen(victim, "w");
+
+		cr_assert_not_null(f);
+		fputs("precious\n", f);
+		fclose(f);
+	}
+	cr_assert_eq(symlink(victim, lock), 0);
+	cr_expect_eq(store_lock(&st, NULL, &e), -1);
+	cr_expect_not_null(strstr(e.msg, "is a symbolic link"), "%s", e.msg);
+	unlink(lock);
+	cr_assert_eq(symlink(victim, path), 0);
+	cr_expect_eq(store_load(&st, &out, &e), -1);
+	cr_expect_not_null(strstr(e.msg, "is a symbolic link"), "%s", e.msg);
+	cr_expect_eq(store_save(&st, &in, &e), -1);
+	cr_expect_not_null(strstr(e.msg, "symbolic link"), "%s", e.msg);
+	text = slurp(victim, true);
+	cr_expect_str_eq(text, "precious");
+	free(text);
+	store_close(&st);
+}
+
+Test(store, shared_directories, .init = setup, .fini = teardown)
+{
+	char file[160];
+	struct err e;
+
+	snprintf(file, sizeof(file), "%s/x.state.json", dir);
+	cr_expect_eq(store_dir_check(file, &e), 0, "%s", e.msg);
+	cr_assert_eq(chmod(dir, 0777), 0);
+	cr_expect_eq(store_dir_check(file, &e), -1);
+	cr_expect_not_null(strstr(e.msg, "world-writable without the sticky"),
+			   "%s", e.msg);
+	cr_assert_eq(chmod(dir, 0770), 0);
+	cr_expect_eq(store_dir_check(file, &e), -1);
+	cr_expect_not_null(strstr(e.msg, dir), "%s", e.msg);
+	cr_assert_eq(chmod(dir, 01777), 0);
+	cr_expect_eq(store_dir_check(file, &e), 0, "%s", e.msg);
+	cr_assert_eq(chmod(dir, 0700), 0);
+}
+
+Test(store, record_fits_the_plan, .init = setup, .fini = teardown)
+{
+	struct store st;
+	struct store_record r = sample();
+	struct plan p;
+	struct err e;
+
+	plan_defaults(&p);
+	cr_assert_eq(store_open(&st, path, &e), 0);
+	/* sample(): stage 2 (25%) shifting to 3 (50%) of 5. */
+	cr_expect_eq(store_check_plan(&st, &r, &p, &e), 0, "%s", e.msg);
+	r.state.nstages = 4;
+	cr_expect_eq(store_check_plan(&st, &r, &p, &e), -1);
+	cr_expect_not_null(strstr(e.msg, "'state.nstages' is 4, the plan has "
+				  "5"), "%s", e.msg);
+	r = sample();
+	r.state.applied = (struct weights){ 10, 90 };
+	cr_expect_eq(store_check_plan(&st, &r, &p, &e), -1);
+	cr_expect_not_null(strstr(e.msg, "'state.applied' is istio 10%"),
+			   "%s", e.msg);
+	r = sample();
+	r.state.pending = (struct weights){ 75, 25 };
+	cr_expect_eq(store_check_plan(&st, &r, &p, &e), -1);
+	cr_expect_not_null(strstr(e.msg, "'state.pending'"), "%s", e.msg);
+	store_close(&st);
+	plan_done(&p);
 }

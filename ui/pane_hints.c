@@ -23,10 +23,8 @@ hint(WINDOW *w, int x, int width, enum action a, const char *text, bool on)
 void
 pane_hints_draw(struct ui *u, WINDOW *w, int h, int width)
 {
-	const struct session *s = u->s;
+	struct session *s = u->s;
 	const struct cutover_state *st = &s->rec.state;
-	struct event adv = { .type = EV_ADVANCE, .force = true };
-	struct event retry = { .type = EV_RETRY };
 	bool rw = !s->read_only;
 	int x = 0;
 
@@ -37,15 +35,16 @@ pane_hints_draw(struct ui *u, WINDOW *w, int h, int width)
 		return;
 	}
 	x += hint(w, x, width, ACT_ADVANCE, "advance",
-		  rw && cutover_can(st, s->plan, &adv, NULL));
+		  session_can(s, EV_ADVANCE, true, NULL));
 	x += hint(w, x, width, ACT_PAUSE, st->phase == PHASE_PAUSED ?
 		  "resume" : "pause", rw && (st->phase == PHASE_PAUSED ||
 		  st->phase == PHASE_HOLDING || (st->phase == PHASE_READY &&
 		  st->stage > 0)));
 	x += hint(w, x, width, ACT_ROLLBACK, "rollback",
-		  rw && st->phase != PHASE_ROLLING_BACK);
+		  session_can(s, EV_ROLLBACK, false, NULL) &&
+		  st->phase != PHASE_ROLLING_BACK);
 	x += hint(w, x, width, ACT_RETRY, "retry",
-		  rw && cutover_can(st, s->plan, &retry, NULL));
+		  session_can(s, EV_RETRY, false, NULL));
 	x += hint(w, x, width, ACT_FOCUS, "focus", true);
 	x += hint(w, x, width, ACT_HELP, "help", true);
 	hint(w, x, width, ACT_QUIT, "quit", true);

@@ -332,18 +332,17 @@ ask_advance(struct ui *u)
 {
 	struct session *s = u->s;
 	const struct cutover_state *st = &s->rec.state;
-	struct event plain = { .type = EV_ADVANCE };
-	struct event forced = { .type = EV_ADVANCE, .force = true };
 	const char *why = NULL;
 	const char *why_forced = NULL;
 	int next = st->phase == PHASE_ROLLED_BACK ? 1 : st->stage + 1;
+	int now_istio = s->drift ? s->drift_weights.istio : st->applied.istio;
 	struct weights to = cutover_stage_weights(s->plan, next);
 	char title[96];
 	char body[512];
 
 	if (u->opt.demo && s->opt.autopilot)
 		note(u, "demo autopilot is on (--no-autopilot to drive)");
-	if (cutover_can(&st[0], s->plan, &plain, &why)) {
+	if (session_can(s, EV_ADVANCE, false, &why)) {
 		snprintf(title, sizeof(title), "Advance to stage %d?", next);
 		snprintf(body, sizeof(body), "Istio %d%% -> %d%%, APISIX %d%% "
 			 "-> %d%%.\n\nThe driver applies the new weights now.",
@@ -353,14 +352,15 @@ ask_advance(struct ui *u)
 			    PENDING_ADVANCE, false);
 		return;
 	}
-	if (!cutover_can(&st[0], s->plan, &forced, &why_forced)) {
-		note(u, "advance: %s", why_forced);
+	if (!session_can(s, EV_ADVANCE, true, &why_forced)) {
+		/* Refused even when forced: audited and logged as such. */
+		act(u, EV_ADVANCE, false);
 		return;
 	}
 	snprintf(title, sizeof(title), "FORCE advance to stage %d?", next);
 	snprintf(body, sizeof(body), "Not safe by the plan: %s.\n\nIstio %d%% "
 		 "-> %d%%.  Type 'advance' and Enter to go on anyway; Esc "
-		 "cancels.", why, st->applied.istio, to.istio);
+		 "cancels.", why, now_istio, to.istio);
 	{
 		struct dialog *d = dialog_new(DIALOG_TYPED, title, body,
 					      "advance");
@@ -384,8 +384,9 @@ ask(struct ui *u, enum action_kind kind)
 		note(u, "read-only: another cutover holds this plan");
 		return;
 	}
-	if (!cutover_can(st, u->s->plan, &ev, &why)) {
-		note(u, "%s: %s", cutover_event_name(ev.type), why);
+	if (!session_can(u->s, ev.type, false, &why)) {
+		/* Audited and logged as a refusal, noted on the hints line. */
+		act(u, ev.type, false);
 		return;
 	}
 	if (kind == PENDING_ROLLBACK) {
