@@ -69,6 +69,13 @@ struct driver {
 	void *priv;
 	driver_cb cb;		/* the caller of the step in progress */
 	void *cb_arg;
+	/*
+	 * The weights the caller holds in force when it starts a step
+	 * forward (have_expect).  A driver that reads before it writes
+	 * answers drift, writing nothing, when it finds other weights.
+	 */
+	bool have_expect;
+	struct weights expect;
 };
 
 /* Scrub a driver's answer, then hand it to d->cb (see driver.c). */

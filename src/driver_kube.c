@@ -92,6 +92,8 @@ struct kd_priv {
 
 	enum kd_op op;
 	struct weights want;
+	bool have_expect;	/* the caller's weights in force (driver.h) */
+	struct weights expect;
 	int rereads;		/* after a failed patch, this step */
 	char *patched_rv;	/* resourceVersion the last patch was built on */
 	char refusal[384];	/* the server's answer to that patch */
@@ -535,6 +537,21 @@ kd_got_object(struct kd_priv *x, const struct http_response *r)
 		    f.w.istio, f.w.apisix);
 		break;
 	case KD_APPLY_GET:
+		if (x->have_expect && f.agree && !kd_in_force(&f, x->want) &&
+		    (f.w.istio != x->expect.istio ||
+		     f.w.apisix != x->expect.apisix)) {
+			/* Moved since the caller last read them: patching
+			 * from here would overwrite that change. */
+			res.drift = true;
+			res.have_weights = true;
+			res.weights = f.w;
+			snprintf(res.message, sizeof(res.message), "drift: %s: "
+			    "weights were changed by someone else: found "
+			    "%d/%d (istio/apisix), cutover had %d/%d; not "
+			    "overwritten", x->what, f.w.istio, f.w.apisix,
+			    x->expect.istio, x->expect.apisix);
+			break;
+		}
 		kd_step_start(x, &f);
 		kd_patch(x, &f);
 		kd_found_done(&f);
@@ -735,6 +752,8 @@ kd_apply(struct driver *d, struct weights w, int stage, driver_cb cb,
 		return err_set(e, "refusing to apply weights %d/%d: they must "
 		    "be 0..100 and sum to 100", w.istio, w.apisix);
 	x->want = w;
+	x->have_expect = d->have_expect;
+	x->expect = d->expect;
 	kd_step_done(x);
 	x->op = KD_APPLY_GET;
 	if (kd_send(x, "GET", NULL, e) != 0) {

@@ -165,7 +165,8 @@ apply_done(const struct driver_result *r, void *arg)
  * -1, and the caller puts the state back.
  */
 static int
-start_apply(struct session *s, const struct effect *fx, bool strict)
+start_apply(struct session *s, const struct effect *fx, bool strict,
+	    const struct weights *expect)
 {
 	struct err e;
 
@@ -189,6 +190,9 @@ start_apply(struct session *s, const struct effect *fx, bool strict)
 		return 0;
 	}
 	s->driver_busy = true;
+	s->driver.have_expect = expect != NULL;
+	if (expect != NULL)
+		s->driver.expect = *expect;
 	if (driver_apply(&s->driver, fx->weights, fx->stage, apply_done, s,
 			 &e) != 0) {
 		struct driver_result r = { .ok = false };
@@ -218,11 +222,21 @@ static int
 run_effects(struct session *s, const struct cutover_effects *fx,
 	    const char *reason, bool strict)
 {
-	const struct effect *apply = NULL;
+	const struct effect *apply = NULL, *step = NULL;
+	struct weights expect;
 
-	for (int i = 0; i < fx->n; i++)
+	for (int i = 0; i < fx->n; i++) {
 		if (fx->e[i].type == EFF_APPLY)
 			apply = &fx->e[i];
+		if (fx->e[i].type == EFF_AUDIT &&
+		    strcmp(fx->e[i].action, "advance") == 0)
+			step = &fx->e[i];
+	}
+	/* A step forward starts from the weights the operator saw in force
+	 * (the drift's, when forced through it); the driver refuses to
+	 * write over others. */
+	if (step != NULL)
+		expect = s->drift ? s->drift_weights : step->from;
 	for (int i = 0; i < fx->n; i++) {
 		const struct effect *f = &fx->e[i];
 		const char *why = f->reason;
@@ -264,7 +278,8 @@ run_effects(struct session *s, const struct cutover_effects *fx,
 		}
 	}
 	if (apply != NULL) {
-		if (start_apply(s, apply, strict) != 0)
+		if (start_apply(s, apply, strict,
+				step != NULL ? &expect : NULL) != 0)
 			return -1;
 	} else {
 		save(s);

@@ -497,6 +497,41 @@ Test(kube_driver, drift_is_refused_not_overwritten)
 	cr_assert_eq(wa, 100);
 }
 
+/* A step forward that finds other weights than the caller holds in force
+ * (changed after the caller's last read) writes nothing. */
+Test(kube_driver, step_from_other_weights_than_expected_is_drift)
+{
+	json_int_t wi, wa;
+
+	start_server(NULL);
+	kubeconfig("    token: any\n");
+	driver_for("VirtualService", "storefront");
+	apply(10);
+	cr_assert(last.ok, "%s", last.message);
+	/* Someone puts 0/100 back after cutover last read 10/90. */
+	ctl_post("/_test/weights?" VS_Q "&set=" ISTIO_HOST ":0&set="
+		 APISIX_HOST ":100");
+	drv.have_expect = true;
+	drv.expect = (struct weights){ 10, 90 };
+	apply(25);
+	cr_assert_not(last.ok);
+	cr_assert(last.drift, "%s", last.message);
+	cr_assert_not_null(strstr(last.message, "found 0/100 (istio/apisix), "
+					       "cutover had 10/90"),
+			   "%s", last.message);
+	cr_assert_eq(requests("PATCH", NULL), 1, "only the first step's");
+	server_weights(VS_Q, 1, &wi, &wa);
+	cr_assert_eq(wi, 0);
+	cr_assert_eq(wa, 100);
+	/* What the caller expects, it may step from. */
+	drv.expect = (struct weights){ 0, 100 };
+	apply(25);
+	cr_assert(last.ok, "%s", last.message);
+	server_weights(VS_Q, 1, &wi, &wa);
+	cr_assert_eq(wi, 25);
+	drv.have_expect = false;
+}
+
 Test(kube_driver, real_server_422_for_failed_test_is_a_conflict)
 {
 	static const char *const extra[] = { "--test-fail-code", "422",
