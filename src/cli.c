@@ -285,7 +285,9 @@ driver_deadline(const struct plan *p)
 
 	switch (p->traffic.driver) {
 	case DRIVER_EXEC:
-		t = p->traffic.exec.timeout_ms * 2;
+		/* set and get, each up to its timeout, then SIGTERM,
+		 * SIGKILL 2 s later and 2 s more for the answer (proc.c) */
+		t = 2 * (p->traffic.exec.timeout_ms + 5000);
 		break;
 	case DRIVER_ROUTE53:
 		t = p->traffic.route53.timeout_ms +
@@ -295,9 +297,10 @@ driver_deadline(const struct plan *p)
 		t = p->traffic.cloudflare.timeout_ms;
 		break;
 	case DRIVER_KUBERNETES:
-		/* read, patch, and after a conflict read and patch again;
-		 * an exec credential plugin may take up to a minute */
-		t = 4 * p->traffic.kubernetes.timeout_ms + 60000;
+		/* read and patch, then up to 3 times (driver_kube.c) read
+		 * and patch again; an exec credential plugin may take up to
+		 * a minute */
+		t = 8 * p->traffic.kubernetes.timeout_ms + 60000;
 		break;
 	default:
 		break;
