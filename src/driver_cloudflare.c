@@ -787,7 +787,7 @@ driver_cloudflare_parse(const struct plan_cloudflare *cfg, const char *body,
 			struct err *e)
 {
 	struct cloudflare_priv x;
-	char errs[400], why[256];
+	char errs[400], why[256] = "";
 	json_t *root, *result;
 	json_error_t je;
 	int rc = -1;

@@ -34,8 +34,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct err e;
 
 			err_clear(&e);
-			driver_cloudflare_parse(&cfgs[i], body, size,
-			    statuses[j], &w, &e);
+			if (driver_cloudflare_parse(&cfgs[i], body, size,
+			    statuses[j], &w, &e) == 0)
+				FUZZ_ASSERT_WEIGHTS(w);
+			else
+				FUZZ_ASSERT(e.msg[0] != '\0');
 		}
 	}
 	free(body);

@@ -12,7 +12,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct err e;
 
 	err_clear(&e);
-	driver_exec_parse_weights(out, &w, &e);
+	if (driver_exec_parse_weights(out, &w, &e) == 0)
+		FUZZ_ASSERT_WEIGHTS(w);
+	else
+		FUZZ_ASSERT(e.msg[0] != '\0');
 	free(out);
 	return 0;
 }

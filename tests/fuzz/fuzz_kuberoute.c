@@ -35,7 +35,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct err e;
 
 		err_clear(&e);
-		driver_kube_parse(&cfgs[i], body, size, &w, &e);
+		if (driver_kube_parse(&cfgs[i], body, size, &w, &e) == 0)
+			FUZZ_ASSERT_WEIGHTS(w);
+		else
+			FUZZ_ASSERT(e.msg[0] != '\0');
 	}
 	free(body);
 	return 0;
