@@ -164,6 +164,21 @@ driver_cancel(struct driver *d)
 int driver_exec_parse_weights(const char *out, struct weights *w,
 			      struct err *e);
 
+/*
+ * The split a driver reads from one answer body of its backend (NUL at
+ * len), as its read_back does: for tests and fuzzing.  0 with w filled,
+ * or -1 with e filled.  Route53: a ListResourceRecordSets page or an
+ * <Error>; Cloudflare: the pool or load balancer with its HTTP status;
+ * kubernetes: the VirtualService or HTTPRoute (cfg->kind).
+ */
+int driver_route53_parse(const struct plan_route53 *cfg, const char *body,
+			 size_t len, struct weights *w, struct err *e);
+int driver_cloudflare_parse(const struct plan_cloudflare *cfg,
+			    const char *body, size_t len, long status,
+			    struct weights *w, struct err *e);
+int driver_kube_parse(const struct plan_kube_route *cfg, const char *body,
+		      size_t len, struct weights *w, struct err *e);
+
 /* Emit a progress line through the driver's log callback. */
 void driver_log(const struct driver *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -780,3 +780,37 @@ const struct driver_ops cloudflare_driver = {
 	.cancel = cloudflare_cancel,
 	.describe = cloudflare_describe,
 };
+
+int
+driver_cloudflare_parse(const struct plan_cloudflare *cfg, const char *body,
+			size_t len, long status, struct weights *w,
+			struct err *e)
+{
+	struct cloudflare_priv x;
+	char errs[400], why[256] = "";
+	json_t *root, *result;
+	json_error_t je;
+	int rc = -1;
+
+	memset(&x, 0, sizeof(x));
+	x.cfg = cfg;
+	x.pool_mode = cfg->pool_id != NULL;
+	root = json_loadb(body, len, 0, &je);
+	if (!json_is_object(root)) {
+		err_set(e, "not a JSON object: %.80s", je.text);
+	} else if (!json_is_true(json_object_get(root, "success")) ||
+	    status < 200 || status > 299) {
+		if (!cloudflare_errors(root, errs, sizeof(errs)))
+			snprintf(errs, sizeof(errs), "no errors given");
+		err_set(e, "HTTP %ld: %s", status, errs);
+	} else if (!json_is_object(result = json_object_get(root,
+	    "result"))) {
+		err_set(e, "no result object");
+	} else if (cloudflare_split(&x, result, w, why, sizeof(why)) == -1) {
+		err_set(e, "%s", why);
+	} else {
+		rc = 0;
+	}
+	json_decref(root);
+	return rc;
+}

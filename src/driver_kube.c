@@ -804,3 +804,29 @@ const struct driver_ops kube_driver = {
 	.cancel = kd_cancel,
 	.describe = kd_describe,
 };
+
+int
+driver_kube_parse(const struct plan_kube_route *cfg, const char *body,
+		  size_t len, struct weights *w, struct err *e)
+{
+	struct kd_priv x;
+	struct kd_found f;
+	int rc = -1;
+
+	memset(&x, 0, sizeof(x));
+	x.cfg = cfg;
+	x.vs = strcmp(cfg->kind, "VirtualService") == 0;
+	snprintf(x.what, sizeof(x.what), "%s %s/%s", cfg->kind,
+	    cfg->namespace, cfg->name);
+	if (kd_parse(&x, body, len, &f, e->msg, sizeof(e->msg)) == 0) {
+		if (!f.agree) {
+			kd_disagree(&x, &f, e->msg, sizeof(e->msg));
+		} else {
+			free(kd_patch_body(&x, &f, f.w));
+			*w = f.w;
+			rc = 0;
+		}
+	}
+	kd_found_done(&f);
+	return rc;
+}

@@ -1088,23 +1088,24 @@ route53_listed(struct route53_priv *x)
 		    route53_what(x), e.msg);
 }
 
-/* A page of ListResourceRecordSets. */
-static void
-route53_list_page(struct route53_priv *x, const struct http_response *r)
+/*
+ * Take the records of cfg's two SetIdentifiers from a page of
+ * ListResourceRecordSets into x->rec; -1 with a reason for a malformed
+ * page.
+ */
+static int
+route53_records(struct route53_priv *x, const char *s, const char *end,
+		char *why, size_t len)
 {
-	const char *s = r->body, *end = r->body + r->body_len;
 	const char *in, *in_end, *p;
-	char why[128], *trunc;
-	struct err e;
-	bool more;
+	char one[128];
 
 	if (!route53_xml_find(s, end, "ListResourceRecordSetsResponse", &in,
 	    &in_end, NULL) || !route53_xml_find(in, in_end,
 	    "ResourceRecordSets", &in, &in_end, NULL)) {
-		route53_fail(x, "route53 %s: malformed answer (no "
-		    "<ResourceRecordSets>)%s", route53_what(x),
-		    route53_uncertain(x));
-		return;
+		snprintf(why, len, "malformed answer (no "
+		    "<ResourceRecordSets>)");
+		return -1;
 	}
 	p = in;
 	for (;;) {
@@ -1136,15 +1137,31 @@ route53_list_page(struct route53_priv *x, const struct http_response *r)
 			if (!same)
 				continue;
 		}
-		if (route53_rec_parse(rs, rs_end, &rec, why,
-		    sizeof(why)) == -1) {
+		if (route53_rec_parse(rs, rs_end, &rec, one,
+		    sizeof(one)) == -1) {
 			route53_rec_clear(&rec);
-			route53_fail(x, "route53 %s: malformed answer: %s%s",
-			    route53_what(x), why, route53_uncertain(x));
-			return;
+			snprintf(why, len, "malformed answer: %s", one);
+			return -1;
 		}
 		route53_rec_clear(&x->rec[side]);
 		x->rec[side] = rec;
+	}
+	return 0;
+}
+
+/* A page of ListResourceRecordSets. */
+static void
+route53_list_page(struct route53_priv *x, const struct http_response *r)
+{
+	const char *s = r->body, *end = r->body + r->body_len;
+	char why[160], *trunc;
+	struct err e;
+	bool more;
+
+	if (route53_records(x, s, end, why, sizeof(why)) == -1) {
+		route53_fail(x, "route53 %s: %s%s", route53_what(x), why,
+		    route53_uncertain(x));
+		return;
 	}
 	trunc = route53_xml_text(s, end, "IsTruncated");
 	more = trunc != NULL && strcmp(trunc, "true") == 0;
@@ -1468,3 +1485,29 @@ const struct driver_ops route53_driver = {
 	.cancel = route53_cancel,
 	.describe = route53_describe,
 };
+
+int
+driver_route53_parse(const struct plan_route53 *cfg, const char *body,
+		     size_t len, struct weights *w, struct err *e)
+{
+	struct route53_priv x;
+	struct http_response r;
+	char code[96], msg[ROUTE53_QUOTE_MAX + 8], why[256];
+	int rc = -1;
+
+	memset(&x, 0, sizeof(x));
+	memset(&r, 0, sizeof(r));
+	x.cfg = cfg;
+	r.body = (char *)body;
+	r.body_len = len;
+	if (route53_error_of(&r, code, sizeof(code), msg, sizeof(msg)))
+		err_set(e, "%s: %s", code, msg);
+	else if (route53_records(&x, body, body + len, why, sizeof(why)) ==
+	    -1 || route53_split(&x, w, why, sizeof(why)) == -1)
+		err_set(e, "%s", why);
+	else
+		rc = 0;
+	route53_rec_clear(&x.rec[0]);
+	route53_rec_clear(&x.rec[1]);
+	return rc;
+}
