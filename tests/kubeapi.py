@@ -422,7 +422,7 @@ def parse_changes(q):
     changes = {}
     for item in q.get("set", []):
         name, _, w = item.rpartition(":")
-        changes[name] = int(w)
+        changes[name] = json.loads(w)   # any JSON number: 1.5, 1e3, 2**70
     return changes
 
 
