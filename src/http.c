@@ -156,11 +156,16 @@ http_header_cb(char *data, size_t size, size_t nmemb, void *arg)
 		char v[64], *end;
 		double s;
 
+		/* delay-seconds is digits only (RFC 9110): no sign,
+		 * fraction or exponent; longer than 9 digits is ignored,
+		 * like a malformed date (the callers back off their own
+		 * way), never wrapped. */
 		http_header_value(data, n, strlen("Retry-After"), v,
 				  sizeof(v));
-		s = strtod(v, &end);
-		if (end != v && *end == '\0' && s >= 0 && s < 1e9) {
-			x->retry_after_s = s;
+		if (v[0] != '\0' && strspn(v, "0123456789") == strlen(v)) {
+			s = strtod(v, &end);
+			if (strlen(v) <= 9)
+				x->retry_after_s = s;
 		} else {
 			time_t when = curl_getdate(v, NULL);
 			time_t now = time(NULL);

@@ -10,7 +10,7 @@ stdout once it listens, and serves until killed:
   /401             401 text/plain
   /502             502 text/html (an nginx-like error page)
   /jsonerr         400 application/json with an "error" member
-  /retry           429 with Retry-After: 7
+  /retry[?after=V] 429 with Retry-After: V (default 7)
   /echo[?status=N] the request (method, path, headers, body) as JSON
   /huge?n=N        200 with N bytes of "x" (default 1 MiB)
   /redirect?n=N    N redirects, then /json
@@ -92,7 +92,7 @@ class Handler(BaseHTTPRequestHandler):
                                    "error": "parse error at char 4"}))
         elif path == "/retry":
             self.reply(429, "text/plain", "slow down\n",
-                       [("Retry-After", "7")])
+                       [("Retry-After", q.get("after", ["7"])[0])])
         elif path == "/echo":
             status = int(q.get("status", ["200"])[0])
             self.reply(status, "application/json", json.dumps({

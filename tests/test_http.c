@@ -931,3 +931,33 @@ Test(http, https_to_http_redirect_is_refused)
 	unlink(key);
 	rmdir(dir);
 }
+
+/*
+ * Retry-After is digits only: a fraction, an exponent, a sign or more
+ * than 9 digits is ignored (no delay known), never read as some number.
+ */
+Test(http, retry_after_must_be_whole_seconds)
+{
+	static const struct {
+		const char *value;
+		double want;
+	} cases[] = {
+		{ "0", 0 }, { "120", 120 }, { "999999999", 999999999 },
+		{ "1e3", 0 }, { "1.5", 0 }, { "-5", 0 }, { "%2B5", 0 },
+		{ "0x10", 0 }, { "1000000000", 0 },
+		{ "99999999999999999999999", 0 }, { "inf", 0 }, { "nan", 0 },
+	};
+	struct http_request rq = { .timeout_ms = 5000 };
+	char path[128];
+	struct got g;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(path, sizeof(path), "/retry?after=%s", cases[i].value);
+		rq.url = url(path);
+		fetch(&rq, &g);
+		cr_assert_eq(g.status, 429);
+		cr_assert(g.retry_after_s == cases[i].want, "%s read as %g",
+			  cases[i].value, g.retry_after_s);
+		got_done(&g);
+	}
+}
