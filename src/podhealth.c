@@ -8,6 +8,10 @@
  * whose status is then in status.initContainerStatuses.  An init container
  * of that name without restartPolicy Always is an ordinary init step
  * (istio-init / istio-validation style), not a sidecar.
+ *
+ * A list item that is not a pod, or a restartCount that is not a whole
+ * number in the API's int32 range, is an error for the whole list: never
+ * skipped, never wrapped.  Restart sums are 64-bit and cannot overflow.
  */
 #include "config.h"
 
