@@ -244,9 +244,9 @@ print_state(struct session *s, FILE *out)
 
 		fprintf(out, "  pods %-15s ", s->plan->groups[i].name);
 		if (g->state == SOURCE_OK)
-			fprintf(out, "%d/%d ready (min %d) restarts %d %s\n",
-				g->ready, g->total, g->min_ready, g->restarts,
-				g->worst_reason);
+			fprintf(out, "%d/%d ready (min %d) restarts %lld %s\n",
+				g->ready, g->total, g->min_ready,
+				(long long)g->restarts, g->worst_reason);
 		else
 			fprintf(out, "unknown%s%s\n", g->error[0] ? ": " : "",
 				g->error);

@@ -304,7 +304,10 @@ cloudflare_percent(double wi, double wa, char *why, size_t len)
 {
 	double p, r;
 
-	if (!isfinite(wi) || !isfinite(wa) || wi < 0 || wa < 0) {
+	/* Cloudflare's range; beyond it wi + wa may overflow to Inf and the
+	 * percent to NaN. */
+	if (!isfinite(wi) || !isfinite(wa) || wi < 0 || wa < 0 || wi > 1 ||
+	    wa > 1) {
 		snprintf(why, len, "weights %g/%g are not numbers in 0..1", wi,
 		    wa);
 		return -1;

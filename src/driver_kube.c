@@ -128,7 +128,19 @@ kd_dest_name(const struct kd_priv *x, json_t *dest)
 	return json_string_value(json_object_get(dest, "name"));
 }
 
-/* A destination's weight (defaults applied); -1 when not an integer. */
+/* The largest weight each API accepts: Istio's int32, and the Gateway
+ * API's 1,000,000.  Both keep kd_percent() far from overflowing. */
+#define KD_VS_WEIGHT_MAX 2147483647
+#define KD_ROUTE_WEIGHT_MAX 1000000
+
+static json_int_t
+kd_weight_max(const struct kd_priv *x)
+{
+	return x->vs ? KD_VS_WEIGHT_MAX : KD_ROUTE_WEIGHT_MAX;
+}
+
+/* A destination's weight (defaults applied); -1 when not a whole number
+ * in 0..kd_weight_max(). */
 static json_int_t
 kd_weight(const struct kd_priv *x, json_t *dest, json_t **member)
 {
@@ -137,7 +149,8 @@ kd_weight(const struct kd_priv *x, json_t *dest, json_t **member)
 	*member = w;
 	if (w == NULL || json_is_null(w))
 		return x->vs ? 0 : 1;
-	if (!json_is_integer(w) || json_integer_value(w) < 0)
+	if (!json_is_integer(w) || json_integer_value(w) < 0 ||
+	    json_integer_value(w) > kd_weight_max(x))
 		return -1;
 	return json_integer_value(w);
 }
@@ -215,8 +228,9 @@ kd_parse(const struct kd_priv *x, const char *body, size_t len,
 			}
 			if (w < 0 && (is_i || is_a)) {
 				snprintf(msg, mlen, "%s: spec.%s[%zu].%s[%zu]"
-				    ".weight is not a non-negative integer",
-				    x->what, rk, i, dk, j);
+				    ".weight is not a whole number in 0..%lld",
+				    x->what, rk, i, dk, j,
+				    (long long)kd_weight_max(x));
 				return -1;
 			}
 			if (is_i) {

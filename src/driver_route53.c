@@ -53,6 +53,7 @@
 #include "xmalloc.h"
 
 #define ROUTE53_RETRY_MAX 5		/* retries of a throttled request */
+#define ROUTE53_TTL_MAX 2147483647L	/* Route53's limit for a TTL */
 #define ROUTE53_BACKOFF_MS 500	/* first back-off, doubled each time */
 #define ROUTE53_BACKOFF_MAX_MS 8000
 #define ROUTE53_POLL_FIRST_MS 1000	/* first GetChange poll */
@@ -372,7 +373,7 @@ route53_rec_parse(const char *s, const char *end, struct route53_rec *r,
 
 		errno = 0;
 		r->weight = strtol(t, &stop, 10);
-		if (*t == '\0' || *stop != '\0' || errno != 0 ||
+		if (*t < '0' || *t > '9' || *stop != '\0' || errno != 0 ||
 		    r->weight < 0 || r->weight > 255) {
 			snprintf(why, len, "weight \"%.40s\" is not 0..255", t);
 			free(t);
@@ -396,8 +397,19 @@ route53_rec_parse(const char *s, const char *end, struct route53_rec *r,
 	} else {
 		t = route53_xml_text(s, end, "TTL");
 		if (t != NULL) {
+			char *stop;
+
+			/* Sent back as read: never a clamped LONG_MAX. */
+			errno = 0;
 			r->have_ttl = true;
-			r->ttl = strtol(t, NULL, 10);
+			r->ttl = strtol(t, &stop, 10);
+			if (*t < '0' || *t > '9' || *stop != '\0' ||
+			    errno != 0 || r->ttl > ROUTE53_TTL_MAX) {
+				snprintf(why, len, "TTL \"%.40s\" is not "
+				    "0..%ld", t, (long)ROUTE53_TTL_MAX);
+				free(t);
+				return -1;
+			}
 			free(t);
 		}
 		if (route53_xml_find(s, end, "ResourceRecords", &in, &in_end,

@@ -39,6 +39,9 @@ no_data(struct gate_check *c, const struct metrics *m, enum query_id q,
 		text_sanitise(c->why);
 	} else if (s->state == SOURCE_UNKNOWN)
 		snprintf(c->why, sizeof(c->why), "no data: not fetched yet");
+	else if (s->has_value && s->sample_lag_ms < -max_age)
+		snprintf(c->why, sizeof(c->why), "no data: sample %llds ahead "
+			 "of the clock", (long long)(-s->sample_lag_ms / 1000));
 	else if (age != INT64_MAX && age > max_age)
 		snprintf(c->why, sizeof(c->why), "no data: stale %llds",
 			 (long long)(age / 1000));

@@ -10,7 +10,12 @@
  * Invariants:
  * - The body never grows past the body limit: the write callback keeps the
  *   first `limit` bytes, marks the response truncated and aborts.
- * - Only http and https, and at most 3 redirects.
+ * - Only http and https.  Redirects are followed here, not by curl, and
+ *   only within the origin (scheme, host, port) of the request's URL, at
+ *   most HTTP_REDIRECTS_MAX times, with the method, body and deadline
+ *   kept: curl would send our own headers (a tenant id, a token in a
+ *   custom header) to any host a server names.  Another origin, and https
+ *   to http, end the request with an error that says so.
  * - The bearer token goes through CURLOPT_XOAUTH2_BEARER and the password
  *   through CURLOPT_USERPWD, never into a header string we hold or log; the
  *   error text names the host and port only (a URL may carry userinfo), and
@@ -34,6 +39,7 @@
 #include "xmalloc.h"
 
 #define HTTP_SNIPPET_MAX 120
+#define HTTP_REDIRECTS_MAX 3
 
 struct http_xfer {
 	struct loop *loop;
@@ -44,6 +50,10 @@ struct http_xfer {
 	void *arg;
 	char errbuf[CURL_ERROR_SIZE];
 	char where[160];	/* "host:port", for error text */
+	char *url;		/* the URL asked for now (after redirects) */
+	int redirects;		/* redirects followed */
+	int64_t spent_ms;	/* time of the redirects before this one */
+	char redirect_error[256];	/* why a redirect was not followed */
 	int64_t timeout_ms;
 	int64_t connect_timeout_ms;
 	size_t limit;
@@ -70,6 +80,7 @@ http_xfer_free(struct http_xfer *x)
 		curl_easy_cleanup(x->easy);
 	curl_slist_free_all(x->headers);
 	curl_slist_free_all(x->connect_to);
+	free(x->url);
 	free(x->body);
 	free(x);
 }
@@ -146,11 +157,16 @@ http_header_cb(char *data, size_t size, size_t nmemb, void *arg)
 		char v[64], *end;
 		double s;
 
+		/* delay-seconds is digits only (RFC 9110): no sign,
+		 * fraction or exponent; longer than 9 digits is ignored,
+		 * like a malformed date (the callers back off their own
+		 * way), never wrapped. */
 		http_header_value(data, n, strlen("Retry-After"), v,
 				  sizeof(v));
-		s = strtod(v, &end);
-		if (end != v && *end == '\0' && s >= 0 && s < 1e9) {
-			x->retry_after_s = s;
+		if (v[0] != '\0' && strspn(v, "0123456789") == strlen(v)) {
+			s = strtod(v, &end);
+			if (strlen(v) <= 9)
+				x->retry_after_s = s;
 		} else {
 			time_t when = curl_getdate(v, NULL);
 			time_t now = time(NULL);
@@ -230,6 +246,116 @@ http_error_text(struct http_xfer *x, CURLcode code, int64_t elapsed,
 	}
 }
 
+static void http_done(CURL *easy, CURLcode result, void *arg);
+
+/* The origin of a URL: scheme, host and port (the default filled in). */
+struct http_origin {
+	char scheme[16];
+	char host[256];
+	char port[8];
+};
+
+static int
+http_origin(const char *url, struct http_origin *o)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL;
+	int rc = -1;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
+		CURLUE_OK &&
+	    strlen(scheme) < sizeof(o->scheme) &&
+	    strlen(host) < sizeof(o->host) && strlen(port) < sizeof(o->port)) {
+		snprintf(o->scheme, sizeof(o->scheme), "%s", scheme);
+		snprintf(o->host, sizeof(o->host), "%s", host);
+		snprintf(o->port, sizeof(o->port), "%s", port);
+		rc = 0;
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+/*
+ * After a 3xx: send the request again to its Location when that is in the
+ * same origin.  1: on its way again (no callback now); 0: not a redirect
+ * to follow (no Location); -1: refused, *code and redirect_error set.
+ */
+static int
+http_follow(struct http_xfer *x, CURLcode *code)
+{
+	struct http_origin from, to;
+	char *loc = NULL;
+	int64_t left = 0;
+
+	if (curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &loc) !=
+	    CURLE_OK || loc == NULL)
+		return 0;
+	if (http_origin(x->url, &from) != 0 || http_origin(loc, &to) != 0) {
+		*code = CURLE_UNSUPPORTED_PROTOCOL;
+		snprintf(x->redirect_error, sizeof(x->redirect_error),
+			 "%s redirected to a location cutover cannot follow",
+			 x->where);
+		return -1;
+	}
+	if (strcasecmp(from.scheme, "https") == 0 &&
+	    strcasecmp(to.scheme, "https") != 0) {
+		*code = CURLE_UNSUPPORTED_PROTOCOL;
+		snprintf(x->redirect_error, sizeof(x->redirect_error),
+			 "%s redirected from https to %s://%s:%s: a downgrade, "
+			 "refused", x->where, to.scheme, to.host, to.port);
+		return -1;
+	}
+	if (strcasecmp(from.scheme, to.scheme) != 0 ||
+	    strcasecmp(from.host, to.host) != 0 ||
+	    strcmp(from.port, to.port) != 0) {
+		*code = CURLE_REMOTE_ACCESS_DENIED;
+		snprintf(x->redirect_error, sizeof(x->redirect_error),
+			 "%s redirected to %s://%s:%s, not followed: "
+			 "credentials and headers go only to the configured "
+			 "origin (configure the final URL)", x->where,
+			 to.scheme, to.host, to.port);
+		return -1;
+	}
+	if (x->redirects == HTTP_REDIRECTS_MAX) {
+		*code = CURLE_TOO_MANY_REDIRECTS;
+		return -1;
+	}
+	if (x->timeout_ms > 0) {
+		left = x->timeout_ms - x->spent_ms;
+		if (left <= 0) {
+			*code = CURLE_OPERATION_TIMEDOUT;
+			return -1;
+		}
+	}
+	free(x->url);
+	x->url = xstrdup(loc);	/* loc lives only until the next transfer */
+	if (curl_easy_setopt(x->easy, CURLOPT_URL, x->url) != CURLE_OK ||
+	    (left > 0 && curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS,
+					  (long)left) != CURLE_OK)) {
+		*code = CURLE_FAILED_INIT;
+		return -1;
+	}
+	x->redirects++;
+	x->body_len = 0;
+	if (x->body != NULL)
+		x->body[0] = '\0';
+	x->truncated = false;
+	x->content_type[0] = '\0';
+	x->retry_after_s = 0;
+	x->errbuf[0] = '\0';
+	if (loop_add_transfer(x->loop, x->easy, http_done, x) != 0) {
+		*code = CURLE_FAILED_INIT;
+		return -1;
+	}
+	return 1;
+}
+
 static void
 http_done(CURL *easy, CURLcode result, void *arg)
 {
@@ -241,10 +367,16 @@ http_done(CURL *easy, CURLcode result, void *arg)
 	memset(&r, 0, sizeof(r));
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total_us);
+	x->spent_ms += (int64_t)(total_us / 1000);
+	if (result == CURLE_OK && status >= 300 && status < 400 &&
+	    status != 304 && http_follow(x, &result) > 0)
+		return;
 	r.status = status;
 	r.curl_code = (int)result;
-	r.elapsed_ms = (int64_t)(total_us / 1000);
+	r.elapsed_ms = x->spent_ms;
 	http_error_text(x, result, r.elapsed_ms, r.error, sizeof(r.error));
+	if (x->redirect_error[0] != '\0')
+		snprintf(r.error, sizeof(r.error), "%s", x->redirect_error);
 	snprintf(r.content_type, sizeof(r.content_type), "%s",
 		 x->content_type);
 	if (x->body == NULL) {
@@ -325,11 +457,11 @@ http_start(struct loop *l, const struct http_request *rq, http_cb cb,
 	HTTP_SET(CURLOPT_PRIVATE, x);
 	HTTP_SET(CURLOPT_ERRORBUFFER, x->errbuf);
 	HTTP_SET(CURLOPT_NOSIGNAL, 1L);
+	x->url = xstrdup(rq->url);
 	HTTP_SET(CURLOPT_URL, rq->url);
 	HTTP_SET(CURLOPT_PROTOCOLS_STR, "http,https");
-	HTTP_SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	HTTP_SET(CURLOPT_FOLLOWLOCATION, 1L);
-	HTTP_SET(CURLOPT_MAXREDIRS, 3L);
+	/* Redirects: http_follow(), within the origin only. */
+	HTTP_SET(CURLOPT_FOLLOWLOCATION, 0L);
 	HTTP_SET(CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
 	HTTP_SET(CURLOPT_ACCEPT_ENCODING, "");
 	HTTP_SET(CURLOPT_WRITEFUNCTION, http_write_cb);

@@ -4,7 +4,11 @@
  * exactly once (unless the request is cancelled) with a filled response:
  * transport errors are in `curl_code`/`error`, HTTP errors in `status`.
  * Secrets (bearer token, basic password, client key) are handed to curl
- * and never copied into the error text.
+ * and never copied into the error text.  Redirects are followed only
+ * within the origin (scheme, host, port) of the URL, so headers and
+ * credentials never reach another host; another origin or https to http
+ * ends the request with curl_code CURLE_REMOTE_ACCESS_DENIED or
+ * CURLE_UNSUPPORTED_PROTOCOL and an error that says where it pointed.
  */
 #ifndef CUTOVER_SRC_HTTP_H
 #define CUTOVER_SRC_HTTP_H

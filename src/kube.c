@@ -49,6 +49,15 @@
 #include "xmalloc.h"
 
 #define KUBE_PAGE_LIMIT 250
+/*
+ * A list is cut off (the group in error, no data for the gates) past these:
+ * a server that keeps sending continue tokens must not grow memory and
+ * hold a refresh forever.  KUBE_PAGES_MAX pages of KUBE_PAGE_LIMIT pods
+ * reach KUBE_PODS_MAX, far beyond any group of gateway pods; 50,000 pod
+ * summaries take about 15 MB.  Documented in cutover.yaml(5).
+ */
+#define KUBE_PAGES_MAX 200
+#define KUBE_PODS_MAX 50000
 /* A tokenFile may rotate (projected service-account tokens). */
 #define KUBE_TOKEN_FILE_TTL_MS (60 * 1000)
 /* Renew an exec credential this long before it expires. */
@@ -63,6 +72,7 @@ struct kube_list {
 	int npods;
 	int cap;
 	char *cont;		/* continue token of the next page */
+	int pages;		/* pages received in this pass */
 	bool active;
 	bool restarted;		/* a 410 already restarted this list */
 	bool auth_retried;	/* a 401 already retried */
@@ -204,6 +214,7 @@ kube_list_reset(struct kube_list *li)
 	free(li->pods);
 	li->pods = NULL;
 	li->npods = li->cap = 0;
+	li->pages = 0;
 	free(li->cont);
 	li->cont = NULL;
 }
@@ -223,24 +234,37 @@ kube_list_fail(struct kube_list *li, const char *msg)
 	kube_notify(li->k);
 }
 
-/* Summarise one page's pods into the pass's array. */
-static void
-kube_list_page(struct kube_list *li, json_t *root)
+/* Summarise one page's pods into the pass's array; -1 with msg when the
+ * page is bad or the list grows past KUBE_PODS_MAX. */
+static int
+kube_list_page(struct kube_list *li, json_t *root, char *msg, size_t len)
 {
 	json_t *items = json_object_get(root, "items");
 	int64_t wall = kube_wall(li->k);
-	size_t i;
+	size_t i, n = json_array_size(items);
 	json_t *pod;
+	struct err e;
 
-	if (li->npods + (int)json_array_size(items) > li->cap) {
-		li->cap = li->npods + (int)json_array_size(items);
+	if (n > (size_t)(KUBE_PODS_MAX - li->npods)) {
+		snprintf(msg, len, "more than %d pods in the list; cutover "
+			 "reads at most %d per group (narrow the selector)",
+			 KUBE_PODS_MAX, KUBE_PODS_MAX);
+		return -1;
+	}
+	if (li->npods + (int)n > li->cap) {
+		li->cap = li->npods + (int)n;
 		li->pods = xreallocarray(li->pods, (size_t)li->cap,
 					 sizeof(*li->pods));
 	}
 	json_array_foreach(items, i, pod) {
-		if (podhealth_pod(pod, wall, &li->pods[li->npods]) == 0)
-			li->npods++;
+		err_clear(&e);
+		if (podhealth_pod(pod, wall, &li->pods[li->npods], &e) != 0) {
+			snprintf(msg, len, "%s", e.msg);
+			return -1;
+		}
+		li->npods++;
 	}
+	return 0;
 }
 
 static void
@@ -557,6 +581,29 @@ kube_describe(const struct kube *k, const struct http_response *r, char *out,
 	}
 }
 
+/*
+ * True (msg filled) when continuing with `cont` would not end: the token
+ * just sent came back, or the list is at KUBE_PAGES_MAX pages.
+ */
+static bool
+kube_list_endless(const struct kube_list *li, const char *cont, char *msg,
+		  size_t len)
+{
+	if (li->cont != NULL && strcmp(cont, li->cont) == 0) {
+		snprintf(msg, len, "the API server answered page %d of the pod "
+			 "list with the continue token it was sent: the list "
+			 "would never end", li->pages);
+		return true;
+	}
+	if (li->pages >= KUBE_PAGES_MAX) {
+		snprintf(msg, len, "the pod list goes on after %d pages; "
+			 "cutover reads at most %d pages per group",
+			 li->pages, KUBE_PAGES_MAX);
+		return true;
+	}
+	return false;
+}
+
 static void
 kube_page_done(const struct http_response *r, void *arg)
 {
@@ -579,9 +626,20 @@ kube_page_done(const struct http_response *r, void *arg)
 			kube_list_fail(li, msg);
 			return;
 		}
-		kube_list_page(li, root);
+		li->pages++;
+		if (kube_list_page(li, root, msg, sizeof(msg)) != 0) {
+			json_decref(root);
+			kube_list_fail(li, msg);
+			return;
+		}
 		cont = json_string_value(json_object_get(
 			json_object_get(root, "metadata"), "continue"));
+		if (cont != NULL && *cont != '\0' &&
+		    kube_list_endless(li, cont, msg, sizeof(msg))) {
+			json_decref(root);
+			kube_list_fail(li, msg);
+			return;
+		}
 		free(li->cont);
 		li->cont = NULL;
 		if (cont != NULL && *cont != '\0')

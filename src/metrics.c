@@ -15,6 +15,11 @@
  *   in error is no data").  The next good answer clears the error.  Values
  *   older than max_age_ms are no data too; a query that never answered
  *   well has no value at all.
+ * - A sample's age counts from its timestamp, not only from the arrival
+ *   of its answer: sample_lag_ms (the time the query asked for minus the
+ *   sample's time) is added when positive, so a day-old sample from a
+ *   cache is stale at once; a sample more than max_age_ms ahead of the
+ *   time asked for (clock skew, a broken server) is no data too.
  * - history holds at most METRICS_HISTORY points, oldest first; pushing
  *   onto a full history drops the oldest point.
  */
@@ -56,10 +61,23 @@ metrics_set(struct metrics *m, enum query_id id, bool empty, double value,
 	s->value = empty ? NAN : value;
 	s->sample_wall_ms = sample_wall_ms;
 	s->fetched_mono_ms = now_mono_ms;
+	s->sample_lag_ms = 0;
 	s->partial = false;
 	s->state = SOURCE_OK;
 	s->error[0] = '\0';
 	s->warning[0] = '\0';
+}
+
+void
+metrics_set_asked(struct metrics *m, enum query_id id, int64_t asked_wall_ms)
+{
+	struct series *s;
+
+	if ((int)id < 0 || id >= Q_COUNT)
+		return;
+	s = &m->q[id];
+	if (s->has_value)
+		s->sample_lag_ms = asked_wall_ms - s->sample_wall_ms;
 }
 
 void
@@ -112,7 +130,12 @@ metrics_age_ms(const struct metrics *m, enum query_id id, int64_t now_mono_ms)
 	if (!metrics_answered(s))
 		return INT64_MAX;
 	age = now_mono_ms - s->fetched_mono_ms;
-	return age < 0 ? 0 : age;
+	if (age < 0)
+		age = 0;
+	if (s->sample_lag_ms > 0)
+		age = s->sample_lag_ms > INT64_MAX - 1 - age ? INT64_MAX - 1 :
+		      age + s->sample_lag_ms;
+	return age;
 }
 
 /* A fresh, real number for `id` as answered (no ratio rule). */
@@ -124,7 +147,8 @@ metrics_fresh(const struct metrics *m, enum query_id id, int64_t now_mono_ms,
 
 	if (!s->has_value || isnan(s->value) || s->state == SOURCE_ERROR)
 		return false;
-	if (metrics_age_ms(m, id, now_mono_ms) > max_age_ms)
+	if (metrics_age_ms(m, id, now_mono_ms) > max_age_ms ||
+	    s->sample_lag_ms < -max_age_ms)
 		return false;
 	*out = s->value;
 	return true;

@@ -26,6 +26,8 @@ struct series {
 	double value;		/* may be NAN (no traffic) */
 	int64_t sample_wall_ms;	/* timestamp of the sample (server time) */
 	int64_t fetched_mono_ms;	/* when the answer arrived */
+	int64_t sample_lag_ms;	/* time asked for minus sample time: > 0
+				 * older, < 0 ahead (metrics_set_asked) */
 	bool empty;		/* last answer was an empty vector */
 	bool partial;		/* answer carried warnings */
 	enum source_state state;
@@ -48,6 +50,15 @@ void metrics_init(struct metrics *m);
 void metrics_set(struct metrics *m, enum query_id id, bool empty,
 		 double value, int64_t sample_wall_ms, int64_t now_mono_ms);
 
+/*
+ * The answer just recorded for `id` was asked for evaluation time
+ * asked_wall_ms (the local clock): how far its sample's timestamp lies
+ * behind that counts in its age, and a sample more than max_age ahead of
+ * it is no data.  Without this call the lag is 0.
+ */
+void metrics_set_asked(struct metrics *m, enum query_id id,
+		       int64_t asked_wall_ms);
+
 /* Record a failed request for `id`; the old value stays, with its age. */
 void metrics_set_error(struct metrics *m, enum query_id id, const char *msg,
 		       int64_t now_mono_ms);
@@ -55,15 +66,16 @@ void metrics_set_error(struct metrics *m, enum query_id id, const char *msg,
 /* Append a point to the sparkline history (NAN = gap). */
 void metrics_push_history(struct metrics *m, enum query_id id, double v);
 
-/* Age of the last good sample, ms (INT64_MAX when none). */
+/* Age of the last good sample, ms (INT64_MAX when none): since its answer
+ * arrived, plus its lag behind the time asked for. */
 int64_t metrics_age_ms(const struct metrics *m, enum query_id id,
 		       int64_t now_mono_ms);
 
 /*
  * The value to use for gates and display, or false when there is none:
  * empty ratio with traffic on its side -> 0; empty otherwise, NaN, a
- * source in error (the old value stays in the series for display) or
- * older than max_age_ms -> no value.
+ * source in error (the old value stays in the series for display),
+ * older than max_age_ms or more than max_age_ms ahead -> no value.
  */
 bool metrics_value(const struct metrics *m, const struct plan *p,
 		   enum query_id id, int64_t now_mono_ms, int64_t max_age_ms,

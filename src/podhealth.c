@@ -8,6 +8,10 @@
  * whose status is then in status.initContainerStatuses.  An init container
  * of that name without restartPolicy Always is an ordinary init step
  * (istio-init / istio-validation style), not a sidecar.
+ *
+ * A list item that is not a pod, or a restartCount that is not a whole
+ * number in the API's int32 range, is an error for the whole list: never
+ * skipped, never wrapped.  Restart sums are 64-bit and cannot overflow.
  */
 #include "config.h"
 
@@ -89,8 +93,12 @@ worse_reason(char *dst, size_t len, const char *r)
 		snprintf(dst, len, "%s", r);
 }
 
-static void
-statuses(const json_t *arr, struct pod_health *ph, bool count_sidecar)
+/* restartCount is an int32 >= 0 in the API. */
+#define PODHEALTH_RESTARTS_MAX 2147483647
+
+static int
+statuses(const json_t *arr, struct pod_health *ph, bool count_sidecar,
+	 struct err *e)
 {
 	size_t i;
 	json_t *cs;
@@ -103,8 +111,15 @@ statuses(const json_t *arr, struct pod_health *ph, bool count_sidecar)
 		json_t *rc = json_object_get(cs, "restartCount");
 		const char *name = str(cs, "name");
 
-		if (json_is_integer(rc))
-			ph->restarts += (int)json_integer_value(rc);
+		if (rc != NULL && (!json_is_integer(rc) ||
+		    json_integer_value(rc) < 0 ||
+		    json_integer_value(rc) > PODHEALTH_RESTARTS_MAX))
+			return err_set(e, "pod %.64s: container %.64s: "
+				       "restartCount is not a whole number in "
+				       "0..%d", ph->name, name,
+				       PODHEALTH_RESTARTS_MAX);
+		if (rc != NULL)
+			ph->restarts += json_integer_value(rc);
 		worse_reason(ph->reason, sizeof(ph->reason),
 			     str(json_object_get(state, "waiting"), "reason"));
 		worse_reason(ph->reason, sizeof(ph->reason),
@@ -122,10 +137,12 @@ statuses(const json_t *arr, struct pod_health *ph, bool count_sidecar)
 			ph->sidecar_ready =
 				json_is_true(json_object_get(cs, "ready"));
 	}
+	return 0;
 }
 
 int
-podhealth_pod(const json_t *pod, int64_t now_wall_ms, struct pod_health *ph)
+podhealth_pod(const json_t *pod, int64_t now_wall_ms, struct pod_health *ph,
+	      struct err *e)
 {
 	const json_t *meta = json_object_get(pod, "metadata");
 	const json_t *spec = json_object_get(pod, "spec");
@@ -137,7 +154,8 @@ podhealth_pod(const json_t *pod, int64_t now_wall_ms, struct pod_health *ph)
 	(void)now_wall_ms;
 	memset(ph, 0, sizeof(*ph));
 	if (!json_is_object(pod) || !json_is_object(meta))
-		return -1;
+		return err_set(e, "a pod list item is not a pod (no "
+			       "metadata object)");
 	snprintf(ph->name, sizeof(ph->name), "%s", str(meta, "name"));
 	snprintf(ph->phase, sizeof(ph->phase), "%s", str(status, "phase"));
 	ph->terminating = json_object_get(meta, "deletionTimestamp") != NULL &&
@@ -156,9 +174,11 @@ podhealth_pod(const json_t *pod, int64_t now_wall_ms, struct pod_health *ph)
 		    strcmp(str(c, "restartPolicy"), "Always") == 0)
 			ph->sidecar = native = true;
 	}
-	statuses(json_object_get(status, "containerStatuses"), ph,
-		 ph->sidecar && !native);
-	statuses(json_object_get(status, "initContainerStatuses"), ph, native);
+	if (statuses(json_object_get(status, "containerStatuses"), ph,
+		     ph->sidecar && !native, e) != 0 ||
+	    statuses(json_object_get(status, "initContainerStatuses"), ph,
+		     native, e) != 0)
+		return -1;
 	if (ph->oomkilled && ph->reason[0] == '\0')
 		snprintf(ph->reason, sizeof(ph->reason), "OOMKilled");
 	if (strcmp(ph->phase, "Running") != 0 && ph->reason[0] == '\0' &&
@@ -210,19 +230,28 @@ podhealth_summarise(struct group_health *g, json_t *const *items, int nitems,
 		    int64_t now_wall_ms, int64_t now_mono_ms)
 {
 	struct pod_health *pods;
-	int n = 0;
+	struct err e;
+	size_t n = 0;
 	int used = 0;
 
 	for (int k = 0; k < nitems; k++)
-		n += (int)json_array_size(items[k]);
-	pods = n > 0 ? xcalloc((size_t)n, sizeof(*pods)) : NULL;
+		n += json_array_size(items[k]);
+	pods = n > 0 ? xcalloc(n, sizeof(*pods)) : NULL;
 	for (int k = 0; k < nitems; k++) {
 		size_t i;
 		json_t *pod;
 
 		json_array_foreach(items[k], i, pod) {
-			if (podhealth_pod(pod, now_wall_ms, &pods[used]) == 0)
-				used++;
+			err_clear(&e);
+			if (podhealth_pod(pod, now_wall_ms, &pods[used],
+					  &e) != 0) {
+				free(pods);
+				g->state = SOURCE_ERROR;
+				snprintf(g->error, sizeof(g->error), "%s",
+					 e.msg);
+				return -1;
+			}
+			used++;
 		}
 	}
 	podhealth_take(g, pods, used, now_wall_ms, now_mono_ms);

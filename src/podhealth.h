@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "err.h"
 #include "metrics.h"
 
 struct pod_health {
@@ -21,7 +22,7 @@ struct pod_health {
 	char phase[32];		/* Running, Pending, ... */
 	bool ready;
 	bool terminating;
-	int restarts;
+	int64_t restarts;	/* sum of restartCount, each 0..INT32_MAX */
 	char reason[64];	/* worst waiting/terminated reason, "" if none */
 	bool oomkilled;
 	bool sidecar;		/* istio-proxy present */
@@ -36,7 +37,7 @@ struct group_health {
 	int total;
 	int ready;
 	int min_ready;
-	int restarts;
+	int64_t restarts;
 	int recent_restarts;	/* within the last 15 minutes */
 	int oomkilled;
 	int terminating;
@@ -50,11 +51,17 @@ struct group_health {
 void group_health_init(struct group_health *g, int min_ready);
 void group_health_done(struct group_health *g);
 
-/* Summarise one pod object into ph. */
+/*
+ * Summarise one pod object into ph.  -1 (e filled, naming the pod) when
+ * it is not an object or a number in it is out of the API's range.
+ */
 int podhealth_pod(const json_t *pod, int64_t now_wall_ms,
-		  struct pod_health *ph);
+		  struct pod_health *ph, struct err *e);
 
-/* Replace g's pods with the pods of a PodList's "items" array(s). */
+/*
+ * Replace g's pods with the pods of a PodList's "items" array(s).  A bad
+ * pod puts g in SOURCE_ERROR (its old pods stay) and returns -1.
+ */
 int podhealth_summarise(struct group_health *g, json_t *const *items,
 			int nitems, int64_t now_wall_ms, int64_t now_mono_ms);
 

@@ -44,6 +44,7 @@
 
 #define PROM_SNIPPET_MAX 120
 #define PROM_SECRET_MAX (64 * 1024)
+#define PROM_TIME_MAX_S 253402300799.0	/* 9999-12-31T23:59:59Z */
 
 /* ---------------------------------------------------------------- decoder */
 
@@ -238,6 +239,12 @@ prom_decode_pair(json_t *pair, int64_t *wall_ms, double *v, bool want_number,
 	val = json_array_get(pair, 1);
 	if (!json_is_number(ts))
 		return err_set(e, "sample time is not a number");
+	/* Unix seconds from 1970 to the year 9999: anything else would wrap
+	 * in milliseconds. */
+	if (!(json_number_value(ts) >= 0 &&
+	      json_number_value(ts) <= PROM_TIME_MAX_S))
+		return err_set(e, "sample time %.6g is out of range",
+			       json_number_value(ts));
 	*wall_ms = (int64_t)llround(json_number_value(ts) * 1000.0);
 	if (!json_is_string(val))
 		return err_set(e, "sample value is not a string");
@@ -493,6 +500,7 @@ struct prom {
 	int64_t back_end_ms;
 	int64_t back_step_ms;
 	int back_n;
+	int64_t asked_wall_ms;	/* evaluation time of the refresh out */
 };
 
 static void
@@ -772,6 +780,7 @@ prom_on_answer(const struct http_response *r, void *arg)
 	} else {
 		metrics_set(pr->m, rq->id, a.empty, a.value, a.sample_wall_ms,
 			    now);
+		metrics_set_asked(pr->m, rq->id, pr->asked_wall_ms);
 		s = &pr->m->q[rq->id];
 		s->partial = a.nwarnings > 0;
 		snprintf(s->warning, sizeof(s->warning), "%s", a.warning);
@@ -819,7 +828,8 @@ prom_refresh(struct prom *pr)
 		prom_round_done(pr);
 		return -1;
 	}
-	prom_time(clock_wall(loop_clock(pr->l)), ts, sizeof(ts));
+	pr->asked_wall_ms = clock_wall(loop_clock(pr->l));
+	prom_time(pr->asked_wall_ms, ts, sizeof(ts));
 	snprintf(rest, sizeof(rest), "time=%s", ts);
 	pr->m->in_flight = true;
 	pr->pending = 1;	/* held while starting: no early round end */

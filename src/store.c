@@ -38,6 +38,8 @@
 #include "clock.h"
 #include "xmalloc.h"
 
+#define STORE_HOLD_MAX_MS (366LL * 24 * 3600 * 1000)
+#define STORE_WALL_MAX_MS 253402300799999LL	/* 9999-12-31, in ms */
 #define STORE_VERSION 1
 
 /* Refuse to create cutover's files in a directory that others control. */
@@ -411,7 +413,8 @@ decode(json_t *root, struct store_record *rec, const char **what)
 	     "fingerprint");
 	snprintf(rec->fingerprint, sizeof(rec->fingerprint), "%s", str);
 	v = json_object_get(root, "saved_wall_ms");
-	NEED(json_is_integer(v), "saved_wall_ms");
+	NEED(json_is_integer(v) && json_integer_value(v) >= 0 &&
+	     json_integer_value(v) <= STORE_WALL_MAX_MS, "saved_wall_ms");
 	rec->saved_wall_ms = json_integer_value(v);
 	v = json_object_get(root, "apply_in_flight");
 	NEED(json_is_boolean(v), "apply_in_flight");
@@ -439,8 +442,10 @@ decode(json_t *root, struct store_record *rec, const char **what)
 	     json_integer_value(v) <= UINT32_MAX, "state.seq");
 	s->seq = (uint32_t)json_integer_value(v);
 	v = json_object_get(state, "hold_ms");
-	NEED(json_is_integer(v) && json_integer_value(v) >= 0,
-	     "state.hold_ms");
+	/* No hold is longer than 168h; a year keeps hold_ms + a tick far
+	 * from overflowing. */
+	NEED(json_is_integer(v) && json_integer_value(v) >= 0 &&
+	     json_integer_value(v) <= STORE_HOLD_MAX_MS, "state.hold_ms");
 	s->hold_ms = json_integer_value(v);
 	str = json_string_value(json_object_get(state, "last_verdict"));
 	NEED(str != NULL && verdict_parse(str, &s->last_verdict) == 0,
@@ -458,6 +463,10 @@ decode(json_t *root, struct store_record *rec, const char **what)
 
 		NEED(get_weights(root, "read_back", &rec->read_back) == 0,
 		     "read_back");
+		NEED(t == NULL || (json_is_integer(t) &&
+		     json_integer_value(t) >= 0 &&
+		     json_integer_value(t) <= STORE_WALL_MAX_MS),
+		     "read_back.wall_ms");
 		rec->have_read_back = true;
 		rec->read_back_wall_ms = json_is_integer(t) ?
 					 json_integer_value(t) : 0;

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""httpd.py PORT -- loopback HTTP server for tests/test_http.
+"""httpd.py [PORT | --port PORT] [--tls-cert FILE --tls-key FILE]
+-- loopback HTTP(S) server for tests/test_http.
 
 Listens on 127.0.0.1:PORT (0 picks a free port), prints "ready PORT" on
 stdout once it listens, and serves until killed:
@@ -9,17 +10,26 @@ stdout once it listens, and serves until killed:
   /401             401 text/plain
   /502             502 text/html (an nginx-like error page)
   /jsonerr         400 application/json with an "error" member
-  /retry           429 with Retry-After: 7
+  /retry[?after=V] 429 with Retry-After: V (default 7)
   /echo[?status=N] the request (method, path, headers, body) as JSON
   /say?status=N    the request body back as text/plain, with status N
   /huge?n=N        200 with N bytes of "x" (default 1 MiB)
   /redirect?n=N    N redirects, then /json
+  /goto?to=URL[&status=N]  redirect (default 302) to URL, any origin
+  /_seen           the requests seen so far (method, path, headers), as
+                   a JSON list; /_seen itself is not counted
 """
+import argparse
 import json
+import ssl
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+SEEN = []
+LOCK = threading.Lock()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -47,7 +57,20 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         path = url.path
 
-        if path == "/json":
+        if path != "/_seen":
+            with LOCK:
+                SEEN.append({"method": self.command, "path": self.path,
+                             "headers": {k.lower(): v for k, v
+                                         in self.headers.items()}})
+        if path == "/_seen":
+            with LOCK:
+                self.reply(200, "application/json", json.dumps(SEEN))
+        elif path == "/goto":
+            self.send_response(int(q.get("status", ["302"])[0]))
+            self.send_header("Location", q.get("to", ["/json"])[0])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif path == "/json":
             self.reply(200, "application/json",
                        json.dumps({"status": "success",
                                    "data": {"answer": 42}}))
@@ -70,7 +93,7 @@ class Handler(BaseHTTPRequestHandler):
                                    "error": "parse error at char 4"}))
         elif path == "/retry":
             self.reply(429, "text/plain", "slow down\n",
-                       [("Retry-After", "7")])
+                       [("Retry-After", q.get("after", ["7"])[0])])
         elif path == "/echo":
             status = int(q.get("status", ["200"])[0])
             self.reply(status, "application/json", json.dumps({
@@ -99,7 +122,13 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    ap = argparse.ArgumentParser()
+    ap.add_argument("port", type=int, nargs="?", default=0)
+    ap.add_argument("--port", type=int, dest="port_opt")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
+    a = ap.parse_args()
+    port = a.port_opt if a.port_opt is not None else a.port
     ThreadingHTTPServer.daemon_threads = True
     ThreadingHTTPServer.allow_reuse_address = True
     # The default backlog of 5 drops the SYN of a 6th parallel client.
@@ -107,6 +136,10 @@ def main():
     # Clients that hang up early (cancel, timeout, truncation) are expected.
     ThreadingHTTPServer.handle_error = lambda self, request, address: None
     srv = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    if a.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls_cert, a.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     print("ready %d" % srv.server_address[1], flush=True)
     try:
         srv.serve_forever()

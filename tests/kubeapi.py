@@ -61,6 +61,13 @@ Test controls (no auth needed):
                               (InternalError Status), garbage (200 with a
                               body that is not JSON) or endless (200 whose
                               body never ends: a byte every 0.2 s)
+  POST /_test/paging?mode=M[&size=N]
+                              every pod list from now on pages wrongly: M
+                              is repeat (each page carries the continue
+                              token "again", whatever was asked) or endless
+                              (each page holds N made-up pods, default the
+                              limit asked, ignoring the limit, and a new
+                              token, forever); mode= empty pages normally
   POST /_test/forbid?verb=get|patch&user=U
                               from now on that verb on routes gets 403
                               Forbidden with the API server's message
@@ -105,6 +112,8 @@ STATE = {
     "forbid": {},           # verb -> user named in the 403 message
     "test_fail_code": 409,
     "podfail": [],          # modes for the next pod list requests
+    "paging": "",           # "", "repeat" or "endless"
+    "paging_size": 0,       # endless: pods per page (0: the limit)
 }
 
 # plural -> (group, version, kind)
@@ -435,7 +444,7 @@ def parse_changes(q):
     changes = {}
     for item in q.get("set", []):
         name, _, w = item.rpartition(":")
-        changes[name] = int(w)
+        changes[name] = json.loads(w)   # any JSON number: 1.5, 1e3, 2**70
     return changes
 
 
@@ -510,6 +519,11 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 STATE["podfail"] = [mode] * int(q.get("n", ["1"])[0])
             self.reply(200, {"podfail": STATE["podfail"]})
+        elif url.path == "/_test/paging":
+            with LOCK:
+                STATE["paging"] = q.get("mode", [""])[0]
+                STATE["paging_size"] = int(q.get("size", ["0"])[0])
+            self.reply(200, {"paging": STATE["paging"]})
         elif url.path == "/_test/token":
             with LOCK:
                 STATE["tokens"] = [q.get("value", [""])[0]]
@@ -801,8 +815,31 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         return True
 
+    def bad_paging(self, ns, q):
+        """Answer a list that never ends; True when paging is scripted."""
+        with LOCK:
+            mode, size = STATE["paging"], STATE["paging_size"]
+        if not mode:
+            return False
+        one = lambda k: q.get(k, [None])[0]
+        limit = int(one("limit") or 0) or 1
+        cont = one("continue") or ""
+        page = int(cont[len("endless-"):]) \
+            if cont.startswith("endless-") else 0
+        n = limit if mode == "repeat" or size <= 0 else size
+        items = [{"apiVersion": "v1", "kind": "Pod",
+                  "metadata": {"name": "pod-%d-%d" % (page, i),
+                               "namespace": ns or "default"},
+                  "status": {"phase": "Running"}} for i in range(n)]
+        meta = {"resourceVersion": RESOURCE_VERSION,
+                "continue": "again" if mode == "repeat"
+                else "endless-%d" % (page + 1)}
+        self.reply(200, {"kind": "PodList", "apiVersion": "v1",
+                         "metadata": meta, "items": items})
+        return True
+
     def list_pods(self, ns, q):
-        if self.pod_failure(ns):
+        if self.pod_failure(ns) or self.bad_paging(ns, q):
             return
         one = lambda k: q.get(k, [None])[0]
         try:

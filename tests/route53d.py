@@ -88,7 +88,7 @@ def local(tag):
 
 def rec_xml(r):
     x = ("<ResourceRecordSet><Name>%s</Name><Type>%s</Type>"
-         "<SetIdentifier>%s</SetIdentifier><Weight>%d</Weight>"
+         "<SetIdentifier>%s</SetIdentifier><Weight>%s</Weight>"
          % (esc(r["name"]), r["type"], esc(r["id"]), r["weight"]))
     if "alias" in r:
         a = r["alias"]
@@ -98,7 +98,7 @@ def rec_xml(r):
                                    "true" if a.get("eval") else "false"))
     else:
         if "ttl" in r:
-            x += "<TTL>%d</TTL>" % r["ttl"]
+            x += "<TTL>%s</TTL>" % r["ttl"]
         x += "<ResourceRecords>" + "".join(
             "<ResourceRecord><Value>%s</Value></ResourceRecord>" % esc(v)
             for v in r.get("values", [])) + "</ResourceRecords>"

@@ -416,6 +416,12 @@ Test(cloudflare, foreign_weights_map_by_ratio_or_are_refused)
 		{ "0.1", "0.2", -1, "not a whole-percent split" },
 		{ "0", "0", -1, "both weights are 0" },
 		{ "\"x\"", "1", -1, "not a number" },
+		/* Cloudflare's range is 0..1: nothing else is a weight. */
+		{ "1e308", "1e308", -1, "not numbers in 0..1" },
+		{ "2", "2", -1, "not numbers in 0..1" },
+		{ "1.5", "0.5", -1, "not numbers in 0..1" },
+		{ "-0.5", "1", -1, "not numbers in 0..1" },
+		{ "1e0", "0", 100, NULL }, { "5e-1", "0.5", 50, NULL },
 	};
 
 	start_server(NULL);

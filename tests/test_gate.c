@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gate.h"
+#include "prom.h"
 
 #define NOW 1000000
 #define WALL 1764000000000
@@ -214,6 +215,72 @@ Test(gate, json_names_the_values)
 		json_object_get(j, "gates"), "error_rate"), "value")), 0.02,
 		1e-12);
 	json_decref(j);
+}
+
+/*
+ * The error rate as Prometheus would answer it, sample at `ts_s` (Unix
+ * seconds), arrived now and asked for at WALL.
+ */
+static void
+answer_at(enum query_id q, const char *value, double ts_s)
+{
+	char body[256];
+	struct prom_answer a;
+	struct err e;
+
+	snprintf(body, sizeof(body), "{\"status\":\"success\",\"data\":"
+		 "{\"resultType\":\"vector\",\"result\":[{\"metric\":{},"
+		 "\"value\":[%.3f,\"%s\"]}]}}", ts_s, value);
+	err_clear(&e);
+	cr_assert_eq(prom_decode(body, strlen(body), 200, "application/json",
+				 &a, &e), 0, "%s", e.msg);
+	metrics_set(&m, q, a.empty, a.value, a.sample_wall_ms, NOW);
+	metrics_set_asked(&m, q, WALL);
+}
+
+/*
+ * A sample's timestamp counts: a day-old answer that has just arrived
+ * (a cache in front of Prometheus) is stale, never a pass; so is one
+ * stamped far ahead of the time asked for.  A few seconds either way is
+ * fine.
+ */
+Test(gate, stale_sample_timestamp_is_no_data)
+{
+	const double wall_s = WALL / 1000.0;
+	struct gate_result r;
+	double v;
+
+	answer_at(Q_ISTIO_ERROR_RATE, "0.002", wall_s - 86400);
+	r = eval(1);
+	cr_expect_eq(r.verdict, VERDICT_NO_DATA);
+	cr_expect_eq(r.decided_by, G_ERROR_RATE);
+	cr_expect(strstr(r.g[G_ERROR_RATE].why, "stale 86400s") != NULL,
+		  "%s", r.g[G_ERROR_RATE].why);
+	cr_expect_eq(metrics_age_ms(&m, Q_ISTIO_ERROR_RATE, NOW), 86400000);
+	cr_expect_not(metrics_value(&m, &p, Q_ISTIO_ERROR_RATE, NOW,
+				    p.gates.max_age_ms, &v));
+
+	/* The request rate too: the traffic gate has no data. */
+	answer_at(Q_ISTIO_ERROR_RATE, "0.002", wall_s);
+	answer_at(Q_ISTIO_RPS, "50", wall_s - 86400);
+	r = eval(1);
+	cr_expect_eq(r.verdict, VERDICT_NO_DATA);
+	cr_expect_eq(r.g[G_TRAFFIC].verdict, VERDICT_NO_DATA);
+
+	/* An hour ahead of the clock. */
+	answer_at(Q_ISTIO_RPS, "50", wall_s);
+	answer_at(Q_ISTIO_P95, "300", wall_s + 3600);
+	r = eval(1);
+	cr_expect_eq(r.verdict, VERDICT_NO_DATA);
+	cr_expect_eq(r.decided_by, G_P95);
+	cr_expect(strstr(r.g[G_P95].why, "3600s ahead") != NULL, "%s",
+		  r.g[G_P95].why);
+
+	/* Within max_age either way: a pass. */
+	answer_at(Q_ISTIO_P95, "300", wall_s + 5);
+	answer_at(Q_ISTIO_RPS, "50", wall_s - 5);
+	r = eval(1);
+	cr_expect_eq(r.verdict, VERDICT_PASS, "%s", r.g[r.decided_by].why);
 }
 
 /* A why cut inside a character stays valid UTF-8, so it reaches JSON. */

@@ -33,6 +33,8 @@
 #include "loop.h"
 #include "testsrv.h"
 
+#include "testsrv.h"
+
 #ifndef TOP_SRCDIR
 #define TOP_SRCDIR "."
 #endif
@@ -40,6 +42,8 @@
 extern char **environ;
 
 static pid_t server_pid = -1;
+static pid_t others[4];		/* more servers of a test, killed at its end */
+static int nothers;
 static int port;
 static struct loop *l;
 
@@ -160,6 +164,10 @@ stop_server(void)
 		kill(server_pid, SIGKILL);
 		waitpid(server_pid, NULL, 0);
 		server_pid = -1;
+	}
+	while (nothers > 0) {
+		kill(others[--nothers], SIGKILL);
+		waitpid(others[nothers], NULL, 0);
 	}
 }
 
@@ -795,4 +803,209 @@ Test(http_text, escape_rfc3986)
 	s = http_escape("sum(rate(x{a=\"b\"}[5m]))");
 	cr_assert_str_eq(s, "sum%28rate%28x%7Ba%3D%22b%22%7D%5B5m%5D%29%29");
 	free(s);
+}
+
+/* --- redirects: within the origin only ------------------------------------ */
+
+static const char *
+top_dir(void)
+{
+	const char *top = getenv("top_srcdir");
+
+	return top != NULL && *top != '\0' ? top : TOP_SRCDIR;
+}
+
+/* A second httpd.py (another port), killed when the test ends. */
+static void
+other_server(const char *const *extra, int *p)
+{
+	cr_assert_lt(nothers, 4);
+	others[nothers++] = testsrv_start(top_dir(), "httpd.py", NULL, extra,
+					  10000, NULL, p);
+}
+
+/* The requests the server on port p has seen (its /_seen list). */
+static json_t *
+seen_by(int p)
+{
+	struct http_request rq = { .timeout_ms = 5000 };
+	char u[128];
+	struct got g;
+	json_t *j;
+
+	snprintf(u, sizeof(u), "http://127.0.0.1:%d/_seen", p);
+	rq.url = u;
+	fetch(&rq, &g);
+	cr_assert_eq(g.status, 200, "%s", g.error);
+	j = echo_json(&g);
+	cr_assert(json_is_array(j));
+	got_done(&g);
+	return j;
+}
+
+static const char *const tenant_headers[] = {
+	"X-Scope-OrgID: tenant-7", "Accept: application/json", NULL
+};
+
+/*
+ * A redirect to another origin is not followed: the tenant header and
+ * the token never reach the other server, and the error says why.
+ */
+Test(http, redirect_to_another_origin_is_not_followed)
+{
+	struct http_request rq = { .timeout_ms = 5000,
+				   .headers = tenant_headers,
+				   .bearer_token = "s3cret-token" };
+	char path[160], where[64];
+	struct got g;
+	int oport;
+	json_t *seen;
+
+	other_server(NULL, &oport);
+	snprintf(path, sizeof(path), "/goto?to=http://127.0.0.1:%d/echo",
+		 oport);
+	rq.url = url(path);
+	fetch(&rq, &g);
+	cr_assert_eq(g.curl_code, CURLE_REMOTE_ACCESS_DENIED, "%d %ld %s",
+		     g.curl_code, g.status, g.body);
+	cr_assert_eq(g.status, 302);
+	snprintf(where, sizeof(where), "http://127.0.0.1:%d, not followed",
+		 oport);
+	cr_assert(strstr(g.error, where) != NULL, "%s", g.error);
+	cr_assert(strstr(g.describe, "configured origin") != NULL, "%s",
+		  g.describe);
+	cr_assert(strstr(g.error, "s3cret") == NULL);
+	got_done(&g);
+
+	/* 307 keeps the method: a POST is not followed either. */
+	snprintf(path, sizeof(path),
+		 "/goto?status=307&to=http://localhost:%d/echo", oport);
+	rq.url = url(path);
+	rq.method = "POST";
+	rq.body = "query=up";
+	rq.body_len = strlen(rq.body);
+	fetch(&rq, &g);
+	cr_assert_eq(g.curl_code, CURLE_REMOTE_ACCESS_DENIED, "%s", g.body);
+	got_done(&g);
+
+	seen = seen_by(oport);
+	cr_assert_eq(json_array_size(seen), 0, "the other server was asked");
+	json_decref(seen);
+}
+
+/* Within the origin, a redirect is followed with headers, method, body. */
+Test(http, redirect_within_the_origin_keeps_the_request)
+{
+	struct http_request rq = { .timeout_ms = 5000,
+				   .headers = tenant_headers,
+				   .method = "POST", .body = "query=up",
+				   .body_len = 8 };
+	char path[160];
+	struct got g;
+	json_t *j;
+
+	snprintf(path, sizeof(path), "/goto?status=307&to=http://"
+		 "127.0.0.1:%d/echo", port);
+	rq.url = url(path);
+	fetch(&rq, &g);
+	cr_assert_eq(g.status, 200, "%d %s", g.curl_code, g.error);
+	j = echo_json(&g);
+	cr_assert_str_eq(echo_header(j, "x-scope-orgid"), "tenant-7");
+	cr_assert_str_eq(json_string_value(json_object_get(j, "method")),
+			 "POST");
+	cr_assert_str_eq(json_string_value(json_object_get(j, "body")),
+			 "query=up");
+	json_decref(j);
+	got_done(&g);
+
+	/* A relative Location is the same origin. */
+	rq.url = url("/goto?to=/echo");
+	rq.method = NULL;
+	rq.body = NULL;
+	rq.body_len = 0;
+	fetch(&rq, &g);
+	cr_assert_eq(g.status, 200, "%s", g.error);
+	j = echo_json(&g);
+	cr_assert_str_eq(echo_header(j, "x-scope-orgid"), "tenant-7");
+	json_decref(j);
+	got_done(&g);
+}
+
+/* https to http is refused, whatever the host. */
+Test(http, https_to_http_redirect_is_refused)
+{
+	static char dir[] = "/tmp/test_http.XXXXXX";
+	char cmd[1024], crt[256], key[256], path[160], u[256];
+	const char *extra[] = { "--tls-cert", crt, "--tls-key", key, NULL };
+	struct http_request rq = { .timeout_ms = 5000,
+				   .headers = tenant_headers,
+				   .insecure = true };
+	struct got g;
+	int tport, oport;
+	json_t *seen;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(crt, sizeof(crt), "%s/server.crt", dir);
+	snprintf(key, sizeof(key), "%s/server.key", dir);
+	snprintf(cmd, sizeof(cmd), "openssl req -x509 -newkey rsa:2048 -nodes "
+		 "-days 2 -subj /CN=127.0.0.1 -keyout %s -out %s "
+		 ">/dev/null 2>&1", key, crt);
+	if (system(cmd) != 0)
+		cr_skip_test("cannot run openssl");
+	other_server(extra, &tport);
+	other_server(NULL, &oport);
+
+	/* The TLS server answers over https. */
+	snprintf(u, sizeof(u), "https://127.0.0.1:%d/json", tport);
+	rq.url = u;
+	fetch(&rq, &g);
+	cr_assert_eq(g.status, 200, "%s", g.error);
+	got_done(&g);
+
+	snprintf(path, sizeof(path), "/goto?to=http://127.0.0.1:%d/echo",
+		 oport);
+	snprintf(u, sizeof(u), "https://127.0.0.1:%d%s", tport, path);
+	fetch(&rq, &g);
+	cr_assert_eq(g.curl_code, CURLE_UNSUPPORTED_PROTOCOL, "%d %s",
+		     g.curl_code, g.error);
+	cr_assert(strstr(g.error, "from https to http://127.0.0.1") != NULL &&
+		  strstr(g.error, "downgrade") != NULL, "%s", g.error);
+	got_done(&g);
+	seen = seen_by(oport);
+	cr_assert_eq(json_array_size(seen), 0, "the http server was asked");
+	json_decref(seen);
+
+	unlink(crt);
+	unlink(key);
+	rmdir(dir);
+}
+
+/*
+ * Retry-After is digits only: a fraction, an exponent, a sign or more
+ * than 9 digits is ignored (no delay known), never read as some number.
+ */
+Test(http, retry_after_must_be_whole_seconds)
+{
+	static const struct {
+		const char *value;
+		double want;
+	} cases[] = {
+		{ "0", 0 }, { "120", 120 }, { "999999999", 999999999 },
+		{ "1e3", 0 }, { "1.5", 0 }, { "-5", 0 }, { "%2B5", 0 },
+		{ "0x10", 0 }, { "1000000000", 0 },
+		{ "99999999999999999999999", 0 }, { "inf", 0 }, { "nan", 0 },
+	};
+	struct http_request rq = { .timeout_ms = 5000 };
+	char path[128];
+	struct got g;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(path, sizeof(path), "/retry?after=%s", cases[i].value);
+		rq.url = url(path);
+		fetch(&rq, &g);
+		cr_assert_eq(g.status, 429);
+		cr_assert(g.retry_after_s == cases[i].want, "%s read as %g",
+			  cases[i].value, g.retry_after_s);
+		got_done(&g);
+	}
 }

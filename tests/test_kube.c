@@ -807,3 +807,66 @@ Test(kube, endless_body_is_cut_at_the_deadline)
 {
 	failure_case("endless", "timed out", 1500);
 }
+
+/*
+ * A pod list that never ends: the same continue token again, or a new
+ * token on every page.  Either ends the list with a readable error (the
+ * group in error, its old pods kept, no data for the gates) after a
+ * bounded number of pages, and the next refresh with sane paging recovers.
+ */
+static void
+paging_case(const char *mode, int size, int page_limit, const char *want,
+	    int want_requests)
+{
+	char path[96];
+	struct kube *k;
+	char *r;
+	int before;
+
+	start_server(NULL);
+	kubeconfig("    token: any\n");
+	set_groups(1, four_groups);
+	k = new_kube();
+	kube_set_page_limit(k, page_limit);
+	refresh(k);
+	cr_assert_eq(groups[0].state, SOURCE_OK, "%s", groups[0].error);
+	cr_assert_eq(groups[0].total, 5);
+	before = requests_with(NULL, NULL);
+
+	snprintf(path, sizeof(path), "/_test/paging?mode=%s&size=%d", mode,
+		 size);
+	free(ctl("POST", path));
+	refresh(k);
+	cr_assert_eq(groups[0].state, SOURCE_ERROR, "%s: no error", mode);
+	cr_assert(strstr(groups[0].error, want) != NULL, "%s: %s", mode,
+		  groups[0].error);
+	cr_assert_eq(groups[0].total, 5, "%s: the old pods are kept", mode);
+	cr_assert_eq(requests_with(NULL, NULL) - before, want_requests,
+		     "%s: pages asked for", mode);
+	cr_assert(!group_health_ok(&groups[0], false));
+
+	r = ctl("POST", "/_test/paging?mode=");
+	free(r);
+	refresh(k);
+	cr_assert_eq(groups[0].state, SOURCE_OK, "%s: no recovery: %s", mode,
+		     groups[0].error);
+	cr_assert_eq(groups[0].total, 5);
+	kube_free(k);
+}
+
+Test(kube, repeated_continue_token_is_an_error)
+{
+	/* The first page's token comes back on the second: stop there. */
+	paging_case("repeat", 0, 2, "with the continue token it was sent", 2);
+}
+
+Test(kube, endless_pages_stop_at_the_page_cap)
+{
+	paging_case("endless", 0, 2, "goes on after 200 pages", 200);
+}
+
+Test(kube, endless_pods_stop_at_the_pod_cap)
+{
+	/* 1,000 pods a page whatever the limit: 50 pages reach 50,000. */
+	paging_case("endless", 1000, 250, "more than 50000 pods", 51);
+}

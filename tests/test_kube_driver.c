@@ -846,3 +846,61 @@ Test(kube_driver, failing_exec_plugin_fails_the_apply)
 			   last.message);
 	cr_assert_eq(requests("GET", NULL), 0);
 }
+
+/*
+ * Weights read back must be whole numbers in the API's range (Istio's
+ * int32, the Gateway API's 0..1000000): a huge one once wrapped into
+ * -83/183 and was saved.  Out of range is an error naming the field.
+ */
+static void
+bad_weight(const char *q, const char *backend, const char *w,
+	   const char *want)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "/_test/weights?%s&set=%s:%s", q,
+		 backend, w);
+	ctl_post(path);
+	read_back();
+	cr_assert_not(last.ok, "%s read back as %d/%d", w, last.weights.istio,
+		      last.weights.apisix);
+	cr_assert_not(last.have_weights, "%s", w);
+	cr_assert_not_null(strstr(last.message, want), "%s: %s", w,
+			   last.message);
+}
+
+Test(kube_driver, weights_out_of_range_are_an_error)
+{
+	static const char *const bad[] = {
+		"9000000000000000000", "2147483648", "-1", "1.5", "1e3",
+		"\"10\"", "true",
+	};
+
+	start_server(NULL);
+	kubeconfig("    token: any\n");
+	driver_for("VirtualService", "storefront");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		bad_weight(VS_Q, ISTIO_HOST, bad[i],
+			   ".weight is not a whole number in 0..2147483647");
+	/* The largest Istio takes, on both sides: half and half. */
+	ctl_post("/_test/weights?" VS_Q "&set=" ISTIO_HOST ":2147483647"
+		 "&set=" APISIX_HOST ":2147483647");
+	read_back();
+	cr_assert(last.ok, "%s", last.message);
+	cr_assert_eq(last.weights.istio, 50);
+	cr_assert_eq(last.weights.apisix, 50);
+}
+
+Test(kube_driver, httproute_weights_out_of_range_are_an_error)
+{
+	start_server(NULL);
+	kubeconfig("    token: any\n");
+	driver_for("HTTPRoute", "storefront");
+	bad_weight(HR_Q, "apisix-gateway", "1000001",
+		   ".weight is not a whole number in 0..1000000");
+	ctl_post("/_test/weights?" HR_Q "&set=istio-ingressgateway:1000000"
+		 "&set=apisix-gateway:0");
+	read_back();
+	cr_assert(last.ok, "%s", last.message);
+	cr_assert_eq(last.weights.istio, 100);
+}

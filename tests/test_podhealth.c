@@ -49,7 +49,7 @@ pod_of(const char *name, struct pod_health *ph)
 {
 	json_t *pod = load_pod(name);
 
-	cr_assert_eq(podhealth_pod(pod, NOW_WALL, ph), 0);
+	cr_assert_eq(podhealth_pod(pod, NOW_WALL, ph, NULL), 0);
 	json_decref(pod);
 }
 
@@ -115,7 +115,7 @@ Test(podhealth, native_sidecar_not_ready)
 
 	/* The proxy's status is read from initContainerStatuses. */
 	json_object_set_new(json_array_get(ics, 1), "ready", json_false());
-	cr_assert_eq(podhealth_pod(pod, NOW_WALL, &ph), 0);
+	cr_assert_eq(podhealth_pod(pod, NOW_WALL, &ph, NULL), 0);
 	cr_assert(ph.sidecar);
 	cr_assert_not(ph.sidecar_ready);
 	json_decref(pod);
@@ -175,7 +175,7 @@ Test(podhealth, oomkilled_alone_is_the_reason)
 	json_object_set_new(cs, "state",
 			    json_pack("{s:{s:s}}", "running", "startedAt",
 				      "2026-11-24T09:59:31Z"));
-	cr_assert_eq(podhealth_pod(pod, NOW_WALL, &ph), 0);
+	cr_assert_eq(podhealth_pod(pod, NOW_WALL, &ph, NULL), 0);
 	cr_assert(ph.oomkilled);
 	cr_assert_str_eq(ph.reason, "OOMKilled");
 	json_decref(pod);
@@ -207,8 +207,83 @@ Test(podhealth, not_a_pod)
 	struct pod_health ph;
 	json_t *s = json_string("pod");
 
-	cr_assert_eq(podhealth_pod(s, NOW_WALL, &ph), -1);
+	struct err e;
+
+	err_clear(&e);
+	cr_assert_eq(podhealth_pod(s, NOW_WALL, &ph, &e), -1);
+	cr_assert(strstr(e.msg, "not a pod") != NULL, "%s", e.msg);
 	json_decref(s);
+}
+
+/* One pod whose two containers have the given restartCount texts. */
+static json_t *
+pod_restarts(const char *a, const char *b)
+{
+	char text[512];
+	json_error_t je;
+	json_t *pod;
+
+	snprintf(text, sizeof(text),
+		 "{\"metadata\": {\"name\": \"web-1\"}, \"status\": "
+		 "{\"phase\": \"Running\", \"containerStatuses\": ["
+		 "{\"name\": \"app\", \"restartCount\": %s}, "
+		 "{\"name\": \"istio-proxy\", \"restartCount\": %s}]}}",
+		 a, b);
+	pod = json_loads(text, 0, &je);
+	cr_assert_not_null(pod, "%s: %s", text, je.text);
+	return pod;
+}
+
+/*
+ * restartCount is an int32 >= 0: anything else is the server's error,
+ * never a wrapped number (2147483648 once read as -2147483648).
+ */
+Test(podhealth, restart_count_out_of_range_is_an_error)
+{
+	static const char *const bad[] = {
+		"2147483648", "9223372036854775807", "-1", "1.5", "1e3",
+		"\"3\"", "true",
+	};
+	struct pod_health ph;
+	struct err e;
+	json_t *pod;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		pod = pod_restarts("0", bad[i]);
+		err_clear(&e);
+		cr_assert_eq(podhealth_pod(pod, NOW_WALL, &ph, &e), -1,
+			     "%s accepted", bad[i]);
+		cr_assert(strstr(e.msg, "web-1") != NULL &&
+			  strstr(e.msg, "istio-proxy") != NULL &&
+			  strstr(e.msg, "restartCount") != NULL, "%s: %s",
+			  bad[i], e.msg);
+		json_decref(pod);
+	}
+
+	/* The largest counts the API can hold add up without wrapping. */
+	pod = pod_restarts("2147483647", "2147483647");
+	cr_assert_eq(podhealth_pod(pod, NOW_WALL, &ph, NULL), 0);
+	cr_assert_eq(ph.restarts, 4294967294LL);
+	json_decref(pod);
+}
+
+/* A bad pod puts the group in error; its earlier pods stay. */
+Test(podhealth, summarise_a_bad_pod_keeps_the_old_pods)
+{
+	static const char *const names[] = { "api-7d9f8c6b5-a1b2c", NULL };
+	struct group_health g;
+	json_t *page = json_array();
+
+	group_of(&g, 1, names);
+	cr_assert_eq(g.total, 1);
+	json_array_append_new(page, pod_restarts("1", "4294967296"));
+	cr_assert_eq(podhealth_summarise(&g, &page, 1, NOW_WALL, 9), -1);
+	cr_assert_eq(g.state, SOURCE_ERROR);
+	cr_assert(strstr(g.error, "restartCount") != NULL, "%s", g.error);
+	cr_assert_eq(g.total, 1);
+	cr_assert_eq(g.npods, 1);
+	json_decref(page);
+	group_health_done(&g);
 }
 
 Test(podhealth, group_summary_and_worst_reason)

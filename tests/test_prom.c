@@ -439,3 +439,32 @@ Test(prom_client, refused_connection_in_every_series)
 	loop_free(l);
 	plan_done(&p);
 }
+
+/* A sample time outside 1970..9999 would wrap in milliseconds. */
+Test(prom_decode, sample_time_out_of_range)
+{
+	static const char *const bad[] = {
+		"1e300", "-1", "9223372036854775807", "253402300800",
+		"\"1754400000\"",
+	};
+	char body[256];
+	struct prom_answer a;
+	struct err e;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(body, sizeof(body), "{\"status\":\"success\","
+			 "\"data\":{\"resultType\":\"vector\",\"result\":"
+			 "[{\"metric\":{},\"value\":[%s,\"1\"]}]}}", bad[i]);
+		err_clear(&e);
+		cr_assert_eq(prom_decode(body, strlen(body), 200, NULL, &a, &e),
+			     -1, "%s accepted", bad[i]);
+		cr_assert(strstr(e.msg, "sample time") != NULL, "%s: %s",
+			  bad[i], e.msg);
+	}
+	snprintf(body, sizeof(body), "{\"status\":\"success\",\"data\":"
+		 "{\"resultType\":\"scalar\",\"result\":"
+		 "[253402300798.5,\"1\"]}}");
+	cr_assert_eq(prom_decode(body, strlen(body), 200, NULL, &a, &e), 0,
+		     "%s", e.msg);
+	cr_assert_eq(a.sample_wall_ms, 253402300798500LL);
+}

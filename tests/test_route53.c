@@ -765,3 +765,60 @@ Test(route53, describe_names_the_record)
 	cr_assert_str_eq(buf, "route53: www.example.com A in zone Z0TEST "
 			 "(istio / apisix)");
 }
+
+/* Records whose Weight and TTL texts are `w` and `ttl` (raw XML text). */
+static void
+records_with(const char *w, const char *ttl)
+{
+	char json[1024];
+
+	snprintf(json, sizeof(json), "{\"records\": ["
+		 "{\"name\": \"www.example.com.\", \"type\": \"A\", \"id\": "
+		 "\"istio\", \"weight\": \"%s\", \"ttl\": \"%s\", \"values\": "
+		 "[\"192.0.2.10\"]},"
+		 "{\"name\": \"www.example.com.\", \"type\": \"A\", \"id\": "
+		 "\"apisix\", \"weight\": 100, \"ttl\": 30, \"values\": "
+		 "[\"198.51.100.7\"]}]}", w, ttl);
+	control(json);
+}
+
+/*
+ * Weight (0..255) and TTL (0..2147483647) are whole numbers in Route53's
+ * range: anything else is an error, never a clamped or wrapped number
+ * that a later UPSERT would send back.
+ */
+Test(route53, weight_and_ttl_out_of_range_are_errors)
+{
+	static const char *const bad[] = {
+		"256", "-1", "+5", "1e2", "1.5", "0x10",
+		"99999999999999999999",
+	};
+	static const char *const bad_ttl[] = {
+		"2147483648", "-1", "1e3", "60.5", "99999999999999999999", "",
+	};
+	struct driver_result r;
+
+	start_server(NULL);
+	init_driver();
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		records_with(bad[i], "60");
+		r = read_back();
+		cr_assert_not(r.ok, "weight %s accepted", bad[i]);
+		cr_assert_not(r.have_weights);
+		cr_assert_not_null(strstr(r.message, "is not 0..255"), "%s: %s",
+				   bad[i], r.message);
+	}
+	for (size_t i = 0; i < sizeof(bad_ttl) / sizeof(bad_ttl[0]); i++) {
+		records_with("0", bad_ttl[i]);
+		r = read_back();
+		cr_assert_not(r.ok, "TTL %s accepted", bad_ttl[i]);
+		cr_assert_not_null(strstr(r.message, "is not 0..2147483647"),
+				   "%s: %s", bad_ttl[i], r.message);
+	}
+	records_with("0", "2147483647");
+	r = read_back();
+	cr_assert(r.ok, "%s", r.message);
+	cr_assert(r.have_weights);
+	cr_assert_eq(r.weights.istio, 0);
+	cr_assert_eq(server_changes(), 0);
+}

@@ -154,6 +154,12 @@ Test(store, damaged_files_are_errors, .init = setup, .fini = teardown)
 		{ "applied", "{\"istio\": 30, \"apisix\": 30}" },
 		{ "seq", "\"x\"" }, { "hold_ms", "-5" },
 		{ "last_verdict", "\"maybe\"" }, { "uncertain", "1" },
+		{ "hold_ms", "9223372036854775807" },
+		{ "hold_ms", "1e3" }, { "seq", "4294967296" },
+	};
+	/* Wall times outside 1970..9999 (a clock cannot be shown). */
+	static const char *const walls[] = {
+		"-1", "9223372036854775807", "1.5e12",
 	};
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		j = store_record_json(&good);
@@ -166,6 +172,33 @@ Test(store, damaged_files_are_errors, .init = setup, .fini = teardown)
 		json_decref(j);
 		cr_expect_eq(store_load(&st, &out, &e), -1, "%s", fields[i][0]);
 		cr_expect(strstr(e.msg, fields[i][0]) != NULL, "%s", e.msg);
+	}
+	for (size_t i = 0; i < sizeof(walls) / sizeof(walls[0]); i++) {
+		json_t *rb = json_pack("{s:i,s:i}", "istio", 10, "apisix", 90);
+
+		json_object_set_new(rb, "wall_ms", json_loads(walls[i],
+				    JSON_DECODE_ANY, NULL));
+		j = store_record_json(&good);
+		json_object_set_new(j, "read_back", rb);
+		text = json_dumps(j, 0);
+		write_text(text);
+		free(text);
+		json_decref(j);
+		cr_expect_eq(store_load(&st, &out, &e), -1, "wall_ms %s",
+			     walls[i]);
+		cr_expect(strstr(e.msg, "read_back.wall_ms") != NULL, "%s",
+			  e.msg);
+
+		j = store_record_json(&good);
+		json_object_set_new(j, "saved_wall_ms", json_loads(walls[i],
+				    JSON_DECODE_ANY, NULL));
+		text = json_dumps(j, 0);
+		write_text(text);
+		free(text);
+		json_decref(j);
+		cr_expect_eq(store_load(&st, &out, &e), -1, "saved %s",
+			     walls[i]);
+		cr_expect(strstr(e.msg, "saved_wall_ms") != NULL, "%s", e.msg);
 	}
 	store_close(&st);
 }

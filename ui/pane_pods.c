@@ -44,8 +44,8 @@ cell(void *arg, int row, int col, enum role *role)
 		*role = g->ready < pg->min_ready ? ROLE_CRIT : ROLE_OK;
 		return buf;
 	case 2:
-		snprintf(buf, sizeof(buf), "%d (%d new)", g->restarts,
-			 g->recent_restarts);
+		snprintf(buf, sizeof(buf), "%lld (%d new)",
+			 (long long)g->restarts, g->recent_restarts);
 		*role = g->recent_restarts > 0 ? ROLE_WARN : ROLE_NORMAL;
 		return buf;
 	case 3:
