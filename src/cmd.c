@@ -16,6 +16,17 @@
 #include "session.h"
 #include "text.h"
 
+/* Each in its own cmd_*.c; the order is the usage text's. */
+extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_advance_entry;
+extern const struct cmd_entry cmd_pause_entry;
+extern const struct cmd_entry cmd_resume_entry;
+extern const struct cmd_entry cmd_rollback_entry;
+extern const struct cmd_entry cmd_retry_entry;
+extern const struct cmd_entry cmd_reconcile_entry;
+extern const struct cmd_entry cmd_log_entry;
+
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_check_entry,
 	&cmd_status_entry,

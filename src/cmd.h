@@ -48,16 +48,6 @@ struct cmd_entry {
 		    struct loop *l);
 };
 
-extern const struct cmd_entry cmd_check_entry;
-extern const struct cmd_entry cmd_status_entry;
-extern const struct cmd_entry cmd_advance_entry;
-extern const struct cmd_entry cmd_pause_entry;
-extern const struct cmd_entry cmd_resume_entry;
-extern const struct cmd_entry cmd_rollback_entry;
-extern const struct cmd_entry cmd_retry_entry;
-extern const struct cmd_entry cmd_reconcile_entry;
-extern const struct cmd_entry cmd_log_entry;
-
 /* Every command, NULL-terminated, in the usage text's order. */
 extern const struct cmd_entry *const cmd_table[];
 
