@@ -17,7 +17,7 @@
 
 /* Did a configured source fail to answer (not: "is there no data")? */
 static bool
-sources_failed(const struct session *s)
+cmd_status_sources_failed(const struct session *s)
 {
 	for (int i = 0; i < Q_COUNT; i++)
 		if (s->metrics.q[i].state == SOURCE_ERROR)
@@ -54,7 +54,7 @@ cmd_status_exec(const struct cmd_options *c, const struct plan *p,
 	} else {
 		cmd_print_state(&s, stdout);
 	}
-	rc = sources_failed(&s) ? CLI_SOURCE_FAILED : CLI_OK;
+	rc = cmd_status_sources_failed(&s) ? CLI_SOURCE_FAILED : CLI_OK;
 	session_close(&s);
 	return rc;
 }
