@@ -1,6 +1,6 @@
 /*
- * cli — the command line: options, the plan file lookup, and the one-shot
- * commands (check, status, advance, pause, resume, rollback, retry, log).
+ * cli — the command line: options, the plan file lookup, and dispatch to
+ * the one-shot commands of the command table (cmd.h).
  * The dashboard itself lives in ui/; cli_main receives it as a function so
  * that src/ never depends on curses.
  *

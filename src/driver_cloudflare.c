@@ -83,11 +83,7 @@ struct cloudflare_priv {
 static void
 cloudflare_wipe(char *s)
 {
-	if (s == NULL)
-		return;
-	for (volatile char *p = s; *p != '\0'; p++)
-		*p = '\0';
-	free(s);
+	xfree_secret_str(s);
 }
 
 /* The API token (caller wipes it), or NULL with e filled. */
@@ -125,6 +121,7 @@ cloudflare_token(const struct cloudflare_priv *x, struct err *e)
 		end--;
 	*end = '\0';
 	memmove(tok, s, strlen(s) + 1);
+	xwipe(tok + strlen(tok), n - strlen(tok));	/* what the move left */
 	if (*tok == '\0' || strpbrk(tok, " \t\r\n") != NULL) {
 		cloudflare_wipe(tok);
 		err_set(e, "the Cloudflare token file %s %s",

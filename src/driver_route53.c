@@ -443,12 +443,7 @@ struct route53_creds {
 static void
 route53_wipe(char *s)
 {
-	if (s == NULL)
-		return;
-	/* volatile: the wipe must not be optimised away. */
-	for (volatile char *p = s; *p != '\0'; p++)
-		*p = '\0';
-	free(s);
+	xfree_secret_str(s);
 }
 
 static void
@@ -518,7 +513,7 @@ route53_creds_file(const char *path, const char *profile,
 			token = xstrdup(v);
 		}
 	}
-	memset(line, 0, sizeof(line));
+	xwipe(line, sizeof(line));
 	fclose(f);
 	if (!seen)
 		err_set(e, "no AWS credentials: AWS_ACCESS_KEY_ID and "

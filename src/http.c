@@ -78,6 +78,9 @@ http_xfer_free(struct http_xfer *x)
 {
 	if (x->easy != NULL)
 		curl_easy_cleanup(x->easy);
+	/* A header may carry a credential (x-amz-security-token, ...). */
+	for (struct curl_slist *h = x->headers; h != NULL; h = h->next)
+		xwipe(h->data, strlen(h->data));
 	curl_slist_free_all(x->headers);
 	curl_slist_free_all(x->connect_to);
 	free(x->url);

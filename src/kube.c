@@ -144,8 +144,7 @@ kube_wipe(char **p, size_t len)
 {
 	if (*p == NULL)
 		return;
-	memset(*p, 0, len ? len : strlen(*p));
-	free(*p);
+	xfree_secret(*p, len ? len : strlen(*p));
 	*p = NULL;
 }
 
@@ -329,7 +328,7 @@ kube_token_file(struct kube *k, bool force, char *msg, size_t len)
 		buf[--n] = '\0';
 	kube_wipe(&k->token, 0);
 	k->token = xstrdup(buf);
-	memset(buf, 0, sizeof(buf));
+	xwipe(buf, sizeof(buf));
 	k->token_read = true;
 	k->token_read_mono = now;
 	return 0;

@@ -81,7 +81,7 @@ kubeconfig_base64_decode(const char *s, size_t *len)
 		}
 		v = kc_b64_value((unsigned char)*p);
 		if (v < 0 || pad > 0) {
-			free(out);
+			xfree_secret(out, o);
 			return NULL;
 		}
 		acc = (acc << 6) | (uint32_t)v;
@@ -92,7 +92,7 @@ kubeconfig_base64_decode(const char *s, size_t *len)
 		}
 	}
 	if (bits >= 6 || pad > 2) {
-		free(out);
+		xfree_secret(out, o);
 		return NULL;
 	}
 	out[o] = '\0';
@@ -760,17 +760,6 @@ out:
 	return rc;
 }
 
-static void
-kc_wipe_free(char *p, size_t len)
-{
-	if (p == NULL)
-		return;
-	if (len == 0)
-		len = strlen(p);
-	memset(p, 0, len);
-	free(p);
-}
-
 void
 kubeconfig_done(struct kubeconfig *kc)
 {
@@ -785,21 +774,21 @@ kubeconfig_done(struct kubeconfig *kc)
 	free(kc->ca_file);
 	free(kc->ca_data);
 	free(kc->tls_server_name);
-	kc_wipe_free(kc->token, 0);
+	xfree_secret_str(kc->token);
 	free(kc->token_file);
 	free(kc->cert_file);
 	free(kc->key_file);
-	free(kc->cert_data);
-	kc_wipe_free(kc->key_data, kc->key_data_len);
+	xfree_secret(kc->cert_data, kc->cert_data_len);
+	xfree_secret(kc->key_data, kc->key_data_len);
 	free(kc->username);
-	kc_wipe_free(kc->password, 0);
+	xfree_secret_str(kc->password);
 	free(ex->api_version);
 	free(ex->command);
 	for (int i = 0; i < ex->nargs; i++)
 		free(ex->args[i]);
 	free(ex->args);
 	for (int i = 0; i < ex->nenv; i++)
-		kc_wipe_free(ex->env[i], 0);
+		xfree_secret_str(ex->env[i]);
 	free(ex->env);
 	free(ex->install_hint);
 	free(ex->interactive_mode);

@@ -422,7 +422,7 @@ plan_done(struct plan *p)
 	free(p->prometheus.url);
 	for (int i = 0; i < p->prometheus.nheaders; i++) {
 		free(p->prometheus.headers[i].name);
-		free(p->prometheus.headers[i].value);
+		xfree_secret_str(p->prometheus.headers[i].value);
 	}
 	free(p->prometheus.headers);
 	free(p->prometheus.bearer_token_file);

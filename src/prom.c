@@ -506,11 +506,8 @@ struct prom {
 static void
 prom_secret_wipe(struct prom_secret *s)
 {
-	if (s->data != NULL) {
-		explicit_bzero(s->data, strlen(s->data));
-		free(s->data);
-		s->data = NULL;
-	}
+	xfree_secret_str(s->data);
+	s->data = NULL;
 }
 
 /* Load (or keep) the secret; -1 with a message naming `what` and path. */
@@ -553,15 +550,13 @@ prom_secret_load(struct prom_secret *s, const char *what, struct err *e)
 		n--;
 	buf[n] = '\0';
 	if (n == 0 || memchr(buf, '\n', n) != NULL) {
-		explicit_bzero(buf, PROM_SECRET_MAX + 1);
-		free(buf);
+		xfree_secret(buf, PROM_SECRET_MAX + 1);
 		return err_set(e, "%s %s: %s", what, s->path,
 			       n == 0 ? "empty" : "more than one line");
 	}
 	prom_secret_wipe(s);
 	s->data = xstrndup(buf, n);
-	explicit_bzero(buf, PROM_SECRET_MAX + 1);
-	free(buf);
+	xfree_secret(buf, PROM_SECRET_MAX + 1);
 	s->dev = st.st_dev;
 	s->ino = st.st_ino;
 	s->size = st.st_size;
@@ -634,10 +629,8 @@ prom_free(struct prom *pr)
 	}
 	if (pr->pending > 0)
 		pr->m->in_flight = false;
-	for (i = 0; pr->headers[i] != NULL; i++) {
-		explicit_bzero(pr->headers[i], strlen(pr->headers[i]));
-		free(pr->headers[i]);
-	}
+	for (i = 0; pr->headers[i] != NULL; i++)
+		xfree_secret_str(pr->headers[i]);
 	free(pr->headers);
 	prom_secret_wipe(&pr->token);
 	prom_secret_wipe(&pr->password);
@@ -703,10 +696,7 @@ prom_auth(struct prom *pr, struct http_request *rq, char **userpwd,
 static void
 prom_userpwd_free(char *userpwd)
 {
-	if (userpwd != NULL) {
-		explicit_bzero(userpwd, strlen(userpwd));
-		free(userpwd);
-	}
+	xfree_secret_str(userpwd);
 }
 
 static void

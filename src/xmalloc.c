@@ -1,5 +1,6 @@
 /*
- * xmalloc — the one place that handles allocation failure.
+ * xmalloc — the one place that handles allocation failure, and the one
+ * place that wipes a secret before its memory goes back to the allocator.
  */
 #include "config.h"
 
@@ -107,4 +108,38 @@ xasprintf(const char *fmt, ...)
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	return p;
+}
+
+#ifndef HAVE_EXPLICIT_BZERO
+/* Called through a volatile pointer, memset cannot be proven dead. */
+static void *(*volatile xwipe_memset)(void *, int, size_t) = memset;
+#endif
+
+void
+xwipe(void *p, size_t len)
+{
+	if (p == NULL || len == 0)
+		return;
+#ifdef HAVE_EXPLICIT_BZERO
+	explicit_bzero(p, len);
+#else
+	xwipe_memset(p, 0, len);
+#endif
+}
+
+void
+xfree_secret(void *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	xwipe(p, len);
+	free(p);
+}
+
+void
+xfree_secret_str(char *s)
+{
+	if (s == NULL)
+		return;
+	xfree_secret(s, strlen(s));
 }

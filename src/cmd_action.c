@@ -1,0 +1,183 @@
+/*
+ * cmd_action — the commands that act: advance, pause, resume, rollback,
+ * retry.  Each takes the lock, settles an interrupted apply, refreshes the
+ * sources before an advance so the gates judge fresh data, asks for
+ * confirmation (or --yes) of a weight change the guards would let
+ * through, acts, and waits for the driver within its deadline.
+ */
+#include "config.h"
+
+#include "cmd.h"
+
+#include <stdio.h>
+
+#include "cli.h"
+#include "cutover.h"
+#include "plan.h"
+#include "session.h"
+
+static int
+cmd_action(const struct cmd_options *c, const struct plan *p,
+	   struct loop *l, enum event_type type)
+{
+	struct session s;
+	const char *why = NULL;
+	char question[256];
+	int rc = cmd_open_session(c, &s, p, l, false);
+	int64_t deadline = cmd_deadline(p);
+
+	if (rc != CLI_OK)
+		return rc;
+	if (!cmd_start_settled(&s, deadline)) {
+		session_close(&s);
+		return CLI_DRIVER_FAILED;
+	}
+	if (type == EV_ADVANCE)
+		session_refresh_once(&s);
+
+	if (type == EV_ADVANCE || type == EV_ROLLBACK || type == EV_RETRY) {
+		struct weights to;
+
+		/* Ask only about what the guards would let through. */
+		if (!session_can(&s, type, c->force, &why)) {
+			session_act(&s, type, c->force, c->reason, &why);
+			fprintf(stderr, "cutover: %s refused: %s\n",
+				cutover_event_name(type), why);
+			rc = s.outcome == SESSION_OUTCOME_NOT_RECORDED ?
+			     CLI_IO : CLI_REFUSED;
+			session_close(&s);
+			return rc;
+		}
+		to = type == EV_ROLLBACK ? cutover_stage_weights(p, 0) :
+		     type == EV_RETRY && s.rec.state.retry_rollback ?
+		     cutover_stage_weights(p, 0) :
+		     cutover_stage_weights(p, type == EV_RETRY ?
+					   s.rec.state.target :
+					   s.rec.state.phase ==
+					   PHASE_ROLLED_BACK ? 1 :
+					   s.rec.state.stage + 1);
+		if (s.drift)
+			snprintf(question, sizeof(question), "%s: istio %d%% "
+				 "in force (the state file says %d%%) -> %d%%?",
+				 cutover_event_name(type),
+				 s.drift_weights.istio,
+				 s.rec.state.applied.istio, to.istio);
+		else
+			snprintf(question, sizeof(question), "%s: istio %d%% "
+				 "-> %d%%?", cutover_event_name(type),
+				 s.rec.state.applied.istio, to.istio);
+		if (!cmd_confirm(c, question)) {
+			fprintf(stderr, "cutover: not confirmed; nothing "
+				"changed\n");
+			session_close(&s);
+			return CLI_REFUSED;
+		}
+	}
+	if (session_act(&s, type, c->force, c->reason, &why) != 0) {
+		fprintf(stderr, "cutover: %s refused: %s\n",
+			cutover_event_name(type), why);
+		rc = s.outcome == SESSION_OUTCOME_NOT_RECORDED ? CLI_IO :
+		     CLI_REFUSED;
+		session_close(&s);
+		return rc;
+	}
+	if (session_wait(&s, deadline) != 0) {
+		fprintf(stderr, "cutover: the driver did not answer within "
+			"%llds; the state file marks the step as in flight\n",
+			(long long)(deadline / 1000));
+		session_close(&s);
+		return CLI_DRIVER_FAILED;
+	}
+	rc = CLI_OK;
+	if (s.outcome == SESSION_OUTCOME_DRIVER_FAILED) {
+		fprintf(stderr, "cutover: driver failed: %s\n",
+			s.last_failure);
+		rc = CLI_DRIVER_FAILED;
+	}
+	if (s.record_lost) {
+		/* A rollback goes ahead without its record: say so. */
+		fprintf(stderr, "cutover: %s went ahead, but its record was "
+			"lost: %s\n", cutover_event_name(type),
+			s.record_error);
+		if (rc == CLI_OK)
+			rc = CLI_IO;
+	}
+	cmd_print_state(&s, stdout);
+	session_close(&s);
+	return rc;
+}
+
+static int
+cmd_advance_exec(const struct cmd_options *o, const struct plan *p,
+		 struct loop *l)
+{
+	return cmd_action(o, p, l, EV_ADVANCE);
+}
+
+static int
+cmd_pause_exec(const struct cmd_options *o, const struct plan *p,
+	       struct loop *l)
+{
+	return cmd_action(o, p, l, EV_PAUSE);
+}
+
+static int
+cmd_resume_exec(const struct cmd_options *o, const struct plan *p,
+		struct loop *l)
+{
+	return cmd_action(o, p, l, EV_RESUME);
+}
+
+static int
+cmd_rollback_exec(const struct cmd_options *o, const struct plan *p,
+		  struct loop *l)
+{
+	return cmd_action(o, p, l, EV_ROLLBACK);
+}
+
+static int
+cmd_retry_exec(const struct cmd_options *o, const struct plan *p,
+	       struct loop *l)
+{
+	return cmd_action(o, p, l, EV_RETRY);
+}
+
+const struct cmd_entry cmd_advance_entry = {
+	.name = "advance",
+	.help = "shift to the next stage",
+	.lock = true,
+	.read_only = false,
+	.exec = cmd_advance_exec,
+};
+
+const struct cmd_entry cmd_pause_entry = {
+	.name = "pause",
+	.help = "freeze the hold timer (gates stay on)",
+	.lock = true,
+	.read_only = false,
+	.exec = cmd_pause_exec,
+};
+
+const struct cmd_entry cmd_resume_entry = {
+	.name = "resume",
+	.help = "let the hold timer run again",
+	.lock = true,
+	.read_only = false,
+	.exec = cmd_resume_exec,
+};
+
+const struct cmd_entry cmd_rollback_entry = {
+	.name = "rollback",
+	.help = "send all traffic back to APISIX",
+	.lock = true,
+	.read_only = false,
+	.exec = cmd_rollback_exec,
+};
+
+const struct cmd_entry cmd_retry_entry = {
+	.name = "retry",
+	.help = "retry the driver step that failed",
+	.lock = true,
+	.read_only = false,
+	.exec = cmd_retry_exec,
+};
