@@ -33,7 +33,7 @@ phase_role(const struct cutover_state *st)
 	}
 }
 
-void
+static void
 pane_header_draw(struct ui *u, WINDOW *w, int h, int width)
 {
 	struct session *s = u->s;
@@ -127,3 +127,11 @@ pane_header_draw(struct ui *u, WINDOW *w, int h, int width)
 			    ROLE_DIM, buf);
 	}
 }
+
+const struct pane_ops pane_header_ops = {
+	.name = "header",
+	.min_h = 2,
+	.dirty = SESSION_DIRTY_STATE | SESSION_DIRTY_METRICS |
+		  SESSION_DIRTY_ALARM | SESSION_DIRTY_CLOCK,
+	.draw = pane_header_draw,
+};

@@ -20,7 +20,7 @@ hint(WINDOW *w, int x, int width, enum action a, const char *text, bool on)
 			   buf);
 }
 
-void
+static void
 pane_hints_draw(struct ui *u, WINDOW *w, int h, int width)
 {
 	struct session *s = u->s;
@@ -49,3 +49,10 @@ pane_hints_draw(struct ui *u, WINDOW *w, int h, int width)
 	x += hint(w, x, width, ACT_HELP, "help", true);
 	hint(w, x, width, ACT_QUIT, "quit", true);
 }
+
+const struct pane_ops pane_hints_ops = {
+	.name = "hints",
+	.min_h = 1,
+	.dirty = SESSION_DIRTY_STATE | PANE_DIRTY_FOCUS | PANE_DIRTY_NOTE,
+	.draw = pane_hints_draw,
+};

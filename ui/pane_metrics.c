@@ -110,7 +110,7 @@ limit_cell(WINDOW *w, int y, int x, int width, const struct row_def *d,
 			  buf);
 }
 
-void
+static void
 pane_metrics_draw(struct ui *u, WINDOW *w, int h, int width)
 {
 	struct session *s = u->s;
@@ -220,3 +220,12 @@ pane_metrics_draw(struct ui *u, WINDOW *w, int h, int width)
 		widget_text(w, h - 1, 0, width, vr, line);
 	}
 }
+
+const struct pane_ops pane_metrics_ops = {
+	.name = "metrics",
+	.min_h = 7,
+	.dirty = SESSION_DIRTY_STATE | SESSION_DIRTY_METRICS |
+		  PANE_DIRTY_FOCUS,
+	.focusable = true,
+	.draw = pane_metrics_draw,
+};

@@ -50,7 +50,7 @@ row(WINDOW *w, int y, int width, const char *title, bool known, double istio,
 		 known ? ROLE_DIM : ROLE_STALE);
 }
 
-void
+static void
 pane_split_draw(struct ui *u, WINDOW *w, int h, int width)
 {
 	struct session *s = u->s;
@@ -121,3 +121,10 @@ pane_split_draw(struct ui *u, WINDOW *w, int h, int width)
 	snprintf(note, sizeof(note), "%.1f req/s in all", total);
 	row(w, 2, width, "measured", true, pct, note);
 }
+
+const struct pane_ops pane_split_ops = {
+	.name = "split",
+	.min_h = 3,
+	.dirty = SESSION_DIRTY_STATE | SESSION_DIRTY_METRICS,
+	.draw = pane_split_draw,
+};

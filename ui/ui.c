@@ -41,6 +41,18 @@ restore_terminal(void)
 		endwin();
 }
 
+/* The panes that `changes` (SESSION_DIRTY_* | PANE_DIRTY_*) make dirty. */
+static unsigned
+panes_for(unsigned changes)
+{
+	unsigned m = 0;
+
+	for (int i = 0; i < PANE_COUNT; i++)
+		if (pane_table[i]->dirty & changes)
+			m |= 1u << i;
+	return m;
+}
+
 static void
 note(struct ui *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -53,7 +65,7 @@ note(struct ui *u, const char *fmt, ...)
 	vsnprintf(u->note, sizeof(u->note), fmt, ap);
 	va_end(ap);
 	u->note_until = clock_mono(u->s->clock) + 8000;
-	u->dirty |= 1u << PANE_HINTS;
+	u->dirty |= panes_for(PANE_DIRTY_NOTE);
 }
 
 /* --- windows --------------------------------------------------------------- */
@@ -82,8 +94,12 @@ relayout(struct ui *u)
 static void
 make_windows(struct ui *u)
 {
+	int min_h[PANE_COUNT];
+
 	free_windows(u);
-	layout_compute(&u->lay, LINES, COLS, u->s->plan->ngroups);
+	for (int i = 0; i < PANE_COUNT; i++)
+		min_h[i] = pane_table[i]->min_h;
+	layout_compute(&u->lay, LINES, COLS, u->s->plan->ngroups, min_h);
 	if (u->lay.too_small)
 		return;
 	for (int i = 0; i < PANE_COUNT; i++) {
@@ -116,50 +132,20 @@ resize(struct ui *u)
 /* --- drawing ------------------------------------------------------------------ */
 
 static void
-sync_log(struct ui *u)
-{
-	const struct evlog *l = &u->s->log;
-	uint64_t first_kept = l->total - (uint64_t)l->n;
-
-	if (u->log_seen < first_kept)
-		u->log_seen = first_kept;
-	for (; u->log_seen < l->total; u->log_seen++) {
-		const struct evlog_line *line =
-			evlog_get(l, (int)(u->log_seen - first_kept));
-		static const enum role roles[] = {
-			[EVLOG_INFO] = ROLE_NORMAL, [EVLOG_NOTE] = ROLE_TITLE,
-			[EVLOG_WARN] = ROLE_WARN, [EVLOG_CRIT] = ROLE_CRIT,
-		};
-		char when[40];
-
-		clock_rfc3339(line->wall_ms, when, sizeof(when));
-		/* HH:MM:SS of the UTC time is enough on the screen. */
-		textlog_addf(u->log, roles[line->level], "%.8s %s", when + 11,
-			     line->text);
-	}
-}
-
-static void
 take_session_dirt(struct ui *u)
 {
 	unsigned d = u->s->dirty;
 
 	u->s->dirty = 0;
-	if (d & SESSION_DIRTY_STATE)
-		u->dirty |= 1u << PANE_HEADER | 1u << PANE_SPLIT |
-			    1u << PANE_TIMELINE | 1u << PANE_HINTS |
-			    1u << PANE_METRICS;
-	if (d & SESSION_DIRTY_METRICS)
-		u->dirty |= 1u << PANE_METRICS | 1u << PANE_SPLIT |
-			    1u << PANE_HEADER;
-	if (d & SESSION_DIRTY_PODS)
-		u->dirty |= 1u << PANE_PODS;
-	if (d & SESSION_DIRTY_LOG) {
-		sync_log(u);
-		u->dirty |= 1u << PANE_LOG;
+	for (int i = 0; i < PANE_COUNT; i++) {
+		const struct pane_ops *ops = pane_table[i];
+
+		if (!(ops->dirty & d))
+			continue;
+		if (ops->changed != NULL)
+			ops->changed(u, d);
+		u->dirty |= 1u << i;
 	}
-	if (d & (SESSION_DIRTY_ALARM | SESSION_DIRTY_CLOCK))
-		u->dirty |= 1u << PANE_HEADER;
 }
 
 static void
@@ -200,17 +186,6 @@ draw_dialogs(struct ui *u)
 static void
 draw(struct ui *u)
 {
-	typedef void (*draw_fn)(struct ui *, WINDOW *, int, int);
-	static const draw_fn fns[PANE_COUNT] = {
-		[PANE_HEADER] = pane_header_draw,
-		[PANE_SPLIT] = pane_split_draw,
-		[PANE_TIMELINE] = pane_timeline_draw,
-		[PANE_METRICS] = pane_metrics_draw,
-		[PANE_PODS] = pane_pods_draw,
-		[PANE_LOG] = pane_log_draw,
-		[PANE_HINTS] = pane_hints_draw,
-	};
-
 	take_session_dirt(u);
 	if (u->s->bell) {
 		beep();
@@ -230,7 +205,7 @@ draw(struct ui *u)
 
 		if (!(u->dirty & (1u << i)) || u->win[i] == NULL)
 			continue;
-		fns[i](u, u->win[i], r->h, r->w);
+		pane_table[i]->draw(u, u->win[i], r->h, r->w);
 		/* An overlay may have covered it: copy it all, curses sends
 		 * only what differs from the terminal. */
 		touchwin(u->win[i]);
@@ -419,22 +394,17 @@ show_help(struct ui *u)
 	free(keys);
 }
 
+/* Tab: the next pane that takes the focus, in the table's order. */
 static void
-scroll_focus(struct ui *u, int delta, bool page)
+next_focus(struct ui *u)
 {
-	if (u->focus == PANE_PODS) {
-		if (page)
-			table_page(&u->pods, delta);
-		else
-			table_scroll(&u->pods, delta);
-		u->dirty |= 1u << PANE_PODS;
-	} else if (u->focus == PANE_LOG) {
-		int n = page ? u->lay.pane[PANE_LOG].h - 1 : 1;
+	int i = u->focus;
 
-		/* textlog_scroll: positive goes back in time. */
-		textlog_scroll(u->log, -delta * n);
-		u->dirty |= 1u << PANE_LOG;
-	}
+	do
+		i = (i + 1) % PANE_COUNT;
+	while (!pane_table[i]->focusable && i != u->focus);
+	u->focus = i;
+	u->dirty |= panes_for(PANE_DIRTY_FOCUS);
 }
 
 static void
@@ -467,6 +437,15 @@ key(struct ui *u, int k)
 		return;
 	}
 	a = keymap_lookup(k);
+	/* The focused pane first, then the global keymap (tig's order). */
+	if (a != ACT_NONE && pane_table[u->focus]->key != NULL) {
+		int r = pane_table[u->focus]->key(u, a);
+
+		if (r & PANE_KEY_REDRAW)
+			u->dirty |= 1u << u->focus;
+		if (r & PANE_KEY_HANDLED)
+			return;
+	}
 	switch (a) {
 	case ACT_ADVANCE:
 		if (u->s->read_only)
@@ -501,22 +480,13 @@ key(struct ui *u, int k)
 		}
 		break;
 	case ACT_FOCUS:
-		u->focus = u->focus == PANE_METRICS ? PANE_PODS :
-			   u->focus == PANE_PODS ? PANE_LOG : PANE_METRICS;
-		u->dirty |= 1u << PANE_METRICS | 1u << PANE_PODS |
-			    1u << PANE_LOG | 1u << PANE_HINTS;
+		next_focus(u);
 		break;
 	case ACT_UP:
-		scroll_focus(u, -1, false);
-		break;
 	case ACT_DOWN:
-		scroll_focus(u, 1, false);
-		break;
 	case ACT_PAGE_UP:
-		scroll_focus(u, -1, true);
-		break;
 	case ACT_PAGE_DOWN:
-		scroll_focus(u, 1, true);
+		/* Scrolling is the focused pane's; this one has none. */
 		break;
 	case ACT_REDRAW:
 		clearok(curscr, TRUE);
@@ -594,7 +564,9 @@ ui_run(struct session *s, const struct cli_ui_options *o)
 	memset(&u, 0, sizeof(u));
 	u.s = s;
 	u.opt = *o;
-	u.focus = PANE_METRICS;
+	/* The focus starts on the first pane that takes it. */
+	while (u.focus < PANE_COUNT - 1 && !pane_table[u.focus]->focusable)
+		u.focus++;
 	setlocale(LC_ALL, "");
 	cs = nl_langinfo(CODESET);
 	widget_set_ascii(o->ascii || cs == NULL || strcmp(cs, "UTF-8") != 0);
@@ -620,7 +592,9 @@ ui_run(struct session *s, const struct cli_ui_options *o)
 	theme_init(o->no_color);
 	u.log = textlog_new(EVLOG_MAX);
 	textlog_follow(u.log, true);
-	pane_pods_init(&u);
+	for (int i = 0; i < PANE_COUNT; i++)
+		if (pane_table[i]->init != NULL)
+			pane_table[i]->init(&u);
 	if (loop_signals(s->loop, on_signal, &u, &e) != 0)
 		session_log(s, EVLOG_WARN, "signals: %s", e.msg);
 	loop_add_fd(s->loop, STDIN_FILENO, POLLIN, on_input, &u);
@@ -637,7 +611,7 @@ ui_run(struct session *s, const struct cli_ui_options *o)
 		if (u.note[0] != '\0' &&
 		    clock_mono(s->clock) > u.note_until) {
 			u.note[0] = '\0';
-			u.dirty |= 1u << PANE_HINTS;
+			u.dirty |= panes_for(PANE_DIRTY_NOTE);
 		}
 		if (s->dirty != 0 || u.dirty != 0)
 			draw(&u);
