@@ -3,9 +3,10 @@
  * pane_ops` each pane file describes itself with (name, minimum height,
  * which changes make it dirty, draw, keys).  pane_table lists them in the
  * order of PANE_LIST; ui.c lays them out, redraws the dirty ones and
- * offers a key to the focused pane before the global keymap.  Panes read
- * the session (the model) and draw it with widgets; they never change the
- * model.
+ * offers a key to the focused pane before the global keymap.  Panes draw
+ * the session's read-only view (u->view, filled just before they draw)
+ * and the ui's own state with widgets; they never see the session
+ * itself.
  */
 #ifndef CUTOVER_UI_PANE_H
 #define CUTOVER_UI_PANE_H
@@ -16,7 +17,7 @@
 #include "cli.h"
 #include "keymap.h"
 #include "layout.h"
-#include "session.h"
+#include "session_view.h"
 #include "table.h"
 #include "textlog.h"
 #include "widget.h"
@@ -43,7 +44,8 @@ struct pending {
 #define UI_DIALOGS_MAX 4
 
 struct ui {
-	struct session *s;
+	struct session *s;		/* acted on only through session_*() */
+	struct session_view view;	/* what panes draw: the session now */
 	struct cli_ui_options opt;
 	struct layout lay;
 	WINDOW *win[PANE_COUNT];

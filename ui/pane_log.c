@@ -11,7 +11,7 @@
 static void
 pane_log_changed(struct ui *u, unsigned session_dirty)
 {
-	const struct evlog *l = &u->s->log;
+	const struct evlog *l = u->view.log;
 	uint64_t first_kept = l->total - (uint64_t)l->n;
 
 	if (!(session_dirty & SESSION_DIRTY_LOG))

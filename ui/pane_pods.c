@@ -22,8 +22,8 @@ static const char *
 cell(void *arg, int row, int col, enum role *role)
 {
 	struct ui *u = arg;
-	const struct plan_pod_group *pg = &u->s->plan->groups[row];
-	const struct group_health *g = &u->s->groups[row];
+	const struct plan_pod_group *pg = &u->view.plan->groups[row];
+	const struct group_health *g = &u->view.groups[row];
 	static char buf[128];
 	bool ok = group_health_ok(g, pg->sidecar_required);
 
@@ -72,7 +72,7 @@ pane_pods_init(struct ui *u)
 	table_init(&u->pods, cols, (int)(sizeof(cols) / sizeof(cols[0])),
 		   cell, u);
 	u->pods.empty = "no pod groups in the plan";
-	table_set_rows(&u->pods, u->s->plan->ngroups);
+	table_set_rows(&u->pods, u->view.plan->ngroups);
 }
 
 static void

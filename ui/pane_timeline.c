@@ -11,8 +11,8 @@
 static void
 pane_timeline_draw(struct ui *u, WINDOW *w, int h, int width)
 {
-	const struct plan *p = u->s->plan;
-	const struct cutover_state *st = &u->s->rec.state;
+	const struct plan *p = u->view.plan;
+	const struct cutover_state *st = &u->view.state;
 	bool ascii = widget_ascii();
 	int x = 0;
 	char buf[32];

@@ -26,7 +26,6 @@
 #include "dialog.h"
 #include "keymap.h"
 #include "pane.h"
-#include "proc.h"
 #include "theme.h"
 #include "xmalloc.h"
 
@@ -51,6 +50,14 @@ panes_for(unsigned changes)
 		if (pane_table[i]->dirty & changes)
 			m |= 1u << i;
 	return m;
+}
+
+/* The session as it is now (also in u->view for the panes). */
+static const struct session_view *
+look(struct ui *u)
+{
+	session_view_fill(u->s, &u->view);
+	return &u->view;
 }
 
 static void
@@ -99,7 +106,7 @@ make_windows(struct ui *u)
 	free_windows(u);
 	for (int i = 0; i < PANE_COUNT; i++)
 		min_h[i] = pane_table[i]->min_h;
-	layout_compute(&u->lay, LINES, COLS, u->s->plan->ngroups, min_h);
+	layout_compute(&u->lay, LINES, COLS, look(u)->plan->ngroups, min_h);
 	if (u->lay.too_small)
 		return;
 	for (int i = 0; i < PANE_COUNT; i++) {
@@ -131,12 +138,10 @@ resize(struct ui *u)
 
 /* --- drawing ------------------------------------------------------------------ */
 
+/* The panes that the session's changes `d` make dirty. */
 static void
-take_session_dirt(struct ui *u)
+take_session_dirt(struct ui *u, unsigned d)
 {
-	unsigned d = u->s->dirty;
-
-	u->s->dirty = 0;
 	for (int i = 0; i < PANE_COUNT; i++) {
 		const struct pane_ops *ops = pane_table[i];
 
@@ -183,14 +188,14 @@ draw_dialogs(struct ui *u)
 	}
 }
 
+/* Draw what the session's changes `d` and the ui's own made dirty. */
 static void
-draw(struct ui *u)
+draw(struct ui *u, unsigned d)
 {
-	take_session_dirt(u);
-	if (u->s->bell) {
+	look(u);
+	take_session_dirt(u, d);
+	if (session_view_take_bell(u->s))
 		beep();
-		u->s->bell = false;
-	}
 	if (u->lay.too_small) {
 		draw_too_small();
 		doupdate();
@@ -222,6 +227,7 @@ draw(struct ui *u)
 static void
 push_dialog(struct ui *u, struct dialog *d, enum action_kind kind, bool force)
 {
+	const struct cutover_state *st = &look(u)->state;
 	struct pending *p;
 
 	if (u->ndialogs == UI_DIALOGS_MAX) {
@@ -232,9 +238,9 @@ push_dialog(struct ui *u, struct dialog *d, enum action_kind kind, bool force)
 	p->dialog = d;
 	p->kind = kind;
 	p->force = force;
-	p->phase = u->s->rec.state.phase;
-	p->stage = u->s->rec.state.stage;
-	p->seq = u->s->rec.state.seq;
+	p->phase = st->phase;
+	p->stage = st->stage;
+	p->seq = st->seq;
 	u->dirty = ALL_PANES;
 }
 
@@ -251,7 +257,7 @@ pop_dialog(struct ui *u)
 static void
 withdraw_stale(struct ui *u)
 {
-	const struct cutover_state *st = &u->s->rec.state;
+	const struct cutover_state *st = &look(u)->state;
 
 	for (int i = u->ndialogs - 1; i >= 0; i--) {
 		struct pending *p = &u->dialogs[i];
@@ -305,19 +311,18 @@ confirmed(struct ui *u, const struct pending *p)
 static void
 ask_advance(struct ui *u)
 {
-	struct session *s = u->s;
-	const struct cutover_state *st = &s->rec.state;
-	const char *why = NULL;
-	const char *why_forced = NULL;
+	const struct session_view *v = look(u);
+	const struct cutover_state *st = &v->state;
+	const char *why = v->act[SESSION_VIEW_ADVANCE].why;
 	int next = st->phase == PHASE_ROLLED_BACK ? 1 : st->stage + 1;
-	int now_istio = s->drift ? s->drift_weights.istio : st->applied.istio;
-	struct weights to = cutover_stage_weights(s->plan, next);
+	int now_istio = v->drift ? v->drift_weights.istio : st->applied.istio;
+	struct weights to = cutover_stage_weights(v->plan, next);
 	char title[96];
 	char body[512];
 
-	if (u->opt.demo && s->opt.autopilot)
+	if (u->opt.demo && v->autopilot)
 		note(u, "demo autopilot is on (--no-autopilot to drive)");
-	if (session_can(s, EV_ADVANCE, false, &why)) {
+	if (v->act[SESSION_VIEW_ADVANCE].allowed) {
 		snprintf(title, sizeof(title), "Advance to stage %d?", next);
 		snprintf(body, sizeof(body), "Istio %d%% -> %d%%, APISIX %d%% "
 			 "-> %d%%.\n\nThe driver applies the new weights now.",
@@ -327,7 +332,7 @@ ask_advance(struct ui *u)
 			    PENDING_ADVANCE, false);
 		return;
 	}
-	if (!session_can(s, EV_ADVANCE, true, &why_forced)) {
+	if (!v->act[SESSION_VIEW_FORCE].allowed) {
 		/* Refused even when forced: audited and logged as such. */
 		act(u, EV_ADVANCE, false);
 		return;
@@ -348,18 +353,19 @@ ask_advance(struct ui *u)
 static void
 ask(struct ui *u, enum action_kind kind)
 {
-	const struct cutover_state *st = &u->s->rec.state;
+	const struct session_view *v = look(u);
+	const struct cutover_state *st = &v->state;
 	struct event ev = { .type = kind == PENDING_RETRY ? EV_RETRY :
 					    EV_ROLLBACK };
-	const char *why = NULL;
 	char body[256];
 	struct dialog *d;
 
-	if (u->s->read_only) {
+	if (v->read_only) {
 		note(u, "read-only: another cutover holds this plan");
 		return;
 	}
-	if (!session_can(u->s, ev.type, false, &why)) {
+	if (!v->act[kind == PENDING_RETRY ? SESSION_VIEW_RETRY :
+		    SESSION_VIEW_ROLLBACK].allowed) {
 		/* Audited and logged as a refusal, noted on the hints line. */
 		act(u, ev.type, false);
 		return;
@@ -448,13 +454,13 @@ key(struct ui *u, int k)
 	}
 	switch (a) {
 	case ACT_ADVANCE:
-		if (u->s->read_only)
+		if (look(u)->read_only)
 			note(u, "read-only: another cutover holds this plan");
 		else
 			ask_advance(u);
 		break;
 	case ACT_PAUSE:
-		if (u->s->rec.state.phase == PHASE_PAUSED)
+		if (look(u)->state.phase == PHASE_PAUSED)
 			act(u, EV_RESUME, false);
 		else
 			act(u, EV_PAUSE, false);
@@ -469,7 +475,7 @@ key(struct ui *u, int k)
 		show_help(u);
 		break;
 	case ACT_QUIT:
-		if (session_busy(u->s) && !u->s->reading_back) {
+		if (look(u)->busy && !u->view.reading_back) {
 			push_dialog(u, dialog_new(DIALOG_CONFIRM, "Quit now?",
 				    "A driver step is running.  Quitting "
 				    "abandons it; traffic is not changed and "
@@ -531,9 +537,6 @@ on_signal(int signo, void *arg)
 	case SIGWINCH:
 		resize(u);
 		break;
-	case SIGCHLD:
-		proc_sigchld(u->s->loop);
-		break;
 	case SIGHUP:
 	case SIGTERM:
 	case SIGINT:
@@ -592,18 +595,17 @@ ui_run(struct session *s, const struct cli_ui_options *o)
 	theme_init(o->no_color);
 	u.log = textlog_new(EVLOG_MAX);
 	textlog_follow(u.log, true);
+	look(&u);
 	for (int i = 0; i < PANE_COUNT; i++)
 		if (pane_table[i]->init != NULL)
 			pane_table[i]->init(&u);
-	if (loop_signals(s->loop, on_signal, &u, &e) != 0)
+	if (session_signals(s, on_signal, &u, &e) != 0)
 		session_log(s, EVLOG_WARN, "signals: %s", e.msg);
 	loop_add_fd(s->loop, STDIN_FILENO, POLLIN, on_input, &u);
-	s->on_change = wake;
-	s->on_change_arg = &u;
+	session_view_on_change(s, wake, &u);
 	make_windows(&u);
 	u.exit_code = 0;
-	s->dirty = SESSION_DIRTY_ALL;
-	draw(&u);
+	draw(&u, session_view_take_dirty(s) | SESSION_DIRTY_ALL);
 	while (!u.quit) {
 		loop_run_once(s->loop, 1000);
 		resize(&u);
@@ -613,12 +615,15 @@ ui_run(struct session *s, const struct cli_ui_options *o)
 			u.note[0] = '\0';
 			u.dirty |= panes_for(PANE_DIRTY_NOTE);
 		}
-		if (s->dirty != 0 || u.dirty != 0)
-			draw(&u);
+		{
+			unsigned d = session_view_take_dirty(s);
+
+			if (d != 0 || u.dirty != 0)
+				draw(&u, d);
+		}
 	}
 	loop_del_fd(s->loop, STDIN_FILENO);
-	s->on_change = NULL;
-	s->on_change_arg = NULL;
+	session_view_on_change(s, NULL, NULL);
 	while (u.ndialogs > 0)
 		pop_dialog(&u);
 	free_windows(&u);
