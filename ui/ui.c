@@ -475,7 +475,8 @@ key(struct ui *u, int k)
 		show_help(u);
 		break;
 	case ACT_QUIT:
-		if (look(u)->busy && !u->view.reading_back) {
+		look(u);
+		if (u->view.busy && !u->view.reading_back) {
 			push_dialog(u, dialog_new(DIALOG_CONFIRM, "Quit now?",
 				    "A driver step is running.  Quitting "
 				    "abandons it; traffic is not changed and "
