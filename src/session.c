@@ -12,6 +12,7 @@
 #include "session.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 
 #include "demo.h"
 #include "kube.h"
+#include "proc.h"
 #include "prom.h"
 #include "text.h"
 #include "xmalloc.h"
@@ -1142,6 +1144,26 @@ session_wait(struct session *s, int64_t timeout_ms)
 				       (int)left);
 	}
 	return 0;
+}
+
+static void
+session_on_signal(int signo, void *arg)
+{
+	struct session *s = arg;
+
+	if (signo == SIGCHLD)
+		proc_sigchld(s->loop);
+	else if (s->on_signal != NULL)
+		s->on_signal(signo, s->on_signal_arg);
+}
+
+int
+session_signals(struct session *s, loop_signal_cb cb, void *arg,
+		struct err *e)
+{
+	s->on_signal = cb;
+	s->on_signal_arg = arg;
+	return loop_signals(s->loop, session_on_signal, s, e);
 }
 
 void

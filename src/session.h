@@ -139,6 +139,8 @@ struct session {
 	bool bell;		/* ring once at the next draw */
 	void (*on_change)(void *arg);
 	void *on_change_arg;
+	loop_signal_cb on_signal;	/* the dashboard's, for all but SIGCHLD */
+	void *on_signal_arg;
 };
 
 /*
@@ -189,6 +191,13 @@ bool session_busy(const struct session *s);
 
 /* Run the loop until no driver step is in flight, or timeout (-1). */
 int session_wait(struct session *s, int64_t timeout_ms);
+
+/*
+ * Take the loop's signals: the session reaps its driver's children on
+ * SIGCHLD and passes every other signal to `cb` (the dashboard's).
+ */
+int session_signals(struct session *s, loop_signal_cb cb, void *arg,
+		    struct err *e);
 
 /*
  * One-shot commands: fetch every source once (bounded by the plan's

@@ -3,9 +3,12 @@
 # src/ never includes curses, widgets/ or ui/; widgets/ includes nothing
 # from src/ but xmalloc.h and nothing from ui/; config.h only in .c files.
 # src/main.c is the binary's glue (not part of libcutover): it alone
-# joins cli.h and ui.h.
+# joins cli.h and ui.h.  ui/ sees the session through its read-only view
+# (session_view.h): it neither includes nor calls the sources, the driver,
+# the processes or the store, the panes never see the session itself, and
+# nothing in ui/ writes a session field.
 . "$top_srcdir/tests/lib.sh"
-plan 5
+plan 9
 cd "$top_srcdir" || exit 1
 
 src_widgets=$(ls widgets/*.h | sed 's|widgets/||')
@@ -38,3 +41,22 @@ is "widgets/ does not include ui/ headers" "$bad" ""
 
 bad=$(grep -ln '#include "config.h"' src/*.h widgets/*.h ui/*.h)
 is "config.h only in .c files" "$bad" ""
+
+bad=""
+for h in kube.h kubeconfig.h driver.h proc.h prom.h http.h demo.h store.h \
+    audit.h; do
+	hit=$(grep -n "#include \"$h\"" ui/*.c ui/*.h)
+	[ -n "$hit" ] && bad="$bad$hit "
+done
+is "ui/ does not include the sources, the driver, proc or the store" \
+    "$bad" ""
+
+bad=$(grep -nE '\<(kube|kubeconfig|driver|proc|prom|http|demo|store|audit)_[a-z_]+ *\(' \
+    ui/*.c ui/*.h)
+is "ui/ calls no source, driver, proc or store function" "$bad" ""
+
+bad=$(grep -nE '\<u->s\>' ui/pane_*.c)
+is "panes draw from the session's view, not the session" "$bad" ""
+
+bad=$(grep -nE '\<s->[a-z_]+(\.[a-z_]+)* *([-+*/|&^]?=[^=]|\+\+|--)' ui/*.c)
+is "ui/ writes no session field" "$bad" ""

@@ -7,34 +7,27 @@
 
 #include <string.h>
 
-/* Minimum heights; they add up to LAYOUT_MIN_ROWS. */
-static const int min_h[PANE_COUNT] = {
-	[PANE_HEADER] = 2,
-	[PANE_SPLIT] = 3,
-	[PANE_TIMELINE] = 1,
-	[PANE_METRICS] = 7,
-	[PANE_PODS] = 4,
-	[PANE_LOG] = 6,
-	[PANE_HINTS] = 1,
-};
-
 void
-layout_compute(struct layout *l, int rows, int cols, int ngroups)
+layout_compute(struct layout *l, int rows, int cols, int ngroups,
+	       const int min_h[PANE_COUNT])
 {
 	int h[PANE_COUNT];
 	int extra;
 	int y = 0;
 	int want_pods;
+	int min_rows = 0;
 
 	memset(l, 0, sizeof(*l));
 	l->rows = rows;
 	l->cols = cols;
-	if (rows < LAYOUT_MIN_ROWS || cols < LAYOUT_MIN_COLS) {
+	for (int i = 0; i < PANE_COUNT; i++)
+		min_rows += min_h[i];
+	if (rows < min_rows || cols < LAYOUT_MIN_COLS) {
 		l->too_small = true;
 		return;
 	}
-	memcpy(h, min_h, sizeof(h));
-	extra = rows - LAYOUT_MIN_ROWS;
+	memcpy(h, min_h, sizeof(h[0]) * PANE_COUNT);
+	extra = rows - min_rows;
 	/* The pod table wants a header row and a row per group. */
 	want_pods = ngroups + 1;
 	if (want_pods > h[PANE_PODS]) {

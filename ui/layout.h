@@ -11,19 +11,23 @@
 #include <stdbool.h>
 
 #define LAYOUT_MIN_COLS 80
-#define LAYOUT_MIN_ROWS 24
+#define LAYOUT_MIN_ROWS 24	/* the panes' minimum heights add up to it */
 
+/*
+ * The panes from top to bottom, each with the `const struct pane_ops`
+ * that describes it (ui/pane.h; one ui/pane_<name>.c per pane).
+ */
 #define PANE_LIST(X)                                                          \
-	X(PANE_HEADER, "header")                                              \
-	X(PANE_SPLIT, "split")                                                \
-	X(PANE_TIMELINE, "timeline")                                          \
-	X(PANE_METRICS, "metrics")                                            \
-	X(PANE_PODS, "pods")                                                  \
-	X(PANE_LOG, "log")                                                    \
-	X(PANE_HINTS, "hints")
+	X(PANE_HEADER, pane_header_ops)                                       \
+	X(PANE_SPLIT, pane_split_ops)                                         \
+	X(PANE_TIMELINE, pane_timeline_ops)                                   \
+	X(PANE_METRICS, pane_metrics_ops)                                     \
+	X(PANE_PODS, pane_pods_ops)                                           \
+	X(PANE_LOG, pane_log_ops)                                             \
+	X(PANE_HINTS, pane_hints_ops)
 
 enum pane_id {
-#define X(id, name) id,
+#define X(id, ops) id,
 	PANE_LIST(X)
 #undef X
 	PANE_COUNT
@@ -39,7 +43,11 @@ struct layout {
 	struct rect pane[PANE_COUNT];
 };
 
-/* Compute the layout for rows x cols with `ngroups` pod groups. */
-void layout_compute(struct layout *l, int rows, int cols, int ngroups);
+/*
+ * Compute the layout for rows x cols with `ngroups` pod groups; `min_h`
+ * gives each pane's minimum height (they add up to LAYOUT_MIN_ROWS).
+ */
+void layout_compute(struct layout *l, int rows, int cols, int ngroups,
+		    const int min_h[PANE_COUNT]);
 
 #endif

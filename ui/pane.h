@@ -1,7 +1,12 @@
 /*
- * pane — what the panes share: the ui's state and one draw function per
- * pane.  Panes read the session (the model) and draw it with widgets;
- * they never change the model and never read keys.
+ * pane — what the panes share: the ui's state and the `const struct
+ * pane_ops` each pane file describes itself with (name, minimum height,
+ * which changes make it dirty, draw, keys).  pane_table lists them in the
+ * order of PANE_LIST; ui.c lays them out, redraws the dirty ones and
+ * offers a key to the focused pane before the global keymap.  Panes draw
+ * the session's read-only view (u->view, filled just before they draw)
+ * and the ui's own state with widgets; they never see the session
+ * itself.
  */
 #ifndef CUTOVER_UI_PANE_H
 #define CUTOVER_UI_PANE_H
@@ -10,8 +15,9 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "keymap.h"
 #include "layout.h"
-#include "session.h"
+#include "session_view.h"
 #include "table.h"
 #include "textlog.h"
 #include "widget.h"
@@ -38,12 +44,13 @@ struct pending {
 #define UI_DIALOGS_MAX 4
 
 struct ui {
-	struct session *s;
+	struct session *s;		/* acted on only through session_*() */
+	struct session_view view;	/* what panes draw: the session now */
 	struct cli_ui_options opt;
 	struct layout lay;
 	WINDOW *win[PANE_COUNT];
 	unsigned dirty;			/* 1 << pane_id */
-	int focus;			/* PANE_METRICS, PANE_PODS or PANE_LOG */
+	int focus;			/* a pane whose ops are focusable */
 	struct pending dialogs[UI_DIALOGS_MAX];
 	int ndialogs;
 	struct table pods;
@@ -55,17 +62,43 @@ struct ui {
 	int64_t note_until;
 };
 
-/* Draw pane `id` into its window (the whole rectangle). */
-void pane_header_draw(struct ui *u, WINDOW *w, int h, int width);
-void pane_split_draw(struct ui *u, WINDOW *w, int h, int width);
-void pane_timeline_draw(struct ui *u, WINDOW *w, int h, int width);
-void pane_metrics_draw(struct ui *u, WINDOW *w, int h, int width);
-void pane_pods_draw(struct ui *u, WINDOW *w, int h, int width);
-void pane_log_draw(struct ui *u, WINDOW *w, int h, int width);
-void pane_hints_draw(struct ui *u, WINDOW *w, int h, int width);
+/*
+ * Changes of the ui's own that make panes dirty, next to the session's
+ * SESSION_DIRTY_* bits (which stay below 1 << 16) in pane_ops.dirty.
+ */
+enum {
+	PANE_DIRTY_FOCUS = 1 << 16,	/* the focus moved */
+	PANE_DIRTY_NOTE = 1 << 17,	/* the hints row's note came or went */
+};
 
-/* Set up / release the pod table's columns. */
-void pane_pods_init(struct ui *u);
+/* What a pane's key handler did with an action (a flag set). */
+enum {
+	PANE_KEY_NOT_MINE = 0,		/* offer it to the global keymap */
+	PANE_KEY_HANDLED = 1 << 0,	/* taken; the keymap does not see it */
+	PANE_KEY_REDRAW = 1 << 1,	/* the pane must be drawn again */
+};
+
+struct pane_ops {
+	const char *name;
+	int min_h;			/* rows at 80x24 */
+	unsigned dirty;			/* SESSION_DIRTY_* | PANE_DIRTY_* */
+	bool focusable;			/* Tab stops here */
+	/* Once, before the first draw (NULL: nothing to set up). */
+	void (*init)(struct ui *u);
+	/* The session changed in one of `dirty`'s bits (NULL: nothing). */
+	void (*changed)(struct ui *u, unsigned session_dirty);
+	/* Draw into the pane's window (the whole rectangle). */
+	void (*draw)(struct ui *u, WINDOW *w, int h, int width);
+	/* An action while focused: PANE_KEY_* (NULL: never mine). */
+	int (*key)(struct ui *u, enum action a);
+};
+
+#define X(id, ops) extern const struct pane_ops ops;
+PANE_LIST(X)
+#undef X
+
+/* Every pane, indexed by enum pane_id. */
+extern const struct pane_ops *const pane_table[PANE_COUNT];
 
 /* Format a value of query `id` for display ("0.12%", "182 ms"). */
 const char *pane_format(enum query_id id, double v, char *buf, size_t len);

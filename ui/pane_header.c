@@ -10,7 +10,6 @@
 #include <time.h>
 
 #include "countdown.h"
-#include "kube.h"
 #include "pane.h"
 
 static enum role
@@ -33,13 +32,13 @@ phase_role(const struct cutover_state *st)
 	}
 }
 
-void
+static void
 pane_header_draw(struct ui *u, WINDOW *w, int h, int width)
 {
-	struct session *s = u->s;
-	const struct cutover_state *st = &s->rec.state;
-	int64_t left = session_hold_left(s);
-	int64_t wall = clock_wall(s->clock);
+	const struct session_view *v = &u->view;
+	const struct cutover_state *st = &v->state;
+	int64_t left = v->hold_left_ms;
+	int64_t wall = v->now_wall;
 	time_t t = (time_t)(wall / 1000);
 	struct tm utc;
 	struct tm local;
@@ -57,18 +56,17 @@ pane_header_draw(struct ui *u, WINDOW *w, int h, int width)
 	snprintf(clocks, sizeof(clocks), "%02d:%02dZ  %02d:%02d local",
 		 utc.tm_hour, utc.tm_min, local.tm_hour, local.tm_min);
 	widget_blank(w, 0, 0, width);
-	snprintf(buf, sizeof(buf), "cutover %s", s->plan->name);
+	snprintf(buf, sizeof(buf), "cutover %s", v->plan_name);
 	x += widget_text(w, 0, x, width - x, ROLE_TITLE, buf);
-	if (s->plan->host != NULL) {
-		snprintf(buf, sizeof(buf), " %s", s->plan->host);
+	if (v->host != NULL) {
+		snprintf(buf, sizeof(buf), " %s", v->host);
 		x += widget_text(w, 0, x, width - x, ROLE_NORMAL, buf);
 	}
 	snprintf(buf, sizeof(buf), "  ctx %s",
-		 u->opt.demo ? "demo" : s->kube != NULL ?
-		 kube_context(s->kube) : u->opt.context != NULL ?
-		 u->opt.context : "-");
+		 u->opt.demo ? "demo" : v->context != NULL ? v->context :
+		 u->opt.context != NULL ? u->opt.context : "-");
 	x += widget_text(w, 0, x, width - x, ROLE_DIM, buf);
-	if (s->kube != NULL && kube_insecure(s->kube))
+	if (v->tls_unverified)
 		x += widget_text(w, 0, x, width - x, ROLE_CRIT,
 				 " TLS-UNVERIFIED");
 	snprintf(buf, sizeof(buf), "  stage %d/%d ", st->stage, st->nstages);
@@ -103,27 +101,35 @@ pane_header_draw(struct ui *u, WINDOW *w, int h, int width)
 	} else if (st->phase == PHASE_ERROR) {
 		snprintf(buf, sizeof(buf), "DRIVER FAILED: %s - weights "
 			 "uncertain; t retries, r rolls back",
-			 s->last_failure[0] ? s->last_failure : "see log");
+			 v->last_failure[0] ? v->last_failure : "see log");
 		widget_fill(w, 1, 0, width, ROLE_BANNER);
 		widget_text(w, 1, 1, width - 2, ROLE_BANNER, buf);
-	} else if (s->save_error[0] != '\0') {
+	} else if (v->save_error[0] != '\0') {
 		snprintf(buf, sizeof(buf), "STATE NOT SAVED: %s",
-			 s->save_error);
+			 v->save_error);
 		widget_text(w, 1, 0, width, ROLE_CRIT, buf);
-	} else if (s->read_only) {
-		if (s->holder.pid > 0)
+	} else if (v->read_only) {
+		if (v->holder.pid > 0)
 			snprintf(buf, sizeof(buf), "READ-ONLY: locked by pid "
-				 "%ld (%s on %s, since %s)", s->holder.pid,
-				 s->holder.user, s->holder.tty[0] ?
-				 s->holder.tty : "-", s->holder.since);
+				 "%ld (%s on %s, since %s)", v->holder.pid,
+				 v->holder.user, v->holder.tty[0] ?
+				 v->holder.tty : "-", v->holder.since);
 		else
 			snprintf(buf, sizeof(buf), "READ-ONLY: watching only");
 		widget_text(w, 1, 0, width, ROLE_WARN, buf);
 	} else {
 		snprintf(buf, sizeof(buf), "lock: this process (pid %ld)  |  "
-			 "driver %s%s%s", (long)s->actor.pid, s->driver_desc,
-			 s->source_note[0] ? "  |  " : "", s->source_note);
-		widget_text(w, 1, 0, width, s->source_note[0] ? ROLE_WARN :
+			 "driver %s%s%s", v->pid, v->driver_desc,
+			 v->source_note[0] ? "  |  " : "", v->source_note);
+		widget_text(w, 1, 0, width, v->source_note[0] ? ROLE_WARN :
 			    ROLE_DIM, buf);
 	}
 }
+
+const struct pane_ops pane_header_ops = {
+	.name = "header",
+	.min_h = 2,
+	.dirty = SESSION_DIRTY_STATE | SESSION_DIRTY_METRICS |
+		  SESSION_DIRTY_ALARM | SESSION_DIRTY_CLOCK,
+	.draw = pane_header_draw,
+};

@@ -20,12 +20,12 @@ hint(WINDOW *w, int x, int width, enum action a, const char *text, bool on)
 			   buf);
 }
 
-void
+static void
 pane_hints_draw(struct ui *u, WINDOW *w, int h, int width)
 {
-	struct session *s = u->s;
-	const struct cutover_state *st = &s->rec.state;
-	bool rw = !s->read_only;
+	const struct session_view *v = &u->view;
+	const struct cutover_state *st = &v->state;
+	bool rw = !v->read_only;
 	int x = 0;
 
 	(void)h;
@@ -35,17 +35,24 @@ pane_hints_draw(struct ui *u, WINDOW *w, int h, int width)
 		return;
 	}
 	x += hint(w, x, width, ACT_ADVANCE, "advance",
-		  session_can(s, EV_ADVANCE, true, NULL));
+		  v->act[SESSION_VIEW_FORCE].allowed);
 	x += hint(w, x, width, ACT_PAUSE, st->phase == PHASE_PAUSED ?
 		  "resume" : "pause", rw && (st->phase == PHASE_PAUSED ||
 		  st->phase == PHASE_HOLDING || (st->phase == PHASE_READY &&
 		  st->stage > 0)));
 	x += hint(w, x, width, ACT_ROLLBACK, "rollback",
-		  session_can(s, EV_ROLLBACK, false, NULL) &&
+		  v->act[SESSION_VIEW_ROLLBACK].allowed &&
 		  st->phase != PHASE_ROLLING_BACK);
 	x += hint(w, x, width, ACT_RETRY, "retry",
-		  session_can(s, EV_RETRY, false, NULL));
+		  v->act[SESSION_VIEW_RETRY].allowed);
 	x += hint(w, x, width, ACT_FOCUS, "focus", true);
 	x += hint(w, x, width, ACT_HELP, "help", true);
 	hint(w, x, width, ACT_QUIT, "quit", true);
 }
+
+const struct pane_ops pane_hints_ops = {
+	.name = "hints",
+	.min_h = 1,
+	.dirty = SESSION_DIRTY_STATE | PANE_DIRTY_FOCUS | PANE_DIRTY_NOTE,
+	.draw = pane_hints_draw,
+};

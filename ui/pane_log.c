@@ -1,12 +1,40 @@
 /*
  * pane_log — the event log: transitions, driver output, breaches, errors,
- * newest at the bottom; scrolls back when focused.
+ * newest at the bottom; scrolls back when focused.  The session's event
+ * log is a ring; new lines are copied to the pane's textlog as they come.
  */
 #include "config.h"
 
 #include "pane.h"
 
-void
+/* Copy the event log's new lines to the textlog. */
+static void
+pane_log_changed(struct ui *u, unsigned session_dirty)
+{
+	const struct evlog *l = u->view.log;
+	uint64_t first_kept = l->total - (uint64_t)l->n;
+
+	if (!(session_dirty & SESSION_DIRTY_LOG))
+		return;
+	if (u->log_seen < first_kept)
+		u->log_seen = first_kept;
+	for (; u->log_seen < l->total; u->log_seen++) {
+		const struct evlog_line *line =
+			evlog_get(l, (int)(u->log_seen - first_kept));
+		static const enum role roles[] = {
+			[EVLOG_INFO] = ROLE_NORMAL, [EVLOG_NOTE] = ROLE_TITLE,
+			[EVLOG_WARN] = ROLE_WARN, [EVLOG_CRIT] = ROLE_CRIT,
+		};
+		char when[40];
+
+		clock_rfc3339(line->wall_ms, when, sizeof(when));
+		/* HH:MM:SS of the UTC time is enough on the screen. */
+		textlog_addf(u->log, roles[line->level], "%.8s %s", when + 11,
+			     line->text);
+	}
+}
+
+static void
 pane_log_draw(struct ui *u, WINDOW *w, int h, int width)
 {
 	widget_blank(w, 0, 0, width);
@@ -15,3 +43,38 @@ pane_log_draw(struct ui *u, WINDOW *w, int h, int width)
 		    "event log (scrolled; j/Down to follow)");
 	textlog_draw(u->log, w, 1, 0, width, h - 1);
 }
+
+static int
+pane_log_key(struct ui *u, enum action a)
+{
+	int page = u->lay.pane[PANE_LOG].h - 1;
+
+	/* textlog_scroll: positive goes back in time. */
+	switch (a) {
+	case ACT_UP:
+		textlog_scroll(u->log, 1);
+		break;
+	case ACT_DOWN:
+		textlog_scroll(u->log, -1);
+		break;
+	case ACT_PAGE_UP:
+		textlog_scroll(u->log, page);
+		break;
+	case ACT_PAGE_DOWN:
+		textlog_scroll(u->log, -page);
+		break;
+	default:
+		return PANE_KEY_NOT_MINE;
+	}
+	return PANE_KEY_HANDLED | PANE_KEY_REDRAW;
+}
+
+const struct pane_ops pane_log_ops = {
+	.name = "log",
+	.min_h = 6,
+	.dirty = SESSION_DIRTY_LOG | PANE_DIRTY_FOCUS,
+	.focusable = true,
+	.changed = pane_log_changed,
+	.draw = pane_log_draw,
+	.key = pane_log_key,
+};

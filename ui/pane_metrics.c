@@ -55,7 +55,7 @@ pane_format(enum query_id id, double v, char *buf, size_t len)
 enum role
 pane_age_role(const struct ui *u, int64_t age)
 {
-	const struct plan *p = u->s->plan;
+	const struct plan *p = u->view.plan;
 
 	if (age == INT64_MAX || age > p->gates.max_age_ms)
 		return ROLE_CRIT;
@@ -68,14 +68,13 @@ static void
 value_cell(struct ui *u, WINDOW *w, int y, int x, int width, enum query_id q,
 	   const struct gate_check *c, bool judged)
 {
-	const struct session *s = u->s;
-	const struct series *se = &s->metrics.q[q];
-	int64_t now = clock_mono(s->clock);
+	const struct session_view *sv = &u->view;
+	const struct series *se = &sv->metrics->q[q];
 	char buf[32];
 	double v;
 
-	if (metrics_value(&s->metrics, s->plan, q, now,
-			  s->plan->gates.max_age_ms, &v)) {
+	if (metrics_value(sv->metrics, sv->plan, q, sv->now_mono,
+			  sv->plan->gates.max_age_ms, &v)) {
 		enum role r = ROLE_NORMAL;
 
 		if (judged && c->verdict == VERDICT_FAIL)
@@ -110,13 +109,13 @@ limit_cell(WINDOW *w, int y, int x, int width, const struct row_def *d,
 			  buf);
 }
 
-void
+static void
 pane_metrics_draw(struct ui *u, WINDOW *w, int h, int width)
 {
-	struct session *s = u->s;
-	const struct gate_result *g = &s->gates;
-	const struct cutover_state *st = &s->rec.state;
-	int64_t now = clock_mono(s->clock);
+	const struct session_view *v = &u->view;
+	const struct gate_result *g = v->gates;
+	const struct cutover_state *st = &v->state;
+	int64_t now = v->now_mono;
 	int spark_w = width - 13 - 10 - 11 - 10 - 7 - 4;
 	bool judged = g->verdict != VERDICT_NONE;
 	char buf[256];
@@ -138,9 +137,9 @@ pane_metrics_draw(struct ui *u, WINDOW *w, int h, int width)
 	     (int)i + 1 < h - 1; i++) {
 		const struct row_def *d = &rows[i];
 		const struct gate_check *c = &g->g[d->gate];
-		const struct series *se = &s->metrics.q[d->istio];
+		const struct series *se = &v->metrics->q[d->istio];
 		int y = (int)i + 1;
-		int64_t age = metrics_age_ms(&s->metrics, d->istio, now);
+		int64_t age = metrics_age_ms(v->metrics, d->istio, now);
 		struct sparkline sp = {
 			.v = se->history, .n = (size_t)se->nhistory,
 			.lo = NAN, .hi = NAN,
@@ -209,8 +208,8 @@ pane_metrics_draw(struct ui *u, WINDOW *w, int h, int width)
 
 		if (g->verdict == VERDICT_FAIL)
 			snprintf(line, sizeof(line), "gates %s  (breach %d/%d%s)",
-				 buf, st->breaches, s->plan->rollback.consecutive,
-				 s->plan->rollback.automatic ? ", then auto "
+				 buf, st->breaches, v->plan->rollback.consecutive,
+				 v->plan->rollback.automatic ? ", then auto "
 				 "rollback" : ", auto rollback off");
 		else if (g->verdict == VERDICT_NO_DATA)
 			snprintf(line, sizeof(line), "gates %s  - hold frozen",
@@ -220,3 +219,12 @@ pane_metrics_draw(struct ui *u, WINDOW *w, int h, int width)
 		widget_text(w, h - 1, 0, width, vr, line);
 	}
 }
+
+const struct pane_ops pane_metrics_ops = {
+	.name = "metrics",
+	.min_h = 7,
+	.dirty = SESSION_DIRTY_STATE | SESSION_DIRTY_METRICS |
+		  PANE_DIRTY_FOCUS,
+	.focusable = true,
+	.draw = pane_metrics_draw,
+};

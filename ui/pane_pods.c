@@ -22,8 +22,8 @@ static const char *
 cell(void *arg, int row, int col, enum role *role)
 {
 	struct ui *u = arg;
-	const struct plan_pod_group *pg = &u->s->plan->groups[row];
-	const struct group_health *g = &u->s->groups[row];
+	const struct plan_pod_group *pg = &u->view.plan->groups[row];
+	const struct group_health *g = &u->view.groups[row];
 	static char buf[128];
 	bool ok = group_health_ok(g, pg->sidecar_required);
 
@@ -66,16 +66,16 @@ cell(void *arg, int row, int col, enum role *role)
 	}
 }
 
-void
+static void
 pane_pods_init(struct ui *u)
 {
 	table_init(&u->pods, cols, (int)(sizeof(cols) / sizeof(cols[0])),
 		   cell, u);
 	u->pods.empty = "no pod groups in the plan";
-	table_set_rows(&u->pods, u->s->plan->ngroups);
+	table_set_rows(&u->pods, u->view.plan->ngroups);
 }
 
-void
+static void
 pane_pods_draw(struct ui *u, WINDOW *w, int h, int width)
 {
 	u->pods.selectable = u->focus == PANE_PODS;
@@ -83,3 +83,35 @@ pane_pods_draw(struct ui *u, WINDOW *w, int h, int width)
 	if (u->focus == PANE_PODS)
 		widget_text(w, 0, 0, 5, ROLE_FOCUS, "group");
 }
+
+static int
+pane_pods_key(struct ui *u, enum action a)
+{
+	switch (a) {
+	case ACT_UP:
+		table_scroll(&u->pods, -1);
+		break;
+	case ACT_DOWN:
+		table_scroll(&u->pods, 1);
+		break;
+	case ACT_PAGE_UP:
+		table_page(&u->pods, -1);
+		break;
+	case ACT_PAGE_DOWN:
+		table_page(&u->pods, 1);
+		break;
+	default:
+		return PANE_KEY_NOT_MINE;
+	}
+	return PANE_KEY_HANDLED | PANE_KEY_REDRAW;
+}
+
+const struct pane_ops pane_pods_ops = {
+	.name = "pods",
+	.min_h = 4,
+	.dirty = SESSION_DIRTY_PODS | PANE_DIRTY_FOCUS,
+	.focusable = true,
+	.init = pane_pods_init,
+	.draw = pane_pods_draw,
+	.key = pane_pods_key,
+};

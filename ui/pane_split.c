@@ -50,16 +50,15 @@ row(WINDOW *w, int y, int width, const char *title, bool known, double istio,
 		 known ? ROLE_DIM : ROLE_STALE);
 }
 
-void
+static void
 pane_split_draw(struct ui *u, WINDOW *w, int h, int width)
 {
-	struct session *s = u->s;
-	const struct cutover_state *st = &s->rec.state;
-	int64_t now = clock_mono(s->clock);
+	const struct session_view *v = &u->view;
+	const struct cutover_state *st = &v->state;
+	int64_t now = v->now_mono;
 	char note[64];
-	double pct;
-	double total;
-	bool have;
+	double pct = v->measured_istio;
+	double total = v->measured_rps;
 
 	(void)h;
 	if (st->phase == PHASE_SHIFTING || st->phase == PHASE_ROLLING_BACK) {
@@ -70,50 +69,48 @@ pane_split_draw(struct ui *u, WINDOW *w, int h, int width)
 		row(w, 0, width, "applied", !st->uncertain, st->applied.istio,
 		    st->uncertain ? "uncertain: driver failed" : NULL);
 	}
-	if (s->rec.have_read_back) {
-		time_t t = (time_t)(s->rec.read_back_wall_ms / 1000);
+	if (v->have_read_back) {
+		time_t t = (time_t)(v->read_back_wall_ms / 1000);
 		struct tm tm;
 
 		/* When it was read, not how long ago: no redraw every second. */
 		gmtime_r(&t, &tm);
 		snprintf(note, sizeof(note), "read %02d:%02d:%02dZ", tm.tm_hour,
 			 tm.tm_min, tm.tm_sec);
-		row(w, 1, width, "read back", true, s->rec.read_back.istio,
+		row(w, 1, width, "read back", true, v->read_back.istio,
 		    note);
 	} else {
 		row(w, 1, width, "read back", false, 0,
-		    driver_present(&s->driver) &&
-		    driver_can_read_back(&s->driver) ? "not read yet" :
+		    v->can_read_back ? "not read yet" :
 		    "driver cannot read back");
 	}
-	have = session_measured_split(s, now, &pct, &total);
-	if (!have) {
+	if (!v->have_measured) {
 		row(w, 2, width, "measured", false, 0, "no data (rates)");
 		return;
 	}
-	switch (s->verify) {
+	switch (v->verify) {
 	case VERIFY_WATCHING:
 		snprintf(note, sizeof(note), "verifying rollback %llds",
-			 (long long)((now - s->verify_since_mono) / 1000));
+			 (long long)((now - v->verify_since_mono) / 1000));
 		row_role(w, 2, width, "measured", true, pct,
 			 note, ROLE_WARN);
 		return;
 	case VERIFY_DONE:
 		snprintf(note, sizeof(note), "rollback verified %llds",
-			 (long long)(s->verify_took_ms / 1000));
+			 (long long)(v->verify_took_ms / 1000));
 		row_role(w, 2, width, "measured", true, pct,
 			 note, ROLE_OK);
 		return;
 	case VERIFY_LATE:
 		snprintf(note, sizeof(note), "STILL on Istio %lldm",
-			 (long long)((now - s->verify_since_mono) / 60000));
+			 (long long)((now - v->verify_since_mono) / 60000));
 		row_role(w, 2, width, "measured", true, pct,
 			 note, ROLE_CRIT);
 		return;
 	case VERIFY_NONE:
 		break;
 	}
-	if (s->split_mismatch) {
+	if (v->split_mismatch) {
 		row_role(w, 2, width, "measured", true, pct,
 			 "differs from applied!", ROLE_CRIT);
 		return;
@@ -121,3 +118,10 @@ pane_split_draw(struct ui *u, WINDOW *w, int h, int width)
 	snprintf(note, sizeof(note), "%.1f req/s in all", total);
 	row(w, 2, width, "measured", true, pct, note);
 }
+
+const struct pane_ops pane_split_ops = {
+	.name = "split",
+	.min_h = 3,
+	.dirty = SESSION_DIRTY_STATE | SESSION_DIRTY_METRICS,
+	.draw = pane_split_draw,
+};

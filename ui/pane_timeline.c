@@ -8,11 +8,11 @@
 
 #include "pane.h"
 
-void
+static void
 pane_timeline_draw(struct ui *u, WINDOW *w, int h, int width)
 {
-	const struct plan *p = u->s->plan;
-	const struct cutover_state *st = &u->s->rec.state;
+	const struct plan *p = u->view.plan;
+	const struct cutover_state *st = &u->view.state;
 	bool ascii = widget_ascii();
 	int x = 0;
 	char buf[32];
@@ -40,3 +40,10 @@ pane_timeline_draw(struct ui *u, WINDOW *w, int h, int width)
 		widget_text(w, 0, x + 2, width - x - 2, ROLE_WARN,
 			    "(rolled back)");
 }
+
+const struct pane_ops pane_timeline_ops = {
+	.name = "timeline",
+	.min_h = 1,
+	.dirty = SESSION_DIRTY_STATE,
+	.draw = pane_timeline_draw,
+};

@@ -26,7 +26,6 @@
 #include "dialog.h"
 #include "keymap.h"
 #include "pane.h"
-#include "proc.h"
 #include "theme.h"
 #include "xmalloc.h"
 
@@ -41,6 +40,26 @@ restore_terminal(void)
 		endwin();
 }
 
+/* The panes that `changes` (SESSION_DIRTY_* | PANE_DIRTY_*) make dirty. */
+static unsigned
+panes_for(unsigned changes)
+{
+	unsigned m = 0;
+
+	for (int i = 0; i < PANE_COUNT; i++)
+		if (pane_table[i]->dirty & changes)
+			m |= 1u << i;
+	return m;
+}
+
+/* The session as it is now (also in u->view for the panes). */
+static const struct session_view *
+look(struct ui *u)
+{
+	session_view_fill(u->s, &u->view);
+	return &u->view;
+}
+
 static void
 note(struct ui *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -53,7 +72,7 @@ note(struct ui *u, const char *fmt, ...)
 	vsnprintf(u->note, sizeof(u->note), fmt, ap);
 	va_end(ap);
 	u->note_until = clock_mono(u->s->clock) + 8000;
-	u->dirty |= 1u << PANE_HINTS;
+	u->dirty |= panes_for(PANE_DIRTY_NOTE);
 }
 
 /* --- windows --------------------------------------------------------------- */
@@ -82,8 +101,12 @@ relayout(struct ui *u)
 static void
 make_windows(struct ui *u)
 {
+	int min_h[PANE_COUNT];
+
 	free_windows(u);
-	layout_compute(&u->lay, LINES, COLS, u->s->plan->ngroups);
+	for (int i = 0; i < PANE_COUNT; i++)
+		min_h[i] = pane_table[i]->min_h;
+	layout_compute(&u->lay, LINES, COLS, look(u)->plan->ngroups, min_h);
 	if (u->lay.too_small)
 		return;
 	for (int i = 0; i < PANE_COUNT; i++) {
@@ -115,51 +138,19 @@ resize(struct ui *u)
 
 /* --- drawing ------------------------------------------------------------------ */
 
+/* The panes that the session's changes `d` make dirty. */
 static void
-sync_log(struct ui *u)
+take_session_dirt(struct ui *u, unsigned d)
 {
-	const struct evlog *l = &u->s->log;
-	uint64_t first_kept = l->total - (uint64_t)l->n;
+	for (int i = 0; i < PANE_COUNT; i++) {
+		const struct pane_ops *ops = pane_table[i];
 
-	if (u->log_seen < first_kept)
-		u->log_seen = first_kept;
-	for (; u->log_seen < l->total; u->log_seen++) {
-		const struct evlog_line *line =
-			evlog_get(l, (int)(u->log_seen - first_kept));
-		static const enum role roles[] = {
-			[EVLOG_INFO] = ROLE_NORMAL, [EVLOG_NOTE] = ROLE_TITLE,
-			[EVLOG_WARN] = ROLE_WARN, [EVLOG_CRIT] = ROLE_CRIT,
-		};
-		char when[40];
-
-		clock_rfc3339(line->wall_ms, when, sizeof(when));
-		/* HH:MM:SS of the UTC time is enough on the screen. */
-		textlog_addf(u->log, roles[line->level], "%.8s %s", when + 11,
-			     line->text);
+		if (!(ops->dirty & d))
+			continue;
+		if (ops->changed != NULL)
+			ops->changed(u, d);
+		u->dirty |= 1u << i;
 	}
-}
-
-static void
-take_session_dirt(struct ui *u)
-{
-	unsigned d = u->s->dirty;
-
-	u->s->dirty = 0;
-	if (d & SESSION_DIRTY_STATE)
-		u->dirty |= 1u << PANE_HEADER | 1u << PANE_SPLIT |
-			    1u << PANE_TIMELINE | 1u << PANE_HINTS |
-			    1u << PANE_METRICS;
-	if (d & SESSION_DIRTY_METRICS)
-		u->dirty |= 1u << PANE_METRICS | 1u << PANE_SPLIT |
-			    1u << PANE_HEADER;
-	if (d & SESSION_DIRTY_PODS)
-		u->dirty |= 1u << PANE_PODS;
-	if (d & SESSION_DIRTY_LOG) {
-		sync_log(u);
-		u->dirty |= 1u << PANE_LOG;
-	}
-	if (d & (SESSION_DIRTY_ALARM | SESSION_DIRTY_CLOCK))
-		u->dirty |= 1u << PANE_HEADER;
 }
 
 static void
@@ -197,25 +188,14 @@ draw_dialogs(struct ui *u)
 	}
 }
 
+/* Draw what the session's changes `d` and the ui's own made dirty. */
 static void
-draw(struct ui *u)
+draw(struct ui *u, unsigned d)
 {
-	typedef void (*draw_fn)(struct ui *, WINDOW *, int, int);
-	static const draw_fn fns[PANE_COUNT] = {
-		[PANE_HEADER] = pane_header_draw,
-		[PANE_SPLIT] = pane_split_draw,
-		[PANE_TIMELINE] = pane_timeline_draw,
-		[PANE_METRICS] = pane_metrics_draw,
-		[PANE_PODS] = pane_pods_draw,
-		[PANE_LOG] = pane_log_draw,
-		[PANE_HINTS] = pane_hints_draw,
-	};
-
-	take_session_dirt(u);
-	if (u->s->bell) {
+	look(u);
+	take_session_dirt(u, d);
+	if (session_view_take_bell(u->s))
 		beep();
-		u->s->bell = false;
-	}
 	if (u->lay.too_small) {
 		draw_too_small();
 		doupdate();
@@ -230,7 +210,7 @@ draw(struct ui *u)
 
 		if (!(u->dirty & (1u << i)) || u->win[i] == NULL)
 			continue;
-		fns[i](u, u->win[i], r->h, r->w);
+		pane_table[i]->draw(u, u->win[i], r->h, r->w);
 		/* An overlay may have covered it: copy it all, curses sends
 		 * only what differs from the terminal. */
 		touchwin(u->win[i]);
@@ -247,6 +227,7 @@ draw(struct ui *u)
 static void
 push_dialog(struct ui *u, struct dialog *d, enum action_kind kind, bool force)
 {
+	const struct cutover_state *st = &look(u)->state;
 	struct pending *p;
 
 	if (u->ndialogs == UI_DIALOGS_MAX) {
@@ -257,9 +238,9 @@ push_dialog(struct ui *u, struct dialog *d, enum action_kind kind, bool force)
 	p->dialog = d;
 	p->kind = kind;
 	p->force = force;
-	p->phase = u->s->rec.state.phase;
-	p->stage = u->s->rec.state.stage;
-	p->seq = u->s->rec.state.seq;
+	p->phase = st->phase;
+	p->stage = st->stage;
+	p->seq = st->seq;
 	u->dirty = ALL_PANES;
 }
 
@@ -276,7 +257,7 @@ pop_dialog(struct ui *u)
 static void
 withdraw_stale(struct ui *u)
 {
-	const struct cutover_state *st = &u->s->rec.state;
+	const struct cutover_state *st = &look(u)->state;
 
 	for (int i = u->ndialogs - 1; i >= 0; i--) {
 		struct pending *p = &u->dialogs[i];
@@ -330,19 +311,18 @@ confirmed(struct ui *u, const struct pending *p)
 static void
 ask_advance(struct ui *u)
 {
-	struct session *s = u->s;
-	const struct cutover_state *st = &s->rec.state;
-	const char *why = NULL;
-	const char *why_forced = NULL;
+	const struct session_view *v = look(u);
+	const struct cutover_state *st = &v->state;
+	const char *why = v->act[SESSION_VIEW_ADVANCE].why;
 	int next = st->phase == PHASE_ROLLED_BACK ? 1 : st->stage + 1;
-	int now_istio = s->drift ? s->drift_weights.istio : st->applied.istio;
-	struct weights to = cutover_stage_weights(s->plan, next);
+	int now_istio = v->drift ? v->drift_weights.istio : st->applied.istio;
+	struct weights to = cutover_stage_weights(v->plan, next);
 	char title[96];
 	char body[512];
 
-	if (u->opt.demo && s->opt.autopilot)
+	if (u->opt.demo && v->autopilot)
 		note(u, "demo autopilot is on (--no-autopilot to drive)");
-	if (session_can(s, EV_ADVANCE, false, &why)) {
+	if (v->act[SESSION_VIEW_ADVANCE].allowed) {
 		snprintf(title, sizeof(title), "Advance to stage %d?", next);
 		snprintf(body, sizeof(body), "Istio %d%% -> %d%%, APISIX %d%% "
 			 "-> %d%%.\n\nThe driver applies the new weights now.",
@@ -352,7 +332,7 @@ ask_advance(struct ui *u)
 			    PENDING_ADVANCE, false);
 		return;
 	}
-	if (!session_can(s, EV_ADVANCE, true, &why_forced)) {
+	if (!v->act[SESSION_VIEW_FORCE].allowed) {
 		/* Refused even when forced: audited and logged as such. */
 		act(u, EV_ADVANCE, false);
 		return;
@@ -373,18 +353,19 @@ ask_advance(struct ui *u)
 static void
 ask(struct ui *u, enum action_kind kind)
 {
-	const struct cutover_state *st = &u->s->rec.state;
+	const struct session_view *v = look(u);
+	const struct cutover_state *st = &v->state;
 	struct event ev = { .type = kind == PENDING_RETRY ? EV_RETRY :
 					    EV_ROLLBACK };
-	const char *why = NULL;
 	char body[256];
 	struct dialog *d;
 
-	if (u->s->read_only) {
+	if (v->read_only) {
 		note(u, "read-only: another cutover holds this plan");
 		return;
 	}
-	if (!session_can(u->s, ev.type, false, &why)) {
+	if (!v->act[kind == PENDING_RETRY ? SESSION_VIEW_RETRY :
+		    SESSION_VIEW_ROLLBACK].allowed) {
 		/* Audited and logged as a refusal, noted on the hints line. */
 		act(u, ev.type, false);
 		return;
@@ -419,22 +400,17 @@ show_help(struct ui *u)
 	free(keys);
 }
 
+/* Tab: the next pane that takes the focus, in the table's order. */
 static void
-scroll_focus(struct ui *u, int delta, bool page)
+next_focus(struct ui *u)
 {
-	if (u->focus == PANE_PODS) {
-		if (page)
-			table_page(&u->pods, delta);
-		else
-			table_scroll(&u->pods, delta);
-		u->dirty |= 1u << PANE_PODS;
-	} else if (u->focus == PANE_LOG) {
-		int n = page ? u->lay.pane[PANE_LOG].h - 1 : 1;
+	int i = u->focus;
 
-		/* textlog_scroll: positive goes back in time. */
-		textlog_scroll(u->log, -delta * n);
-		u->dirty |= 1u << PANE_LOG;
-	}
+	do
+		i = (i + 1) % PANE_COUNT;
+	while (!pane_table[i]->focusable && i != u->focus);
+	u->focus = i;
+	u->dirty |= panes_for(PANE_DIRTY_FOCUS);
 }
 
 static void
@@ -467,15 +443,24 @@ key(struct ui *u, int k)
 		return;
 	}
 	a = keymap_lookup(k);
+	/* The focused pane first, then the global keymap (tig's order). */
+	if (a != ACT_NONE && pane_table[u->focus]->key != NULL) {
+		int r = pane_table[u->focus]->key(u, a);
+
+		if (r & PANE_KEY_REDRAW)
+			u->dirty |= 1u << u->focus;
+		if (r & PANE_KEY_HANDLED)
+			return;
+	}
 	switch (a) {
 	case ACT_ADVANCE:
-		if (u->s->read_only)
+		if (look(u)->read_only)
 			note(u, "read-only: another cutover holds this plan");
 		else
 			ask_advance(u);
 		break;
 	case ACT_PAUSE:
-		if (u->s->rec.state.phase == PHASE_PAUSED)
+		if (look(u)->state.phase == PHASE_PAUSED)
 			act(u, EV_RESUME, false);
 		else
 			act(u, EV_PAUSE, false);
@@ -490,7 +475,8 @@ key(struct ui *u, int k)
 		show_help(u);
 		break;
 	case ACT_QUIT:
-		if (session_busy(u->s) && !u->s->reading_back) {
+		look(u);
+		if (u->view.busy && !u->view.reading_back) {
 			push_dialog(u, dialog_new(DIALOG_CONFIRM, "Quit now?",
 				    "A driver step is running.  Quitting "
 				    "abandons it; traffic is not changed and "
@@ -501,22 +487,13 @@ key(struct ui *u, int k)
 		}
 		break;
 	case ACT_FOCUS:
-		u->focus = u->focus == PANE_METRICS ? PANE_PODS :
-			   u->focus == PANE_PODS ? PANE_LOG : PANE_METRICS;
-		u->dirty |= 1u << PANE_METRICS | 1u << PANE_PODS |
-			    1u << PANE_LOG | 1u << PANE_HINTS;
+		next_focus(u);
 		break;
 	case ACT_UP:
-		scroll_focus(u, -1, false);
-		break;
 	case ACT_DOWN:
-		scroll_focus(u, 1, false);
-		break;
 	case ACT_PAGE_UP:
-		scroll_focus(u, -1, true);
-		break;
 	case ACT_PAGE_DOWN:
-		scroll_focus(u, 1, true);
+		/* Scrolling is the focused pane's; this one has none. */
 		break;
 	case ACT_REDRAW:
 		clearok(curscr, TRUE);
@@ -561,9 +538,6 @@ on_signal(int signo, void *arg)
 	case SIGWINCH:
 		resize(u);
 		break;
-	case SIGCHLD:
-		proc_sigchld(u->s->loop);
-		break;
 	case SIGHUP:
 	case SIGTERM:
 	case SIGINT:
@@ -594,7 +568,9 @@ ui_run(struct session *s, const struct cli_ui_options *o)
 	memset(&u, 0, sizeof(u));
 	u.s = s;
 	u.opt = *o;
-	u.focus = PANE_METRICS;
+	/* The focus starts on the first pane that takes it. */
+	while (u.focus < PANE_COUNT - 1 && !pane_table[u.focus]->focusable)
+		u.focus++;
 	setlocale(LC_ALL, "");
 	cs = nl_langinfo(CODESET);
 	widget_set_ascii(o->ascii || cs == NULL || strcmp(cs, "UTF-8") != 0);
@@ -620,16 +596,17 @@ ui_run(struct session *s, const struct cli_ui_options *o)
 	theme_init(o->no_color);
 	u.log = textlog_new(EVLOG_MAX);
 	textlog_follow(u.log, true);
-	pane_pods_init(&u);
-	if (loop_signals(s->loop, on_signal, &u, &e) != 0)
+	look(&u);
+	for (int i = 0; i < PANE_COUNT; i++)
+		if (pane_table[i]->init != NULL)
+			pane_table[i]->init(&u);
+	if (session_signals(s, on_signal, &u, &e) != 0)
 		session_log(s, EVLOG_WARN, "signals: %s", e.msg);
 	loop_add_fd(s->loop, STDIN_FILENO, POLLIN, on_input, &u);
-	s->on_change = wake;
-	s->on_change_arg = &u;
+	session_view_on_change(s, wake, &u);
 	make_windows(&u);
 	u.exit_code = 0;
-	s->dirty = SESSION_DIRTY_ALL;
-	draw(&u);
+	draw(&u, session_view_take_dirty(s) | SESSION_DIRTY_ALL);
 	while (!u.quit) {
 		loop_run_once(s->loop, 1000);
 		resize(&u);
@@ -637,14 +614,17 @@ ui_run(struct session *s, const struct cli_ui_options *o)
 		if (u.note[0] != '\0' &&
 		    clock_mono(s->clock) > u.note_until) {
 			u.note[0] = '\0';
-			u.dirty |= 1u << PANE_HINTS;
+			u.dirty |= panes_for(PANE_DIRTY_NOTE);
 		}
-		if (s->dirty != 0 || u.dirty != 0)
-			draw(&u);
+		{
+			unsigned d = session_view_take_dirty(s);
+
+			if (d != 0 || u.dirty != 0)
+				draw(&u, d);
+		}
 	}
 	loop_del_fd(s->loop, STDIN_FILENO);
-	s->on_change = NULL;
-	s->on_change_arg = NULL;
+	session_view_on_change(s, NULL, NULL);
 	while (u.ndialogs > 0)
 		pop_dialog(&u);
 	free_windows(&u);

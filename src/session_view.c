@@ -1,0 +1,104 @@
+/*
+ * session_view — the dashboard's read-only view of a session (see
+ * session_view.h).  The only place that asks the sources and the driver
+ * what the screen shows about them.
+ */
+#include "config.h"
+
+#include "session_view.h"
+
+#include <string.h>
+
+#include "driver.h"
+#include "kube.h"
+
+void
+session_view_fill(struct session *s, struct session_view *v)
+{
+	const struct cutover_state *st = &s->rec.state;
+	const char *why;
+
+	memset(v, 0, sizeof(*v));
+	v->plan_name = s->plan->name;
+	v->host = s->plan->host;
+	v->context = s->kube != NULL ? kube_context(s->kube) : NULL;
+	v->tls_unverified = s->kube != NULL && kube_insecure(s->kube);
+	v->read_only = s->read_only;
+	v->autopilot = s->opt.autopilot;
+	v->holder = s->holder;
+	v->pid = (long)s->actor.pid;
+	v->driver_desc = s->driver_desc;
+	v->source_note = s->source_note;
+	v->save_error = s->save_error;
+	v->last_failure = s->last_failure;
+
+	v->state = *st;
+	v->now_mono = clock_mono(s->clock);
+	v->now_wall = clock_wall(s->clock);
+	v->hold_left_ms = session_hold_left(s);
+	v->busy = session_busy(s);
+	v->reading_back = s->reading_back;
+	v->drift = s->drift;
+	v->drift_weights = s->drift_weights;
+
+	v->have_read_back = s->rec.have_read_back;
+	v->read_back = s->rec.read_back;
+	v->read_back_wall_ms = s->rec.read_back_wall_ms;
+	v->can_read_back = driver_present(&s->driver) &&
+			   driver_can_read_back(&s->driver);
+	v->have_measured = session_measured_split(s, v->now_mono,
+						  &v->measured_istio,
+						  &v->measured_rps);
+	v->split_mismatch = s->split_mismatch;
+	v->verify = s->verify;
+	v->verify_since_mono = s->verify_since_mono;
+	v->verify_took_ms = s->verify_took_ms;
+
+	v->act[SESSION_VIEW_ADVANCE].allowed =
+		session_can(s, EV_ADVANCE, false, &why);
+	v->act[SESSION_VIEW_ADVANCE].why = why;
+	v->act[SESSION_VIEW_FORCE].allowed =
+		session_can(s, EV_ADVANCE, true, &why);
+	v->act[SESSION_VIEW_FORCE].why = why;
+	v->act[SESSION_VIEW_PAUSE].allowed =
+		session_can(s, st->phase == PHASE_PAUSED ? EV_RESUME :
+			    EV_PAUSE, false, &why);
+	v->act[SESSION_VIEW_PAUSE].why = why;
+	v->act[SESSION_VIEW_ROLLBACK].allowed =
+		session_can(s, EV_ROLLBACK, false, &why);
+	v->act[SESSION_VIEW_ROLLBACK].why = why;
+	v->act[SESSION_VIEW_RETRY].allowed =
+		session_can(s, EV_RETRY, false, &why);
+	v->act[SESSION_VIEW_RETRY].why = why;
+
+	v->plan = s->plan;
+	v->metrics = &s->metrics;
+	v->gates = &s->gates;
+	v->groups = s->groups;
+	v->log = &s->log;
+}
+
+unsigned
+session_view_take_dirty(struct session *s)
+{
+	unsigned d = s->dirty;
+
+	s->dirty = 0;
+	return d;
+}
+
+bool
+session_view_take_bell(struct session *s)
+{
+	bool b = s->bell;
+
+	s->bell = false;
+	return b;
+}
+
+void
+session_view_on_change(struct session *s, void (*fn)(void *), void *arg)
+{
+	s->on_change = fn;
+	s->on_change_arg = arg;
+}

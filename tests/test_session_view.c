@@ -1,0 +1,167 @@
+/*
+ * test_session_view — the dashboard's read-only view of a session: it
+ * says what the session says (state, what each action would do and why),
+ * the change bits and the bell are taken once, and the session keeps
+ * SIGCHLD for itself while passing the other signals on.  A demo session
+ * on a fake clock, its state in a temporary directory.
+ */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "demo.h"
+#include "session.h"
+#include "session_view.h"
+
+struct fix {
+	char dir[64];
+	struct plan plan;
+	struct clock_fake clk;
+	struct loop *loop;
+	struct session s;
+};
+
+static void
+fix_open(struct fix *f)
+{
+	struct session_options opt = { .demo = true, .demo_speed = 60 };
+	struct err e;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/cutover-view.XXXXXX");
+	cr_assert_not_null(mkdtemp(f->dir));
+	setenv("XDG_STATE_HOME", f->dir, 1);
+	err_clear(&e);
+	plan_defaults(&f->plan);
+	free(f->plan.name);
+	f->plan.name = strdup("demo");
+	demo_plan(&f->plan, 60);
+	cr_assert_eq(plan_finish(&f->plan, &e), 0, "%s", e.msg);
+	f->plan.traffic.driver = DRIVER_DEMO;
+	clock_fake_init(&f->clk, 1000000, 1767225600000);
+	f->loop = loop_new(&f->clk.clock);
+	cr_assert_not_null(f->loop);
+	cr_assert_eq(session_open(&f->s, &f->plan, &f->clk.clock, f->loop,
+				  &opt, false, &e), 0, "%s", e.msg);
+	session_start(&f->s, false);
+}
+
+static void
+fix_close(struct fix *f)
+{
+	char cmd[128];
+
+	session_close(&f->s);
+	loop_free(f->loop);
+	plan_done(&f->plan);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+Test(session_view, says_what_the_session_says, .timeout = 60)
+{
+	struct fix f;
+	struct session_view v;
+	const char *why;
+
+	fix_open(&f);
+	session_view_fill(&f.s, &v);
+	cr_assert_str_eq(v.plan_name, "demo");
+	cr_assert_eq(v.state.stage, 0);
+	cr_assert_eq(v.state.phase, PHASE_READY);
+	cr_assert_eq(v.state.nstages, f.plan.nstages);
+	cr_assert_not(v.read_only);
+	cr_assert_eq(v.pid, (long)getpid());
+	cr_assert_eq(v.plan, &f.plan);
+	cr_assert_eq(v.now_mono, f.clk.mono);
+
+	/* Each action as session_can() judges it, with the same reason. */
+	cr_assert_eq(v.act[SESSION_VIEW_ADVANCE].allowed,
+		     session_can(&f.s, EV_ADVANCE, false, &why));
+	cr_assert(v.act[SESSION_VIEW_ADVANCE].allowed);
+	cr_assert_null(v.act[SESSION_VIEW_ADVANCE].why);
+	cr_assert(v.act[SESSION_VIEW_FORCE].allowed);
+	cr_assert_not(v.act[SESSION_VIEW_PAUSE].allowed);
+	cr_assert_not(session_can(&f.s, EV_PAUSE, false, &why));
+	cr_assert_str_eq(v.act[SESSION_VIEW_PAUSE].why, why);
+	cr_assert_not(v.act[SESSION_VIEW_RETRY].allowed);
+	cr_assert_not_null(v.act[SESSION_VIEW_RETRY].why);
+
+	/* An advance taken: the next view says so. */
+	cr_assert_eq(session_act(&f.s, EV_ADVANCE, false, NULL, &why), 0,
+		     "%s", why);
+	/* The demo driver answers on a timer of the (fake) clock. */
+	for (int i = 0; i < 600 && session_busy(&f.s); i++) {
+		clock_fake_advance(&f.clk, 100);
+		loop_run_once(f.loop, 0);
+	}
+	session_view_fill(&f.s, &v);
+	cr_assert_eq(v.state.stage, 1);
+	cr_assert_eq(v.state.applied.istio, f.plan.stages[0].istio);
+	cr_assert_not(v.busy);
+	fix_close(&f);
+}
+
+static int changes;
+
+static void
+count_change(void *arg)
+{
+	(void)arg;
+	changes++;
+}
+
+Test(session_view, dirt_and_bell_are_taken_once, .timeout = 60)
+{
+	struct fix f;
+
+	fix_open(&f);
+	session_view_on_change(&f.s, count_change, NULL);
+	(void)session_view_take_dirty(&f.s);
+	cr_assert_eq(session_view_take_dirty(&f.s), 0);
+	changes = 0;
+	session_log(&f.s, EVLOG_INFO, "a line");
+	cr_assert_eq(changes, 1);
+	cr_assert(session_view_take_dirty(&f.s) & SESSION_DIRTY_LOG);
+	cr_assert_eq(session_view_take_dirty(&f.s), 0);
+	session_view_on_change(&f.s, NULL, NULL);
+	session_log(&f.s, EVLOG_INFO, "another");
+	cr_assert_eq(changes, 1);
+
+	cr_assert_not(session_view_take_bell(&f.s));
+	f.s.bell = true;
+	cr_assert(session_view_take_bell(&f.s));
+	cr_assert_not(session_view_take_bell(&f.s));
+	fix_close(&f);
+}
+
+static int got[NSIG];
+
+static void
+on_signal(int signo, void *arg)
+{
+	(void)arg;
+	got[signo]++;
+}
+
+Test(session_view, the_session_keeps_sigchld, .timeout = 60)
+{
+	struct fix f;
+	struct err e;
+
+	fix_open(&f);
+	memset(got, 0, sizeof(got));
+	cr_assert_eq(session_signals(&f.s, on_signal, NULL, &e), 0, "%s",
+		     e.msg);
+	cr_assert_eq(kill(getpid(), SIGCHLD), 0);
+	cr_assert_eq(kill(getpid(), SIGWINCH), 0);
+	for (int i = 0; i < 100 && got[SIGWINCH] == 0; i++)
+		loop_run_once(f.loop, 10);
+	cr_assert_eq(got[SIGWINCH], 1);
+	cr_assert_eq(got[SIGCHLD], 0);
+	fix_close(&f);
+}
