@@ -7,7 +7,14 @@
 
 #include <string.h>
 
-/* Minimum heights; they add up to LAYOUT_MIN_ROWS. */
+#include "gate.h"
+
+/*
+ * Minimum heights; they add up to LAYOUT_MIN_ROWS.  The metrics pane's
+ * 7 rows hold a title, five gate rows and the verdict: gates beyond the
+ * fifth row get rows only from a taller terminal, and the pane counts
+ * the rows it cannot show in its title.
+ */
 static const int min_h[PANE_COUNT] = {
 	[PANE_HEADER] = 2,
 	[PANE_SPLIT] = 3,
@@ -25,6 +32,7 @@ layout_compute(struct layout *l, int rows, int cols, int ngroups)
 	int extra;
 	int y = 0;
 	int want_pods;
+	int want_metrics;
 
 	memset(l, 0, sizeof(*l));
 	l->rows = rows;
@@ -35,6 +43,16 @@ layout_compute(struct layout *l, int rows, int cols, int ngroups)
 	}
 	memcpy(h, min_h, sizeof(h));
 	extra = rows - LAYOUT_MIN_ROWS;
+	/* A row per gate (GATE_LIST), a title and the verdict. */
+	want_metrics = gate_rows() + 2;
+	if (want_metrics > h[PANE_METRICS]) {
+		int more = want_metrics - h[PANE_METRICS];
+
+		if (more > extra)
+			more = extra;
+		h[PANE_METRICS] += more;
+		extra -= more;
+	}
 	/* The pod table wants a header row and a row per group. */
 	want_pods = ngroups + 1;
 	if (want_pods > h[PANE_PODS]) {
