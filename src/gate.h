@@ -36,15 +36,17 @@
  * eval      how it is judged: QUERY compares `query` with the limit; FLOOR
  *           makes traffic below the limit no data for every query gate;
  *           DELTA compares query minus baseline; PODS reads pod health
+ *           (each group against its own min_ready)
  * query     enum query_id of the Istio value (-1: none)
  * baseline  enum query_id of the APISIX value beside it (-1: none)
  * dir       MAX: the value must stay at or under the limit; MIN: at or over
  * unit      how values and limits read (enum gate_unit), and for a STAGE
  *           limit how the plan file writes it (RATE, SHARE, POINTS: a
  *           percentage; MS: a duration)
- * limit     where the limit lives: STAGE (struct plan_stage `field`, plan
- *           key `key`, built-in `default`), GATES (struct plan_gates
- *           `field`), NONE (the gate brings its own, e.g. pods' min_ready)
+ * limit     where the limit lives: STAGE (struct plan_stage `field`, the
+ *           stage's plan key `key`), GATES (struct plan_gates `field`,
+ *           the key under gates:), NONE (the gate brings its own, e.g.
+ *           pods' min_ready); plan_defaults sets `default` (NAN: off)
  * row       its row in the metrics pane (0 first), -1: none (shown
  *           elsewhere: the delta reads off the error-rate row, pods have
  *           their own pane)
@@ -54,7 +56,8 @@
  */
 #define GATE_LIST(X)                                                          \
 	X(G_TRAFFIC, "traffic", "requests", FLOOR, Q_ISTIO_RPS,               \
-	  Q_APISIX_RPS, MIN, RPS, GATES, min_request_rate, "", 0, 4)          \
+	  Q_APISIX_RPS, MIN, RPS, GATES, min_request_rate, "min_request_rate", \
+	  0.1, 4)                                                             \
 	X(G_ERROR_RATE, "error_rate", "error rate", QUERY,                    \
 	  Q_ISTIO_ERROR_RATE, Q_APISIX_ERROR_RATE, MAX, RATE, STAGE,          \
 	  max_error_rate, "max_error_rate", 0.01, 0)                          \
@@ -123,8 +126,8 @@ struct gate_def {
 	enum gate_unit unit;
 	enum gate_limit limit;
 	size_t limit_off;	/* offset in its struct (STAGE, GATES) */
-	const char *key;	/* plan key of a STAGE limit, else "" */
-	double limit_default;	/* a STAGE limit's built-in value */
+	const char *key;	/* plan key of the limit, "" for NONE */
+	double limit_default;	/* its built-in value (NAN: off) */
 	int row;		/* metrics pane row, -1: none */
 };
 
