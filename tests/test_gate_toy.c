@@ -2,9 +2,10 @@
  * test_gate_toy — a gate added the way HACKING.md says, by one GATE_LIST
  * entry and nothing else: this test build appends a toy gate ("APISIX's
  * P95 stays under the stage's max_p95", with its own row in the metrics
- * pane) and compiles the gate evaluator and the layout with it.  The toy
- * is judged, explained, written to JSON and given a row (or counted as
- * hidden at 80x24) by the same code as the real gates.
+ * pane) and compiles the gate evaluator, the layout and the demo with
+ * it.  The toy is judged, explained, written to JSON, given a row (or
+ * counted as hidden at 80x24) and simulated by the same code as the real
+ * gates.
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 /* The modules that read the table, built with the toy entry. */
 #include "gate.c"
 #include "layout.c"
+#include "demo.c"
 
 #include <criterion/criterion.h>
 
@@ -172,4 +174,49 @@ Test(toy, the_layout_gives_it_a_row_or_counts_it_hidden)
 	layout_compute(&l, 25, 80, 2);
 	cr_expect_eq(l.pane[PANE_METRICS].h, 8);
 	cr_expect_eq(gate_rows() - (l.pane[PANE_METRICS].h - 2), 0);
+}
+
+Test(toy, the_demo_judges_it_with_the_others)
+{
+	struct clock_fake ck;
+	struct loop *l;
+	struct demo *d;
+	struct gate_result r;
+
+	clock_fake_init(&ck, NOW, WALL);
+	l = loop_new(&ck.clock);
+	d = demo_new(&p, l);
+	metrics_init(&m);
+	demo_observe(d, &m, groups);
+	gate_evaluate(&p, 1, &m, groups, clock_mono(&ck.clock), &r);
+	cr_expect_eq(r.g[G_TOY].verdict, VERDICT_PASS, "%s",
+		     r.g[G_TOY].why);
+	cr_expect(r.g[G_TOY].have_value);
+	demo_free(d);
+	loop_free(l);
+}
+
+Test(toy, the_demo_fills_a_query_it_does_not_model)
+{
+	struct clock_fake ck;
+	struct loop *l;
+	struct demo *d;
+	struct gate_result r;
+
+	clock_fake_init(&ck, NOW, WALL);
+	l = loop_new(&ck.clock);
+	d = demo_new(&p, l);
+	/* As if the world left the toy's query out: it reads healthy. */
+	metrics_init(&m);
+	set(Q_ISTIO_RPS, 50);
+	demo_fill_unmodelled(d, &m, WALL, NOW);
+	cr_expect(d->unmodelled[Q_APISIX_P95]);
+	cr_expect(!d->unmodelled[Q_ISTIO_RPS]);
+	cr_expect_float_eq(m.q[Q_APISIX_P95].value, 1000, 1e-9);
+	gate_evaluate(&p, 1, &m, groups, NOW, &r);
+	cr_expect_eq(r.g[G_TOY].verdict, VERDICT_PASS, "%s",
+		     r.g[G_TOY].why);
+	cr_expect_eq(r.verdict, VERDICT_PASS);
+	demo_free(d);
+	loop_free(l);
 }
