@@ -1,7 +1,8 @@
 /*
  * layout — where each pane goes for a terminal size.  Pure arithmetic, no
- * curses: 80x24 is the minimum; extra rows go to the pod table (up to
- * one row per group) and then to the event log; extra columns widen the
+ * curses: 80x24 is the minimum; extra rows go to the metrics pane (up
+ * to one row per gate, see GATE_LIST), to the pod table (up to one row
+ * per group) and then to the event log; extra columns widen the
  * sparklines and the log.  Below the minimum, layout_compute() says so
  * and the ui draws a message instead of a broken screen.
  */
