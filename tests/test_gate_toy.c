@@ -169,11 +169,11 @@ Test(toy, the_layout_gives_it_a_row_or_counts_it_hidden)
 	layout_compute(&l, 24, 80, 2);
 	cr_assert(!l.too_small);
 	cr_expect_eq(l.pane[PANE_METRICS].h, 7);
-	cr_expect_eq(gate_rows() - (l.pane[PANE_METRICS].h - 2), 1);
+	cr_expect_eq(layout_metrics_hidden(l.pane[PANE_METRICS].h), 1);
 	/* One more terminal row goes to the toy's row first. */
 	layout_compute(&l, 25, 80, 2);
 	cr_expect_eq(l.pane[PANE_METRICS].h, 8);
-	cr_expect_eq(gate_rows() - (l.pane[PANE_METRICS].h - 2), 0);
+	cr_expect_eq(layout_metrics_hidden(l.pane[PANE_METRICS].h), 0);
 }
 
 Test(toy, the_demo_judges_it_with_the_others)

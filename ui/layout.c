@@ -72,3 +72,11 @@ layout_compute(struct layout *l, int rows, int cols, int ngroups)
 		y += h[i];
 	}
 }
+
+int
+layout_metrics_hidden(int h)
+{
+	int n = gate_rows() - (h - 2);
+
+	return n > 0 ? n : 0;
+}

@@ -43,4 +43,7 @@ struct layout {
 /* Compute the layout for rows x cols with `ngroups` pod groups. */
 void layout_compute(struct layout *l, int rows, int cols, int ngroups);
 
+/* Gate rows a metrics pane `h` rows high cannot show (0: none). */
+int layout_metrics_hidden(int h);
+
 #endif

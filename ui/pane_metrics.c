@@ -92,8 +92,7 @@ pane_metrics_draw(struct ui *u, WINDOW *w, int h, int width)
 	int64_t now = clock_mono(s->clock);
 	int spark_w = width - 13 - 10 - 11 - 10 - 7 - 4;
 	bool judged = g->verdict != VERDICT_NONE;
-	int nrows = gate_rows();
-	int hidden = nrows - (h - 2);
+	int hidden = layout_metrics_hidden(h);
 	char buf[256];
 	enum role vr;
 
