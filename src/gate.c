@@ -1,7 +1,8 @@
 /*
  * gate — stage gates (see gate.h).  Pure: reads the model, writes a
- * gate_result.  Values are compared in the units the plan stores:
- * fractions for rates and percentages, milliseconds for latency.
+ * gate_result.  Every gate is judged, summarised and written to JSON
+ * through its GATE_LIST entry.  Values are compared in the units the plan
+ * stores: fractions for rates and percentages, milliseconds for latency.
  */
 #include "config.h"
 
