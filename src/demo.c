@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gate.h"
 #include "xmalloc.h"
 
 #define DEMO_TOTAL_RPS 240.0
@@ -41,6 +42,9 @@ struct demo {
 	struct weights want;
 	int want_stage;
 	bool reading;
+	/* queries a gate reads that demo_observe does not model */
+	bool unmodelled[Q_COUNT];
+	bool unmodelled_known;
 };
 
 void
@@ -118,6 +122,55 @@ put(struct metrics *m, enum query_id id, double v, int64_t wall, int64_t mono)
 	metrics_push_history(m, id, v);
 }
 
+/*
+ * A value on the healthy side of gate g's limit, for a query the world
+ * above does not model: a new gate (GATE_LIST) reads healthy in the demo
+ * instead of holding every stage at no data.
+ */
+static double
+demo_healthy(const struct gate_def *g, double limit)
+{
+	if (isnan(limit))
+		return g->unit == GATE_UNIT_SHARE ? 1.0 : 0.0;
+	if (g->dir == GATE_DIR_MAX)
+		return limit / 2;
+	if (g->unit == GATE_UNIT_SHARE || g->unit == GATE_UNIT_RATE)
+		return (1.0 + limit) / 2;
+	return limit * 2;
+}
+
+static void
+demo_fill_unmodelled(struct demo *d, struct metrics *m, int64_t wall,
+		     int64_t now)
+{
+	int stage = d->stage < 1 ? 1 : d->stage;
+	const struct plan_stage *st;
+
+	if (d->plan->nstages < 1)
+		return;
+	if (stage > d->plan->nstages)
+		stage = d->plan->nstages;
+	st = &d->plan->stages[stage - 1];
+	for (int i = 0; i < GATE_COUNT; i++) {
+		const struct gate_def *g = gate_def((enum gate_id)i);
+		const int qs[2] = { g->query, g->baseline };
+
+		for (int k = 0; k < 2; k++) {
+			if (qs[k] < 0)
+				continue;
+			/* The first pass finds what the model left unset. */
+			if (!d->unmodelled_known &&
+			    m->q[qs[k]].state == SOURCE_UNKNOWN)
+				d->unmodelled[qs[k]] = true;
+			if (d->unmodelled[qs[k]])
+				put(m, (enum query_id)qs[k],
+				    demo_healthy(g, gate_limit(g, d->plan, st)),
+				    wall, now);
+		}
+	}
+	d->unmodelled_known = true;
+}
+
 void
 demo_observe(struct demo *d, struct metrics *m, struct group_health *groups)
 {
@@ -167,6 +220,7 @@ demo_observe(struct demo *d, struct metrics *m, struct group_health *groups)
 		put(m, Q_APISIX_ERROR_RATE, NAN, wall, now);
 		put(m, Q_APISIX_P95, NAN, wall, now);
 	}
+	demo_fill_unmodelled(d, m, wall, now);
 
 	for (int i = 0; i < d->plan->ngroups; i++) {
 		struct group_health *g = &groups[i];

@@ -1,28 +1,119 @@
 /*
  * gate — stage gates (see gate.h).  Pure: reads the model, writes a
- * gate_result.  Values are compared in the units the plan stores:
- * fractions for rates and percentages, milliseconds for latency.
+ * gate_result.  Every gate is judged, summarised and written to JSON
+ * through its GATE_LIST entry.  Values are compared in the units the plan
+ * stores: fractions for rates and percentages, milliseconds for latency.
  */
 #include "config.h"
 
 #include "gate.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "text.h"
 
-static const char *const gate_names[] = {
-#define X(id, name) [id] = name,
+#define GATE_OFF_STAGE(f) offsetof(struct plan_stage, f)
+#define GATE_OFF_GATES(f) offsetof(struct plan_gates, f)
+#define GATE_OFF_NONE(f) 0
+
+static const struct gate_def gate_defs[GATE_COUNT] = {
+#define X(id_, name_, label_, eval_, q_, base_, dir_, unit_, limit_, field_,  \
+	  key_, def_, row_)                                                   \
+	[id_] = { .id = id_, .name = name_, .label = label_,                  \
+		  .eval = GATE_EVAL_##eval_, .query = q_, .baseline = base_,  \
+		  .dir = GATE_DIR_##dir_, .unit = GATE_UNIT_##unit_,          \
+		  .limit = GATE_LIMIT_##limit_,                               \
+		  .limit_off = GATE_OFF_##limit_(field_), .key = key_,        \
+		  .limit_default = def_, .row = row_ },
 	GATE_LIST(X)
 #undef X
 };
 
+const struct gate_def *
+gate_def(enum gate_id id)
+{
+	return (int)id >= 0 && id < GATE_COUNT ? &gate_defs[id] : NULL;
+}
+
 const char *
 gate_name(enum gate_id id)
 {
-	return (int)id >= 0 && id < GATE_COUNT ? gate_names[id] : "?";
+	return (int)id >= 0 && id < GATE_COUNT ? gate_defs[id].name : "?";
+}
+
+const struct gate_def *
+gate_def_of_query(int q)
+{
+	for (int i = 0; i < GATE_COUNT; i++)
+		if (gate_defs[i].eval != GATE_EVAL_DELTA &&
+		    (gate_defs[i].query == q || gate_defs[i].baseline == q))
+			return &gate_defs[i];
+	return NULL;
+}
+
+int
+gate_rows(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < GATE_COUNT; i++)
+		if (gate_defs[i].row + 1 > n)
+			n = gate_defs[i].row + 1;
+	return n;
+}
+
+double
+gate_limit(const struct gate_def *d, const struct plan *p,
+	   const struct plan_stage *st)
+{
+	double v;
+
+	switch (d->limit) {
+	case GATE_LIMIT_STAGE:
+		memcpy(&v, (const char *)st + d->limit_off, sizeof(v));
+		return v;
+	case GATE_LIMIT_GATES:
+		memcpy(&v, (const char *)&p->gates + d->limit_off, sizeof(v));
+		return v;
+	case GATE_LIMIT_NONE:
+		break;
+	}
+	return NAN;
+}
+
+const char *
+gate_format(enum gate_unit u, double v, bool cell, char *buf, size_t len)
+{
+	switch (u) {
+	case GATE_UNIT_RPS:
+		if (cell)
+			snprintf(buf, len, v < 10 ? "%.2f/s" : "%.0f/s", v);
+		else
+			snprintf(buf, len, "%.3g req/s", v);
+		break;
+	case GATE_UNIT_MS:
+		snprintf(buf, len, "%.0f ms", v);
+		break;
+	case GATE_UNIT_POINTS:
+		snprintf(buf, len, "%+.2f pts", v * 100);
+		break;
+	case GATE_UNIT_GROUPS:
+		snprintf(buf, len, "%.0f groups", v);
+		break;
+	case GATE_UNIT_RATE:
+		if (cell && v * 100 >= 10) {
+			snprintf(buf, len, "%.1f%%", v * 100);
+			break;
+		}
+		/* FALLTHROUGH */
+	case GATE_UNIT_SHARE:
+		snprintf(buf, len, "%.2f%%", v * 100);
+		break;
+	}
+	return buf;
 }
 
 static void
@@ -79,7 +170,8 @@ check_query(struct gate_check *c, const struct plan *p,
 
 static void
 check_delta(struct gate_check *c, const struct plan *p,
-	    const struct metrics *m, double limit, int64_t now)
+	    const struct metrics *m, enum query_id q, enum query_id base,
+	    double limit, int64_t now)
 {
 	double istio;
 	double apisix;
@@ -90,14 +182,12 @@ check_delta(struct gate_check *c, const struct plan *p,
 		c->verdict = VERDICT_NONE;
 		return;
 	}
-	if (!metrics_value(m, p, Q_ISTIO_ERROR_RATE, now, p->gates.max_age_ms,
-			   &istio)) {
-		no_data(c, m, Q_ISTIO_ERROR_RATE, now, p->gates.max_age_ms);
+	if (!metrics_value(m, p, q, now, p->gates.max_age_ms, &istio)) {
+		no_data(c, m, q, now, p->gates.max_age_ms);
 		return;
 	}
-	if (!metrics_value(m, p, Q_APISIX_ERROR_RATE, now,
-			   p->gates.max_age_ms, &apisix)) {
-		no_data(c, m, Q_APISIX_ERROR_RATE, now, p->gates.max_age_ms);
+	if (!metrics_value(m, p, base, now, p->gates.max_age_ms, &apisix)) {
+		no_data(c, m, base, now, p->gates.max_age_ms);
 		snprintf(c->why, sizeof(c->why), "no APISIX baseline");
 		return;
 	}
@@ -145,13 +235,36 @@ check_pods(struct gate_check *c, const struct plan *p,
 		c->verdict = VERDICT_PASS;
 }
 
+/* Quiet traffic can neither pass nor fail a stage. */
+static void
+check_floor(struct gate_check *c, const struct plan *p,
+	    const struct metrics *m, enum query_id q, double limit,
+	    int64_t now)
+{
+	c->enabled = true;
+	c->limit = limit;
+	if (!metrics_value(m, p, q, now, p->gates.max_age_ms, &c->value)) {
+		no_data(c, m, q, now, p->gates.max_age_ms);
+		return;
+	}
+	c->have_value = true;
+	if (c->value < c->limit) {
+		c->verdict = VERDICT_NO_DATA;
+		snprintf(c->why, sizeof(c->why),
+			 "no data: %.3g req/s below minimum %.3g", c->value,
+			 c->limit);
+	} else {
+		c->verdict = VERDICT_PASS;
+	}
+}
+
 void
 gate_evaluate(const struct plan *p, int stage, const struct metrics *m,
 	      const struct group_health *groups, int64_t now,
 	      struct gate_result *r)
 {
 	const struct plan_stage *st;
-	struct gate_check *t = &r->g[G_TRAFFIC];
+	const struct gate_check *floor = NULL;
 
 	memset(r, 0, sizeof(*r));
 	r->stage = stage;
@@ -160,33 +273,30 @@ gate_evaluate(const struct plan *p, int stage, const struct metrics *m,
 		return;
 	st = &p->stages[stage - 1];
 
-	/* Quiet traffic can neither pass nor fail a stage. */
-	t->enabled = true;
-	t->limit = p->gates.min_request_rate;
-	if (!metrics_value(m, p, Q_ISTIO_RPS, now, p->gates.max_age_ms,
-			   &t->value)) {
-		no_data(t, m, Q_ISTIO_RPS, now, p->gates.max_age_ms);
-	} else {
-		t->have_value = true;
-		if (t->value < t->limit) {
-			t->verdict = VERDICT_NO_DATA;
-			snprintf(t->why, sizeof(t->why),
-				 "no data: %.3g req/s below minimum %.3g",
-				 t->value, t->limit);
-		} else {
-			t->verdict = VERDICT_PASS;
+	for (int i = 0; i < GATE_COUNT; i++) {
+		const struct gate_def *d = &gate_defs[i];
+		struct gate_check *c = &r->g[i];
+		double limit = gate_limit(d, p, st);
+
+		switch (d->eval) {
+		case GATE_EVAL_FLOOR:
+			check_floor(c, p, m, (enum query_id)d->query, limit,
+				    now);
+			floor = c;
+			break;
+		case GATE_EVAL_QUERY:
+			check_query(c, p, m, (enum query_id)d->query, limit,
+				    d->dir == GATE_DIR_MAX, now);
+			break;
+		case GATE_EVAL_DELTA:
+			check_delta(c, p, m, (enum query_id)d->query,
+				    (enum query_id)d->baseline, limit, now);
+			break;
+		case GATE_EVAL_PODS:
+			check_pods(c, p, groups);
+			break;
 		}
 	}
-	check_query(&r->g[G_ERROR_RATE], p, m, Q_ISTIO_ERROR_RATE,
-		    st->max_error_rate, true, now);
-	check_query(&r->g[G_P95], p, m, Q_ISTIO_P95, st->max_p95_ms, true,
-		    now);
-	check_query(&r->g[G_AVAILABILITY], p, m, Q_ISTIO_AVAILABILITY,
-		    st->min_availability, false, now);
-	check_query(&r->g[G_MTLS], p, m, Q_MTLS_COVERAGE, st->min_mtls, false,
-		    now);
-	check_delta(&r->g[G_ERROR_DELTA], p, m, st->max_error_delta, now);
-	check_pods(&r->g[G_PODS], p, groups);
 
 	/* Fail wins over no data, which wins over pass. */
 	r->verdict = VERDICT_PASS;
@@ -203,38 +313,18 @@ gate_evaluate(const struct plan *p, int stage, const struct metrics *m,
 		}
 	}
 	/* Below the traffic minimum, a failing ratio is noise: no data. */
-	if (r->verdict == VERDICT_FAIL && t->verdict == VERDICT_NO_DATA &&
-	    r->decided_by != G_PODS) {
+	if (r->verdict == VERDICT_FAIL && floor != NULL &&
+	    floor->verdict == VERDICT_NO_DATA &&
+	    gate_defs[r->decided_by].eval != GATE_EVAL_PODS) {
 		r->verdict = VERDICT_NO_DATA;
-		r->decided_by = G_TRAFFIC;
-	}
-}
-
-static void
-format_value(enum gate_id id, double v, char *buf, size_t len)
-{
-	switch (id) {
-	case G_TRAFFIC:
-		snprintf(buf, len, "%.3g req/s", v);
-		break;
-	case G_P95:
-		snprintf(buf, len, "%.0f ms", v);
-		break;
-	case G_ERROR_DELTA:
-		snprintf(buf, len, "%+.2f pts", v * 100);
-		break;
-	case G_PODS:
-		snprintf(buf, len, "%.0f groups", v);
-		break;
-	default:
-		snprintf(buf, len, "%.2f%%", v * 100);
-		break;
+		r->decided_by = (enum gate_id)(floor - r->g);
 	}
 }
 
 const char *
 gate_summary(const struct gate_result *r, char *buf, size_t len)
 {
+	const struct gate_def *d = &gate_defs[r->decided_by];
 	const struct gate_check *c = &r->g[r->decided_by];
 	char v[32];
 	char l[32];
@@ -251,15 +341,14 @@ gate_summary(const struct gate_result *r, char *buf, size_t len)
 			 c->why[0] != '\0' ? c->why : "no value");
 		break;
 	case VERDICT_FAIL:
-		if (r->decided_by == G_PODS) {
-			snprintf(buf, len, "fail: pods %s", c->why);
+		if (d->eval == GATE_EVAL_PODS) {
+			snprintf(buf, len, "fail: %s %s", d->name, c->why);
 			break;
 		}
-		format_value(r->decided_by, c->value, v, sizeof(v));
-		format_value(r->decided_by, c->limit, l, sizeof(l));
-		snprintf(buf, len, "fail: %s %s %s %s", gate_name(r->decided_by),
-			 v, r->decided_by == G_AVAILABILITY ||
-			    r->decided_by == G_MTLS ? "<" : ">", l);
+		gate_format(d->unit, c->value, false, v, sizeof(v));
+		gate_format(d->unit, c->limit, false, l, sizeof(l));
+		snprintf(buf, len, "fail: %s %s %s %s", d->name, v,
+			 d->dir == GATE_DIR_MIN ? "<" : ">", l);
 		break;
 	}
 	return buf;
@@ -286,7 +375,7 @@ gate_result_json(const struct gate_result *r)
 			      cutover_verdict_name(c->verdict));
 		json_object_set_new(g, "value", c->have_value ?
 				    json_real(c->value) : json_null());
-		if (!isnan(c->limit) && i != G_PODS)
+		if (!isnan(c->limit) && gate_defs[i].limit != GATE_LIMIT_NONE)
 			json_object_set_new(g, "limit", json_real(c->limit));
 		if (c->why[0] != '\0')
 			json_object_set_new(g, "why", json_string(c->why));

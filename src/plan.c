@@ -32,6 +32,7 @@
 
 #include <yaml.h>
 
+#include "gate.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -332,13 +333,47 @@ groups_default(struct plan *p)
 	group_set(&p->groups[2], "app", p->namespace, "", 1, true, SIDE_NONE);
 }
 
-static const struct plan_stage stage_table[] = {
-	{ 10, 30 * MIN, 0.01, 2000, 0.999, NAN, NAN },
-	{ 25, 30 * MIN, 0.01, 2000, 0.999, NAN, NAN },
-	{ 50, 1 * HOUR, 0.005, 2000, 0.999, NAN, NAN },
-	{ 75, 1 * HOUR, 0.005, 2000, 0.999, NAN, NAN },
-	{ 100, 0, 0.001, 2000, 0.999, NAN, NAN },
+/*
+ * DESIGN.md's stage table: the error-rate limit tightens as Istio takes
+ * more; every other limit is its gate's default (GATE_LIST).
+ */
+static const struct {
+	int istio;
+	int64_t hold_ms;
+	double max_error_rate;
+} stage_table[] = {
+	{ 10, 30 * MIN, 0.01 },
+	{ 25, 30 * MIN, 0.01 },
+	{ 50, 1 * HOUR, 0.005 },
+	{ 75, 1 * HOUR, 0.005 },
+	{ 100, 0, 0.001 },
 };
+
+/* The gates' built-in limits (GATE_LIST): per stage, and plan-wide. */
+#define PLAN_GATE_DEF_STAGE(m, d) s->m = (d);
+#define PLAN_GATE_DEF_GATES(m, d)
+#define PLAN_GATE_DEF_NONE(m, d)
+#define PLAN_GATE_GDEF_STAGE(m, d)
+#define PLAN_GATE_GDEF_GATES(m, d) g->m = (d);
+#define PLAN_GATE_GDEF_NONE(m, d)
+
+static void
+stage_gate_defaults(struct plan_stage *s)
+{
+#define X(id, name, label, eval, q, base, dir, unit, limit, field, key, def,  \
+	  row) PLAN_GATE_DEF_##limit(field, def)
+	GATE_LIST(X)
+#undef X
+}
+
+static void
+gates_gate_defaults(struct plan_gates *g)
+{
+#define X(id, name, label, eval, q, base, dir, unit, limit, field, key, def,  \
+	  row) PLAN_GATE_GDEF_##limit(field, def)
+	GATE_LIST(X)
+#undef X
+}
 
 void
 plan_defaults(struct plan *p)
@@ -378,8 +413,12 @@ plan_defaults(struct plan *p)
 	groups_default(p);
 
 	p->nstages = (int)(sizeof(stage_table) / sizeof(stage_table[0]));
-	for (int i = 0; i < p->nstages; i++)
-		p->stages[i] = stage_table[i];
+	for (int i = 0; i < p->nstages; i++) {
+		stage_gate_defaults(&p->stages[i]);
+		p->stages[i].istio = stage_table[i].istio;
+		p->stages[i].hold_ms = stage_table[i].hold_ms;
+		p->stages[i].max_error_rate = stage_table[i].max_error_rate;
+	}
 
 	p->rollback.automatic = true;
 	p->rollback.consecutive = 3;
@@ -387,7 +426,7 @@ plan_defaults(struct plan *p)
 	p->rollback.verify_timeout_ms = 10 * MIN;
 	p->rollback.verify_max_istio_rps = 0.5;
 
-	p->gates.min_request_rate = 0.1;
+	gates_gate_defaults(&p->gates);
 	p->gates.settle_ms = 5 * MIN;
 	p->gates.max_split_diff = 0.10;
 
@@ -638,6 +677,25 @@ pr_dur(FILE *out, const char *key, int64_t ms)
 	fprintf(out, "%s: %s\n", key, buf);
 }
 
+/* A stage's gate limit: a duration for latency, else a percentage. */
+static void
+pr_stage_limit(FILE *out, int stage, const char *key, enum gate_unit u,
+	       double v)
+{
+	char buf[64];
+
+	if (u == GATE_UNIT_MS)
+		snprintf(buf, sizeof(buf), "%gms", v);
+	else
+		fmt_pct(v, buf, sizeof(buf));
+	fprintf(out, "stages.%d.%s: %s\n", stage, key, buf);
+}
+
+#define PLAN_GATE_PR_STAGE(unit, k, m)                                        \
+	pr_stage_limit(out, i + 1, k, GATE_UNIT_##unit, s->m);
+#define PLAN_GATE_PR_GATES(unit, k, m)
+#define PLAN_GATE_PR_NONE(unit, k, m)
+
 static void
 pr_pct(FILE *out, const char *key, double frac)
 {
@@ -811,15 +869,10 @@ plan_print(const struct plan *p, FILE *out)
 		fprintf(out, "stages.%d.apisix: %d\n", i + 1, 100 - s->istio);
 		fmt_dur(s->hold_ms, buf, sizeof(buf));
 		fprintf(out, "stages.%d.hold: %s\n", i + 1, buf);
-		fmt_pct(s->max_error_rate, buf, sizeof(buf));
-		fprintf(out, "stages.%d.max_error_rate: %s\n", i + 1, buf);
-		fprintf(out, "stages.%d.max_p95: %gms\n", i + 1, s->max_p95_ms);
-		fmt_pct(s->min_availability, buf, sizeof(buf));
-		fprintf(out, "stages.%d.min_availability: %s\n", i + 1, buf);
-		fmt_pct(s->min_mtls, buf, sizeof(buf));
-		fprintf(out, "stages.%d.min_mtls: %s\n", i + 1, buf);
-		fmt_pct(s->max_error_delta, buf, sizeof(buf));
-		fprintf(out, "stages.%d.max_error_delta: %s\n", i + 1, buf);
+#define X(id, name, label, eval, q, base, dir, unit, limit, field, key, def,  \
+	  row) PLAN_GATE_PR_##limit(unit, key, field)
+		GATE_LIST(X)
+#undef X
 	}
 	plan_fingerprint(p, fp);
 	pr_str(out, "stages.fingerprint", fp);
@@ -1897,22 +1950,34 @@ fn_pods(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
  * stages:, stage_defaults:
  */
 
-#define STAGE_THRESHOLDS(s)                                                   \
-	FLDB("hold", F_DUR, s, hold_ms, 0, LONG_HI),                          \
-	FLD("max_error_rate", F_PCT, s, max_error_rate),                      \
-	FLDB("max_p95", F_DURD, s, max_p95_ms, 1, 10.0 * MIN),                \
-	FLD("min_availability", F_PCT, s, min_availability),                  \
-	FLD("min_mtls", F_PCT, s, min_mtls),                                  \
-	FLD("max_error_delta", F_PCT, s, max_error_delta)
+/*
+ * A stage's gate limits come from GATE_LIST: a percentage in the file
+ * for rates, shares and points, a duration (1ms to 10m) for latency.
+ */
+#define PLAN_GATE_FLD_RATE(k, m) FLD(k, F_PCT, struct plan_stage, m),
+#define PLAN_GATE_FLD_SHARE(k, m) FLD(k, F_PCT, struct plan_stage, m),
+#define PLAN_GATE_FLD_POINTS(k, m) FLD(k, F_PCT, struct plan_stage, m),
+#define PLAN_GATE_FLD_MS(k, m)                                                \
+	FLDB(k, F_DURD, struct plan_stage, m, 1, 10.0 * MIN),
+#define PLAN_GATE_FLD_STAGE(unit, k, m) PLAN_GATE_FLD_##unit(k, m)
+#define PLAN_GATE_FLD_GATES(unit, k, m)
+#define PLAN_GATE_FLD_NONE(unit, k, m)
+#define PLAN_GATE_FLD(id, name, label, eval, q, base, dir, unit, limit,      \
+		      field, key, def, row)                                   \
+	PLAN_GATE_FLD_##limit(unit, key, field)
+
+#define STAGE_THRESHOLDS                                                      \
+	FLDB("hold", F_DUR, struct plan_stage, hold_ms, 0, LONG_HI),          \
+	GATE_LIST(PLAN_GATE_FLD)
 
 static const struct field stage_default_fields[] = {
-	STAGE_THRESHOLDS(struct plan_stage),
+	STAGE_THRESHOLDS
 	FEND
 };
 
 static const struct field stage_fields[] = {
 	FLDB("istio", F_INT, struct plan_stage, istio, 1, 100),
-	STAGE_THRESHOLDS(struct plan_stage),
+	STAGE_THRESHOLDS
 	FEND
 };
 
@@ -1995,9 +2060,9 @@ stages_resolve(struct ctx *c, struct stage_read *sr)
 {
 	struct plan *p = c->p;
 	/* Built-in thresholds for a stage list written by the user. */
-	const struct plan_stage base = { 0, 30 * MIN, 0.01, 2000, 0.999, NAN,
-					 NAN };
+	struct plan_stage base = { .hold_ms = 30 * MIN };
 
+	stage_gate_defaults(&base);
 	if (sr->nstages < 0) {
 		/* The default table, with stage_defaults laid over it. */
 		for (int i = 0; i < p->nstages; i++) {

@@ -164,6 +164,7 @@ struct plan_pod_group {
 	enum side side;		/* which gateway this group serves, if any */
 };
 
+/* Its gate limits' keys and defaults are listed in GATE_LIST (gate.h). */
 struct plan_stage {
 	int istio;		/* percent 1..100; APISIX gets 100 - istio */
 	int64_t hold_ms;	/* 0 on the last stage: watch on, no end */

@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "gate.h"
+
 void
 layout_compute(struct layout *l, int rows, int cols, int ngroups,
 	       const int min_h[PANE_COUNT])
@@ -15,6 +17,7 @@ layout_compute(struct layout *l, int rows, int cols, int ngroups,
 	int extra;
 	int y = 0;
 	int want_pods;
+	int want_metrics;
 	int min_rows = 0;
 
 	memset(l, 0, sizeof(*l));
@@ -28,6 +31,19 @@ layout_compute(struct layout *l, int rows, int cols, int ngroups,
 	}
 	memcpy(h, min_h, sizeof(h[0]) * PANE_COUNT);
 	extra = rows - min_rows;
+	/* The metrics pane's minimum holds a title, five gate rows and the
+	 * verdict: gates beyond those get rows only from a taller terminal,
+	 * and the pane counts the rows it cannot show in its title.  A row
+	 * per gate (GATE_LIST), a title and the verdict. */
+	want_metrics = gate_rows() + 2;
+	if (want_metrics > h[PANE_METRICS]) {
+		int more = want_metrics - h[PANE_METRICS];
+
+		if (more > extra)
+			more = extra;
+		h[PANE_METRICS] += more;
+		extra -= more;
+	}
 	/* The pod table wants a header row and a row per group. */
 	want_pods = ngroups + 1;
 	if (want_pods > h[PANE_PODS]) {
@@ -46,4 +62,12 @@ layout_compute(struct layout *l, int rows, int cols, int ngroups,
 		l->pane[i].w = cols;
 		y += h[i];
 	}
+}
+
+int
+layout_metrics_hidden(int h)
+{
+	int n = gate_rows() - (h - 2);
+
+	return n > 0 ? n : 0;
 }

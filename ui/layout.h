@@ -1,7 +1,8 @@
 /*
  * layout — where each pane goes for a terminal size.  Pure arithmetic, no
- * curses: 80x24 is the minimum; extra rows go to the pod table (up to
- * one row per group) and then to the event log; extra columns widen the
+ * curses: 80x24 is the minimum; extra rows go to the metrics pane (up
+ * to one row per gate, see GATE_LIST), to the pod table (up to one row
+ * per group) and then to the event log; extra columns widen the
  * sparklines and the log.  Below the minimum, layout_compute() says so
  * and the ui draws a message instead of a broken screen.
  */
@@ -49,5 +50,8 @@ struct layout {
  */
 void layout_compute(struct layout *l, int rows, int cols, int ngroups,
 		    const int min_h[PANE_COUNT]);
+
+/* Gate rows a metrics pane `h` rows high cannot show (0: none). */
+int layout_metrics_hidden(int h);
 
 #endif

@@ -1,8 +1,10 @@
 /*
- * pane_metrics — error rate, P95, availability, mTLS coverage and request
- * rate: the Istio value against its stage threshold, a sparkline, the
- * APISIX value beside it, and the age of the data (amber when late, red
- * when stale).  The last row says what the gates decided and why.
+ * pane_metrics — a row per gate that has one in GATE_LIST (error rate,
+ * P95, availability, mTLS coverage, request rate): the Istio value
+ * against its stage threshold, a sparkline, the APISIX value beside it,
+ * and the age of the data (amber when late, red when stale).  The last
+ * row says what the gates decided and why.  Rows a short terminal cannot
+ * hold are counted in the title, never dropped silently.
  */
 #include "config.h"
 
@@ -13,43 +15,14 @@
 #include "pane.h"
 #include "sparkline.h"
 
-struct row_def {
-	const char *title;
-	enum query_id istio;
-	int apisix;		/* enum query_id, or -1 */
-	enum gate_id gate;
-};
-
-static const struct row_def rows[] = {
-	{ "error rate", Q_ISTIO_ERROR_RATE, Q_APISIX_ERROR_RATE, G_ERROR_RATE },
-	{ "P95 latency", Q_ISTIO_P95, Q_APISIX_P95, G_P95 },
-	{ "availability", Q_ISTIO_AVAILABILITY, -1, G_AVAILABILITY },
-	{ "mTLS", Q_MTLS_COVERAGE, -1, G_MTLS },
-	{ "requests", Q_ISTIO_RPS, Q_APISIX_RPS, G_TRAFFIC },
-};
-
+/* Query values read in the unit of the gate that reads them. */
 const char *
 pane_format(enum query_id id, double v, char *buf, size_t len)
 {
-	switch (id) {
-	case Q_ISTIO_P95:
-	case Q_APISIX_P95:
-		snprintf(buf, len, "%.0f ms", v);
-		break;
-	case Q_ISTIO_RPS:
-	case Q_APISIX_RPS:
-		snprintf(buf, len, v < 10 ? "%.2f/s" : "%.0f/s", v);
-		break;
-	case Q_ISTIO_AVAILABILITY:
-	case Q_MTLS_COVERAGE:
-		snprintf(buf, len, "%.2f%%", v * 100);
-		break;
-	default:
-		snprintf(buf, len, v * 100 < 10 ? "%.2f%%" : "%.1f%%",
-			 v * 100);
-		break;
-	}
-	return buf;
+	const struct gate_def *d = gate_def_of_query((int)id);
+
+	return gate_format(d != NULL ? d->unit : GATE_UNIT_RATE, v, true, buf,
+			   len);
 }
 
 enum role
@@ -91,7 +64,7 @@ value_cell(struct ui *u, WINDOW *w, int y, int x, int width, enum query_id q,
 }
 
 static void
-limit_cell(WINDOW *w, int y, int x, int width, const struct row_def *d,
+limit_cell(WINDOW *w, int y, int x, int width, const struct gate_def *d,
 	   const struct gate_check *c)
 {
 	char buf[32];
@@ -102,9 +75,9 @@ limit_cell(WINDOW *w, int y, int x, int width, const struct row_def *d,
 				  WIDGET_RIGHT, "-");
 		return;
 	}
-	pane_format(d->istio, c->limit, num, sizeof(num));
-	snprintf(buf, sizeof(buf), "%s%s", d->gate == G_AVAILABILITY ||
-		 d->gate == G_MTLS || d->gate == G_TRAFFIC ? ">=" : "<=", num);
+	gate_format(d->unit, c->limit, true, num, sizeof(num));
+	snprintf(buf, sizeof(buf), "%s%s", d->dir == GATE_DIR_MIN ? ">=" :
+		 "<=", num);
 	widget_text_align(w, y, x, width, widget_attr(ROLE_DIM), WIDGET_RIGHT,
 			  buf);
 }
@@ -118,6 +91,7 @@ pane_metrics_draw(struct ui *u, WINDOW *w, int h, int width)
 	int64_t now = v->now_mono;
 	int spark_w = width - 13 - 10 - 11 - 10 - 7 - 4;
 	bool judged = g->verdict != VERDICT_NONE;
+	int hidden = layout_metrics_hidden(h);
 	char buf[256];
 	enum role vr;
 
@@ -128,19 +102,30 @@ pane_metrics_draw(struct ui *u, WINDOW *w, int h, int width)
 			  "istio");
 	widget_text_align(w, 0, 23, 11, widget_attr(ROLE_TITLE), WIDGET_RIGHT,
 			  judged ? "limit" : "");
-	widget_text(w, 0, 35, spark_w, ROLE_TITLE, "trend");
+	/* A terminal too short for every gate says so. */
+	if (hidden > 0)
+		snprintf(buf, sizeof(buf), "trend (%d row%s hidden)", hidden,
+			 hidden == 1 ? "" : "s");
+	widget_text(w, 0, 35, spark_w, hidden > 0 ? ROLE_WARN : ROLE_TITLE,
+		    hidden > 0 ? buf : "trend");
 	widget_text_align(w, 0, 36 + spark_w, 10, widget_attr(ROLE_TITLE),
 			  WIDGET_RIGHT, "apisix");
 	widget_text_align(w, 0, width - 7, 7, widget_attr(ROLE_TITLE),
 			  WIDGET_RIGHT, "age");
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]) &&
-	     (int)i + 1 < h - 1; i++) {
-		const struct row_def *d = &rows[i];
-		const struct gate_check *c = &g->g[d->gate];
-		const struct series *se = &v->metrics->q[d->istio];
-		int y = (int)i + 1;
-		int64_t age = metrics_age_ms(v->metrics, d->istio, now);
-		struct sparkline sp = {
+	for (int gi = 0; gi < GATE_COUNT; gi++) {
+		const struct gate_def *d = gate_def((enum gate_id)gi);
+		const struct gate_check *c = &g->g[gi];
+		enum query_id q = (enum query_id)d->query;
+		const struct series *se;
+		int y = d->row + 1;
+		int64_t age;
+		struct sparkline sp;
+
+		if (d->row < 0 || d->query < 0 || y >= h - 1)
+			continue;
+		se = &v->metrics->q[q];
+		age = metrics_age_ms(v->metrics, q, now);
+		sp = (struct sparkline){
 			.v = se->history, .n = (size_t)se->nhistory,
 			.lo = NAN, .hi = NAN,
 			.threshold = judged && c->enabled ? c->limit : NAN,
@@ -148,11 +133,11 @@ pane_metrics_draw(struct ui *u, WINDOW *w, int h, int width)
 		};
 
 		widget_blank(w, y, 0, width);
-		widget_text(w, y, 0, 13, ROLE_NORMAL, d->title);
-		value_cell(u, w, y, 13, 10, d->istio, c, judged);
+		widget_text(w, y, 0, 13, ROLE_NORMAL, d->label);
+		value_cell(u, w, y, 13, 10, q, c, judged);
 		if (judged)
 			limit_cell(w, y, 23, 11, d, c);
-		if (d->gate == G_AVAILABILITY || d->gate == G_MTLS)
+		if (d->unit == GATE_UNIT_SHARE)
 			sp.threshold = NAN;
 		/*
 		 * A fixed scale from 0 (to the threshold when there is one):
@@ -169,7 +154,7 @@ pane_metrics_draw(struct ui *u, WINDOW *w, int h, int width)
 		sp.hi *= 1.25;
 		if (!isnan(sp.threshold) && sp.threshold > sp.hi)
 			sp.hi = sp.threshold;
-		if (d->gate == G_AVAILABILITY || d->gate == G_MTLS) {
+		if (d->unit == GATE_UNIT_SHARE) {
 			/* Shares near 100%: show dips below 99% in detail. */
 			sp.hi = 1.0;
 			sp.lo = 0.99;
@@ -184,9 +169,9 @@ pane_metrics_draw(struct ui *u, WINDOW *w, int h, int width)
 			sp.n = (size_t)sparkline_capacity(spark_w);
 		}
 		sparkline_draw(w, y, 35, spark_w, &sp);
-		if (d->apisix >= 0)
+		if (d->baseline >= 0)
 			value_cell(u, w, y, 36 + spark_w, 10,
-				   (enum query_id)d->apisix, c, false);
+				   (enum query_id)d->baseline, c, false);
 		if (age == INT64_MAX)
 			snprintf(buf, sizeof(buf), "-");
 		else
