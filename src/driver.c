@@ -1,7 +1,7 @@
 /*
  * driver — choosing a traffic driver for a plan, and the shared helpers.
  *
- * driver_init picks the ops table by plan->traffic.driver and runs its
+ * driver_init picks the ops by plan->traffic.driver from the table and runs its
  * init; a plan without a traffic section gets no driver (ops NULL: watch
  * only).  The demo driver is not chosen here: the demo installs it itself,
  * since it needs the demo's simulation.  driver_log keeps every progress
@@ -26,38 +26,79 @@
 /* Longest progress line passed to the log callback. */
 #define DRIVER_LOG_LINE_MAX 512
 
+/* One line per driver a plan can name. */
+static const struct driver_ops *const driver_table[] = {
+	&exec_driver,
+	&route53_driver,
+	&cloudflare_driver,
+	&kube_driver,
+};
+
+/* Drivers added at run time (tests). */
+#define DRIVER_EXTRA_MAX 4
+static const struct driver_ops *driver_extra[DRIVER_EXTRA_MAX];
+
+const struct driver_ops *
+driver_find(enum driver_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(driver_table) / sizeof(driver_table[0]); i++)
+		if (driver_table[i]->kind == kind)
+			return driver_table[i];
+	for (i = 0; i < DRIVER_EXTRA_MAX; i++)
+		if (driver_extra[i] != NULL && driver_extra[i]->kind == kind)
+			return driver_extra[i];
+	return NULL;
+}
+
+int
+driver_register(const struct driver_ops *ops, struct err *e)
+{
+	size_t i;
+
+	if (ops->kind == DRIVER_NONE || ops->kind == DRIVER_DEMO ||
+	    driver_find(ops->kind) != NULL)
+		return err_set(e, "driver %s: kind %d is taken", ops->name,
+			       (int)ops->kind);
+	for (i = 0; i < DRIVER_EXTRA_MAX; i++) {
+		if (driver_extra[i] == NULL) {
+			driver_extra[i] = ops;
+			return 0;
+		}
+	}
+	return err_set(e, "driver %s: no room to register it", ops->name);
+}
+
+int64_t
+driver_deadline(const struct plan *p)
+{
+	const struct driver_ops *ops = driver_find(p->traffic.driver);
+
+	if (ops == NULL || ops->deadline == NULL)
+		return 120000;
+	return ops->deadline(p);
+}
+
 int
 driver_init(struct driver *d, const struct plan *p, struct loop *l,
 	    driver_log_cb log, void *log_arg, struct err *e)
 {
-	const struct driver_ops *ops = NULL;
+	const struct driver_ops *ops;
 
 	memset(d, 0, sizeof(*d));
 	d->plan = p;
 	d->loop = l;
 	d->log = log;
 	d->log_arg = log_arg;
-	switch (p->traffic.driver) {
-	case DRIVER_NONE:
+	if (p->traffic.driver == DRIVER_NONE)
 		return 0;
-	case DRIVER_EXEC:
-		ops = &exec_driver;
-		break;
-	case DRIVER_ROUTE53:
-		ops = &route53_driver;
-		break;
-	case DRIVER_CLOUDFLARE:
-		ops = &cloudflare_driver;
-		break;
-	case DRIVER_KUBERNETES:
-		ops = &kube_driver;
-		break;
-	case DRIVER_DEMO:
+	if (p->traffic.driver == DRIVER_DEMO)
 		return err_set(e, "the demo driver is installed by the demo");
-	default:
+	ops = driver_find(p->traffic.driver);
+	if (ops == NULL)
 		return err_set(e, "unknown traffic driver %d",
 			       (int)p->traffic.driver);
-	}
 	if (ops->init != NULL && ops->init(d, e) == -1) {
 		d->priv = NULL;
 		return -1;

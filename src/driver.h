@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cutover.h"
 #include "err.h"
@@ -41,7 +42,14 @@ typedef void (*driver_cb)(const struct driver_result *r, void *arg);
 typedef void (*driver_log_cb)(const char *line, void *arg);
 
 struct driver_ops {
-	const char *name;
+	const char *name;	/* the plan's traffic.driver value */
+	enum driver_kind kind;
+	/*
+	 * The longest a one-shot command waits for one step with these
+	 * settings (apply or read back, retries included), in ms; NULL: two
+	 * minutes.  cmd_deadline adds its own margin.
+	 */
+	int64_t (*deadline)(const struct plan *p);
 	/* Check settings, allocate d->priv.  No I/O beyond reading files. */
 	int (*init)(struct driver *d, struct err *e);
 	void (*done)(struct driver *d);
@@ -80,6 +88,17 @@ struct driver {
 
 /* Scrub a driver's answer, then hand it to d->cb (see driver.c). */
 void driver_answer(const struct driver_result *r, void *arg);
+
+/*
+ * The drivers a plan can name, one line each in driver.c's table; the
+ * demo driver is not among them (the demo installs it).  driver_find
+ * looks a kind up there, then among those added by driver_register (for
+ * tests: a toy driver proves a new one needs only its file and a line).
+ */
+const struct driver_ops *driver_find(enum driver_kind kind);
+int driver_register(const struct driver_ops *ops, struct err *e);
+/* The deadline of plan's driver (see driver_ops.deadline). */
+int64_t driver_deadline(const struct plan *p);
 
 extern const struct driver_ops exec_driver;
 extern const struct driver_ops route53_driver;

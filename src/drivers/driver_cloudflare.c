@@ -771,8 +771,16 @@ cloudflare_describe(const struct driver *d, char *buf, size_t len)
 		    cfg->apisix_pool);
 }
 
+static int64_t
+cloudflare_deadline(const struct plan *p)
+{
+	return p->traffic.cloudflare.timeout_ms;
+}
+
 const struct driver_ops cloudflare_driver = {
 	.name = "cloudflare",
+	.kind = DRIVER_CLOUDFLARE,
+	.deadline = cloudflare_deadline,
 	.init = cloudflare_init,
 	.done = cloudflare_done,
 	.apply = cloudflare_apply,

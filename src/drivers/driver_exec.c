@@ -486,8 +486,18 @@ exec_can_read_back(const struct driver *d)
 	return d->plan->traffic.exec.get.argc > 0;
 }
 
+/* set and get, each up to its timeout, then SIGTERM, SIGKILL 2 s later
+ * and 2 s more for the answer (proc.c) */
+static int64_t
+exec_deadline(const struct plan *p)
+{
+	return 2 * (p->traffic.exec.timeout_ms + 5000);
+}
+
 const struct driver_ops exec_driver = {
 	.name = "exec",
+	.kind = DRIVER_EXEC,
+	.deadline = exec_deadline,
 	.init = exec_init,
 	.done = exec_done,
 	.apply = exec_apply,

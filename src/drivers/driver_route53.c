@@ -1483,8 +1483,17 @@ route53_describe(const struct driver *d, char *buf, size_t len)
 	    cfg->istio_set_id, cfg->apisix_set_id);
 }
 
+static int64_t
+route53_deadline(const struct plan *p)
+{
+	return p->traffic.route53.timeout_ms +
+	    p->traffic.route53.insync_timeout_ms;
+}
+
 const struct driver_ops route53_driver = {
 	.name = "route53",
+	.kind = DRIVER_ROUTE53,
+	.deadline = route53_deadline,
 	.init = route53_init,
 	.done = route53_done,
 	.apply = route53_apply,

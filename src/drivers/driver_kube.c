@@ -809,8 +809,18 @@ kd_describe(const struct driver *d, char *buf, size_t len)
 	    cfg->name != NULL ? cfg->name : "?");
 }
 
+/* read and patch, then up to 3 times (after a conflict) read and patch again;
+ * an exec credential plugin may take up to a minute */
+static int64_t
+kd_deadline(const struct plan *p)
+{
+	return 8 * p->traffic.kubernetes.timeout_ms + 60000;
+}
+
 const struct driver_ops kube_driver = {
 	.name = "kubernetes",
+	.kind = DRIVER_KUBERNETES,
+	.deadline = kd_deadline,
 	.init = kd_init,
 	.done = kd_done,
 	.apply = kd_apply,
