@@ -136,6 +136,84 @@ driver_log(const struct driver *d, const char *fmt, ...)
 }
 
 void
+driver_job_init(struct driver_job *j, struct driver *d,
+		void (*clear)(void *), void *priv)
+{
+	memset(j, 0, sizeof(*j));
+	j->d = d;
+	j->clear = clear;
+	j->priv = priv;
+}
+
+void
+driver_job_begin(struct driver_job *j, int op, driver_cb cb, void *arg)
+{
+	j->op = op;
+	j->cb = cb;
+	j->arg = arg;
+}
+
+static void
+driver_job_end(struct driver_job *j)
+{
+	j->op = 0;
+	j->timer = NULL;
+	j->cb = NULL;
+	j->arg = NULL;
+	if (j->clear != NULL)
+		j->clear(j->priv);
+}
+
+void
+driver_job_answer(struct driver_job *j, const struct driver_result *r)
+{
+	driver_cb cb = j->cb;
+	void *arg = j->arg;
+
+	driver_job_end(j);
+	if (cb != NULL)
+		cb(r, arg);
+}
+
+void
+driver_job_failf(struct driver_job *j, const char *fmt, ...)
+{
+	struct driver_result res;
+	va_list ap;
+
+	memset(&res, 0, sizeof(res));
+	va_start(ap, fmt);
+	vsnprintf(res.message, sizeof(res.message), fmt, ap);
+	va_end(ap);
+	driver_job_answer(j, &res);
+}
+
+void
+driver_job_cancel(struct driver_job *j)
+{
+	if (j->timer != NULL)
+		loop_timer_cancel(j->d->loop, j->timer);
+	driver_job_end(j);
+}
+
+void
+driver_job_after(struct driver_job *j, int64_t delay_ms, loop_timer_cb fn,
+		 void *arg)
+{
+	j->timer = loop_timer_at(j->d->loop, loop_now(j->d->loop) + delay_ms,
+	    fn, arg);
+}
+
+int
+driver_weights_check(struct weights w, struct err *e)
+{
+	if (w.istio < 0 || w.apisix < 0 || w.istio + w.apisix != 100)
+		return err_set(e, "refusing to apply weights %d/%d: they must "
+			       "be 0..100 and sum to 100", w.istio, w.apisix);
+	return 0;
+}
+
+void
 driver_answer(const struct driver_result *r, void *arg)
 {
 	struct driver *d = arg;

@@ -86,6 +86,50 @@ struct driver {
 	struct weights expect;
 };
 
+/*
+ * The step a driver has in progress, embedded in its priv: which
+ * operation (0: none; otherwise the driver's own value, which it may
+ * change as the step moves on), whom to answer, and the timer of a retry.
+ * The helpers are the lifecycle every driver shares; `clear` resets the
+ * driver's own per-step state when the step ends (answered or cancelled).
+ */
+struct driver_job {
+	struct driver *d;
+	int op;
+	driver_cb cb;
+	void *arg;
+	struct loop_timer *timer;
+	void (*clear)(void *priv);
+	void *priv;
+};
+
+void driver_job_init(struct driver_job *j, struct driver *d,
+		     void (*clear)(void *), void *priv);
+/* Take the operation and the caller before the first request starts;
+ * driver_job_cancel undoes it when that request cannot start. */
+void driver_job_begin(struct driver_job *j, int op, driver_cb cb,
+		      void *arg);
+/* End the step, then answer; nothing may touch the driver afterwards. */
+void driver_job_answer(struct driver_job *j, const struct driver_result *r);
+void driver_job_failf(struct driver_job *j, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* End the step without an answer (the driver stops its own request). */
+void driver_job_cancel(struct driver_job *j);
+/* Call fn(arg) after delay_ms: a retry or a poll.  fn starts with
+ * j->timer = NULL. */
+void driver_job_after(struct driver_job *j, int64_t delay_ms,
+		      loop_timer_cb fn, void *arg);
+
+static inline bool
+driver_job_busy(const struct driver_job *j)
+{
+	return j->op != 0;
+}
+
+/* 0 when w is a split to apply (0..100 each, summing to 100), else -1
+ * with e saying why. */
+int driver_weights_check(struct weights w, struct err *e);
+
 /* Scrub a driver's answer, then hand it to d->cb (see driver.c). */
 void driver_answer(const struct driver_result *r, void *arg);
 

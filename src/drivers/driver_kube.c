@@ -90,7 +90,7 @@ struct kd_priv {
 	char *path;		/* /apis/.../NAME */
 	char what[320];		/* "VirtualService ns/name" */
 
-	enum kd_op op;
+	struct driver_job job;	/* op: enum kd_op */
 	struct weights want;
 	bool have_expect;	/* the caller's weights in force (driver.h) */
 	struct weights expect;
@@ -101,8 +101,6 @@ struct kd_priv {
 	json_int_t start_w[KD_ROUTES_MAX][2];
 	bool start_agree;	/* and the split they made, if one */
 	struct weights start;
-	driver_cb cb;
-	void *arg;
 };
 
 static bool
@@ -394,6 +392,16 @@ kd_step_done(struct kd_priv *x)
 	x->start_agree = false;
 }
 
+/* The end of a step, answered or cancelled (driver_job's clear). */
+static void
+kd_clear(void *arg)
+{
+	struct kd_priv *x = arg;
+
+	x->call = NULL;
+	kd_step_done(x);
+}
+
 /* Keep the routes' weights an apply step starts from. */
 static void
 kd_step_start(struct kd_priv *x, const struct kd_found *f)
@@ -418,39 +426,6 @@ kd_step_unchanged(const struct kd_priv *x, const struct kd_found *f)
 		    f->r[k].wa != x->start_w[k][1])
 			return false;
 	return true;
-}
-
-/* End the operation and answer; nothing touches x afterwards. */
-static void
-kd_answer(struct kd_priv *x, struct driver_result *res)
-{
-	driver_cb cb = x->cb;
-	void *arg = x->arg;
-
-	x->op = KD_IDLE;
-	x->call = NULL;
-	x->cb = NULL;
-	x->arg = NULL;
-	kd_step_done(x);
-	if (cb != NULL)
-		cb(res, arg);
-}
-
-static void
-kd_fail(struct kd_priv *x, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-kd_fail(struct kd_priv *x, const char *fmt, ...)
-{
-	struct driver_result res;
-	va_list ap;
-
-	memset(&res, 0, sizeof(res));
-	va_start(ap, fmt);
-	vsnprintf(res.message, sizeof(res.message), fmt, ap);
-	va_end(ap);
-	kd_answer(x, &res);
 }
 
 static void kd_call_done(const struct http_response *r, const char *msg,
@@ -487,7 +462,7 @@ kd_patch(struct kd_priv *x, const struct kd_found *f)
 		driver_log(x->d, "kubernetes: %s already has istio %d / "
 		    "apisix %d: nothing to change", x->what, x->want.istio,
 		    x->want.apisix);
-		kd_answer(x, &res);
+		driver_job_answer(&x->job, &res);
 		return;
 	}
 	body = kd_patch_body(x, f, x->want);
@@ -495,14 +470,14 @@ kd_patch(struct kd_priv *x, const struct kd_found *f)
 	    "route%s) to istio %d / apisix %d", x->what,
 	    f->rv != NULL ? f->rv : "?", f->n, f->n == 1 ? "" : "s",
 	    x->want.istio, x->want.apisix);
-	x->op = KD_APPLY_PATCH;
+	x->job.op = KD_APPLY_PATCH;
 	free(x->patched_rv);
 	x->patched_rv = f->rv != NULL ? xstrdup(f->rv) : NULL;
 	err_clear(&e);
 	rc = kd_send(x, "PATCH", body, &e);
 	free(body);
 	if (rc != 0)
-		kd_fail(x, "%s: PATCH: %s", x->what, e.msg);
+		driver_job_failf(&x->job, "%s: PATCH: %s", x->what, e.msg);
 }
 
 /*
@@ -527,18 +502,18 @@ kd_got_object(struct kd_priv *x, const struct http_response *r)
 	memset(&res, 0, sizeof(res));
 	if (kd_parse(x, r->body, r->body_len, &f, msg, sizeof(msg)) != 0) {
 		kd_found_done(&f);
-		if (x->op == KD_APPLY_PATCH)
-			kd_fail(x, "patched, but the answer shows no split: "
+		if (x->job.op == KD_APPLY_PATCH)
+			driver_job_failf(&x->job, "patched, but the answer shows no split: "
 			    "%s", msg);
 		else
-			kd_fail(x, "%s", msg);
+			driver_job_failf(&x->job, "%s", msg);
 		return;
 	}
 	driver_log(x->d, "kubernetes: %s (resourceVersion %s): istio %d / "
 	    "apisix %d%s", x->what, f.rv != NULL ? f.rv : "?", f.w.istio,
 	    f.w.apisix, f.agree ? "" : " (routes disagree)");
 
-	switch (x->op) {
+	switch (x->job.op) {
 	case KD_READ:
 		if (!f.agree) {
 			kd_disagree(x, &f, res.message, sizeof(res.message));
@@ -636,7 +611,7 @@ kd_got_object(struct kd_priv *x, const struct http_response *r)
 		break;
 	}
 	kd_found_done(&f);
-	kd_answer(x, &res);
+	driver_job_answer(&x->job, &res);
 }
 
 static void
@@ -650,9 +625,9 @@ kd_call_done(const struct http_response *r, const char *msg, void *arg)
 		kd_got_object(x, r);
 		return;
 	}
-	if (x->op == KD_APPLY_PATCH && kd_is_conflict(r)) {
+	if (x->job.op == KD_APPLY_PATCH && kd_is_conflict(r)) {
 		if (x->rereads == KD_REREADS_MAX) {
-			kd_fail(x, "%s: the object kept changing while "
+			driver_job_failf(&x->job, "%s: the object kept changing while "
 			    "patching (%s); gave up after %d re-reads",
 			    x->what, msg, KD_REREADS_MAX);
 			return;
@@ -662,14 +637,14 @@ kd_call_done(const struct http_response *r, const char *msg, void *arg)
 		driver_log(x->d, "kubernetes: PATCH of %s failed (HTTP %ld): "
 		    "reading it again to see what changed (%d of %d)",
 		    x->what, r->status, x->rereads, KD_REREADS_MAX);
-		x->op = KD_APPLY_REREAD;
+		x->job.op = KD_APPLY_REREAD;
 		err_clear(&e);
 		if (kd_send(x, "GET", NULL, &e) != 0)
-			kd_fail(x, "%s: GET: %s", x->what, e.msg);
+			driver_job_failf(&x->job, "%s: GET: %s", x->what, e.msg);
 		return;
 	}
-	kd_fail(x, "%s: %s: %s", x->what,
-	    x->op == KD_APPLY_PATCH ? "PATCH" : "GET", msg);
+	driver_job_failf(&x->job, "%s: %s: %s", x->what,
+	    x->job.op == KD_APPLY_PATCH ? "PATCH" : "GET", msg);
 }
 
 /* --- ops ------------------------------------------------------------------ */
@@ -702,6 +677,7 @@ kd_init(struct driver *d, struct err *e)
 	x->d = d;
 	x->cfg = cfg;
 	x->vs = vs;
+	driver_job_init(&x->job, d, kd_clear, x);
 	ns = http_escape(cfg->namespace);
 	name = http_escape(cfg->name);
 	x->path = xasprintf("/apis/%s/namespaces/%s/%s/%s",
@@ -723,11 +699,7 @@ kd_cancel(struct driver *d)
 	if (x == NULL)
 		return;
 	kube_call_cancel(x->call);
-	x->call = NULL;
-	x->op = KD_IDLE;
-	kd_step_done(x);
-	x->cb = NULL;
-	x->arg = NULL;
+	driver_job_cancel(&x->job);
 }
 
 static void
@@ -747,7 +719,7 @@ kd_done(struct driver *d)
 static int
 kd_busy(const struct kd_priv *x, struct err *e)
 {
-	if (x->op == KD_IDLE)
+	if (x->job.op == KD_IDLE)
 		return 0;
 	return err_set(e, "the kubernetes driver is busy: a request to %s "
 	    "is in flight", x->what);
@@ -762,20 +734,17 @@ kd_apply(struct driver *d, struct weights w, int stage, driver_cb cb,
 	(void)stage;
 	if (kd_busy(x, e) == -1)
 		return -1;
-	if (w.istio < 0 || w.apisix < 0 || w.istio + w.apisix != 100)
-		return err_set(e, "refusing to apply weights %d/%d: they must "
-		    "be 0..100 and sum to 100", w.istio, w.apisix);
+	if (driver_weights_check(w, e) == -1)
+		return -1;
 	x->want = w;
 	x->have_expect = d->have_expect;
 	x->expect = d->expect;
 	kd_step_done(x);
-	x->op = KD_APPLY_GET;
+	driver_job_begin(&x->job, KD_APPLY_GET, cb, arg);
 	if (kd_send(x, "GET", NULL, e) != 0) {
-		x->op = KD_IDLE;
+		driver_job_cancel(&x->job);
 		return err_prefix(e, "%s", x->what);
 	}
-	x->cb = cb;
-	x->arg = arg;
 	return 0;
 }
 
@@ -786,13 +755,11 @@ kd_read_back(struct driver *d, driver_cb cb, void *arg, struct err *e)
 
 	if (kd_busy(x, e) == -1)
 		return -1;
-	x->op = KD_READ;
+	driver_job_begin(&x->job, KD_READ, cb, arg);
 	if (kd_send(x, "GET", NULL, e) != 0) {
-		x->op = KD_IDLE;
+		driver_job_cancel(&x->job);
 		return err_prefix(e, "%s", x->what);
 	}
-	x->cb = cb;
-	x->arg = arg;
 	return 0;
 }
 

@@ -94,14 +94,11 @@ struct route53_rec {
 struct route53_priv {
 	struct driver *d;
 	const struct plan_route53 *cfg;
-	enum route53_op op;
+	struct driver_job job;	/* op: enum route53_op */
 	enum route53_step step;
 	struct weights want;
 	int stage;
-	driver_cb cb;
-	void *arg;
 	struct http_xfer *xfer;
-	struct loop_timer *timer;
 	int retries;
 	int pages;
 	char *next_name, *next_type, *next_id;	/* list paging */
@@ -351,6 +348,16 @@ route53_op_clear(struct route53_priv *x)
 	x->retries = 0;
 	x->pages = 0;
 	x->polls = 0;
+}
+
+/* The end of a step, answered or cancelled (driver_job's clear). */
+static void
+route53_clear(void *arg)
+{
+	struct route53_priv *x = arg;
+
+	x->xfer = NULL;
+	route53_op_clear(x);
 }
 
 /* Parse one <ResourceRecordSet> body into r; -1 with a reason. */
@@ -773,39 +780,6 @@ route53_send_poll(struct route53_priv *x, struct err *e)
 
 /* --- answering ----------------------------------------------------------- */
 
-static void
-route53_answer(struct route53_priv *x, struct driver_result *res)
-{
-	driver_cb cb = x->cb;
-	void *arg = x->arg;
-
-	x->op = ROUTE53_IDLE;
-	x->xfer = NULL;
-	x->timer = NULL;
-	x->cb = NULL;
-	x->arg = NULL;
-	route53_op_clear(x);
-	if (cb != NULL)
-		cb(res, arg);
-}
-
-static void
-route53_fail(struct route53_priv *x, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-route53_fail(struct route53_priv *x, const char *fmt, ...)
-{
-	struct driver_result res;
-	va_list ap;
-
-	memset(&res, 0, sizeof(res));
-	va_start(ap, fmt);
-	vsnprintf(res.message, sizeof(res.message), fmt, ap);
-	va_end(ap);
-	route53_answer(x, &res);
-}
-
 static const char *
 route53_what(const struct route53_priv *x)
 {
@@ -826,7 +800,7 @@ route53_what(const struct route53_priv *x)
 static const char *
 route53_uncertain(const struct route53_priv *x)
 {
-	if (x->op != ROUTE53_APPLY)
+	if (x->job.op != ROUTE53_APPLY)
 		return "";
 	if (x->step == ROUTE53_POLL || x->step == ROUTE53_VERIFY)
 		return " (the change was accepted; weights may be in force)";
@@ -896,8 +870,7 @@ static void route53_timer_fire(void *arg);
 static void
 route53_schedule(struct route53_priv *x, int64_t delay_ms)
 {
-	x->timer = loop_timer_at(x->d->loop, loop_now(x->d->loop) + delay_ms,
-	    route53_timer_fire, x);
+	driver_job_after(&x->job, delay_ms, route53_timer_fire, x);
 }
 
 /* (Re)send the request of the current step. */
@@ -922,10 +895,10 @@ route53_timer_fire(void *arg)
 	struct route53_priv *x = arg;
 	struct err e;
 
-	x->timer = NULL;
+	x->job.timer = NULL;
 	err_clear(&e);
 	if (route53_send_step(x, &e) == -1)
-		route53_fail(x, "route53 %s: %s%s", route53_what(x), e.msg,
+		driver_job_failf(&x->job, "route53 %s: %s%s", route53_what(x), e.msg,
 		    route53_uncertain(x));
 }
 
@@ -943,7 +916,7 @@ route53_start_list(struct route53_priv *x, enum route53_step step)
 	x->step = step;
 	err_clear(&e);
 	if (route53_send_list(x, &e) == -1)
-		route53_fail(x, "route53 %s: %s%s", route53_what(x), e.msg,
+		driver_job_failf(&x->job, "route53 %s: %s%s", route53_what(x), e.msg,
 		    route53_uncertain(x));
 }
 
@@ -1018,15 +991,15 @@ route53_listed(struct route53_priv *x)
 	struct err e;
 
 	memset(&res, 0, sizeof(res));
-	if (x->op == ROUTE53_READ || x->step == ROUTE53_VERIFY) {
+	if (x->job.op == ROUTE53_READ || x->step == ROUTE53_VERIFY) {
 		if (route53_split(x, &got, why, sizeof(why)) == -1) {
-			route53_fail(x, "route53: %s%s", why,
+			driver_job_failf(&x->job, "route53: %s%s", why,
 			    route53_uncertain(x));
 			return;
 		}
 		res.have_weights = true;
 		res.weights = got;
-		if (x->op == ROUTE53_READ) {
+		if (x->job.op == ROUTE53_READ) {
 			res.ok = true;
 			snprintf(res.message, sizeof(res.message), "read back "
 			    "%d/%d", got.istio, got.apisix);
@@ -1043,7 +1016,7 @@ route53_listed(struct route53_priv *x)
 			    x->polls, x->polls == 1 ? "" : "s", got.istio,
 			    got.apisix);
 		}
-		route53_answer(x, &res);
+		driver_job_answer(&x->job, &res);
 		return;
 	}
 
@@ -1058,7 +1031,7 @@ route53_listed(struct route53_priv *x)
 		    "already in force, no change sent", got.istio, got.apisix);
 		driver_log(x->d, "route53: weights %ld/%ld already in force",
 		    x->rec[0].weight, x->rec[1].weight);
-		route53_answer(x, &res);
+		driver_job_answer(&x->job, &res);
 		return;
 	}
 	for (int side = 0; side < 2; side++) {
@@ -1067,7 +1040,7 @@ route53_listed(struct route53_priv *x)
 		const struct route53_rec *r = &x->rec[side];
 
 		if (!r->found && dns == NULL) {
-			route53_fail(x, "route53: no %s record %s with "
+			driver_job_failf(&x->job, "route53: no %s record %s with "
 			    "SetIdentifier \"%s\" and no %s_alias_dns_name "
 			    "to create it with (nothing was changed)",
 			    x->cfg->record_type, x->cfg->record_name,
@@ -1077,7 +1050,7 @@ route53_listed(struct route53_priv *x)
 			return;
 		}
 		if (r->found && !r->alias && dns == NULL && r->nvalues == 0) {
-			route53_fail(x, "route53: record \"%s\" has neither an "
+			driver_job_failf(&x->job, "route53: record \"%s\" has neither an "
 			    "alias target nor values (nothing was changed)",
 			    side == 0 ? x->cfg->istio_set_id :
 			    x->cfg->apisix_set_id);
@@ -1091,7 +1064,7 @@ route53_listed(struct route53_priv *x)
 	    x->cfg->record_name, x->cfg->record_type, x->cfg->istio_set_id,
 	    x->want.istio, x->cfg->apisix_set_id, x->want.apisix);
 	if (route53_send_change(x, &e) == -1)
-		route53_fail(x, "route53 %s: %s (nothing was changed)",
+		driver_job_failf(&x->job, "route53 %s: %s (nothing was changed)",
 		    route53_what(x), e.msg);
 }
 
@@ -1166,7 +1139,7 @@ route53_list_page(struct route53_priv *x, const struct http_response *r)
 	bool more;
 
 	if (route53_records(x, s, end, why, sizeof(why)) == -1) {
-		route53_fail(x, "route53 %s: %s%s", route53_what(x), why,
+		driver_job_failf(&x->job, "route53 %s: %s%s", route53_what(x), why,
 		    route53_uncertain(x));
 		return;
 	}
@@ -1183,7 +1156,7 @@ route53_list_page(struct route53_priv *x, const struct http_response *r)
 		    route53_name_eq(x->next_name, x->cfg->record_name) &&
 		    strcmp(x->next_type, x->cfg->record_type) == 0) {
 			if (++x->pages >= ROUTE53_PAGES_MAX) {
-				route53_fail(x, "route53 %s: more than %d "
+				driver_job_failf(&x->job, "route53 %s: more than %d "
 				    "pages "
 				    "of records for %s%s", route53_what(x),
 				    ROUTE53_PAGES_MAX, x->cfg->record_name,
@@ -1192,7 +1165,7 @@ route53_list_page(struct route53_priv *x, const struct http_response *r)
 			}
 			err_clear(&e);
 			if (route53_send_list(x, &e) == -1)
-				route53_fail(x, "route53 %s: %s%s",
+				driver_job_failf(&x->job, "route53 %s: %s%s",
 				    route53_what(x), e.msg,
 				    route53_uncertain(x));
 			return;
@@ -1241,7 +1214,7 @@ route53_changed(struct route53_priv *x, const struct http_response *r)
 	bool submitted = false;
 
 	if (route53_change_info(x, r, &status) == -1) {
-		route53_fail(x, "route53 %s: malformed answer (no <ChangeInfo> "
+		driver_job_failf(&x->job, "route53 %s: malformed answer (no <ChangeInfo> "
 		    "with <Id> and <Status>)%s", route53_what(x),
 		    route53_uncertain(x));
 		return;
@@ -1263,7 +1236,7 @@ route53_changed(struct route53_priv *x, const struct http_response *r)
 		return;
 	}
 	if (strcmp(status, "PENDING") != 0) {
-		route53_fail(x, "route53: change %s has unknown status "
+		driver_job_failf(&x->job, "route53: change %s has unknown status "
 		    "\"%.40s\"%s",
 		    x->change_id, status, route53_uncertain(x));
 		free(status);
@@ -1276,7 +1249,7 @@ route53_changed(struct route53_priv *x, const struct http_response *r)
 		driver_log(x->d, "route53: PENDING (change %s, %" PRId64 " s)",
 		    x->change_id, (now - x->change_start) / 1000);
 	if (now >= x->insync_deadline) {
-		route53_fail(x, "route53: change %s still PENDING after "
+		driver_job_failf(&x->job, "route53: change %s still PENDING after "
 		    "%" PRId64
 		    " s (insync_timeout)%s", x->change_id,
 		    (now - x->change_start) / 1000, route53_uncertain(x));
@@ -1301,14 +1274,14 @@ route53_http_done(const struct http_response *r, void *arg)
 
 	x->xfer = NULL;
 	if (r->curl_code != 0 || r->status == 0) {
-		route53_fail(x, "route53 %s: %s%s", route53_what(x),
+		driver_job_failf(&x->job, "route53 %s: %s%s", route53_what(x),
 		    http_describe(r, desc, sizeof(desc)), route53_uncertain(x));
 		return;
 	}
 	if (r->status < 200 || r->status > 299) {
 		if (!route53_error_of(r, code, sizeof(code), msg,
 		    sizeof(msg))) {
-			route53_fail(x, "route53 %s: %s%s", route53_what(x),
+			driver_job_failf(&x->job, "route53 %s: %s%s", route53_what(x),
 			    http_describe(r, desc, sizeof(desc)),
 			    route53_uncertain(x));
 			return;
@@ -1332,7 +1305,7 @@ route53_http_done(const struct http_response *r, void *arg)
 			route53_schedule(x, wait);
 			return;
 		}
-		route53_fail(x, "route53 %s: HTTP %ld %s: %s%s%s",
+		driver_job_failf(&x->job, "route53 %s: HTTP %ld %s: %s%s%s",
 		    route53_what(x), r->status, code, msg,
 		    x->retries > 0 ? " (after retries)" : "",
 		    route53_uncertain(x));
@@ -1355,10 +1328,10 @@ route53_http_done(const struct http_response *r, void *arg)
 static int
 route53_busy(const struct route53_priv *x, struct err *e)
 {
-	if (x->op == ROUTE53_IDLE)
+	if (x->job.op == ROUTE53_IDLE)
 		return 0;
 	return err_set(e, "the route53 driver is busy: %s in progress",
-		       x->op == ROUTE53_APPLY ? "an apply" : "a read-back");
+		       x->job.op == ROUTE53_APPLY ? "an apply" : "a read-back");
 }
 
 /* The SigV4 region of an endpoint: China and GovCloud have their own. */
@@ -1395,6 +1368,7 @@ route53_init(struct driver *d, struct err *e)
 	x = xcalloc(1, sizeof(*x));
 	x->d = d;
 	x->cfg = cfg;
+	driver_job_init(&x->job, d, route53_clear, x);
 	route53_region(cfg->endpoint, x->region, sizeof(x->region));
 	d->priv = x;
 	return 0;
@@ -1409,14 +1383,7 @@ route53_cancel(struct driver *d)
 		return;
 	if (x->xfer != NULL)
 		http_cancel(x->xfer);
-	if (x->timer != NULL)
-		loop_timer_cancel(x->d->loop, x->timer);
-	x->xfer = NULL;
-	x->timer = NULL;
-	x->op = ROUTE53_IDLE;
-	x->cb = NULL;
-	x->arg = NULL;
-	route53_op_clear(x);
+	driver_job_cancel(&x->job);
 }
 
 static void
@@ -1432,14 +1399,12 @@ route53_begin(struct route53_priv *x, enum route53_op op, driver_cb cb,
 	      void *arg, struct err *e)
 {
 	route53_op_clear(x);
-	x->op = op;
+	driver_job_begin(&x->job, op, cb, arg);
 	x->step = ROUTE53_LIST;
 	if (route53_send_list(x, e) == -1) {
-		x->op = ROUTE53_IDLE;
+		driver_job_cancel(&x->job);
 		return err_prefix(e, "route53");
 	}
-	x->cb = cb;
-	x->arg = arg;
 	return 0;
 }
 
@@ -1451,9 +1416,8 @@ route53_apply(struct driver *d, struct weights w, int stage, driver_cb cb,
 
 	if (route53_busy(x, e) == -1)
 		return -1;
-	if (w.istio < 0 || w.apisix < 0 || w.istio + w.apisix != 100)
-		return err_set(e, "refusing to apply weights %d/%d: they must "
-			       "be 0..100 and sum to 100", w.istio, w.apisix);
+	if (driver_weights_check(w, e) == -1)
+		return -1;
 	x->want = w;
 	x->stage = stage;
 	return route53_begin(x, ROUTE53_APPLY, cb, arg, e);
