@@ -19,6 +19,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "text.h"
@@ -116,6 +117,8 @@ driver_done(struct driver *d)
 		d->ops->cancel(d);
 	if (d->ops->done != NULL)
 		d->ops->done(d);
+	else
+		free(d->priv);
 	d->ops = NULL;
 	d->priv = NULL;
 }

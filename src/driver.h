@@ -52,6 +52,7 @@ struct driver_ops {
 	int64_t (*deadline)(const struct plan *p);
 	/* Check settings, allocate d->priv.  No I/O beyond reading files. */
 	int (*init)(struct driver *d, struct err *e);
+	/* Free d->priv, after cancel (NULL: free(d->priv) is enough). */
 	void (*done)(struct driver *d);
 	/* Apply weights for `stage`; cb once. */
 	int (*apply)(struct driver *d, struct weights w, int stage,

@@ -658,19 +658,8 @@ cloudflare_cancel(struct driver *d)
 {
 	struct cloudflare_priv *x = d->priv;
 
-	if (x == NULL)
-		return;
-	if (x->xfer != NULL)
-		http_cancel(x->xfer);
+	http_cancel(x->xfer);
 	driver_job_cancel(&x->job);
-}
-
-static void
-cloudflare_done(struct driver *d)
-{
-	cloudflare_cancel(d);
-	free(d->priv);
-	d->priv = NULL;
 }
 
 static int
@@ -744,7 +733,6 @@ const struct driver_ops cloudflare_driver = {
 	.kind = DRIVER_CLOUDFLARE,
 	.deadline = cloudflare_deadline,
 	.init = cloudflare_init,
-	.done = cloudflare_done,
 	.apply = cloudflare_apply,
 	.read_back = cloudflare_read_back,
 	.cancel = cloudflare_cancel,

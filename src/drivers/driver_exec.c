@@ -396,19 +396,8 @@ exec_cancel(struct driver *d)
 {
 	struct exec_priv *x = d->priv;
 
-	if (x == NULL)
-		return;
-	if (x->proc != NULL)
-		proc_kill(x->proc);
+	proc_kill(x->proc);
 	driver_job_cancel(&x->job);
-}
-
-static void
-exec_done(struct driver *d)
-{
-	exec_cancel(d);
-	free(d->priv);
-	d->priv = NULL;
 }
 
 static int
@@ -484,7 +473,6 @@ const struct driver_ops exec_driver = {
 	.kind = DRIVER_EXEC,
 	.deadline = exec_deadline,
 	.init = exec_init,
-	.done = exec_done,
 	.apply = exec_apply,
 	.read_back = exec_read_back,
 	.cancel = exec_cancel,

@@ -725,6 +725,19 @@ kd_busy(const struct kd_priv *x, struct err *e)
 	    "is in flight", x->what);
 }
 
+/* Every step starts by reading the route. */
+static int
+kd_begin(struct kd_priv *x, enum kd_op op, driver_cb cb, void *arg,
+	 struct err *e)
+{
+	driver_job_begin(&x->job, op, cb, arg);
+	if (kd_send(x, "GET", NULL, e) != 0) {
+		driver_job_cancel(&x->job);
+		return err_prefix(e, "%s", x->what);
+	}
+	return 0;
+}
+
 static int
 kd_apply(struct driver *d, struct weights w, int stage, driver_cb cb,
 	 void *arg, struct err *e)
@@ -740,12 +753,7 @@ kd_apply(struct driver *d, struct weights w, int stage, driver_cb cb,
 	x->have_expect = d->have_expect;
 	x->expect = d->expect;
 	kd_step_done(x);
-	driver_job_begin(&x->job, KD_APPLY_GET, cb, arg);
-	if (kd_send(x, "GET", NULL, e) != 0) {
-		driver_job_cancel(&x->job);
-		return err_prefix(e, "%s", x->what);
-	}
-	return 0;
+	return kd_begin(x, KD_APPLY_GET, cb, arg, e);
 }
 
 static int
@@ -755,12 +763,7 @@ kd_read_back(struct driver *d, driver_cb cb, void *arg, struct err *e)
 
 	if (kd_busy(x, e) == -1)
 		return -1;
-	driver_job_begin(&x->job, KD_READ, cb, arg);
-	if (kd_send(x, "GET", NULL, e) != 0) {
-		driver_job_cancel(&x->job);
-		return err_prefix(e, "%s", x->what);
-	}
-	return 0;
+	return kd_begin(x, KD_READ, cb, arg, e);
 }
 
 static void

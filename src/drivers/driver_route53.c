@@ -1379,19 +1379,8 @@ route53_cancel(struct driver *d)
 {
 	struct route53_priv *x = d->priv;
 
-	if (x == NULL)
-		return;
-	if (x->xfer != NULL)
-		http_cancel(x->xfer);
+	http_cancel(x->xfer);
 	driver_job_cancel(&x->job);
-}
-
-static void
-route53_done(struct driver *d)
-{
-	route53_cancel(d);
-	free(d->priv);
-	d->priv = NULL;
 }
 
 static int
@@ -1459,7 +1448,6 @@ const struct driver_ops route53_driver = {
 	.kind = DRIVER_ROUTE53,
 	.deadline = route53_deadline,
 	.init = route53_init,
-	.done = route53_done,
 	.apply = route53_apply,
 	.read_back = route53_read_back,
 	.cancel = route53_cancel,
