@@ -17,6 +17,7 @@
 
 #include "driver.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,6 +206,43 @@ driver_job_after(struct driver_job *j, int64_t delay_ms, loop_timer_cb fn,
 {
 	j->timer = loop_timer_at(j->d->loop, loop_now(j->d->loop) + delay_ms,
 	    fn, arg);
+}
+
+/*
+ * Whole: within 1e-10 of an integer.  Integer weights summing to S below
+ * 2^33 miss a whole percent by at least 1/S, far more than that, while
+ * the error of the division is near 1e-14: the test is exact for every
+ * API's integers, and for fractions (Cloudflare's 0..1) that are whole
+ * percents once rounding in decimal is forgiven.
+ */
+#define DRIVER_PERCENT_EPSILON 1e-10
+
+int
+driver_percent(double wi, double wa, struct weights *w, char *why,
+	       size_t len)
+{
+	double p, r;
+
+	if (!isfinite(wi) || !isfinite(wa) || wi < 0 || wa < 0 ||
+	    wi > 1e15 || wa > 1e15) {
+		snprintf(why, len, "weights %.10g/%.10g are out of range", wi,
+		    wa);
+		return -1;
+	}
+	if (wi + wa <= 0) {
+		snprintf(why, len, "both weights are 0");
+		return -1;
+	}
+	p = 100.0 * wi / (wi + wa);
+	r = round(p);
+	if (fabs(p - r) > DRIVER_PERCENT_EPSILON) {
+		snprintf(why, len, "weights istio=%.10g apisix=%.10g are not a "
+		    "whole-percent split (istio %.2f%%)", wi, wa, p);
+		return -1;
+	}
+	w->istio = (int)r;
+	w->apisix = 100 - w->istio;
+	return 0;
 }
 
 int

@@ -127,6 +127,19 @@ driver_job_busy(const struct driver_job *j)
 	return j->op != 0;
 }
 
+/*
+ * The split two backend weights read back make, the one rule every
+ * driver follows: istio's share 100 * wi / (wi + wa) must be a whole
+ * percent (20 and 180 is 10/90; 1 and 2 is refused, never rounded), since
+ * cutover writes whole percents and a rounded read-back would report a
+ * split that is not in force.  0 with w filled, or -1 with why filled
+ * ("both weights are 0", "weights istio=1 apisix=2 are not a
+ * whole-percent split (istio 33.33%)").  Weights must be finite and not
+ * negative; each driver checks its API's range first.
+ */
+int driver_percent(double wi, double wa, struct weights *w, char *why,
+		   size_t len);
+
 /* 0 when w is a split to apply (0..100 each, summing to 100), else -1
  * with e saying why. */
 int driver_weights_check(struct weights w, struct err *e);

@@ -266,15 +266,11 @@ cloudflare_errors(json_t *root, char *buf, size_t len)
 	return true;
 }
 
-/*
- * Istio's percent of two weights, -1 with a reason when they do not make
- * a whole-percent split.
- */
+/* The split two weights make (driver_percent), in Cloudflare's range. */
 static int
-cloudflare_percent(double wi, double wa, char *why, size_t len)
+cloudflare_percent(double wi, double wa, struct weights *w, char *why,
+		   size_t len)
 {
-	double p, r;
-
 	/* Cloudflare's range; beyond it wi + wa may overflow to Inf and the
 	 * percent to NaN. */
 	if (!isfinite(wi) || !isfinite(wa) || wi < 0 || wa < 0 || wi > 1 ||
@@ -283,18 +279,7 @@ cloudflare_percent(double wi, double wa, char *why, size_t len)
 		    wa);
 		return -1;
 	}
-	if (wi + wa <= 0) {
-		snprintf(why, len, "both weights are 0");
-		return -1;
-	}
-	p = 100.0 * wi / (wi + wa);
-	r = round(p);
-	if (fabs(p - r) > 1e-6) {
-		snprintf(why, len, "weights istio=%g apisix=%g are not a "
-		    "whole-percent split (istio %.2f%%)", wi, wa, p);
-		return -1;
-	}
-	return (int)r;
+	return driver_percent(wi, wa, w, why, len);
 }
 
 /* The JSON number as a double; false if it is not a number. */
@@ -394,16 +379,10 @@ cloudflare_split(const struct cloudflare_priv *x, json_t *result,
 		 struct weights *w, char *why, size_t len)
 {
 	double wi, wa;
-	int p;
 
 	if (cloudflare_weights_of(x, result, &wi, &wa, why, len) == -1)
 		return -1;
-	p = cloudflare_percent(wi, wa, why, len);
-	if (p < 0)
-		return -1;
-	w->istio = p;
-	w->apisix = 100 - p;
-	return 0;
+	return cloudflare_percent(wi, wa, w, why, len);
 }
 
 /* Build the PATCH body from the object in force. */

@@ -22,7 +22,8 @@
  *
  * Weights are written as percentages (they sum to 100, as Istio's
  * validation used to require); read back, an HTTPRoute's weights are
- * shares (1 and 9 read as 10/90).  A missing weight counts as 0 for a
+ * shares (1 and 9 read as 10/90), and shares that are not a whole
+ * percent (1 and 2) are refused, never rounded (driver_percent).  A missing weight counts as 0 for a
  * VirtualService destination and 1 (the Gateway API default) for a
  * backendRef.  Another destination in a matched route with a non-zero
  * weight is refused: the split would not be what the plan says.
@@ -127,7 +128,7 @@ kd_dest_name(const struct kd_priv *x, json_t *dest)
 }
 
 /* The largest weight each API accepts: Istio's int32, and the Gateway
- * API's 1,000,000.  Both keep kd_percent() far from overflowing. */
+ * API's 1,000,000.  Both keep driver_percent() exact. */
 #define KD_VS_WEIGHT_MAX 2147483647
 #define KD_ROUTE_WEIGHT_MAX 1000000
 
@@ -165,13 +166,15 @@ kd_dests_key(const struct kd_priv *x)
 	return x->vs ? "route" : "backendRefs";
 }
 
+/* The split of route k, which kd_parse found to be a whole percent. */
 static struct weights
-kd_percent(json_int_t wi, json_int_t wa)
+kd_percent(const struct kd_found *f, int k)
 {
-	struct weights w;
+	struct weights w = { 0, 100 };
+	char why[8];
 
-	w.istio = (int)((wi * 100 + (wi + wa) / 2) / (wi + wa));
-	w.apisix = 100 - w.istio;
+	(void)driver_percent((double)f->r[k].wi, (double)f->r[k].wa, &w, why,
+	    sizeof(why));
 	return w;
 }
 
@@ -283,13 +286,19 @@ kd_parse(const struct kd_priv *x, const char *body, size_t len,
 	f->agree = true;
 	for (int k = 0; k < f->n; k++) {
 		struct weights w;
+		char why[160];
 
 		if (f->r[k].wi + f->r[k].wa == 0) {
 			snprintf(msg, mlen, "%s: spec.%s[%d] gives both %s and "
 			    "%s weight 0", x->what, rk, f->r[k].rule, ib, ab);
 			return -1;
 		}
-		w = kd_percent(f->r[k].wi, f->r[k].wa);
+		if (driver_percent((double)f->r[k].wi, (double)f->r[k].wa, &w,
+		    why, sizeof(why)) == -1) {
+			snprintf(msg, mlen, "%s: spec.%s[%d]: %s", x->what, rk,
+			    f->r[k].rule, why);
+			return -1;
+		}
 		if (k == 0)
 			f->w = w;
 		else if (!kd_eq(w, f->w))
@@ -307,7 +316,7 @@ kd_disagree(const struct kd_priv *x, const struct kd_found *f, char *msg,
 
 	o = (size_t)snprintf(msg, len, "%s: routes disagree:", x->what);
 	for (int k = 0; k < f->n && o < len; k++) {
-		struct weights w = kd_percent(f->r[k].wi, f->r[k].wa);
+		struct weights w = kd_percent(f, k);
 
 		o += (size_t)snprintf(msg + o, len - o, "%s spec.%s[%d] "
 		    "%d/%d", k > 0 ? "," : "", kd_rules_key(x), f->r[k].rule,

@@ -920,34 +920,11 @@ route53_start_list(struct route53_priv *x, enum route53_step step)
 		    route53_uncertain(x));
 }
 
-/*
- * Percent of Istio for two Route53 weights: -1 with a reason when they do
- * not make a whole-percent split.
- */
-static int
-route53_percent(long wi, long wa, char *why, size_t len)
-{
-	if (wi + wa == 0) {
-		snprintf(why, len, "both weights are 0 (Route53 then splits "
-		    "evenly)");
-		return -1;
-	}
-	if ((wi * 100) % (wi + wa) != 0) {
-		snprintf(why, len, "weights istio=%ld apisix=%ld are not a "
-		    "whole-percent split (istio %.2f%%)", wi, wa,
-		    100.0 * (double)wi / (double)(wi + wa));
-		return -1;
-	}
-	return (int)(wi * 100 / (wi + wa));
-}
-
 /* Both records found: their split, or -1 with a reason. */
 static int
 route53_split(const struct route53_priv *x, struct weights *w, char *why,
 	  size_t len)
 {
-	int p;
-
 	if (!x->rec[0].found || !x->rec[1].found) {
 		snprintf(why, len, "no %s record %s %s with SetIdentifier "
 		    "\"%s\"", x->cfg->record_type, x->cfg->record_name,
@@ -956,12 +933,13 @@ route53_split(const struct route53_priv *x, struct weights *w, char *why,
 		    x->cfg->istio_set_id);
 		return -1;
 	}
-	p = route53_percent(x->rec[0].weight, x->rec[1].weight, why, len);
-	if (p < 0)
+	if (x->rec[0].weight + x->rec[1].weight == 0) {
+		snprintf(why, len, "both weights are 0 (Route53 then splits "
+		    "evenly)");
 		return -1;
-	w->istio = p;
-	w->apisix = 100 - p;
-	return 0;
+	}
+	return driver_percent((double)x->rec[0].weight,
+	    (double)x->rec[1].weight, w, why, len);
 }
 
 /* Whether the plan's alias target of `side` is what the record has. */
