@@ -39,7 +39,6 @@
 
 #include "driver.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

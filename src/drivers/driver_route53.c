@@ -28,9 +28,10 @@
  * built already sorted and percent-encoded, since curl 7.88 does not
  * canonicalise them.  Credentials come from AWS_ACCESS_KEY_ID /
  * AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN) or from the plan's profile
- * in ~/.aws/credentials ($AWS_SHARED_CREDENTIALS_FILE), are read afresh
- * for every operation, handed to curl and wiped; they never reach a log
- * or a message.  PriorRequestNotComplete and Throttling are retried with
+ * in ~/.aws/credentials ($AWS_SHARED_CREDENTIALS_FILE) (aws_creds.c),
+ * are read afresh for every operation, handed to curl and wiped; they
+ * never reach a log or a message.  The XML is read and written by
+ * route53_xml.c.  PriorRequestNotComplete and Throttling are retried with
  * a doubling back-off, a bounded number of times.
  *
  * Invariants: at most one operation at a time; one request or one timer
@@ -44,12 +45,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws_creds.h"
 #include "http.h"
+#include "route53_xml.h"
+#include "strbuf.h"
 #include "xmalloc.h"
 
 #define ROUTE53_RETRY_MAX 5		/* retries of a throttled request */
@@ -110,170 +113,6 @@ struct route53_priv {
 	int polls;
 	char region[32];
 };
-
-/* --- small XML reader ---------------------------------------------------- */
-
-/*
- * Route53 answers are small, flat XML documents: find an element by name
- * between s and end, give its content.  No element we look for contains
- * another of the same name.
- */
-static bool
-route53_xml_find(const char *s, const char *end, const char *tag,
-	     const char **in, const char **in_end, const char **after)
-{
-	size_t n = strlen(tag);
-
-	while (s < end) {
-		const char *p = memchr(s, '<', (size_t)(end - s));
-		const char *gt, *close;
-
-		if (p == NULL)
-			return false;
-		if ((size_t)(end - p) > n + 1 && strncmp(p + 1, tag, n) == 0 &&
-		    (p[n + 1] == '>' || p[n + 1] == ' ' || p[n + 1] == '/' ||
-		    p[n + 1] == '\t' || p[n + 1] == '\n' || p[n + 1] == '\r')) {
-			gt = memchr(p, '>', (size_t)(end - p));
-			if (gt == NULL)
-				return false;
-			if (gt[-1] == '/') {	/* <Tag/> */
-				*in = *in_end = gt + 1;
-				if (after != NULL)
-					*after = gt + 1;
-				return true;
-			}
-			for (close = gt + 1; close < end; close++) {
-				if (*close == '<' && (size_t)(end - close) >=
-				    n + 3 && close[1] == '/' &&
-				    strncmp(close + 2, tag, n) == 0 &&
-				    close[n + 2] == '>')
-					break;
-			}
-			if (close >= end)
-				return false;
-			*in = gt + 1;
-			*in_end = close;
-			if (after != NULL)
-				*after = close + n + 3;
-			return true;
-		}
-		s = p + 1;
-	}
-	return false;
-}
-
-/* The decoded, trimmed text of element `tag`, or NULL (caller frees). */
-static char *
-route53_xml_text(const char *s, const char *end, const char *tag)
-{
-	static const struct {
-		const char *ent;
-		char c;
-	} ents[] = {
-		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' },
-		{ "&quot;", '"' }, { "&apos;", '\'' },
-	};
-	const char *in, *in_end;
-	char *out, *w;
-
-	if (!route53_xml_find(s, end, tag, &in, &in_end, NULL))
-		return NULL;
-	while (in < in_end && isspace((unsigned char)*in))
-		in++;
-	while (in_end > in && isspace((unsigned char)in_end[-1]))
-		in_end--;
-	out = w = xmalloc((size_t)(in_end - in) + 1);
-	while (in < in_end) {
-		size_t i;
-
-		if (*in == '&') {
-			for (i = 0; i < sizeof(ents) / sizeof(ents[0]); i++) {
-				size_t el = strlen(ents[i].ent);
-
-				if ((size_t)(in_end - in) >= el &&
-				    strncmp(in, ents[i].ent, el) == 0) {
-					*w++ = ents[i].c;
-					in += el;
-					break;
-				}
-			}
-			if (i < sizeof(ents) / sizeof(ents[0]))
-				continue;
-			if (in + 2 < in_end && in[1] == '#') {
-				char *stop;
-				long c = in[2] == 'x' ?
-				    strtol(in + 3, &stop, 16) :
-				    strtol(in + 2, &stop, 10);
-
-				if (stop < in_end && *stop == ';' && c > 0 &&
-				    c < 128) {
-					*w++ = (char)c;
-					in = stop + 1;
-					continue;
-				}
-			}
-		}
-		*w++ = *in++;
-	}
-	*w = '\0';
-	return out;
-}
-
-/* Append s to the buffer, XML-escaped. */
-static void
-route53_xml_add(char **buf, size_t *len, size_t *cap, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		const char *rep = NULL;
-		char one[2] = { *s, '\0' };
-		size_t n;
-
-		switch (*s) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		default: rep = one; break;
-		}
-		n = strlen(rep);
-		if (*len + n + 1 > *cap) {
-			*cap = (*len + n + 1) * 2;
-			*buf = xrealloc(*buf, *cap);
-		}
-		memcpy(*buf + *len, rep, n);
-		*len += n;
-		(*buf)[*len] = '\0';
-	}
-}
-
-/* Append raw markup. */
-static void
-route53_add(char **buf, size_t *len, size_t *cap, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (*len + n + 1 > *cap) {
-		*cap = (*len + n + 1) * 2;
-		*buf = xrealloc(*buf, *cap);
-	}
-	memcpy(*buf + *len, s, n);
-	*len += n;
-	(*buf)[*len] = '\0';
-}
-
-/* <tag>escaped text</tag> */
-static void
-route53_elem(char **buf, size_t *len, size_t *cap, const char *tag,
-	 const char *text)
-{
-	route53_add(buf, len, cap, "<");
-	route53_add(buf, len, cap, tag);
-	route53_add(buf, len, cap, ">");
-	route53_xml_add(buf, len, cap, text);
-	route53_add(buf, len, cap, "</");
-	route53_add(buf, len, cap, tag);
-	route53_add(buf, len, cap, ">");
-}
 
 /* --- names --------------------------------------------------------------- */
 
@@ -440,151 +279,6 @@ route53_rec_parse(const char *s, const char *end, struct route53_rec *r,
 	return 0;
 }
 
-/* --- credentials --------------------------------------------------------- */
-
-struct route53_creds {
-	char *userpwd;		/* "AKID:SECRET" */
-	char *token_header;	/* "x-amz-security-token: ..." or NULL */
-};
-
-static void
-route53_wipe(char *s)
-{
-	xfree_secret_str(s);
-}
-
-static void
-route53_creds_done(struct route53_creds *c)
-{
-	route53_wipe(c->userpwd);
-	route53_wipe(c->token_header);
-	c->userpwd = c->token_header = NULL;
-}
-
-static char *
-route53_trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		end--;
-	*end = '\0';
-	return s;
-}
-
-/* Read `profile` from an AWS credentials file. */
-static int
-route53_creds_file(const char *path, const char *profile,
-		   struct route53_creds *c, struct err *e)
-{
-	FILE *f = fopen(path, "r");
-	char line[2048];
-	bool in = false, seen = false;
-	char *akid = NULL, *secret = NULL, *token = NULL;
-	int rc = -1;
-
-	if (f == NULL)
-		return err_set(e, "no AWS credentials: AWS_ACCESS_KEY_ID and "
-			       "AWS_SECRET_ACCESS_KEY are not set and %s "
-			       "cannot be read: %s", path, strerror(errno));
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *s = route53_trim(line), *eq, *k, *v;
-
-		if (*s == '\0' || *s == '#' || *s == ';')
-			continue;
-		if (*s == '[') {
-			char *close = strchr(s, ']');
-
-			if (close != NULL)
-				*close = '\0';
-			in = strcmp(route53_trim(s + 1), profile) == 0;
-			seen |= in;
-			continue;
-		}
-		if (!in || (eq = strchr(s, '=')) == NULL)
-			continue;
-		*eq = '\0';
-		k = route53_trim(s);
-		v = route53_trim(eq + 1);
-		if (strcmp(k, "aws_access_key_id") == 0) {
-			route53_wipe(akid);
-			akid = xstrdup(v);
-		} else if (strcmp(k, "aws_secret_access_key") == 0) {
-			route53_wipe(secret);
-			secret = xstrdup(v);
-		} else if (strcmp(k, "aws_session_token") == 0) {
-			route53_wipe(token);
-			token = xstrdup(v);
-		}
-	}
-	xwipe(line, sizeof(line));
-	fclose(f);
-	if (!seen)
-		err_set(e, "no AWS credentials: AWS_ACCESS_KEY_ID and "
-		    "AWS_SECRET_ACCESS_KEY are not set and %s has no profile "
-		    "[%s]", path, profile);
-	else if (akid == NULL || secret == NULL || *akid == '\0' ||
-	    *secret == '\0')
-		err_set(e, "AWS profile [%s] in %s lacks %s", profile, path,
-		    akid == NULL || *akid == '\0' ? "aws_access_key_id" :
-		    "aws_secret_access_key");
-	else {
-		c->userpwd = xasprintf("%s:%s", akid, secret);
-		if (token != NULL && *token != '\0')
-			c->token_header = xasprintf("x-amz-security-token: %s",
-			    token);
-		rc = 0;
-	}
-	route53_wipe(akid);
-	route53_wipe(secret);
-	route53_wipe(token);
-	return rc;
-}
-
-static int
-route53_creds_get(const struct route53_priv *x, struct route53_creds *c,
-		  struct err *e)
-{
-	const char *akid = getenv("AWS_ACCESS_KEY_ID");
-	const char *secret = getenv("AWS_SECRET_ACCESS_KEY");
-	const char *token = getenv("AWS_SESSION_TOKEN");
-	const char *file = getenv("AWS_SHARED_CREDENTIALS_FILE");
-	const char *home = getenv("HOME");
-	char *path;
-	int rc;
-
-	memset(c, 0, sizeof(*c));
-	if (akid != NULL && *akid != '\0' && secret != NULL &&
-	    *secret != '\0') {
-		c->userpwd = xasprintf("%s:%s", akid, secret);
-		if (token != NULL && *token != '\0')
-			c->token_header = xasprintf("x-amz-security-token: %s",
-			    token);
-		return 0;
-	}
-	if ((akid != NULL && *akid != '\0') !=
-	    (secret != NULL && *secret != '\0'))
-		return err_set(e, "AWS credentials: %s is set but %s is not",
-			       akid != NULL && *akid != '\0' ?
-			       "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
-			       akid != NULL && *akid != '\0' ?
-			       "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
-	if (file != NULL && *file != '\0')
-		path = xstrdup(file);
-	else if (home != NULL && *home != '\0')
-		path = xasprintf("%s/.aws/credentials", home);
-	else
-		return err_set(e, "no AWS credentials: AWS_ACCESS_KEY_ID is "
-			       "not set and HOME is unknown");
-	rc = route53_creds_file(path, x->cfg->profile != NULL ?
-	    x->cfg->profile : "default", c, e);
-	free(path);
-	return rc;
-}
-
 /* --- requests ------------------------------------------------------------ */
 
 static void route53_http_done(const struct http_response *r, void *arg);
@@ -617,13 +311,13 @@ static int
 route53_send(struct route53_priv *x, const char *method, const char *url,
 	 const char *body, struct err *e)
 {
-	struct route53_creds c;
+	struct aws_creds c;
 	struct http_request rq;
 	const char *headers[3];
 	char sigv4[96];
 	int n = 0;
 
-	if (route53_creds_get(x, &c, e) == -1)
+	if (aws_creds_get(x->cfg->profile, &c, e) == -1)
 		return -1;
 	snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:route53", x->region);
 	if (body != NULL)
@@ -642,7 +336,7 @@ route53_send(struct route53_priv *x, const char *method, const char *url,
 	rq.userpwd = c.userpwd;
 	rq.aws_sigv4 = sigv4;
 	x->xfer = http_start(x->d->loop, &rq, route53_http_done, x, e);
-	route53_creds_done(&c);
+	aws_creds_done(&c);
 	return x->xfer != NULL ? 0 : -1;
 }
 
@@ -680,8 +374,8 @@ route53_send_list(struct route53_priv *x, struct err *e)
 }
 
 static void
-route53_add_rec(char **b, size_t *len, size_t *cap,
-		const struct route53_priv *x, int side, int weight)
+route53_add_rec(struct strbuf *b, const struct route53_priv *x, int side,
+		int weight)
 {
 	const struct plan_route53 *cfg = x->cfg;
 	const struct route53_rec *r = &x->rec[side];
@@ -691,76 +385,76 @@ route53_add_rec(char **b, size_t *len, size_t *cap,
 	    cfg->apisix_alias_zone;
 	char num[32];
 
-	route53_add(b, len, cap, "<Change><Action>UPSERT</Action>"
+	strbuf_add(b, "<Change><Action>UPSERT</Action>"
 	    "<ResourceRecordSet>");
-	route53_elem(b, len, cap, "Name", r->found ? r->name :
+	route53_xml_elem(b, "Name", r->found ? r->name :
 	    cfg->record_name);
-	route53_elem(b, len, cap, "Type", cfg->record_type);
-	route53_elem(b, len, cap, "SetIdentifier", side == 0 ?
+	route53_xml_elem(b, "Type", cfg->record_type);
+	route53_xml_elem(b, "SetIdentifier", side == 0 ?
 	    cfg->istio_set_id : cfg->apisix_set_id);
 	snprintf(num, sizeof(num), "%d", weight);
-	route53_elem(b, len, cap, "Weight", num);
+	route53_xml_elem(b, "Weight", num);
 	if (dns != NULL || r->alias) {
 		bool eval = dns != NULL ? cfg->evaluate_target_health :
 		    r->alias_eval;
 
-		route53_add(b, len, cap, "<AliasTarget>");
-		route53_elem(b, len, cap, "HostedZoneId", dns != NULL ? zone :
+		strbuf_add(b, "<AliasTarget>");
+		route53_xml_elem(b, "HostedZoneId", dns != NULL ? zone :
 		    r->alias_zone);
-		route53_elem(b, len, cap, "DNSName", dns != NULL ? dns :
+		route53_xml_elem(b, "DNSName", dns != NULL ? dns :
 		    r->alias_dns);
-		route53_elem(b, len, cap, "EvaluateTargetHealth",
+		route53_xml_elem(b, "EvaluateTargetHealth",
 		    eval ? "true" : "false");
-		route53_add(b, len, cap, "</AliasTarget>");
+		strbuf_add(b, "</AliasTarget>");
 	} else {
 		if (r->have_ttl) {
 			snprintf(num, sizeof(num), "%ld", r->ttl);
-			route53_elem(b, len, cap, "TTL", num);
+			route53_xml_elem(b, "TTL", num);
 		}
 		if (r->nvalues > 0) {
-			route53_add(b, len, cap, "<ResourceRecords>");
+			strbuf_add(b, "<ResourceRecords>");
 			for (int i = 0; i < r->nvalues; i++) {
-				route53_add(b, len, cap, "<ResourceRecord>");
-				route53_elem(b, len, cap, "Value",
+				strbuf_add(b, "<ResourceRecord>");
+				route53_xml_elem(b, "Value",
 				    r->values[i]);
-				route53_add(b, len, cap, "</ResourceRecord>");
+				strbuf_add(b, "</ResourceRecord>");
 			}
-			route53_add(b, len, cap, "</ResourceRecords>");
+			strbuf_add(b, "</ResourceRecords>");
 		}
 	}
 	if (r->health_check != NULL)
-		route53_elem(b, len, cap, "HealthCheckId", r->health_check);
-	route53_add(b, len, cap, "</ResourceRecordSet></Change>");
+		route53_xml_elem(b, "HealthCheckId", r->health_check);
+	strbuf_add(b, "</ResourceRecordSet></Change>");
 }
 
 static int
 route53_send_change(struct route53_priv *x, struct err *e)
 {
-	char *b = NULL, *base, *url, *zone, comment[160];
-	size_t len = 0, cap = 0;
+	struct strbuf b = { 0 };
+	char *base, *url, *zone, comment[160];
 	int rc;
 
-	route53_add(&b, &len, &cap,
+	strbuf_add(&b,
 	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<ChangeResourceRecordSetsRequest xmlns=\"https://route53."
 	    "amazonaws.com/doc/2013-04-01/\"><ChangeBatch>");
 	snprintf(comment, sizeof(comment), "cutover %.60s: stage %d, istio "
 	    "%d%% / apisix %d%%", x->d->plan->name != NULL ?
 	    x->d->plan->name : "", x->stage, x->want.istio, x->want.apisix);
-	route53_elem(&b, &len, &cap, "Comment", comment);
-	route53_add(&b, &len, &cap, "<Changes>");
-	route53_add_rec(&b, &len, &cap, x, 0, x->want.istio);
-	route53_add_rec(&b, &len, &cap, x, 1, x->want.apisix);
-	route53_add(&b, &len, &cap, "</Changes></ChangeBatch>"
+	route53_xml_elem(&b, "Comment", comment);
+	strbuf_add(&b, "<Changes>");
+	route53_add_rec(&b, x, 0, x->want.istio);
+	route53_add_rec(&b, x, 1, x->want.apisix);
+	strbuf_add(&b, "</Changes></ChangeBatch>"
 	    "</ChangeResourceRecordSetsRequest>\n");
 	base = route53_base(x);
 	zone = http_escape(route53_zone(x));
 	url = xasprintf("%s/2013-04-01/hostedzone/%s/rrset/", base, zone);
-	rc = route53_send(x, "POST", url, b, e);
+	rc = route53_send(x, "POST", url, b.s, e);
 	free(url);
 	free(zone);
 	free(base);
-	free(b);
+	free(b.s);
 	return rc;
 }
 
