@@ -103,6 +103,7 @@ driver_init(struct driver *d, const struct plan *p, struct loop *l,
 			       (int)p->traffic.driver);
 	if (ops->init != NULL && ops->init(d, e) == -1) {
 		d->priv = NULL;
+		d->job = NULL;
 		return -1;
 	}
 	d->ops = ops;
@@ -114,14 +115,14 @@ driver_done(struct driver *d)
 {
 	if (d->ops == NULL)
 		return;
-	if (d->ops->cancel != NULL)
-		d->ops->cancel(d);
+	driver_cancel(d);
 	if (d->ops->done != NULL)
 		d->ops->done(d);
 	else
 		free(d->priv);
 	d->ops = NULL;
 	d->priv = NULL;
+	d->job = NULL;
 }
 
 void
@@ -141,12 +142,13 @@ driver_log(const struct driver *d, const char *fmt, ...)
 
 void
 driver_job_init(struct driver_job *j, struct driver *d,
-		void (*clear)(void *), void *priv)
+		void (*end)(void *, bool), void *priv)
 {
 	memset(j, 0, sizeof(*j));
 	j->d = d;
-	j->clear = clear;
+	j->end = end;
 	j->priv = priv;
+	d->job = j;
 }
 
 void
@@ -158,14 +160,14 @@ driver_job_begin(struct driver_job *j, int op, driver_cb cb, void *arg)
 }
 
 static void
-driver_job_end(struct driver_job *j)
+driver_job_end(struct driver_job *j, bool cancelled)
 {
 	j->op = 0;
 	j->timer = NULL;
 	j->cb = NULL;
 	j->arg = NULL;
-	if (j->clear != NULL)
-		j->clear(j->priv);
+	if (j->end != NULL)
+		j->end(j->priv, cancelled);
 }
 
 void
@@ -174,7 +176,7 @@ driver_job_answer(struct driver_job *j, const struct driver_result *r)
 	driver_cb cb = j->cb;
 	void *arg = j->arg;
 
-	driver_job_end(j);
+	driver_job_end(j, false);
 	if (cb != NULL)
 		cb(r, arg);
 }
@@ -197,7 +199,7 @@ driver_job_cancel(struct driver_job *j)
 {
 	if (j->timer != NULL)
 		loop_timer_cancel(j->d->loop, j->timer);
-	driver_job_end(j);
+	driver_job_end(j, true);
 }
 
 void

@@ -60,7 +60,8 @@ struct driver_ops {
 	/* Read the weights in force; cb once (have_weights on success). */
 	int (*read_back)(struct driver *d, driver_cb cb, void *arg,
 			 struct err *e);
-	/* Abort whatever is in flight; no callback follows. */
+	/* Abort whatever is in flight; no callback follows.  NULL for a
+	 * driver with a driver_job: driver_job_cancel does it. */
 	void (*cancel)(struct driver *d);
 	/* One line for the screen and `cutover check`, no secrets. */
 	void (*describe)(const struct driver *d, char *buf, size_t len);
@@ -76,6 +77,7 @@ struct driver {
 	driver_log_cb log;
 	void *log_arg;
 	void *priv;
+	struct driver_job *job;	/* in priv, when the driver has one */
 	driver_cb cb;		/* the caller of the step in progress */
 	void *cb_arg;
 	/*
@@ -91,8 +93,9 @@ struct driver {
  * The step a driver has in progress, embedded in its priv: which
  * operation (0: none; otherwise the driver's own value, which it may
  * change as the step moves on), whom to answer, and the timer of a retry.
- * The helpers are the lifecycle every driver shares; `clear` resets the
- * driver's own per-step state when the step ends (answered or cancelled).
+ * The helpers are the lifecycle every driver shares.  `end` is the
+ * driver's part when a step ends: reset its per-step state and, when
+ * cancelled, first stop its own request (an HTTP transfer, a child).
  */
 struct driver_job {
 	struct driver *d;
@@ -100,12 +103,13 @@ struct driver_job {
 	driver_cb cb;
 	void *arg;
 	struct loop_timer *timer;
-	void (*clear)(void *priv);
+	void (*end)(void *priv, bool cancelled);
 	void *priv;
 };
 
+/* Also makes j the driver's (d->job), so that it needs no cancel. */
 void driver_job_init(struct driver_job *j, struct driver *d,
-		     void (*clear)(void *), void *priv);
+		     void (*end)(void *, bool), void *priv);
 /* Take the operation and the caller before the first request starts;
  * driver_job_cancel undoes it when that request cannot start. */
 void driver_job_begin(struct driver_job *j, int op, driver_cb cb,
@@ -114,7 +118,7 @@ void driver_job_begin(struct driver_job *j, int op, driver_cb cb,
 void driver_job_answer(struct driver_job *j, const struct driver_result *r);
 void driver_job_failf(struct driver_job *j, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* End the step without an answer (the driver stops its own request). */
+/* End the step without an answer. */
 void driver_job_cancel(struct driver_job *j);
 /* Call fn(arg) after delay_ms: a retry or a poll.  fn starts with
  * j->timer = NULL. */
@@ -228,8 +232,12 @@ driver_can_read_back(const struct driver *d)
 static inline void
 driver_cancel(struct driver *d)
 {
-	if (d->ops != NULL && d->ops->cancel != NULL)
+	if (d->ops == NULL)
+		return;
+	if (d->ops->cancel != NULL)
 		d->ops->cancel(d);
+	else if (d->job != NULL)
+		driver_job_cancel(d->job);
 }
 
 /*

@@ -2,7 +2,7 @@
  * test_driver — what every driver shares (driver.c): the one rule that
  * turns two backend weights into a percent, the same for every driver,
  * and the table.  A toy driver, written here as HACKING.md's recipe says
- * (one driver_ops with a driver_job in its priv, one line in the table),
+ * (one driver_ops with a driver_job in its priv, registered in the table),
  * runs apply and read back through the generic driver_* API and gives
  * one-shot commands its deadline.
  */
@@ -161,15 +161,16 @@ struct toy_priv {
 	struct driver_job job;	/* op: enum toy_op */
 	struct weights in_force;
 	struct weights want;
-	int clears;
+	int ends, cancels;
 };
 
 static void
-toy_clear(void *arg)
+toy_end(void *arg, bool cancelled)
 {
 	struct toy_priv *x = arg;
 
-	x->clears++;
+	x->ends++;
+	x->cancels += cancelled;
 }
 
 static int
@@ -179,7 +180,7 @@ toy_init(struct driver *d, struct err *e)
 
 	(void)e;
 	x->in_force = (struct weights){ 0, 100 };
-	driver_job_init(&x->job, d, toy_clear, x);
+	driver_job_init(&x->job, d, toy_end, x);
 	d->priv = x;
 	return 0;
 }
@@ -234,14 +235,6 @@ toy_read_back(struct driver *d, driver_cb cb, void *arg, struct err *e)
 }
 
 static void
-toy_cancel(struct driver *d)
-{
-	struct toy_priv *x = d->priv;
-
-	driver_job_cancel(&x->job);
-}
-
-static void
 toy_describe(const struct driver *d, char *buf, size_t len)
 {
 	(void)d;
@@ -262,7 +255,6 @@ static const struct driver_ops toy_driver = {
 	.init = toy_init,
 	.apply = toy_apply,
 	.read_back = toy_read_back,
-	.cancel = toy_cancel,
 	.describe = toy_describe,
 };
 
@@ -326,7 +318,8 @@ Test(driver, a_toy_driver_registered_in_the_table_works_end_to_end)
 	cr_assert_eq(g.r.weights.istio, 30);
 	/* driver_answer scrubbed what the backend said. */
 	cr_assert_null(strchr(g.r.message, '\x1b'), "%s", g.r.message);
-	cr_assert_eq(x->clears, 1);
+	cr_assert_eq(x->ends, 1);
+	cr_assert_eq(x->cancels, 0);
 	cr_assert_not(driver_job_busy(&x->job));
 
 	memset(&g, 0, sizeof(g));
@@ -341,7 +334,8 @@ Test(driver, a_toy_driver_registered_in_the_table_works_end_to_end)
 	    &g, &e), -1);
 	cr_assert_not_null(strstr(e.msg, "sum to 100"), "%s", e.msg);
 
-	/* Cancelled: no answer follows, the timer is gone. */
+	/* Cancelled (the driver has no cancel of its own: its job is
+	 * cancelled): no answer follows, the timer is gone. */
 	memset(&g, 0, sizeof(g));
 	cr_assert_eq(driver_apply(&d, (struct weights){ 50, 50 }, 2, got_cb,
 	    &g, &e), 0);
@@ -350,6 +344,8 @@ Test(driver, a_toy_driver_registered_in_the_table_works_end_to_end)
 		loop_run_once(l, 1);
 	cr_assert_eq(g.calls, 0);
 	cr_assert_null(x->job.timer);
+	cr_assert_eq(x->cancels, 1);
+	cr_assert_not(driver_job_busy(&x->job));
 
 	driver_done(&d);	/* no done: driver.c frees the priv */
 	loop_free(l);

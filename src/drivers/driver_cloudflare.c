@@ -197,12 +197,14 @@ cloudflare_send(struct cloudflare_priv *x, struct err *e)
 
 /* --- answering ----------------------------------------------------------- */
 
-/* The end of a step, answered or cancelled (driver_job's clear). */
+/* The end of a step, answered or cancelled (driver_job's end). */
 static void
-cloudflare_clear(void *arg)
+cloudflare_end(void *arg, bool cancelled)
 {
 	struct cloudflare_priv *x = arg;
 
+	if (cancelled)
+		http_cancel(x->xfer);
 	x->xfer = NULL;
 	free(x->patch_body);
 	x->patch_body = NULL;
@@ -626,18 +628,9 @@ cloudflare_init(struct driver *d, struct err *e)
 	x->d = d;
 	x->cfg = cfg;
 	x->pool_mode = pool;
-	driver_job_init(&x->job, d, cloudflare_clear, x);
+	driver_job_init(&x->job, d, cloudflare_end, x);
 	d->priv = x;
 	return 0;
-}
-
-static void
-cloudflare_cancel(struct driver *d)
-{
-	struct cloudflare_priv *x = d->priv;
-
-	http_cancel(x->xfer);
-	driver_job_cancel(&x->job);
 }
 
 static int
@@ -713,7 +706,6 @@ const struct driver_ops cloudflare_driver = {
 	.init = cloudflare_init,
 	.apply = cloudflare_apply,
 	.read_back = cloudflare_read_back,
-	.cancel = cloudflare_cancel,
 	.describe = cloudflare_describe,
 };
 

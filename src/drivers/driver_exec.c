@@ -246,12 +246,14 @@ exec_judge(const struct exec_priv *x, const char *what,
 	return false;
 }
 
-/* The end of a step, answered or cancelled (driver_job's clear). */
+/* The end of a step, answered or cancelled (driver_job's end). */
 static void
-exec_clear(void *arg)
+exec_end(void *arg, bool cancelled)
 {
 	struct exec_priv *x = arg;
 
+	if (cancelled)
+		proc_kill(x->proc);
 	x->proc = NULL;
 }
 
@@ -386,18 +388,9 @@ exec_init(struct driver *d, struct err *e)
 	x = xcalloc(1, sizeof(*x));
 	x->d = d;
 	x->cfg = cfg;
-	driver_job_init(&x->job, d, exec_clear, x);
+	driver_job_init(&x->job, d, exec_end, x);
 	d->priv = x;
 	return 0;
-}
-
-static void
-exec_cancel(struct driver *d)
-{
-	struct exec_priv *x = d->priv;
-
-	proc_kill(x->proc);
-	driver_job_cancel(&x->job);
 }
 
 static int
@@ -475,7 +468,6 @@ const struct driver_ops exec_driver = {
 	.init = exec_init,
 	.apply = exec_apply,
 	.read_back = exec_read_back,
-	.cancel = exec_cancel,
 	.describe = exec_describe,
 	.can_read_back = exec_can_read_back,
 };

@@ -400,12 +400,14 @@ kd_step_done(struct kd_priv *x)
 	x->start_agree = false;
 }
 
-/* The end of a step, answered or cancelled (driver_job's clear). */
+/* The end of a step, answered or cancelled (driver_job's end). */
 static void
-kd_clear(void *arg)
+kd_end(void *arg, bool cancelled)
 {
 	struct kd_priv *x = arg;
 
+	if (cancelled)
+		kube_call_cancel(x->call);
 	x->call = NULL;
 	kd_step_done(x);
 }
@@ -685,7 +687,7 @@ kd_init(struct driver *d, struct err *e)
 	x->d = d;
 	x->cfg = cfg;
 	x->vs = vs;
-	driver_job_init(&x->job, d, kd_clear, x);
+	driver_job_init(&x->job, d, kd_end, x);
 	ns = http_escape(cfg->namespace);
 	name = http_escape(cfg->name);
 	x->path = xasprintf("/apis/%s/namespaces/%s/%s/%s",
@@ -700,24 +702,12 @@ kd_init(struct driver *d, struct err *e)
 }
 
 static void
-kd_cancel(struct driver *d)
-{
-	struct kd_priv *x = d->priv;
-
-	if (x == NULL)
-		return;
-	kube_call_cancel(x->call);
-	driver_job_cancel(&x->job);
-}
-
-static void
 kd_done(struct driver *d)
 {
 	struct kd_priv *x = d->priv;
 
 	if (x == NULL)
 		return;
-	kd_cancel(d);
 	kube_free(x->kube);
 	free(x->path);
 	free(x);
@@ -803,7 +793,6 @@ const struct driver_ops kube_driver = {
 	.done = kd_done,
 	.apply = kd_apply,
 	.read_back = kd_read_back,
-	.cancel = kd_cancel,
 	.describe = kd_describe,
 };
 

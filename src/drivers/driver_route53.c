@@ -189,12 +189,14 @@ route53_op_clear(struct route53_priv *x)
 	x->polls = 0;
 }
 
-/* The end of a step, answered or cancelled (driver_job's clear). */
+/* The end of a step, answered or cancelled (driver_job's end). */
 static void
-route53_clear(void *arg)
+route53_end(void *arg, bool cancelled)
 {
 	struct route53_priv *x = arg;
 
+	if (cancelled)
+		http_cancel(x->xfer);
 	x->xfer = NULL;
 	route53_op_clear(x);
 }
@@ -1040,19 +1042,10 @@ route53_init(struct driver *d, struct err *e)
 	x = xcalloc(1, sizeof(*x));
 	x->d = d;
 	x->cfg = cfg;
-	driver_job_init(&x->job, d, route53_clear, x);
+	driver_job_init(&x->job, d, route53_end, x);
 	route53_region(cfg->endpoint, x->region, sizeof(x->region));
 	d->priv = x;
 	return 0;
-}
-
-static void
-route53_cancel(struct driver *d)
-{
-	struct route53_priv *x = d->priv;
-
-	http_cancel(x->xfer);
-	driver_job_cancel(&x->job);
 }
 
 static int
@@ -1122,7 +1115,6 @@ const struct driver_ops route53_driver = {
 	.init = route53_init,
 	.apply = route53_apply,
 	.read_back = route53_read_back,
-	.cancel = route53_cancel,
 	.describe = route53_describe,
 };
 
