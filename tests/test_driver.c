@@ -138,7 +138,8 @@ Test(driver, kubernetes_refuses_a_split_that_is_not_a_whole_percent)
 	    "{\"name\": \"storefront\", \"namespace\": \"edge\", "
 	    "\"resourceVersion\": \"7\"}, \"spec\": {\"rules\": "
 	    "[{\"backendRefs\": [{\"name\": \"istio-ingressgateway\", "
-	    "\"weight\": 1}, {\"name\": \"apisix-gateway\", \"weight\": 2}]}]}}";
+	    "\"weight\": 1}, {\"name\": \"apisix-gateway\", "
+	    "\"weight\": 2}]}]}}";
 	struct weights w = { 0, 0 };
 	struct err e;
 

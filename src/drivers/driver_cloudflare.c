@@ -449,7 +449,8 @@ cloudflare_got(struct cloudflare_priv *x, json_t *result)
 	if (x->job.op == CLOUDFLARE_READ || x->step == CLOUDFLARE_PATCH) {
 		if (cloudflare_split(x, result, &got, why, sizeof(why)) == -1) {
 			driver_job_failf(&x->job, "cloudflare %s: %s%s",
-			    cloudflare_what(x), why, x->job.op == CLOUDFLARE_APPLY ?
+			    cloudflare_what(x), why,
+			    x->job.op == CLOUDFLARE_APPLY ?
 			    " (the change was accepted)" : "");
 			return;
 		}
@@ -481,7 +482,8 @@ cloudflare_got(struct cloudflare_priv *x, json_t *result)
 		    "steering_policy"));
 
 		if (sp != NULL && strcmp(sp, "random") != 0) {
-			driver_job_failf(&x->job, "cloudflare: the load balancer's "
+			driver_job_failf(&x->job,
+			    "cloudflare: the load balancer's "
 			    "steering_policy is \"%.40s\": pool weights only "
 			    "count with \"random\" (nothing was changed)", sp);
 			return;
@@ -502,7 +504,8 @@ cloudflare_got(struct cloudflare_priv *x, json_t *result)
 	if (x->pool_mode && (cloudflare_origin(result,
 	    x->cfg->istio_origin) == NULL || cloudflare_origin(result,
 	    x->cfg->apisix_origin) == NULL)) {
-		driver_job_failf(&x->job, "cloudflare: the pool has no origin named "
+		driver_job_failf(&x->job,
+		    "cloudflare: the pool has no origin named "
 		    "\"%.100s\" (nothing was changed)",
 		    cloudflare_origin(result, x->cfg->istio_origin) == NULL ?
 		    x->cfg->istio_origin : x->cfg->apisix_origin);
@@ -518,7 +521,8 @@ cloudflare_got(struct cloudflare_priv *x, json_t *result)
 	    x->want.apisix / 100.0);
 	err_clear(&e);
 	if (cloudflare_send(x, &e) == -1)
-		driver_job_failf(&x->job, "cloudflare %s: %s (nothing was changed)",
+		driver_job_failf(&x->job,
+		    "cloudflare %s: %s (nothing was changed)",
 		    cloudflare_what(x), e.msg);
 }
 
@@ -532,7 +536,8 @@ cloudflare_http_done(const struct http_response *r, void *arg)
 
 	x->xfer = NULL;
 	if (r->curl_code != 0 || r->status == 0) {
-		driver_job_failf(&x->job, "cloudflare %s: %s%s", cloudflare_what(x),
+		driver_job_failf(&x->job,
+		    "cloudflare %s: %s%s", cloudflare_what(x),
 		    http_describe(r, desc, sizeof(desc)),
 		    cloudflare_uncertain(x));
 		return;
@@ -553,7 +558,8 @@ cloudflare_http_done(const struct http_response *r, void *arg)
 	if (!json_is_object(root)) {
 		json_decref(root);
 		if (r->status >= 200 && r->status < 300)
-			driver_job_failf(&x->job, "cloudflare %s: malformed answer "
+			driver_job_failf(&x->job,
+			    "cloudflare %s: malformed answer "
 			    "(not a JSON object: %.80s)%s", cloudflare_what(x),
 			    je.text, cloudflare_uncertain(x));
 		else
@@ -565,7 +571,8 @@ cloudflare_http_done(const struct http_response *r, void *arg)
 	if (!json_is_true(json_object_get(root, "success")) ||
 	    r->status < 200 || r->status > 299) {
 		if (cloudflare_errors(root, errs, sizeof(errs)))
-			driver_job_failf(&x->job, "cloudflare %s: HTTP %ld: %s%s",
+			driver_job_failf(&x->job,
+			    "cloudflare %s: HTTP %ld: %s%s",
 			    cloudflare_what(x), r->status, errs,
 			    cloudflare_uncertain(x));
 		else
@@ -579,7 +586,8 @@ cloudflare_http_done(const struct http_response *r, void *arg)
 	}
 	result = json_object_get(root, "result");
 	if (!json_is_object(result)) {
-		driver_job_failf(&x->job, "cloudflare %s: malformed answer (no result "
+		driver_job_failf(&x->job,
+		    "cloudflare %s: malformed answer (no result "
 		    "object)%s", cloudflare_what(x), cloudflare_uncertain(x));
 		json_decref(root);
 		return;
@@ -597,7 +605,8 @@ cloudflare_timer_fire(void *arg)
 	x->job.timer = NULL;
 	err_clear(&e);
 	if (cloudflare_send(x, &e) == -1)
-		driver_job_failf(&x->job, "cloudflare %s: %s%s", cloudflare_what(x),
+		driver_job_failf(&x->job,
+		    "cloudflare %s: %s%s", cloudflare_what(x),
 		    e.msg, cloudflare_uncertain(x));
 }
 

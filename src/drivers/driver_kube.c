@@ -23,10 +23,11 @@
  * Weights are written as percentages (they sum to 100, as Istio's
  * validation used to require); read back, an HTTPRoute's weights are
  * shares (1 and 9 read as 10/90), and shares that are not a whole
- * percent (1 and 2) are refused, never rounded (driver_percent).  A missing weight counts as 0 for a
- * VirtualService destination and 1 (the Gateway API default) for a
- * backendRef.  Another destination in a matched route with a non-zero
- * weight is refused: the split would not be what the plan says.
+ * percent (1 and 2) are refused, never rounded (driver_percent).  A
+ * missing weight counts as 0 for a VirtualService destination and 1 (the
+ * Gateway API default) for a backendRef.  Another destination in a
+ * matched route with a non-zero weight is refused: the split would not be
+ * what the plan says.
  *
  * Invariants: at most one request in flight (a second operation is
  * refused); each operation answers exactly once unless cancelled, and the
@@ -513,7 +514,8 @@ kd_got_object(struct kd_priv *x, const struct http_response *r)
 	if (kd_parse(x, r->body, r->body_len, &f, msg, sizeof(msg)) != 0) {
 		kd_found_done(&f);
 		if (x->job.op == KD_APPLY_PATCH)
-			driver_job_failf(&x->job, "patched, but the answer shows no split: "
+			driver_job_failf(&x->job,
+			    "patched, but the answer shows no split: "
 			    "%s", msg);
 		else
 			driver_job_failf(&x->job, "%s", msg);
@@ -637,7 +639,8 @@ kd_call_done(const struct http_response *r, const char *msg, void *arg)
 	}
 	if (x->job.op == KD_APPLY_PATCH && kd_is_conflict(r)) {
 		if (x->rereads == KD_REREADS_MAX) {
-			driver_job_failf(&x->job, "%s: the object kept changing while "
+			driver_job_failf(&x->job,
+			    "%s: the object kept changing while "
 			    "patching (%s); gave up after %d re-reads",
 			    x->what, msg, KD_REREADS_MAX);
 			return;
@@ -650,7 +653,8 @@ kd_call_done(const struct http_response *r, const char *msg, void *arg)
 		x->job.op = KD_APPLY_REREAD;
 		err_clear(&e);
 		if (kd_send(x, "GET", NULL, &e) != 0)
-			driver_job_failf(&x->job, "%s: GET: %s", x->what, e.msg);
+			driver_job_failf(&x->job,
+			    "%s: GET: %s", x->what, e.msg);
 		return;
 	}
 	driver_job_failf(&x->job, "%s: %s: %s", x->what,

@@ -594,7 +594,8 @@ route53_timer_fire(void *arg)
 	x->job.timer = NULL;
 	err_clear(&e);
 	if (route53_send_step(x, &e) == -1)
-		driver_job_failf(&x->job, "route53 %s: %s%s", route53_what(x), e.msg,
+		driver_job_failf(&x->job,
+		    "route53 %s: %s%s", route53_what(x), e.msg,
 		    route53_uncertain(x));
 }
 
@@ -612,7 +613,8 @@ route53_start_list(struct route53_priv *x, enum route53_step step)
 	x->step = step;
 	err_clear(&e);
 	if (route53_send_list(x, &e) == -1)
-		driver_job_failf(&x->job, "route53 %s: %s%s", route53_what(x), e.msg,
+		driver_job_failf(&x->job,
+		    "route53 %s: %s%s", route53_what(x), e.msg,
 		    route53_uncertain(x));
 }
 
@@ -714,7 +716,8 @@ route53_listed(struct route53_priv *x)
 		const struct route53_rec *r = &x->rec[side];
 
 		if (!r->found && dns == NULL) {
-			driver_job_failf(&x->job, "route53: no %s record %s with "
+			driver_job_failf(&x->job,
+			    "route53: no %s record %s with "
 			    "SetIdentifier \"%s\" and no %s_alias_dns_name "
 			    "to create it with (nothing was changed)",
 			    x->cfg->record_type, x->cfg->record_name,
@@ -724,7 +727,8 @@ route53_listed(struct route53_priv *x)
 			return;
 		}
 		if (r->found && !r->alias && dns == NULL && r->nvalues == 0) {
-			driver_job_failf(&x->job, "route53: record \"%s\" has neither an "
+			driver_job_failf(&x->job,
+			    "route53: record \"%s\" has neither an "
 			    "alias target nor values (nothing was changed)",
 			    side == 0 ? x->cfg->istio_set_id :
 			    x->cfg->apisix_set_id);
@@ -738,7 +742,8 @@ route53_listed(struct route53_priv *x)
 	    x->cfg->record_name, x->cfg->record_type, x->cfg->istio_set_id,
 	    x->want.istio, x->cfg->apisix_set_id, x->want.apisix);
 	if (route53_send_change(x, &e) == -1)
-		driver_job_failf(&x->job, "route53 %s: %s (nothing was changed)",
+		driver_job_failf(&x->job,
+		    "route53 %s: %s (nothing was changed)",
 		    route53_what(x), e.msg);
 }
 
@@ -813,7 +818,8 @@ route53_list_page(struct route53_priv *x, const struct http_response *r)
 	bool more;
 
 	if (route53_records(x, s, end, why, sizeof(why)) == -1) {
-		driver_job_failf(&x->job, "route53 %s: %s%s", route53_what(x), why,
+		driver_job_failf(&x->job,
+		    "route53 %s: %s%s", route53_what(x), why,
 		    route53_uncertain(x));
 		return;
 	}
@@ -830,7 +836,8 @@ route53_list_page(struct route53_priv *x, const struct http_response *r)
 		    route53_name_eq(x->next_name, x->cfg->record_name) &&
 		    strcmp(x->next_type, x->cfg->record_type) == 0) {
 			if (++x->pages >= ROUTE53_PAGES_MAX) {
-				driver_job_failf(&x->job, "route53 %s: more than %d "
+				driver_job_failf(&x->job,
+				    "route53 %s: more than %d "
 				    "pages "
 				    "of records for %s%s", route53_what(x),
 				    ROUTE53_PAGES_MAX, x->cfg->record_name,
@@ -888,7 +895,8 @@ route53_changed(struct route53_priv *x, const struct http_response *r)
 	bool submitted = false;
 
 	if (route53_change_info(x, r, &status) == -1) {
-		driver_job_failf(&x->job, "route53 %s: malformed answer (no <ChangeInfo> "
+		driver_job_failf(&x->job,
+		    "route53 %s: malformed answer (no <ChangeInfo> "
 		    "with <Id> and <Status>)%s", route53_what(x),
 		    route53_uncertain(x));
 		return;
@@ -910,7 +918,8 @@ route53_changed(struct route53_priv *x, const struct http_response *r)
 		return;
 	}
 	if (strcmp(status, "PENDING") != 0) {
-		driver_job_failf(&x->job, "route53: change %s has unknown status "
+		driver_job_failf(&x->job,
+		    "route53: change %s has unknown status "
 		    "\"%.40s\"%s",
 		    x->change_id, status, route53_uncertain(x));
 		free(status);
@@ -923,7 +932,8 @@ route53_changed(struct route53_priv *x, const struct http_response *r)
 		driver_log(x->d, "route53: PENDING (change %s, %" PRId64 " s)",
 		    x->change_id, (now - x->change_start) / 1000);
 	if (now >= x->insync_deadline) {
-		driver_job_failf(&x->job, "route53: change %s still PENDING after "
+		driver_job_failf(&x->job,
+		    "route53: change %s still PENDING after "
 		    "%" PRId64
 		    " s (insync_timeout)%s", x->change_id,
 		    (now - x->change_start) / 1000, route53_uncertain(x));
@@ -955,7 +965,8 @@ route53_http_done(const struct http_response *r, void *arg)
 	if (r->status < 200 || r->status > 299) {
 		if (!route53_error_of(r, code, sizeof(code), msg,
 		    sizeof(msg))) {
-			driver_job_failf(&x->job, "route53 %s: %s%s", route53_what(x),
+			driver_job_failf(&x->job,
+			    "route53 %s: %s%s", route53_what(x),
 			    http_describe(r, desc, sizeof(desc)),
 			    route53_uncertain(x));
 			return;
