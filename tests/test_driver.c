@@ -148,6 +148,32 @@ Test(driver, kubernetes_refuses_a_split_that_is_not_a_whole_percent)
 	    &e), &w, &e, "kubernetes");
 }
 
+/* --- the table -------------------------------------------------------- */
+
+/* Every kind a plan can name has a driver, under the plan's name for it,
+ * complete. */
+Test(driver, the_table_covers_the_plan)
+{
+	static const enum driver_kind kinds[] = {
+		DRIVER_EXEC, DRIVER_ROUTE53, DRIVER_CLOUDFLARE,
+		DRIVER_KUBERNETES,
+	};
+
+	cr_assert_null(driver_find(DRIVER_NONE));
+	cr_assert_null(driver_find(DRIVER_DEMO));
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const struct driver_ops *ops = driver_find(kinds[i]);
+
+		cr_assert_not_null(ops, "kind %d", (int)kinds[i]);
+		cr_expect_str_eq(ops->name, plan_driver_name(kinds[i]));
+		cr_expect_not_null(ops->init, "%s", ops->name);
+		cr_expect_not_null(ops->apply, "%s", ops->name);
+		cr_expect_not_null(ops->read_back, "%s", ops->name);
+		cr_expect_not_null(ops->describe, "%s", ops->name);
+		cr_expect_not_null(ops->deadline, "%s", ops->name);
+	}
+}
+
 /* --- a toy driver through the table ---------------------------------- */
 
 #define TOY_KIND ((enum driver_kind)77)
