@@ -107,6 +107,28 @@ Test(driver, route53_refuses_a_split_that_is_not_a_whole_percent)
 	    &w, &e), &w, &e, "route53");
 }
 
+/* An InvalidChangeBatch names every reason, joined, none lost. */
+Test(driver, route53_invalid_change_batch_gives_every_message)
+{
+	static const struct plan_route53 cfg = {
+		.hosted_zone_id = "Z0TEST", .record_name = "www.example.com",
+		.record_type = "A", .istio_set_id = "istio",
+		.apisix_set_id = "apisix",
+	};
+	static const char body[] = "<InvalidChangeBatch><Messages><Message>"
+	    "</Message><Message>first</Message><Message>second</Message>"
+	    "</Messages></InvalidChangeBatch>";
+	struct weights w;
+	struct err e;
+
+	err_clear(&e);
+	cr_assert_eq(driver_route53_parse(&cfg, body, sizeof(body) - 1, &w,
+	    &e), -1);
+	cr_assert_not_null(strstr(e.msg, "InvalidChangeBatch"), "%s", e.msg);
+	cr_assert_not_null(strstr(e.msg, "first; second"), "%s", e.msg);
+	cr_assert_null(strstr(e.msg, "; first"), "%s", e.msg);
+}
+
 Test(driver, cloudflare_refuses_a_split_that_is_not_a_whole_percent)
 {
 	static const struct plan_cloudflare cfg = {

@@ -29,6 +29,7 @@
 #include <jansson.h>
 
 #include "proc.h"
+#include "strbuf.h"
 #include "xmalloc.h"
 
 #define EXEC_DEFAULT_TIMEOUT_MS (120 * 1000)
@@ -108,14 +109,13 @@ exec_expand(const char *arg, struct weights w, int stage)
 {
 	static const char *const names[] = { "{istio}", "{apisix}",
 					     "{stage}" };
-	size_t cap = strlen(arg) + 1, n = 0;
-	char *out = xmalloc(cap);
+	struct strbuf b = { 0 };
 	const char *s = arg;
 
+	strbuf_add(&b, "");	/* "" expands to "", not NULL */
 	while (*s != '\0') {
 		char val[16];
-		size_t i, vlen;
-		bool hit = false;
+		size_t i;
 
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 			size_t nlen = strlen(names[i]);
@@ -124,27 +124,14 @@ exec_expand(const char *arg, struct weights w, int stage)
 				continue;
 			snprintf(val, sizeof(val), "%d", i == 0 ? w.istio :
 			    i == 1 ? w.apisix : stage);
-			vlen = strlen(val);
-			if (n + vlen + 1 > cap) {
-				cap = n + vlen + strlen(s) + 1;
-				out = xrealloc(out, cap);
-			}
-			memcpy(out + n, val, vlen);
-			n += vlen;
+			strbuf_add(&b, val);
 			s += nlen;
-			hit = true;
 			break;
 		}
-		if (hit)
-			continue;
-		if (n + 2 > cap) {
-			cap = cap * 2 + 2;
-			out = xrealloc(out, cap);
-		}
-		out[n++] = *s++;
+		if (i == sizeof(names) / sizeof(names[0]))
+			strbuf_addn(&b, s++, 1);
 	}
-	out[n] = '\0';
-	return out;
+	return b.s;
 }
 
 static void

@@ -535,19 +535,17 @@ route53_error_of(const struct http_response *r, char *code, size_t clen,
 		m = route53_xml_text(in, in_end, "Message");
 	} else if (route53_xml_find(s, end, "InvalidChangeBatch", &in, &in_end,
 	    NULL)) {
-		size_t o = 0;
+		struct strbuf all = { 0 };
 
 		c = xstrdup("InvalidChangeBatch");
-		m = xstrdup("");
+		strbuf_add(&all, "");
 		p = in;
 		while (route53_xml_find(p, in_end, "Message", &s, &end, &p)) {
-			char *one = xstrndup(s, (size_t)(end - s));
-
-			m = xrealloc(m, o + strlen(one) + 3);
-			o += (size_t)sprintf(m + o, "%s%s", o > 0 ? "; " : "",
-			    one);
-			free(one);
+			if (all.len > 0)
+				strbuf_add(&all, "; ");
+			strbuf_addn(&all, s, strnlen(s, (size_t)(end - s)));
 		}
+		m = all.s;
 	}
 	if (c == NULL) {
 		free(m);
