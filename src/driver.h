@@ -1,7 +1,9 @@
 /*
  * driver — how traffic weights are changed and read back.  One interface,
- * several implementations (exec, route53, cloudflare, kubernetes, demo),
- * each a const struct driver_ops in its own file.  Every operation is
+ * several implementations (exec, route53, cloudflare, kubernetes in
+ * src/drivers/, listed in driver.c's table; demo in demo.c), each a const
+ * struct driver_ops in its own file, sharing struct driver_job's lifecycle
+ * and driver_percent's rule (HACKING.md, "Drivers").  Every operation is
  * asynchronous on the loop and answers exactly once through its callback,
  * unless cancelled.  Operations are idempotent: applying the weights in
  * force changes nothing.
