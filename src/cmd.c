@@ -1,6 +1,6 @@
 /*
  * cmd — the table of one-shot commands and what they share: opening the
- * session, the driver's deadline, settling the weights, confirmation and
+ * session, the driver's deadline (driver_deadline), settling the weights, confirmation and
  * the readable state.  See cmd.h for how a command is dispatched.
  */
 #include "config.h"
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "driver.h"
 #include "loop.h"
 #include "plan.h"
 #include "session.h"
@@ -115,31 +116,7 @@ cmd_open_session(const struct cmd_options *c, struct session *s,
 int64_t
 cmd_deadline(const struct plan *p)
 {
-	int64_t t = 120000;
-
-	switch (p->traffic.driver) {
-	case DRIVER_EXEC:
-		/* set and get, each up to its timeout, then SIGTERM,
-		 * SIGKILL 2 s later and 2 s more for the answer (proc.c) */
-		t = 2 * (p->traffic.exec.timeout_ms + 5000);
-		break;
-	case DRIVER_ROUTE53:
-		t = p->traffic.route53.timeout_ms +
-		    p->traffic.route53.insync_timeout_ms;
-		break;
-	case DRIVER_CLOUDFLARE:
-		t = p->traffic.cloudflare.timeout_ms;
-		break;
-	case DRIVER_KUBERNETES:
-		/* read and patch, then up to 3 times (driver_kube.c) read
-		 * and patch again; an exec credential plugin may take up to
-		 * a minute */
-		t = 8 * p->traffic.kubernetes.timeout_ms + 60000;
-		break;
-	default:
-		break;
-	}
-	return t + 5000;
+	return driver_deadline(p) + 5000;
 }
 
 bool

@@ -1,7 +1,9 @@
 /*
  * driver — how traffic weights are changed and read back.  One interface,
- * several implementations (exec, route53, cloudflare, kubernetes, demo),
- * each a const struct driver_ops in its own file.  Every operation is
+ * several implementations (exec, route53, cloudflare, kubernetes in
+ * src/drivers/, listed in driver.c's table; demo in demo.c), each a const
+ * struct driver_ops in its own file, sharing struct driver_job's lifecycle
+ * and driver_percent's rule (HACKING.md, "Drivers").  Every operation is
  * asynchronous on the loop and answers exactly once through its callback,
  * unless cancelled.  Operations are idempotent: applying the weights in
  * force changes nothing.
@@ -18,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cutover.h"
 #include "err.h"
@@ -41,9 +44,17 @@ typedef void (*driver_cb)(const struct driver_result *r, void *arg);
 typedef void (*driver_log_cb)(const char *line, void *arg);
 
 struct driver_ops {
-	const char *name;
+	const char *name;	/* the plan's traffic.driver value */
+	enum driver_kind kind;
+	/*
+	 * The longest a one-shot command waits for one step with these
+	 * settings (apply or read back, retries included), in ms; NULL: two
+	 * minutes.  cmd_deadline adds its own margin.
+	 */
+	int64_t (*deadline)(const struct plan *p);
 	/* Check settings, allocate d->priv.  No I/O beyond reading files. */
 	int (*init)(struct driver *d, struct err *e);
+	/* Free d->priv, after cancel (NULL: free(d->priv) is enough). */
 	void (*done)(struct driver *d);
 	/* Apply weights for `stage`; cb once. */
 	int (*apply)(struct driver *d, struct weights w, int stage,
@@ -51,7 +62,8 @@ struct driver_ops {
 	/* Read the weights in force; cb once (have_weights on success). */
 	int (*read_back)(struct driver *d, driver_cb cb, void *arg,
 			 struct err *e);
-	/* Abort whatever is in flight; no callback follows. */
+	/* Abort whatever is in flight; no callback follows.  NULL for a
+	 * driver with a driver_job: driver_job_cancel does it. */
 	void (*cancel)(struct driver *d);
 	/* One line for the screen and `cutover check`, no secrets. */
 	void (*describe)(const struct driver *d, char *buf, size_t len);
@@ -67,6 +79,7 @@ struct driver {
 	driver_log_cb log;
 	void *log_arg;
 	void *priv;
+	struct driver_job *job;	/* in priv, when the driver has one */
 	driver_cb cb;		/* the caller of the step in progress */
 	void *cb_arg;
 	/*
@@ -78,8 +91,78 @@ struct driver {
 	struct weights expect;
 };
 
+/*
+ * The step a driver has in progress, embedded in its priv: which
+ * operation (0: none; otherwise the driver's own value, which it may
+ * change as the step moves on), whom to answer, and the timer of a retry.
+ * The helpers are the lifecycle every driver shares.  `end` is the
+ * driver's part when a step ends: reset its per-step state and, when
+ * cancelled, first stop its own request (an HTTP transfer, a child).
+ */
+struct driver_job {
+	struct driver *d;
+	int op;
+	driver_cb cb;
+	void *arg;
+	struct loop_timer *timer;
+	void (*end)(void *priv, bool cancelled);
+	void *priv;
+};
+
+/* Also makes j the driver's (d->job), so that it needs no cancel. */
+void driver_job_init(struct driver_job *j, struct driver *d,
+		     void (*end)(void *, bool), void *priv);
+/* Take the operation and the caller before the first request starts;
+ * driver_job_cancel undoes it when that request cannot start. */
+void driver_job_begin(struct driver_job *j, int op, driver_cb cb,
+		      void *arg);
+/* End the step, then answer; nothing may touch the driver afterwards. */
+void driver_job_answer(struct driver_job *j, const struct driver_result *r);
+void driver_job_failf(struct driver_job *j, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* End the step without an answer. */
+void driver_job_cancel(struct driver_job *j);
+/* Call fn(arg) after delay_ms: a retry or a poll.  fn starts with
+ * j->timer = NULL. */
+void driver_job_after(struct driver_job *j, int64_t delay_ms,
+		      loop_timer_cb fn, void *arg);
+
+static inline bool
+driver_job_busy(const struct driver_job *j)
+{
+	return j->op != 0;
+}
+
+/*
+ * The split two backend weights read back make, the one rule every
+ * driver follows: istio's share 100 * wi / (wi + wa) must be a whole
+ * percent (20 and 180 is 10/90; 1 and 2 is refused, never rounded), since
+ * cutover writes whole percents and a rounded read-back would report a
+ * split that is not in force.  0 with w filled, or -1 with why filled
+ * ("both weights are 0", "weights istio=1 apisix=2 are not a
+ * whole-percent split (istio 33.33%)").  Weights must be finite and not
+ * negative; each driver checks its API's range first.
+ */
+int driver_percent(double wi, double wa, struct weights *w, char *why,
+		   size_t len);
+
+/* 0 when w is a split to apply (0..100 each, summing to 100), else -1
+ * with e saying why. */
+int driver_weights_check(struct weights w, struct err *e);
+
 /* Scrub a driver's answer, then hand it to d->cb (see driver.c). */
 void driver_answer(const struct driver_result *r, void *arg);
+
+/*
+ * The drivers a plan can name, one line each in driver.c's table; the
+ * demo driver is not among them (the demo installs it).  driver_find
+ * looks a kind up there, then among those added by driver_register (for
+ * tests: a toy driver proves a new one needs only its file and a line).
+ */
+const struct driver_ops *driver_find(enum driver_kind kind);
+int driver_register(const struct driver_ops *ops, struct err *e);
+/* The deadline of plan's driver (see driver_ops.deadline). */
+int64_t driver_deadline(const struct plan *p);
 
 extern const struct driver_ops exec_driver;
 extern const struct driver_ops route53_driver;
@@ -151,8 +234,12 @@ driver_can_read_back(const struct driver *d)
 static inline void
 driver_cancel(struct driver *d)
 {
-	if (d->ops != NULL && d->ops->cancel != NULL)
+	if (d->ops == NULL)
+		return;
+	if (d->ops->cancel != NULL)
 		d->ops->cancel(d);
+	else if (d->job != NULL)
+		driver_job_cancel(d->job);
 }
 
 /*

@@ -35,6 +35,7 @@
 
 #include <jansson.h>
 
+#include "strbuf.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -626,24 +627,6 @@ http_reason(long status)
 	return NULL;
 }
 
-/* A growing string for the describe text. */
-struct http_text {
-	char *s;
-	size_t len, cap;
-};
-
-static void
-http_text_add(struct http_text *t, const char *s, size_t n)
-{
-	if (t->len + n + 1 > t->cap) {
-		t->cap = (t->len + n + 1) * 2;
-		t->s = xrealloc(t->s, t->cap);
-	}
-	memcpy(t->s + t->len, s, n);
-	t->len += n;
-	t->s[t->len] = '\0';
-}
-
 static bool
 http_ci_prefix(const char *s, const char *end, const char *word)
 {
@@ -655,7 +638,7 @@ http_ci_prefix(const char *s, const char *end, const char *word)
 /* Text of an HTML/XML body: tags, scripts and styles dropped, a few
  * entities decoded. */
 static void
-http_strip_markup(const char *s, const char *end, struct http_text *t)
+http_strip_markup(const char *s, const char *end, struct strbuf *t)
 {
 	static const struct {
 		const char *name, *text;
@@ -692,7 +675,7 @@ http_strip_markup(const char *s, const char *end, struct http_text *t)
 				s++;
 			if (s < end)
 				s++;
-			http_text_add(t, " ", 1);
+			strbuf_addn(t, " ", 1);
 			continue;
 		}
 		if (*s == '&') {
@@ -700,7 +683,7 @@ http_strip_markup(const char *s, const char *end, struct http_text *t)
 
 			for (i = 0; i < sizeof(ents) / sizeof(ents[0]); i++) {
 				if (http_ci_prefix(s, end, ents[i].name)) {
-					http_text_add(t, ents[i].text,
+					strbuf_addn(t, ents[i].text,
 						      strlen(ents[i].text));
 					s += strlen(ents[i].name);
 					break;
@@ -709,7 +692,7 @@ http_strip_markup(const char *s, const char *end, struct http_text *t)
 			if (i < sizeof(ents) / sizeof(ents[0]))
 				continue;
 		}
-		http_text_add(t, s, 1);
+		strbuf_addn(t, s, 1);
 		s++;
 	}
 }
@@ -770,7 +753,7 @@ http_json_message(json_t *root)
 
 /* At most HTTP_SNIPPET_MAX bytes of readable text from a response body. */
 static void
-http_snippet(const struct http_response *r, struct http_text *t)
+http_snippet(const struct http_response *r, struct strbuf *t)
 {
 	const char *s = r->body, *end;
 	json_t *root;
@@ -782,7 +765,7 @@ http_snippet(const struct http_response *r, struct http_text *t)
 	root = json_loadb(s, r->body_len, 0, NULL);
 	msg = http_json_message(root);
 	if (msg != NULL) {
-		http_text_add(t, msg, strlen(msg));
+		strbuf_addn(t, msg, strlen(msg));
 	} else {
 		const char *p = s;
 
@@ -793,7 +776,7 @@ http_snippet(const struct http_response *r, struct http_text *t)
 		    (p < end && *p == '<'))
 			http_strip_markup(s, end, t);
 		else
-			http_text_add(t, s, (size_t)(end - s));
+			strbuf_addn(t, s, (size_t)(end - s));
 	}
 	json_decref(root);
 	if (t->s == NULL)
@@ -813,7 +796,7 @@ http_snippet(const struct http_response *r, struct http_text *t)
 			cut--;
 		t->len = cut;
 		t->s[cut] = '\0';
-		http_text_add(t, "...", 3);
+		strbuf_addn(t, "...", 3);
 	}
 }
 
@@ -821,7 +804,7 @@ const char *
 http_describe(const struct http_response *r, char *buf, size_t len)
 {
 	const char *reason = http_reason(r->status);
-	struct http_text t = { NULL, 0, 0 };
+	struct strbuf t = { 0 };
 	char status[96];
 
 	if (len == 0)

@@ -263,26 +263,6 @@ plan_parse_percent(const char *s, double *frac)
 	return 0;
 }
 
-const char *
-plan_driver_name(enum driver_kind k)
-{
-	switch (k) {
-	case DRIVER_NONE:
-		return "none";
-	case DRIVER_EXEC:
-		return "exec";
-	case DRIVER_ROUTE53:
-		return "route53";
-	case DRIVER_CLOUDFLARE:
-		return "cloudflare";
-	case DRIVER_KUBERNETES:
-		return "kubernetes";
-	case DRIVER_DEMO:
-		return "demo";
-	}
-	return "?";
-}
-
 /* ------------------------------------------------------------------------
  * Defaults
  */
@@ -1714,6 +1694,19 @@ static const struct {
 	  offsetof(struct plan_traffic, kubernetes), check_kube_route },
 };
 #define NDRIVERS ((int)(sizeof(drivers) / sizeof(drivers[0])))
+
+const char *
+plan_driver_name(enum driver_kind k)
+{
+	if (k == DRIVER_NONE)
+		return "none";
+	if (k == DRIVER_DEMO)
+		return "demo";
+	for (int i = 0; i < NDRIVERS; i++)
+		if (drivers[i].kind == k)
+			return drivers[i].name;
+	return "?";
+}
 
 static int
 fn_traffic(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)

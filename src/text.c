@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "strbuf.h"
 #include "xmalloc.h"
 
 #define TEXT_KEY_MAX 64
@@ -130,24 +131,6 @@ text_sanitise(char *s)
 
 /* -------------------------------------------------------------- redactor */
 
-/* A growing output string. */
-struct text_buf {
-	char *s;
-	size_t len, cap;
-};
-
-static void
-text_put(struct text_buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
 static bool
 text_space(char c)
 {
@@ -240,13 +223,13 @@ text_secret_key(const char *s, size_t i)
  * returns the index after it.
  */
 static size_t
-text_redact_value(const char *s, size_t i, bool scheme, struct text_buf *b)
+text_redact_value(const char *s, size_t i, bool scheme, struct strbuf *b)
 {
 	size_t j = i + 1, tok;
 
-	text_put(b, s + i, 1);
+	strbuf_addn(b, s + i, 1);
 	while (s[j] == ' ' || s[j] == '\t')
-		text_put(b, s + j++, 1);
+		strbuf_addn(b, s + j++, 1);
 	if (s[j] == '"' || s[j] == '\'') {
 		char q = s[j];
 		size_t k = j + 1;
@@ -256,9 +239,9 @@ text_redact_value(const char *s, size_t i, bool scheme, struct text_buf *b)
 				k++;
 			k++;
 		}
-		text_put(b, s + j, 1);
+		strbuf_addn(b, s + j, 1);
 		if (k > j + 1)
-			text_put(b, "***", 3);
+			strbuf_addn(b, "***", 3);
 		return k;
 	}
 	tok = text_token(s + j);
@@ -269,13 +252,13 @@ text_redact_value(const char *s, size_t i, bool scheme, struct text_buf *b)
 				   (s[j + w] >= 'A' && s[j + w] <= 'Z')))
 			w++;
 		if (w == tok && text_token(s + j + tok + 1) > 0) {
-			text_put(b, s + j, tok + 1);
+			strbuf_addn(b, s + j, tok + 1);
 			j += tok + 1;
 			tok = text_token(s + j);
 		}
 	}
 	if (tok > 0)
-		text_put(b, "***", 3);
+		strbuf_addn(b, "***", 3);
 	return j + tok;
 }
 
@@ -285,7 +268,7 @@ text_redact_value(const char *s, size_t i, bool scheme, struct text_buf *b)
  * authority ends it.
  */
 static size_t
-text_redact_userinfo(const char *s, size_t i, struct text_buf *b)
+text_redact_userinfo(const char *s, size_t i, struct strbuf *b)
 {
 	size_t j = i + 3, colon = 0;
 
@@ -297,8 +280,8 @@ text_redact_userinfo(const char *s, size_t i, struct text_buf *b)
 	}
 	if (s[j] != '@' || colon == 0)
 		return 0;
-	text_put(b, s + i, colon + 1 - i);
-	text_put(b, "***", 3);
+	strbuf_addn(b, s + i, colon + 1 - i);
+	strbuf_addn(b, "***", 3);
 	return j;
 }
 
@@ -306,7 +289,7 @@ char *
 text_redact(char *s, size_t cap)
 {
 	static const char *const schemes[] = { "bearer", "basic" };
-	struct text_buf b = { NULL, 0, 0 };
+	struct strbuf b = { 0 };
 	size_t i = 0, n;
 
 	if (s == NULL || cap == 0)
@@ -341,15 +324,15 @@ text_redact(char *s, size_t cap)
 				tok = sp > 0 ? text_token(s + i + w + sp) : 0;
 				if (tok == 0)
 					continue;
-				text_put(&b, s + i, w + sp);
-				text_put(&b, "***", 3);
+				strbuf_addn(&b, s + i, w + sp);
+				strbuf_addn(&b, "***", 3);
 				i += w + sp + tok;
 				break;
 			}
 			if (k < sizeof(schemes) / sizeof(schemes[0]))
 				continue;
 		}
-		text_put(&b, s + i, 1);
+		strbuf_addn(&b, s + i, 1);
 		i++;
 	}
 	n = b.len;

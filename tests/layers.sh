@@ -1,6 +1,6 @@
 #!/bin/sh
 # layers — the include rules of STYLE.md, checked so they cannot rot:
-# src/ never includes curses, widgets/ or ui/; widgets/ includes nothing
+# src/ (and src/drivers/) never includes curses, widgets/ or ui/; widgets/ includes nothing
 # from src/ but xmalloc.h and nothing from ui/; config.h only in .c files.
 # src/main.c is the binary's glue (not part of libcutover): it alone
 # joins cli.h and ui.h.  ui/ sees the session through its read-only view
@@ -14,18 +14,18 @@ cd "$top_srcdir" || exit 1
 src_widgets=$(ls widgets/*.h | sed 's|widgets/||')
 src_ui=$(ls ui/*.h | sed 's|ui/||')
 
-bad=$(grep -nE '#include *[<"](n?curses|ncursesw/|term\.h)' src/*.c src/*.h)
+bad=$(grep -nE '#include *[<"](n?curses|ncursesw/|term\.h)' src/*.c src/*.h src/drivers/*.c src/drivers/*.h)
 is "src/ does not include curses" "$bad" ""
 
 bad=""
 for h in $src_widgets $src_ui; do
-	hit=$(grep -n "#include \"$h\"" src/*.c src/*.h | grep -v '^src/main\.c:')
+	hit=$(grep -n "#include \"$h\"" src/*.c src/*.h src/drivers/*.c src/drivers/*.h | grep -v '^src/main\.c:')
 	[ -n "$hit" ] && bad="$bad$hit "
 done
 is "src/ does not include widgets/ or ui/ headers" "$bad" ""
 
 bad=""
-for h in $(ls src/*.h | sed 's|src/||'); do
+for h in $(ls src/*.h src/drivers/*.h | sed 's|.*/||'); do
 	[ "$h" = xmalloc.h ] && continue
 	hit=$(grep -n "#include \"$h\"" widgets/*.c widgets/*.h)
 	[ -n "$hit" ] && bad="$bad$hit "
@@ -39,7 +39,7 @@ for h in $src_ui; do
 done
 is "widgets/ does not include ui/ headers" "$bad" ""
 
-bad=$(grep -ln '#include "config.h"' src/*.h widgets/*.h ui/*.h)
+bad=$(grep -ln '#include "config.h"' src/*.h src/drivers/*.h widgets/*.h ui/*.h)
 is "config.h only in .c files" "$bad" ""
 
 bad=""

@@ -6,13 +6,13 @@
 plan 3
 cd "$top_srcdir" || exit 1
 
-hits=$(grep -n 'explicit_bzero' src/*.c ui/*.c widgets/*.c | grep -v '^src/xmalloc\.c:')
+hits=$(grep -n 'explicit_bzero' src/*.c src/drivers/*.c ui/*.c widgets/*.c | grep -v '^src/xmalloc\.c:')
 is "explicit_bzero only in src/xmalloc.c" "$hits" ""
 
-hits=$(grep -nE 'volatile (unsigned )?char *\*' src/*.c ui/*.c widgets/*.c | grep -v '^src/xmalloc\.c:')
+hits=$(grep -nE 'volatile (unsigned )?char *\*' src/*.c src/drivers/*.c ui/*.c widgets/*.c | grep -v '^src/xmalloc\.c:')
 is "no hand-written volatile wipe loops" "$hits" ""
 
 # A memset to zero of something named like a secret, outside xmalloc.c.
 hits=$(grep -nE 'memset\([^,]*(tok|token|key|secret|passw|pwd|cred|line|buf)[^,]*, *0' \
-	src/*.c | grep -v '^src/xmalloc\.c:')
+	src/*.c src/drivers/*.c | grep -v '^src/xmalloc\.c:')
 is "no memset wipes of secrets" "$hits" ""

@@ -22,10 +22,12 @@
  *
  * Weights are written as percentages (they sum to 100, as Istio's
  * validation used to require); read back, an HTTPRoute's weights are
- * shares (1 and 9 read as 10/90).  A missing weight counts as 0 for a
- * VirtualService destination and 1 (the Gateway API default) for a
- * backendRef.  Another destination in a matched route with a non-zero
- * weight is refused: the split would not be what the plan says.
+ * shares (1 and 9 read as 10/90), and shares that are not a whole
+ * percent (1 and 2) are refused, never rounded (driver_percent).  A
+ * missing weight counts as 0 for a VirtualService destination and 1 (the
+ * Gateway API default) for a backendRef.  Another destination in a
+ * matched route with a non-zero weight is refused: the split would not be
+ * what the plan says.
  *
  * Invariants: at most one request in flight (a second operation is
  * refused); each operation answers exactly once unless cancelled, and the
@@ -38,7 +40,6 @@
 
 #include "driver.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +91,7 @@ struct kd_priv {
 	char *path;		/* /apis/.../NAME */
 	char what[320];		/* "VirtualService ns/name" */
 
-	enum kd_op op;
+	struct driver_job job;	/* op: enum kd_op */
 	struct weights want;
 	bool have_expect;	/* the caller's weights in force (driver.h) */
 	struct weights expect;
@@ -101,8 +102,6 @@ struct kd_priv {
 	json_int_t start_w[KD_ROUTES_MAX][2];
 	bool start_agree;	/* and the split they made, if one */
 	struct weights start;
-	driver_cb cb;
-	void *arg;
 };
 
 static bool
@@ -129,7 +128,7 @@ kd_dest_name(const struct kd_priv *x, json_t *dest)
 }
 
 /* The largest weight each API accepts: Istio's int32, and the Gateway
- * API's 1,000,000.  Both keep kd_percent() far from overflowing. */
+ * API's 1,000,000.  Both keep driver_percent() exact. */
 #define KD_VS_WEIGHT_MAX 2147483647
 #define KD_ROUTE_WEIGHT_MAX 1000000
 
@@ -167,13 +166,15 @@ kd_dests_key(const struct kd_priv *x)
 	return x->vs ? "route" : "backendRefs";
 }
 
+/* The split of route k, which kd_parse found to be a whole percent. */
 static struct weights
-kd_percent(json_int_t wi, json_int_t wa)
+kd_percent(const struct kd_found *f, int k)
 {
-	struct weights w;
+	struct weights w = { 0, 100 };
+	char why[8];
 
-	w.istio = (int)((wi * 100 + (wi + wa) / 2) / (wi + wa));
-	w.apisix = 100 - w.istio;
+	(void)driver_percent((double)f->r[k].wi, (double)f->r[k].wa, &w, why,
+	    sizeof(why));
 	return w;
 }
 
@@ -285,13 +286,19 @@ kd_parse(const struct kd_priv *x, const char *body, size_t len,
 	f->agree = true;
 	for (int k = 0; k < f->n; k++) {
 		struct weights w;
+		char why[160];
 
 		if (f->r[k].wi + f->r[k].wa == 0) {
 			snprintf(msg, mlen, "%s: spec.%s[%d] gives both %s and "
 			    "%s weight 0", x->what, rk, f->r[k].rule, ib, ab);
 			return -1;
 		}
-		w = kd_percent(f->r[k].wi, f->r[k].wa);
+		if (driver_percent((double)f->r[k].wi, (double)f->r[k].wa, &w,
+		    why, sizeof(why)) == -1) {
+			snprintf(msg, mlen, "%s: spec.%s[%d]: %s", x->what, rk,
+			    f->r[k].rule, why);
+			return -1;
+		}
 		if (k == 0)
 			f->w = w;
 		else if (!kd_eq(w, f->w))
@@ -309,7 +316,7 @@ kd_disagree(const struct kd_priv *x, const struct kd_found *f, char *msg,
 
 	o = (size_t)snprintf(msg, len, "%s: routes disagree:", x->what);
 	for (int k = 0; k < f->n && o < len; k++) {
-		struct weights w = kd_percent(f->r[k].wi, f->r[k].wa);
+		struct weights w = kd_percent(f, k);
 
 		o += (size_t)snprintf(msg + o, len - o, "%s spec.%s[%d] "
 		    "%d/%d", k > 0 ? "," : "", kd_rules_key(x), f->r[k].rule,
@@ -394,6 +401,18 @@ kd_step_done(struct kd_priv *x)
 	x->start_agree = false;
 }
 
+/* The end of a step, answered or cancelled (driver_job's end). */
+static void
+kd_end(void *arg, bool cancelled)
+{
+	struct kd_priv *x = arg;
+
+	if (cancelled)
+		kube_call_cancel(x->call);
+	x->call = NULL;
+	kd_step_done(x);
+}
+
 /* Keep the routes' weights an apply step starts from. */
 static void
 kd_step_start(struct kd_priv *x, const struct kd_found *f)
@@ -418,39 +437,6 @@ kd_step_unchanged(const struct kd_priv *x, const struct kd_found *f)
 		    f->r[k].wa != x->start_w[k][1])
 			return false;
 	return true;
-}
-
-/* End the operation and answer; nothing touches x afterwards. */
-static void
-kd_answer(struct kd_priv *x, struct driver_result *res)
-{
-	driver_cb cb = x->cb;
-	void *arg = x->arg;
-
-	x->op = KD_IDLE;
-	x->call = NULL;
-	x->cb = NULL;
-	x->arg = NULL;
-	kd_step_done(x);
-	if (cb != NULL)
-		cb(res, arg);
-}
-
-static void
-kd_fail(struct kd_priv *x, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-kd_fail(struct kd_priv *x, const char *fmt, ...)
-{
-	struct driver_result res;
-	va_list ap;
-
-	memset(&res, 0, sizeof(res));
-	va_start(ap, fmt);
-	vsnprintf(res.message, sizeof(res.message), fmt, ap);
-	va_end(ap);
-	kd_answer(x, &res);
 }
 
 static void kd_call_done(const struct http_response *r, const char *msg,
@@ -487,7 +473,7 @@ kd_patch(struct kd_priv *x, const struct kd_found *f)
 		driver_log(x->d, "kubernetes: %s already has istio %d / "
 		    "apisix %d: nothing to change", x->what, x->want.istio,
 		    x->want.apisix);
-		kd_answer(x, &res);
+		driver_job_answer(&x->job, &res);
 		return;
 	}
 	body = kd_patch_body(x, f, x->want);
@@ -495,14 +481,14 @@ kd_patch(struct kd_priv *x, const struct kd_found *f)
 	    "route%s) to istio %d / apisix %d", x->what,
 	    f->rv != NULL ? f->rv : "?", f->n, f->n == 1 ? "" : "s",
 	    x->want.istio, x->want.apisix);
-	x->op = KD_APPLY_PATCH;
+	x->job.op = KD_APPLY_PATCH;
 	free(x->patched_rv);
 	x->patched_rv = f->rv != NULL ? xstrdup(f->rv) : NULL;
 	err_clear(&e);
 	rc = kd_send(x, "PATCH", body, &e);
 	free(body);
 	if (rc != 0)
-		kd_fail(x, "%s: PATCH: %s", x->what, e.msg);
+		driver_job_failf(&x->job, "%s: PATCH: %s", x->what, e.msg);
 }
 
 /*
@@ -527,18 +513,19 @@ kd_got_object(struct kd_priv *x, const struct http_response *r)
 	memset(&res, 0, sizeof(res));
 	if (kd_parse(x, r->body, r->body_len, &f, msg, sizeof(msg)) != 0) {
 		kd_found_done(&f);
-		if (x->op == KD_APPLY_PATCH)
-			kd_fail(x, "patched, but the answer shows no split: "
+		if (x->job.op == KD_APPLY_PATCH)
+			driver_job_failf(&x->job,
+			    "patched, but the answer shows no split: "
 			    "%s", msg);
 		else
-			kd_fail(x, "%s", msg);
+			driver_job_failf(&x->job, "%s", msg);
 		return;
 	}
 	driver_log(x->d, "kubernetes: %s (resourceVersion %s): istio %d / "
 	    "apisix %d%s", x->what, f.rv != NULL ? f.rv : "?", f.w.istio,
 	    f.w.apisix, f.agree ? "" : " (routes disagree)");
 
-	switch (x->op) {
+	switch (x->job.op) {
 	case KD_READ:
 		if (!f.agree) {
 			kd_disagree(x, &f, res.message, sizeof(res.message));
@@ -636,7 +623,7 @@ kd_got_object(struct kd_priv *x, const struct http_response *r)
 		break;
 	}
 	kd_found_done(&f);
-	kd_answer(x, &res);
+	driver_job_answer(&x->job, &res);
 }
 
 static void
@@ -650,9 +637,10 @@ kd_call_done(const struct http_response *r, const char *msg, void *arg)
 		kd_got_object(x, r);
 		return;
 	}
-	if (x->op == KD_APPLY_PATCH && kd_is_conflict(r)) {
+	if (x->job.op == KD_APPLY_PATCH && kd_is_conflict(r)) {
 		if (x->rereads == KD_REREADS_MAX) {
-			kd_fail(x, "%s: the object kept changing while "
+			driver_job_failf(&x->job,
+			    "%s: the object kept changing while "
 			    "patching (%s); gave up after %d re-reads",
 			    x->what, msg, KD_REREADS_MAX);
 			return;
@@ -662,14 +650,15 @@ kd_call_done(const struct http_response *r, const char *msg, void *arg)
 		driver_log(x->d, "kubernetes: PATCH of %s failed (HTTP %ld): "
 		    "reading it again to see what changed (%d of %d)",
 		    x->what, r->status, x->rereads, KD_REREADS_MAX);
-		x->op = KD_APPLY_REREAD;
+		x->job.op = KD_APPLY_REREAD;
 		err_clear(&e);
 		if (kd_send(x, "GET", NULL, &e) != 0)
-			kd_fail(x, "%s: GET: %s", x->what, e.msg);
+			driver_job_failf(&x->job,
+			    "%s: GET: %s", x->what, e.msg);
 		return;
 	}
-	kd_fail(x, "%s: %s: %s", x->what,
-	    x->op == KD_APPLY_PATCH ? "PATCH" : "GET", msg);
+	driver_job_failf(&x->job, "%s: %s: %s", x->what,
+	    x->job.op == KD_APPLY_PATCH ? "PATCH" : "GET", msg);
 }
 
 /* --- ops ------------------------------------------------------------------ */
@@ -702,6 +691,7 @@ kd_init(struct driver *d, struct err *e)
 	x->d = d;
 	x->cfg = cfg;
 	x->vs = vs;
+	driver_job_init(&x->job, d, kd_end, x);
 	ns = http_escape(cfg->namespace);
 	name = http_escape(cfg->name);
 	x->path = xasprintf("/apis/%s/namespaces/%s/%s/%s",
@@ -716,28 +706,12 @@ kd_init(struct driver *d, struct err *e)
 }
 
 static void
-kd_cancel(struct driver *d)
-{
-	struct kd_priv *x = d->priv;
-
-	if (x == NULL)
-		return;
-	kube_call_cancel(x->call);
-	x->call = NULL;
-	x->op = KD_IDLE;
-	kd_step_done(x);
-	x->cb = NULL;
-	x->arg = NULL;
-}
-
-static void
 kd_done(struct driver *d)
 {
 	struct kd_priv *x = d->priv;
 
 	if (x == NULL)
 		return;
-	kd_cancel(d);
 	kube_free(x->kube);
 	free(x->path);
 	free(x);
@@ -747,10 +721,23 @@ kd_done(struct driver *d)
 static int
 kd_busy(const struct kd_priv *x, struct err *e)
 {
-	if (x->op == KD_IDLE)
+	if (x->job.op == KD_IDLE)
 		return 0;
 	return err_set(e, "the kubernetes driver is busy: a request to %s "
 	    "is in flight", x->what);
+}
+
+/* Every step starts by reading the route. */
+static int
+kd_begin(struct kd_priv *x, enum kd_op op, driver_cb cb, void *arg,
+	 struct err *e)
+{
+	driver_job_begin(&x->job, op, cb, arg);
+	if (kd_send(x, "GET", NULL, e) != 0) {
+		driver_job_cancel(&x->job);
+		return err_prefix(e, "%s", x->what);
+	}
+	return 0;
 }
 
 static int
@@ -762,21 +749,13 @@ kd_apply(struct driver *d, struct weights w, int stage, driver_cb cb,
 	(void)stage;
 	if (kd_busy(x, e) == -1)
 		return -1;
-	if (w.istio < 0 || w.apisix < 0 || w.istio + w.apisix != 100)
-		return err_set(e, "refusing to apply weights %d/%d: they must "
-		    "be 0..100 and sum to 100", w.istio, w.apisix);
+	if (driver_weights_check(w, e) == -1)
+		return -1;
 	x->want = w;
 	x->have_expect = d->have_expect;
 	x->expect = d->expect;
 	kd_step_done(x);
-	x->op = KD_APPLY_GET;
-	if (kd_send(x, "GET", NULL, e) != 0) {
-		x->op = KD_IDLE;
-		return err_prefix(e, "%s", x->what);
-	}
-	x->cb = cb;
-	x->arg = arg;
-	return 0;
+	return kd_begin(x, KD_APPLY_GET, cb, arg, e);
 }
 
 static int
@@ -786,14 +765,7 @@ kd_read_back(struct driver *d, driver_cb cb, void *arg, struct err *e)
 
 	if (kd_busy(x, e) == -1)
 		return -1;
-	x->op = KD_READ;
-	if (kd_send(x, "GET", NULL, e) != 0) {
-		x->op = KD_IDLE;
-		return err_prefix(e, "%s", x->what);
-	}
-	x->cb = cb;
-	x->arg = arg;
-	return 0;
+	return kd_begin(x, KD_READ, cb, arg, e);
 }
 
 static void
@@ -809,13 +781,22 @@ kd_describe(const struct driver *d, char *buf, size_t len)
 	    cfg->name != NULL ? cfg->name : "?");
 }
 
+/* read and patch, then up to 3 times (after a conflict) read and patch again;
+ * an exec credential plugin may take up to a minute */
+static int64_t
+kd_deadline(const struct plan *p)
+{
+	return 8 * p->traffic.kubernetes.timeout_ms + 60000;
+}
+
 const struct driver_ops kube_driver = {
 	.name = "kubernetes",
+	.kind = DRIVER_KUBERNETES,
+	.deadline = kd_deadline,
 	.init = kd_init,
 	.done = kd_done,
 	.apply = kd_apply,
 	.read_back = kd_read_back,
-	.cancel = kd_cancel,
 	.describe = kd_describe,
 };
 

@@ -37,7 +37,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,13 +66,10 @@ struct cloudflare_priv {
 	struct driver *d;
 	const struct plan_cloudflare *cfg;
 	bool pool_mode;
-	enum cloudflare_op op;
+	struct driver_job job;	/* op: enum cloudflare_op */
 	enum cloudflare_step step;
 	struct weights want;
-	driver_cb cb;
-	void *arg;
 	struct http_xfer *xfer;
-	struct loop_timer *timer;
 	char *patch_body;	/* kept for a retry */
 	int retries;
 };
@@ -201,39 +197,18 @@ cloudflare_send(struct cloudflare_priv *x, struct err *e)
 
 /* --- answering ----------------------------------------------------------- */
 
+/* The end of a step, answered or cancelled (driver_job's end). */
 static void
-cloudflare_answer(struct cloudflare_priv *x, struct driver_result *res)
+cloudflare_end(void *arg, bool cancelled)
 {
-	driver_cb cb = x->cb;
-	void *arg = x->arg;
+	struct cloudflare_priv *x = arg;
 
-	x->op = CLOUDFLARE_IDLE;
+	if (cancelled)
+		http_cancel(x->xfer);
 	x->xfer = NULL;
-	x->timer = NULL;
-	x->cb = NULL;
-	x->arg = NULL;
 	free(x->patch_body);
 	x->patch_body = NULL;
 	x->retries = 0;
-	if (cb != NULL)
-		cb(res, arg);
-}
-
-static void
-cloudflare_fail(struct cloudflare_priv *x, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-cloudflare_fail(struct cloudflare_priv *x, const char *fmt, ...)
-{
-	struct driver_result res;
-	va_list ap;
-
-	memset(&res, 0, sizeof(res));
-	va_start(ap, fmt);
-	vsnprintf(res.message, sizeof(res.message), fmt, ap);
-	va_end(ap);
-	cloudflare_answer(x, &res);
 }
 
 static const char *
@@ -247,7 +222,7 @@ cloudflare_what(const struct cloudflare_priv *x)
 static const char *
 cloudflare_uncertain(const struct cloudflare_priv *x)
 {
-	if (x->op != CLOUDFLARE_APPLY)
+	if (x->job.op != CLOUDFLARE_APPLY)
 		return "";
 	return x->step == CLOUDFLARE_PATCH ?
 	    " (the change may or may not have been applied)" :
@@ -292,15 +267,11 @@ cloudflare_errors(json_t *root, char *buf, size_t len)
 	return true;
 }
 
-/*
- * Istio's percent of two weights, -1 with a reason when they do not make
- * a whole-percent split.
- */
+/* The split two weights make (driver_percent), in Cloudflare's range. */
 static int
-cloudflare_percent(double wi, double wa, char *why, size_t len)
+cloudflare_percent(double wi, double wa, struct weights *w, char *why,
+		   size_t len)
 {
-	double p, r;
-
 	/* Cloudflare's range; beyond it wi + wa may overflow to Inf and the
 	 * percent to NaN. */
 	if (!isfinite(wi) || !isfinite(wa) || wi < 0 || wa < 0 || wi > 1 ||
@@ -309,18 +280,7 @@ cloudflare_percent(double wi, double wa, char *why, size_t len)
 		    wa);
 		return -1;
 	}
-	if (wi + wa <= 0) {
-		snprintf(why, len, "both weights are 0");
-		return -1;
-	}
-	p = 100.0 * wi / (wi + wa);
-	r = round(p);
-	if (fabs(p - r) > 1e-6) {
-		snprintf(why, len, "weights istio=%g apisix=%g are not a "
-		    "whole-percent split (istio %.2f%%)", wi, wa, p);
-		return -1;
-	}
-	return (int)r;
+	return driver_percent(wi, wa, w, why, len);
 }
 
 /* The JSON number as a double; false if it is not a number. */
@@ -420,16 +380,10 @@ cloudflare_split(const struct cloudflare_priv *x, json_t *result,
 		 struct weights *w, char *why, size_t len)
 {
 	double wi, wa;
-	int p;
 
 	if (cloudflare_weights_of(x, result, &wi, &wa, why, len) == -1)
 		return -1;
-	p = cloudflare_percent(wi, wa, why, len);
-	if (p < 0)
-		return -1;
-	w->istio = p;
-	w->apisix = 100 - p;
-	return 0;
+	return cloudflare_percent(wi, wa, w, why, len);
 }
 
 /* Build the PATCH body from the object in force. */
@@ -492,16 +446,17 @@ cloudflare_got(struct cloudflare_priv *x, json_t *result)
 	struct err e;
 
 	memset(&res, 0, sizeof(res));
-	if (x->op == CLOUDFLARE_READ || x->step == CLOUDFLARE_PATCH) {
+	if (x->job.op == CLOUDFLARE_READ || x->step == CLOUDFLARE_PATCH) {
 		if (cloudflare_split(x, result, &got, why, sizeof(why)) == -1) {
-			cloudflare_fail(x, "cloudflare %s: %s%s",
-			    cloudflare_what(x), why, x->op == CLOUDFLARE_APPLY ?
+			driver_job_failf(&x->job, "cloudflare %s: %s%s",
+			    cloudflare_what(x), why,
+			    x->job.op == CLOUDFLARE_APPLY ?
 			    " (the change was accepted)" : "");
 			return;
 		}
 		res.have_weights = true;
 		res.weights = got;
-		if (x->op == CLOUDFLARE_READ) {
+		if (x->job.op == CLOUDFLARE_READ) {
 			res.ok = true;
 			snprintf(res.message, sizeof(res.message),
 			    "read back %d/%d", got.istio, got.apisix);
@@ -517,7 +472,7 @@ cloudflare_got(struct cloudflare_priv *x, json_t *result)
 			    x->want.istio / 100.0,
 			    x->want.apisix / 100.0);
 		}
-		cloudflare_answer(x, &res);
+		driver_job_answer(&x->job, &res);
 		return;
 	}
 
@@ -527,7 +482,8 @@ cloudflare_got(struct cloudflare_priv *x, json_t *result)
 		    "steering_policy"));
 
 		if (sp != NULL && strcmp(sp, "random") != 0) {
-			cloudflare_fail(x, "cloudflare: the load balancer's "
+			driver_job_failf(&x->job,
+			    "cloudflare: the load balancer's "
 			    "steering_policy is \"%.40s\": pool weights only "
 			    "count with \"random\" (nothing was changed)", sp);
 			return;
@@ -542,13 +498,14 @@ cloudflare_got(struct cloudflare_priv *x, json_t *result)
 		    "already in force, no change sent", got.istio, got.apisix);
 		driver_log(x->d, "cloudflare: %d/%d already in force",
 		    got.istio, got.apisix);
-		cloudflare_answer(x, &res);
+		driver_job_answer(&x->job, &res);
 		return;
 	}
 	if (x->pool_mode && (cloudflare_origin(result,
 	    x->cfg->istio_origin) == NULL || cloudflare_origin(result,
 	    x->cfg->apisix_origin) == NULL)) {
-		cloudflare_fail(x, "cloudflare: the pool has no origin named "
+		driver_job_failf(&x->job,
+		    "cloudflare: the pool has no origin named "
 		    "\"%.100s\" (nothing was changed)",
 		    cloudflare_origin(result, x->cfg->istio_origin) == NULL ?
 		    x->cfg->istio_origin : x->cfg->apisix_origin);
@@ -564,7 +521,8 @@ cloudflare_got(struct cloudflare_priv *x, json_t *result)
 	    x->want.apisix / 100.0);
 	err_clear(&e);
 	if (cloudflare_send(x, &e) == -1)
-		cloudflare_fail(x, "cloudflare %s: %s (nothing was changed)",
+		driver_job_failf(&x->job,
+		    "cloudflare %s: %s (nothing was changed)",
 		    cloudflare_what(x), e.msg);
 }
 
@@ -578,7 +536,8 @@ cloudflare_http_done(const struct http_response *r, void *arg)
 
 	x->xfer = NULL;
 	if (r->curl_code != 0 || r->status == 0) {
-		cloudflare_fail(x, "cloudflare %s: %s%s", cloudflare_what(x),
+		driver_job_failf(&x->job,
+		    "cloudflare %s: %s%s", cloudflare_what(x),
 		    http_describe(r, desc, sizeof(desc)),
 		    cloudflare_uncertain(x));
 		return;
@@ -592,19 +551,19 @@ cloudflare_http_done(const struct http_response *r, void *arg)
 		driver_log(x->d, "cloudflare: rate limited (HTTP 429); retry "
 		    "%d/%d in %" PRId64 " ms", x->retries, CLOUDFLARE_RETRY_MAX,
 		    wait);
-		x->timer = loop_timer_at(x->d->loop, loop_now(x->d->loop) +
-		    wait, cloudflare_timer_fire, x);
+		driver_job_after(&x->job, wait, cloudflare_timer_fire, x);
 		return;
 	}
 	root = json_loadb(r->body, r->body_len, 0, &je);
 	if (!json_is_object(root)) {
 		json_decref(root);
 		if (r->status >= 200 && r->status < 300)
-			cloudflare_fail(x, "cloudflare %s: malformed answer "
+			driver_job_failf(&x->job,
+			    "cloudflare %s: malformed answer "
 			    "(not a JSON object: %.80s)%s", cloudflare_what(x),
 			    je.text, cloudflare_uncertain(x));
 		else
-			cloudflare_fail(x, "cloudflare %s: %s%s",
+			driver_job_failf(&x->job, "cloudflare %s: %s%s",
 			    cloudflare_what(x), http_describe(r, desc,
 			    sizeof(desc)), cloudflare_uncertain(x));
 		return;
@@ -612,11 +571,12 @@ cloudflare_http_done(const struct http_response *r, void *arg)
 	if (!json_is_true(json_object_get(root, "success")) ||
 	    r->status < 200 || r->status > 299) {
 		if (cloudflare_errors(root, errs, sizeof(errs)))
-			cloudflare_fail(x, "cloudflare %s: HTTP %ld: %s%s",
+			driver_job_failf(&x->job,
+			    "cloudflare %s: HTTP %ld: %s%s",
 			    cloudflare_what(x), r->status, errs,
 			    cloudflare_uncertain(x));
 		else
-			cloudflare_fail(x, "cloudflare %s: %s%s",
+			driver_job_failf(&x->job, "cloudflare %s: %s%s",
 			    cloudflare_what(x), r->status >= 200 &&
 			    r->status < 300 ? "success is not true, and no "
 			    "errors given" : http_describe(r, desc,
@@ -626,7 +586,8 @@ cloudflare_http_done(const struct http_response *r, void *arg)
 	}
 	result = json_object_get(root, "result");
 	if (!json_is_object(result)) {
-		cloudflare_fail(x, "cloudflare %s: malformed answer (no result "
+		driver_job_failf(&x->job,
+		    "cloudflare %s: malformed answer (no result "
 		    "object)%s", cloudflare_what(x), cloudflare_uncertain(x));
 		json_decref(root);
 		return;
@@ -641,10 +602,11 @@ cloudflare_timer_fire(void *arg)
 	struct cloudflare_priv *x = arg;
 	struct err e;
 
-	x->timer = NULL;
+	x->job.timer = NULL;
 	err_clear(&e);
 	if (cloudflare_send(x, &e) == -1)
-		cloudflare_fail(x, "cloudflare %s: %s%s", cloudflare_what(x),
+		driver_job_failf(&x->job,
+		    "cloudflare %s: %s%s", cloudflare_what(x),
 		    e.msg, cloudflare_uncertain(x));
 }
 
@@ -675,56 +637,26 @@ cloudflare_init(struct driver *d, struct err *e)
 	x->d = d;
 	x->cfg = cfg;
 	x->pool_mode = pool;
+	driver_job_init(&x->job, d, cloudflare_end, x);
 	d->priv = x;
 	return 0;
-}
-
-static void
-cloudflare_cancel(struct driver *d)
-{
-	struct cloudflare_priv *x = d->priv;
-
-	if (x == NULL)
-		return;
-	if (x->xfer != NULL)
-		http_cancel(x->xfer);
-	if (x->timer != NULL)
-		loop_timer_cancel(x->d->loop, x->timer);
-	x->xfer = NULL;
-	x->timer = NULL;
-	x->op = CLOUDFLARE_IDLE;
-	x->cb = NULL;
-	x->arg = NULL;
-	free(x->patch_body);
-	x->patch_body = NULL;
-	x->retries = 0;
-}
-
-static void
-cloudflare_done(struct driver *d)
-{
-	cloudflare_cancel(d);
-	free(d->priv);
-	d->priv = NULL;
 }
 
 static int
 cloudflare_begin(struct cloudflare_priv *x, enum cloudflare_op op,
 		 driver_cb cb, void *arg, struct err *e)
 {
-	if (x->op != CLOUDFLARE_IDLE)
+	if (x->job.op != CLOUDFLARE_IDLE)
 		return err_set(e, "the cloudflare driver is busy: %s in "
-			       "progress", x->op == CLOUDFLARE_APPLY ?
+			       "progress", x->job.op == CLOUDFLARE_APPLY ?
 			       "an apply" : "a read-back");
-	x->op = op;
+	driver_job_begin(&x->job, op, cb, arg);
 	x->step = CLOUDFLARE_GET;
 	x->retries = 0;
 	if (cloudflare_send(x, e) == -1) {
-		x->op = CLOUDFLARE_IDLE;
+		driver_job_cancel(&x->job);
 		return err_prefix(e, "cloudflare");
 	}
-	x->cb = cb;
-	x->arg = arg;
 	return 0;
 }
 
@@ -735,11 +667,10 @@ cloudflare_apply(struct driver *d, struct weights w, int stage, driver_cb cb,
 	struct cloudflare_priv *x = d->priv;
 
 	(void)stage;
-	if (x->op != CLOUDFLARE_IDLE)
+	if (x->job.op != CLOUDFLARE_IDLE)
 		return cloudflare_begin(x, CLOUDFLARE_APPLY, cb, arg, e);
-	if (w.istio < 0 || w.apisix < 0 || w.istio + w.apisix != 100)
-		return err_set(e, "refusing to apply weights %d/%d: they must "
-			       "be 0..100 and sum to 100", w.istio, w.apisix);
+	if (driver_weights_check(w, e) == -1)
+		return -1;
 	x->want = w;
 	return cloudflare_begin(x, CLOUDFLARE_APPLY, cb, arg, e);
 }
@@ -750,7 +681,7 @@ cloudflare_read_back(struct driver *d, driver_cb cb, void *arg,
 {
 	struct cloudflare_priv *x = d->priv;
 
-	if (x->op == CLOUDFLARE_IDLE)
+	if (x->job.op == CLOUDFLARE_IDLE)
 		x->want = (struct weights){ 0, 0 };
 	return cloudflare_begin(x, CLOUDFLARE_READ, cb, arg, e);
 }
@@ -771,13 +702,19 @@ cloudflare_describe(const struct driver *d, char *buf, size_t len)
 		    cfg->apisix_pool);
 }
 
+static int64_t
+cloudflare_deadline(const struct plan *p)
+{
+	return p->traffic.cloudflare.timeout_ms;
+}
+
 const struct driver_ops cloudflare_driver = {
 	.name = "cloudflare",
+	.kind = DRIVER_CLOUDFLARE,
+	.deadline = cloudflare_deadline,
 	.init = cloudflare_init,
-	.done = cloudflare_done,
 	.apply = cloudflare_apply,
 	.read_back = cloudflare_read_back,
-	.cancel = cloudflare_cancel,
 	.describe = cloudflare_describe,
 };
 

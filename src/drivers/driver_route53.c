@@ -28,9 +28,10 @@
  * built already sorted and percent-encoded, since curl 7.88 does not
  * canonicalise them.  Credentials come from AWS_ACCESS_KEY_ID /
  * AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN) or from the plan's profile
- * in ~/.aws/credentials ($AWS_SHARED_CREDENTIALS_FILE), are read afresh
- * for every operation, handed to curl and wiped; they never reach a log
- * or a message.  PriorRequestNotComplete and Throttling are retried with
+ * in ~/.aws/credentials ($AWS_SHARED_CREDENTIALS_FILE) (aws_creds.c),
+ * are read afresh for every operation, handed to curl and wiped; they
+ * never reach a log or a message.  The XML is read and written by
+ * route53_xml.c.  PriorRequestNotComplete and Throttling are retried with
  * a doubling back-off, a bounded number of times.
  *
  * Invariants: at most one operation at a time; one request or one timer
@@ -44,12 +45,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws_creds.h"
 #include "http.h"
+#include "route53_xml.h"
+#include "strbuf.h"
 #include "xmalloc.h"
 
 #define ROUTE53_RETRY_MAX 5		/* retries of a throttled request */
@@ -94,14 +97,11 @@ struct route53_rec {
 struct route53_priv {
 	struct driver *d;
 	const struct plan_route53 *cfg;
-	enum route53_op op;
+	struct driver_job job;	/* op: enum route53_op */
 	enum route53_step step;
 	struct weights want;
 	int stage;
-	driver_cb cb;
-	void *arg;
 	struct http_xfer *xfer;
-	struct loop_timer *timer;
 	int retries;
 	int pages;
 	char *next_name, *next_type, *next_id;	/* list paging */
@@ -113,170 +113,6 @@ struct route53_priv {
 	int polls;
 	char region[32];
 };
-
-/* --- small XML reader ---------------------------------------------------- */
-
-/*
- * Route53 answers are small, flat XML documents: find an element by name
- * between s and end, give its content.  No element we look for contains
- * another of the same name.
- */
-static bool
-route53_xml_find(const char *s, const char *end, const char *tag,
-	     const char **in, const char **in_end, const char **after)
-{
-	size_t n = strlen(tag);
-
-	while (s < end) {
-		const char *p = memchr(s, '<', (size_t)(end - s));
-		const char *gt, *close;
-
-		if (p == NULL)
-			return false;
-		if ((size_t)(end - p) > n + 1 && strncmp(p + 1, tag, n) == 0 &&
-		    (p[n + 1] == '>' || p[n + 1] == ' ' || p[n + 1] == '/' ||
-		    p[n + 1] == '\t' || p[n + 1] == '\n' || p[n + 1] == '\r')) {
-			gt = memchr(p, '>', (size_t)(end - p));
-			if (gt == NULL)
-				return false;
-			if (gt[-1] == '/') {	/* <Tag/> */
-				*in = *in_end = gt + 1;
-				if (after != NULL)
-					*after = gt + 1;
-				return true;
-			}
-			for (close = gt + 1; close < end; close++) {
-				if (*close == '<' && (size_t)(end - close) >=
-				    n + 3 && close[1] == '/' &&
-				    strncmp(close + 2, tag, n) == 0 &&
-				    close[n + 2] == '>')
-					break;
-			}
-			if (close >= end)
-				return false;
-			*in = gt + 1;
-			*in_end = close;
-			if (after != NULL)
-				*after = close + n + 3;
-			return true;
-		}
-		s = p + 1;
-	}
-	return false;
-}
-
-/* The decoded, trimmed text of element `tag`, or NULL (caller frees). */
-static char *
-route53_xml_text(const char *s, const char *end, const char *tag)
-{
-	static const struct {
-		const char *ent;
-		char c;
-	} ents[] = {
-		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' },
-		{ "&quot;", '"' }, { "&apos;", '\'' },
-	};
-	const char *in, *in_end;
-	char *out, *w;
-
-	if (!route53_xml_find(s, end, tag, &in, &in_end, NULL))
-		return NULL;
-	while (in < in_end && isspace((unsigned char)*in))
-		in++;
-	while (in_end > in && isspace((unsigned char)in_end[-1]))
-		in_end--;
-	out = w = xmalloc((size_t)(in_end - in) + 1);
-	while (in < in_end) {
-		size_t i;
-
-		if (*in == '&') {
-			for (i = 0; i < sizeof(ents) / sizeof(ents[0]); i++) {
-				size_t el = strlen(ents[i].ent);
-
-				if ((size_t)(in_end - in) >= el &&
-				    strncmp(in, ents[i].ent, el) == 0) {
-					*w++ = ents[i].c;
-					in += el;
-					break;
-				}
-			}
-			if (i < sizeof(ents) / sizeof(ents[0]))
-				continue;
-			if (in + 2 < in_end && in[1] == '#') {
-				char *stop;
-				long c = in[2] == 'x' ?
-				    strtol(in + 3, &stop, 16) :
-				    strtol(in + 2, &stop, 10);
-
-				if (stop < in_end && *stop == ';' && c > 0 &&
-				    c < 128) {
-					*w++ = (char)c;
-					in = stop + 1;
-					continue;
-				}
-			}
-		}
-		*w++ = *in++;
-	}
-	*w = '\0';
-	return out;
-}
-
-/* Append s to the buffer, XML-escaped. */
-static void
-route53_xml_add(char **buf, size_t *len, size_t *cap, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		const char *rep = NULL;
-		char one[2] = { *s, '\0' };
-		size_t n;
-
-		switch (*s) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		default: rep = one; break;
-		}
-		n = strlen(rep);
-		if (*len + n + 1 > *cap) {
-			*cap = (*len + n + 1) * 2;
-			*buf = xrealloc(*buf, *cap);
-		}
-		memcpy(*buf + *len, rep, n);
-		*len += n;
-		(*buf)[*len] = '\0';
-	}
-}
-
-/* Append raw markup. */
-static void
-route53_add(char **buf, size_t *len, size_t *cap, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (*len + n + 1 > *cap) {
-		*cap = (*len + n + 1) * 2;
-		*buf = xrealloc(*buf, *cap);
-	}
-	memcpy(*buf + *len, s, n);
-	*len += n;
-	(*buf)[*len] = '\0';
-}
-
-/* <tag>escaped text</tag> */
-static void
-route53_elem(char **buf, size_t *len, size_t *cap, const char *tag,
-	 const char *text)
-{
-	route53_add(buf, len, cap, "<");
-	route53_add(buf, len, cap, tag);
-	route53_add(buf, len, cap, ">");
-	route53_xml_add(buf, len, cap, text);
-	route53_add(buf, len, cap, "</");
-	route53_add(buf, len, cap, tag);
-	route53_add(buf, len, cap, ">");
-}
 
 /* --- names --------------------------------------------------------------- */
 
@@ -351,6 +187,18 @@ route53_op_clear(struct route53_priv *x)
 	x->retries = 0;
 	x->pages = 0;
 	x->polls = 0;
+}
+
+/* The end of a step, answered or cancelled (driver_job's end). */
+static void
+route53_end(void *arg, bool cancelled)
+{
+	struct route53_priv *x = arg;
+
+	if (cancelled)
+		http_cancel(x->xfer);
+	x->xfer = NULL;
+	route53_op_clear(x);
 }
 
 /* Parse one <ResourceRecordSet> body into r; -1 with a reason. */
@@ -433,151 +281,6 @@ route53_rec_parse(const char *s, const char *end, struct route53_rec *r,
 	return 0;
 }
 
-/* --- credentials --------------------------------------------------------- */
-
-struct route53_creds {
-	char *userpwd;		/* "AKID:SECRET" */
-	char *token_header;	/* "x-amz-security-token: ..." or NULL */
-};
-
-static void
-route53_wipe(char *s)
-{
-	xfree_secret_str(s);
-}
-
-static void
-route53_creds_done(struct route53_creds *c)
-{
-	route53_wipe(c->userpwd);
-	route53_wipe(c->token_header);
-	c->userpwd = c->token_header = NULL;
-}
-
-static char *
-route53_trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		end--;
-	*end = '\0';
-	return s;
-}
-
-/* Read `profile` from an AWS credentials file. */
-static int
-route53_creds_file(const char *path, const char *profile,
-		   struct route53_creds *c, struct err *e)
-{
-	FILE *f = fopen(path, "r");
-	char line[2048];
-	bool in = false, seen = false;
-	char *akid = NULL, *secret = NULL, *token = NULL;
-	int rc = -1;
-
-	if (f == NULL)
-		return err_set(e, "no AWS credentials: AWS_ACCESS_KEY_ID and "
-			       "AWS_SECRET_ACCESS_KEY are not set and %s "
-			       "cannot be read: %s", path, strerror(errno));
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *s = route53_trim(line), *eq, *k, *v;
-
-		if (*s == '\0' || *s == '#' || *s == ';')
-			continue;
-		if (*s == '[') {
-			char *close = strchr(s, ']');
-
-			if (close != NULL)
-				*close = '\0';
-			in = strcmp(route53_trim(s + 1), profile) == 0;
-			seen |= in;
-			continue;
-		}
-		if (!in || (eq = strchr(s, '=')) == NULL)
-			continue;
-		*eq = '\0';
-		k = route53_trim(s);
-		v = route53_trim(eq + 1);
-		if (strcmp(k, "aws_access_key_id") == 0) {
-			route53_wipe(akid);
-			akid = xstrdup(v);
-		} else if (strcmp(k, "aws_secret_access_key") == 0) {
-			route53_wipe(secret);
-			secret = xstrdup(v);
-		} else if (strcmp(k, "aws_session_token") == 0) {
-			route53_wipe(token);
-			token = xstrdup(v);
-		}
-	}
-	xwipe(line, sizeof(line));
-	fclose(f);
-	if (!seen)
-		err_set(e, "no AWS credentials: AWS_ACCESS_KEY_ID and "
-		    "AWS_SECRET_ACCESS_KEY are not set and %s has no profile "
-		    "[%s]", path, profile);
-	else if (akid == NULL || secret == NULL || *akid == '\0' ||
-	    *secret == '\0')
-		err_set(e, "AWS profile [%s] in %s lacks %s", profile, path,
-		    akid == NULL || *akid == '\0' ? "aws_access_key_id" :
-		    "aws_secret_access_key");
-	else {
-		c->userpwd = xasprintf("%s:%s", akid, secret);
-		if (token != NULL && *token != '\0')
-			c->token_header = xasprintf("x-amz-security-token: %s",
-			    token);
-		rc = 0;
-	}
-	route53_wipe(akid);
-	route53_wipe(secret);
-	route53_wipe(token);
-	return rc;
-}
-
-static int
-route53_creds_get(const struct route53_priv *x, struct route53_creds *c,
-		  struct err *e)
-{
-	const char *akid = getenv("AWS_ACCESS_KEY_ID");
-	const char *secret = getenv("AWS_SECRET_ACCESS_KEY");
-	const char *token = getenv("AWS_SESSION_TOKEN");
-	const char *file = getenv("AWS_SHARED_CREDENTIALS_FILE");
-	const char *home = getenv("HOME");
-	char *path;
-	int rc;
-
-	memset(c, 0, sizeof(*c));
-	if (akid != NULL && *akid != '\0' && secret != NULL &&
-	    *secret != '\0') {
-		c->userpwd = xasprintf("%s:%s", akid, secret);
-		if (token != NULL && *token != '\0')
-			c->token_header = xasprintf("x-amz-security-token: %s",
-			    token);
-		return 0;
-	}
-	if ((akid != NULL && *akid != '\0') !=
-	    (secret != NULL && *secret != '\0'))
-		return err_set(e, "AWS credentials: %s is set but %s is not",
-			       akid != NULL && *akid != '\0' ?
-			       "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
-			       akid != NULL && *akid != '\0' ?
-			       "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
-	if (file != NULL && *file != '\0')
-		path = xstrdup(file);
-	else if (home != NULL && *home != '\0')
-		path = xasprintf("%s/.aws/credentials", home);
-	else
-		return err_set(e, "no AWS credentials: AWS_ACCESS_KEY_ID is "
-			       "not set and HOME is unknown");
-	rc = route53_creds_file(path, x->cfg->profile != NULL ?
-	    x->cfg->profile : "default", c, e);
-	free(path);
-	return rc;
-}
-
 /* --- requests ------------------------------------------------------------ */
 
 static void route53_http_done(const struct http_response *r, void *arg);
@@ -610,13 +313,13 @@ static int
 route53_send(struct route53_priv *x, const char *method, const char *url,
 	 const char *body, struct err *e)
 {
-	struct route53_creds c;
+	struct aws_creds c;
 	struct http_request rq;
 	const char *headers[3];
 	char sigv4[96];
 	int n = 0;
 
-	if (route53_creds_get(x, &c, e) == -1)
+	if (aws_creds_get(x->cfg->profile, &c, e) == -1)
 		return -1;
 	snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:route53", x->region);
 	if (body != NULL)
@@ -635,7 +338,7 @@ route53_send(struct route53_priv *x, const char *method, const char *url,
 	rq.userpwd = c.userpwd;
 	rq.aws_sigv4 = sigv4;
 	x->xfer = http_start(x->d->loop, &rq, route53_http_done, x, e);
-	route53_creds_done(&c);
+	aws_creds_done(&c);
 	return x->xfer != NULL ? 0 : -1;
 }
 
@@ -673,8 +376,8 @@ route53_send_list(struct route53_priv *x, struct err *e)
 }
 
 static void
-route53_add_rec(char **b, size_t *len, size_t *cap,
-		const struct route53_priv *x, int side, int weight)
+route53_add_rec(struct strbuf *b, const struct route53_priv *x, int side,
+		int weight)
 {
 	const struct plan_route53 *cfg = x->cfg;
 	const struct route53_rec *r = &x->rec[side];
@@ -684,76 +387,76 @@ route53_add_rec(char **b, size_t *len, size_t *cap,
 	    cfg->apisix_alias_zone;
 	char num[32];
 
-	route53_add(b, len, cap, "<Change><Action>UPSERT</Action>"
+	strbuf_add(b, "<Change><Action>UPSERT</Action>"
 	    "<ResourceRecordSet>");
-	route53_elem(b, len, cap, "Name", r->found ? r->name :
+	route53_xml_elem(b, "Name", r->found ? r->name :
 	    cfg->record_name);
-	route53_elem(b, len, cap, "Type", cfg->record_type);
-	route53_elem(b, len, cap, "SetIdentifier", side == 0 ?
+	route53_xml_elem(b, "Type", cfg->record_type);
+	route53_xml_elem(b, "SetIdentifier", side == 0 ?
 	    cfg->istio_set_id : cfg->apisix_set_id);
 	snprintf(num, sizeof(num), "%d", weight);
-	route53_elem(b, len, cap, "Weight", num);
+	route53_xml_elem(b, "Weight", num);
 	if (dns != NULL || r->alias) {
 		bool eval = dns != NULL ? cfg->evaluate_target_health :
 		    r->alias_eval;
 
-		route53_add(b, len, cap, "<AliasTarget>");
-		route53_elem(b, len, cap, "HostedZoneId", dns != NULL ? zone :
+		strbuf_add(b, "<AliasTarget>");
+		route53_xml_elem(b, "HostedZoneId", dns != NULL ? zone :
 		    r->alias_zone);
-		route53_elem(b, len, cap, "DNSName", dns != NULL ? dns :
+		route53_xml_elem(b, "DNSName", dns != NULL ? dns :
 		    r->alias_dns);
-		route53_elem(b, len, cap, "EvaluateTargetHealth",
+		route53_xml_elem(b, "EvaluateTargetHealth",
 		    eval ? "true" : "false");
-		route53_add(b, len, cap, "</AliasTarget>");
+		strbuf_add(b, "</AliasTarget>");
 	} else {
 		if (r->have_ttl) {
 			snprintf(num, sizeof(num), "%ld", r->ttl);
-			route53_elem(b, len, cap, "TTL", num);
+			route53_xml_elem(b, "TTL", num);
 		}
 		if (r->nvalues > 0) {
-			route53_add(b, len, cap, "<ResourceRecords>");
+			strbuf_add(b, "<ResourceRecords>");
 			for (int i = 0; i < r->nvalues; i++) {
-				route53_add(b, len, cap, "<ResourceRecord>");
-				route53_elem(b, len, cap, "Value",
+				strbuf_add(b, "<ResourceRecord>");
+				route53_xml_elem(b, "Value",
 				    r->values[i]);
-				route53_add(b, len, cap, "</ResourceRecord>");
+				strbuf_add(b, "</ResourceRecord>");
 			}
-			route53_add(b, len, cap, "</ResourceRecords>");
+			strbuf_add(b, "</ResourceRecords>");
 		}
 	}
 	if (r->health_check != NULL)
-		route53_elem(b, len, cap, "HealthCheckId", r->health_check);
-	route53_add(b, len, cap, "</ResourceRecordSet></Change>");
+		route53_xml_elem(b, "HealthCheckId", r->health_check);
+	strbuf_add(b, "</ResourceRecordSet></Change>");
 }
 
 static int
 route53_send_change(struct route53_priv *x, struct err *e)
 {
-	char *b = NULL, *base, *url, *zone, comment[160];
-	size_t len = 0, cap = 0;
+	struct strbuf b = { 0 };
+	char *base, *url, *zone, comment[160];
 	int rc;
 
-	route53_add(&b, &len, &cap,
+	strbuf_add(&b,
 	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<ChangeResourceRecordSetsRequest xmlns=\"https://route53."
 	    "amazonaws.com/doc/2013-04-01/\"><ChangeBatch>");
 	snprintf(comment, sizeof(comment), "cutover %.60s: stage %d, istio "
 	    "%d%% / apisix %d%%", x->d->plan->name != NULL ?
 	    x->d->plan->name : "", x->stage, x->want.istio, x->want.apisix);
-	route53_elem(&b, &len, &cap, "Comment", comment);
-	route53_add(&b, &len, &cap, "<Changes>");
-	route53_add_rec(&b, &len, &cap, x, 0, x->want.istio);
-	route53_add_rec(&b, &len, &cap, x, 1, x->want.apisix);
-	route53_add(&b, &len, &cap, "</Changes></ChangeBatch>"
+	route53_xml_elem(&b, "Comment", comment);
+	strbuf_add(&b, "<Changes>");
+	route53_add_rec(&b, x, 0, x->want.istio);
+	route53_add_rec(&b, x, 1, x->want.apisix);
+	strbuf_add(&b, "</Changes></ChangeBatch>"
 	    "</ChangeResourceRecordSetsRequest>\n");
 	base = route53_base(x);
 	zone = http_escape(route53_zone(x));
 	url = xasprintf("%s/2013-04-01/hostedzone/%s/rrset/", base, zone);
-	rc = route53_send(x, "POST", url, b, e);
+	rc = route53_send(x, "POST", url, b.s, e);
 	free(url);
 	free(zone);
 	free(base);
-	free(b);
+	free(b.s);
 	return rc;
 }
 
@@ -772,39 +475,6 @@ route53_send_poll(struct route53_priv *x, struct err *e)
 }
 
 /* --- answering ----------------------------------------------------------- */
-
-static void
-route53_answer(struct route53_priv *x, struct driver_result *res)
-{
-	driver_cb cb = x->cb;
-	void *arg = x->arg;
-
-	x->op = ROUTE53_IDLE;
-	x->xfer = NULL;
-	x->timer = NULL;
-	x->cb = NULL;
-	x->arg = NULL;
-	route53_op_clear(x);
-	if (cb != NULL)
-		cb(res, arg);
-}
-
-static void
-route53_fail(struct route53_priv *x, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-route53_fail(struct route53_priv *x, const char *fmt, ...)
-{
-	struct driver_result res;
-	va_list ap;
-
-	memset(&res, 0, sizeof(res));
-	va_start(ap, fmt);
-	vsnprintf(res.message, sizeof(res.message), fmt, ap);
-	va_end(ap);
-	route53_answer(x, &res);
-}
 
 static const char *
 route53_what(const struct route53_priv *x)
@@ -826,7 +496,7 @@ route53_what(const struct route53_priv *x)
 static const char *
 route53_uncertain(const struct route53_priv *x)
 {
-	if (x->op != ROUTE53_APPLY)
+	if (x->job.op != ROUTE53_APPLY)
 		return "";
 	if (x->step == ROUTE53_POLL || x->step == ROUTE53_VERIFY)
 		return " (the change was accepted; weights may be in force)";
@@ -865,19 +535,17 @@ route53_error_of(const struct http_response *r, char *code, size_t clen,
 		m = route53_xml_text(in, in_end, "Message");
 	} else if (route53_xml_find(s, end, "InvalidChangeBatch", &in, &in_end,
 	    NULL)) {
-		size_t o = 0;
+		struct strbuf all = { 0 };
 
 		c = xstrdup("InvalidChangeBatch");
-		m = xstrdup("");
+		strbuf_add(&all, "");
 		p = in;
 		while (route53_xml_find(p, in_end, "Message", &s, &end, &p)) {
-			char *one = xstrndup(s, (size_t)(end - s));
-
-			m = xrealloc(m, o + strlen(one) + 3);
-			o += (size_t)sprintf(m + o, "%s%s", o > 0 ? "; " : "",
-			    one);
-			free(one);
+			if (all.len > 0)
+				strbuf_add(&all, "; ");
+			strbuf_addn(&all, s, strnlen(s, (size_t)(end - s)));
 		}
+		m = all.s;
 	}
 	if (c == NULL) {
 		free(m);
@@ -896,8 +564,7 @@ static void route53_timer_fire(void *arg);
 static void
 route53_schedule(struct route53_priv *x, int64_t delay_ms)
 {
-	x->timer = loop_timer_at(x->d->loop, loop_now(x->d->loop) + delay_ms,
-	    route53_timer_fire, x);
+	driver_job_after(&x->job, delay_ms, route53_timer_fire, x);
 }
 
 /* (Re)send the request of the current step. */
@@ -922,10 +589,11 @@ route53_timer_fire(void *arg)
 	struct route53_priv *x = arg;
 	struct err e;
 
-	x->timer = NULL;
+	x->job.timer = NULL;
 	err_clear(&e);
 	if (route53_send_step(x, &e) == -1)
-		route53_fail(x, "route53 %s: %s%s", route53_what(x), e.msg,
+		driver_job_failf(&x->job,
+		    "route53 %s: %s%s", route53_what(x), e.msg,
 		    route53_uncertain(x));
 }
 
@@ -943,29 +611,9 @@ route53_start_list(struct route53_priv *x, enum route53_step step)
 	x->step = step;
 	err_clear(&e);
 	if (route53_send_list(x, &e) == -1)
-		route53_fail(x, "route53 %s: %s%s", route53_what(x), e.msg,
+		driver_job_failf(&x->job,
+		    "route53 %s: %s%s", route53_what(x), e.msg,
 		    route53_uncertain(x));
-}
-
-/*
- * Percent of Istio for two Route53 weights: -1 with a reason when they do
- * not make a whole-percent split.
- */
-static int
-route53_percent(long wi, long wa, char *why, size_t len)
-{
-	if (wi + wa == 0) {
-		snprintf(why, len, "both weights are 0 (Route53 then splits "
-		    "evenly)");
-		return -1;
-	}
-	if ((wi * 100) % (wi + wa) != 0) {
-		snprintf(why, len, "weights istio=%ld apisix=%ld are not a "
-		    "whole-percent split (istio %.2f%%)", wi, wa,
-		    100.0 * (double)wi / (double)(wi + wa));
-		return -1;
-	}
-	return (int)(wi * 100 / (wi + wa));
 }
 
 /* Both records found: their split, or -1 with a reason. */
@@ -973,8 +621,6 @@ static int
 route53_split(const struct route53_priv *x, struct weights *w, char *why,
 	  size_t len)
 {
-	int p;
-
 	if (!x->rec[0].found || !x->rec[1].found) {
 		snprintf(why, len, "no %s record %s %s with SetIdentifier "
 		    "\"%s\"", x->cfg->record_type, x->cfg->record_name,
@@ -983,12 +629,13 @@ route53_split(const struct route53_priv *x, struct weights *w, char *why,
 		    x->cfg->istio_set_id);
 		return -1;
 	}
-	p = route53_percent(x->rec[0].weight, x->rec[1].weight, why, len);
-	if (p < 0)
+	if (x->rec[0].weight + x->rec[1].weight == 0) {
+		snprintf(why, len, "both weights are 0 (Route53 then splits "
+		    "evenly)");
 		return -1;
-	w->istio = p;
-	w->apisix = 100 - p;
-	return 0;
+	}
+	return driver_percent((double)x->rec[0].weight,
+	    (double)x->rec[1].weight, w, why, len);
 }
 
 /* Whether the plan's alias target of `side` is what the record has. */
@@ -1018,15 +665,15 @@ route53_listed(struct route53_priv *x)
 	struct err e;
 
 	memset(&res, 0, sizeof(res));
-	if (x->op == ROUTE53_READ || x->step == ROUTE53_VERIFY) {
+	if (x->job.op == ROUTE53_READ || x->step == ROUTE53_VERIFY) {
 		if (route53_split(x, &got, why, sizeof(why)) == -1) {
-			route53_fail(x, "route53: %s%s", why,
+			driver_job_failf(&x->job, "route53: %s%s", why,
 			    route53_uncertain(x));
 			return;
 		}
 		res.have_weights = true;
 		res.weights = got;
-		if (x->op == ROUTE53_READ) {
+		if (x->job.op == ROUTE53_READ) {
 			res.ok = true;
 			snprintf(res.message, sizeof(res.message), "read back "
 			    "%d/%d", got.istio, got.apisix);
@@ -1043,7 +690,7 @@ route53_listed(struct route53_priv *x)
 			    x->polls, x->polls == 1 ? "" : "s", got.istio,
 			    got.apisix);
 		}
-		route53_answer(x, &res);
+		driver_job_answer(&x->job, &res);
 		return;
 	}
 
@@ -1058,7 +705,7 @@ route53_listed(struct route53_priv *x)
 		    "already in force, no change sent", got.istio, got.apisix);
 		driver_log(x->d, "route53: weights %ld/%ld already in force",
 		    x->rec[0].weight, x->rec[1].weight);
-		route53_answer(x, &res);
+		driver_job_answer(&x->job, &res);
 		return;
 	}
 	for (int side = 0; side < 2; side++) {
@@ -1067,7 +714,8 @@ route53_listed(struct route53_priv *x)
 		const struct route53_rec *r = &x->rec[side];
 
 		if (!r->found && dns == NULL) {
-			route53_fail(x, "route53: no %s record %s with "
+			driver_job_failf(&x->job,
+			    "route53: no %s record %s with "
 			    "SetIdentifier \"%s\" and no %s_alias_dns_name "
 			    "to create it with (nothing was changed)",
 			    x->cfg->record_type, x->cfg->record_name,
@@ -1077,7 +725,8 @@ route53_listed(struct route53_priv *x)
 			return;
 		}
 		if (r->found && !r->alias && dns == NULL && r->nvalues == 0) {
-			route53_fail(x, "route53: record \"%s\" has neither an "
+			driver_job_failf(&x->job,
+			    "route53: record \"%s\" has neither an "
 			    "alias target nor values (nothing was changed)",
 			    side == 0 ? x->cfg->istio_set_id :
 			    x->cfg->apisix_set_id);
@@ -1091,7 +740,8 @@ route53_listed(struct route53_priv *x)
 	    x->cfg->record_name, x->cfg->record_type, x->cfg->istio_set_id,
 	    x->want.istio, x->cfg->apisix_set_id, x->want.apisix);
 	if (route53_send_change(x, &e) == -1)
-		route53_fail(x, "route53 %s: %s (nothing was changed)",
+		driver_job_failf(&x->job,
+		    "route53 %s: %s (nothing was changed)",
 		    route53_what(x), e.msg);
 }
 
@@ -1166,7 +816,8 @@ route53_list_page(struct route53_priv *x, const struct http_response *r)
 	bool more;
 
 	if (route53_records(x, s, end, why, sizeof(why)) == -1) {
-		route53_fail(x, "route53 %s: %s%s", route53_what(x), why,
+		driver_job_failf(&x->job,
+		    "route53 %s: %s%s", route53_what(x), why,
 		    route53_uncertain(x));
 		return;
 	}
@@ -1183,7 +834,8 @@ route53_list_page(struct route53_priv *x, const struct http_response *r)
 		    route53_name_eq(x->next_name, x->cfg->record_name) &&
 		    strcmp(x->next_type, x->cfg->record_type) == 0) {
 			if (++x->pages >= ROUTE53_PAGES_MAX) {
-				route53_fail(x, "route53 %s: more than %d "
+				driver_job_failf(&x->job,
+				    "route53 %s: more than %d "
 				    "pages "
 				    "of records for %s%s", route53_what(x),
 				    ROUTE53_PAGES_MAX, x->cfg->record_name,
@@ -1192,7 +844,7 @@ route53_list_page(struct route53_priv *x, const struct http_response *r)
 			}
 			err_clear(&e);
 			if (route53_send_list(x, &e) == -1)
-				route53_fail(x, "route53 %s: %s%s",
+				driver_job_failf(&x->job, "route53 %s: %s%s",
 				    route53_what(x), e.msg,
 				    route53_uncertain(x));
 			return;
@@ -1241,7 +893,8 @@ route53_changed(struct route53_priv *x, const struct http_response *r)
 	bool submitted = false;
 
 	if (route53_change_info(x, r, &status) == -1) {
-		route53_fail(x, "route53 %s: malformed answer (no <ChangeInfo> "
+		driver_job_failf(&x->job,
+		    "route53 %s: malformed answer (no <ChangeInfo> "
 		    "with <Id> and <Status>)%s", route53_what(x),
 		    route53_uncertain(x));
 		return;
@@ -1263,7 +916,8 @@ route53_changed(struct route53_priv *x, const struct http_response *r)
 		return;
 	}
 	if (strcmp(status, "PENDING") != 0) {
-		route53_fail(x, "route53: change %s has unknown status "
+		driver_job_failf(&x->job,
+		    "route53: change %s has unknown status "
 		    "\"%.40s\"%s",
 		    x->change_id, status, route53_uncertain(x));
 		free(status);
@@ -1276,7 +930,8 @@ route53_changed(struct route53_priv *x, const struct http_response *r)
 		driver_log(x->d, "route53: PENDING (change %s, %" PRId64 " s)",
 		    x->change_id, (now - x->change_start) / 1000);
 	if (now >= x->insync_deadline) {
-		route53_fail(x, "route53: change %s still PENDING after "
+		driver_job_failf(&x->job,
+		    "route53: change %s still PENDING after "
 		    "%" PRId64
 		    " s (insync_timeout)%s", x->change_id,
 		    (now - x->change_start) / 1000, route53_uncertain(x));
@@ -1301,14 +956,15 @@ route53_http_done(const struct http_response *r, void *arg)
 
 	x->xfer = NULL;
 	if (r->curl_code != 0 || r->status == 0) {
-		route53_fail(x, "route53 %s: %s%s", route53_what(x),
+		driver_job_failf(&x->job, "route53 %s: %s%s", route53_what(x),
 		    http_describe(r, desc, sizeof(desc)), route53_uncertain(x));
 		return;
 	}
 	if (r->status < 200 || r->status > 299) {
 		if (!route53_error_of(r, code, sizeof(code), msg,
 		    sizeof(msg))) {
-			route53_fail(x, "route53 %s: %s%s", route53_what(x),
+			driver_job_failf(&x->job,
+			    "route53 %s: %s%s", route53_what(x),
 			    http_describe(r, desc, sizeof(desc)),
 			    route53_uncertain(x));
 			return;
@@ -1332,7 +988,7 @@ route53_http_done(const struct http_response *r, void *arg)
 			route53_schedule(x, wait);
 			return;
 		}
-		route53_fail(x, "route53 %s: HTTP %ld %s: %s%s%s",
+		driver_job_failf(&x->job, "route53 %s: HTTP %ld %s: %s%s%s",
 		    route53_what(x), r->status, code, msg,
 		    x->retries > 0 ? " (after retries)" : "",
 		    route53_uncertain(x));
@@ -1355,10 +1011,10 @@ route53_http_done(const struct http_response *r, void *arg)
 static int
 route53_busy(const struct route53_priv *x, struct err *e)
 {
-	if (x->op == ROUTE53_IDLE)
+	if (x->job.op == ROUTE53_IDLE)
 		return 0;
 	return err_set(e, "the route53 driver is busy: %s in progress",
-		       x->op == ROUTE53_APPLY ? "an apply" : "a read-back");
+		       x->job.op == ROUTE53_APPLY ? "an apply" : "a read-back");
 }
 
 /* The SigV4 region of an endpoint: China and GovCloud have their own. */
@@ -1395,36 +1051,10 @@ route53_init(struct driver *d, struct err *e)
 	x = xcalloc(1, sizeof(*x));
 	x->d = d;
 	x->cfg = cfg;
+	driver_job_init(&x->job, d, route53_end, x);
 	route53_region(cfg->endpoint, x->region, sizeof(x->region));
 	d->priv = x;
 	return 0;
-}
-
-static void
-route53_cancel(struct driver *d)
-{
-	struct route53_priv *x = d->priv;
-
-	if (x == NULL)
-		return;
-	if (x->xfer != NULL)
-		http_cancel(x->xfer);
-	if (x->timer != NULL)
-		loop_timer_cancel(x->d->loop, x->timer);
-	x->xfer = NULL;
-	x->timer = NULL;
-	x->op = ROUTE53_IDLE;
-	x->cb = NULL;
-	x->arg = NULL;
-	route53_op_clear(x);
-}
-
-static void
-route53_done(struct driver *d)
-{
-	route53_cancel(d);
-	free(d->priv);
-	d->priv = NULL;
 }
 
 static int
@@ -1432,14 +1062,12 @@ route53_begin(struct route53_priv *x, enum route53_op op, driver_cb cb,
 	      void *arg, struct err *e)
 {
 	route53_op_clear(x);
-	x->op = op;
+	driver_job_begin(&x->job, op, cb, arg);
 	x->step = ROUTE53_LIST;
 	if (route53_send_list(x, e) == -1) {
-		x->op = ROUTE53_IDLE;
+		driver_job_cancel(&x->job);
 		return err_prefix(e, "route53");
 	}
-	x->cb = cb;
-	x->arg = arg;
 	return 0;
 }
 
@@ -1451,9 +1079,8 @@ route53_apply(struct driver *d, struct weights w, int stage, driver_cb cb,
 
 	if (route53_busy(x, e) == -1)
 		return -1;
-	if (w.istio < 0 || w.apisix < 0 || w.istio + w.apisix != 100)
-		return err_set(e, "refusing to apply weights %d/%d: they must "
-			       "be 0..100 and sum to 100", w.istio, w.apisix);
+	if (driver_weights_check(w, e) == -1)
+		return -1;
 	x->want = w;
 	x->stage = stage;
 	return route53_begin(x, ROUTE53_APPLY, cb, arg, e);
@@ -1483,13 +1110,20 @@ route53_describe(const struct driver *d, char *buf, size_t len)
 	    cfg->istio_set_id, cfg->apisix_set_id);
 }
 
+static int64_t
+route53_deadline(const struct plan *p)
+{
+	return p->traffic.route53.timeout_ms +
+	    p->traffic.route53.insync_timeout_ms;
+}
+
 const struct driver_ops route53_driver = {
 	.name = "route53",
+	.kind = DRIVER_ROUTE53,
+	.deadline = route53_deadline,
 	.init = route53_init,
-	.done = route53_done,
 	.apply = route53_apply,
 	.read_back = route53_read_back,
-	.cancel = route53_cancel,
 	.describe = route53_describe,
 };
 

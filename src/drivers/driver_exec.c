@@ -29,6 +29,7 @@
 #include <jansson.h>
 
 #include "proc.h"
+#include "strbuf.h"
 #include "xmalloc.h"
 
 #define EXEC_DEFAULT_TIMEOUT_MS (120 * 1000)
@@ -49,11 +50,9 @@ struct exec_priv {
 	struct driver *d;
 	const struct plan_exec *cfg;
 	struct proc *proc;
-	enum exec_op op;
+	struct driver_job job;	/* op: enum exec_op */
 	struct weights want;
 	int stage;
-	driver_cb cb;
-	void *arg;
 };
 
 static int64_t
@@ -110,14 +109,13 @@ exec_expand(const char *arg, struct weights w, int stage)
 {
 	static const char *const names[] = { "{istio}", "{apisix}",
 					     "{stage}" };
-	size_t cap = strlen(arg) + 1, n = 0;
-	char *out = xmalloc(cap);
+	struct strbuf b = { 0 };
 	const char *s = arg;
 
+	strbuf_add(&b, "");	/* "" expands to "", not NULL */
 	while (*s != '\0') {
 		char val[16];
-		size_t i, vlen;
-		bool hit = false;
+		size_t i;
 
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 			size_t nlen = strlen(names[i]);
@@ -126,27 +124,14 @@ exec_expand(const char *arg, struct weights w, int stage)
 				continue;
 			snprintf(val, sizeof(val), "%d", i == 0 ? w.istio :
 			    i == 1 ? w.apisix : stage);
-			vlen = strlen(val);
-			if (n + vlen + 1 > cap) {
-				cap = n + vlen + strlen(s) + 1;
-				out = xrealloc(out, cap);
-			}
-			memcpy(out + n, val, vlen);
-			n += vlen;
+			strbuf_add(&b, val);
 			s += nlen;
-			hit = true;
 			break;
 		}
-		if (hit)
-			continue;
-		if (n + 2 > cap) {
-			cap = cap * 2 + 2;
-			out = xrealloc(out, cap);
-		}
-		out[n++] = *s++;
+		if (i == sizeof(names) / sizeof(names[0]))
+			strbuf_addn(&b, s++, 1);
 	}
-	out[n] = '\0';
-	return out;
+	return b.s;
 }
 
 static void
@@ -248,19 +233,15 @@ exec_judge(const struct exec_priv *x, const char *what,
 	return false;
 }
 
-/* End the operation and answer; nothing touches x afterwards. */
+/* The end of a step, answered or cancelled (driver_job's end). */
 static void
-exec_answer(struct exec_priv *x, struct driver_result *res)
+exec_end(void *arg, bool cancelled)
 {
-	driver_cb cb = x->cb;
-	void *arg = x->arg;
+	struct exec_priv *x = arg;
 
-	x->op = EXEC_IDLE;
+	if (cancelled)
+		proc_kill(x->proc);
 	x->proc = NULL;
-	x->cb = NULL;
-	x->arg = NULL;
-	if (cb != NULL)
-		cb(res, arg);
 }
 
 static void exec_proc_done(const struct proc_result *r, void *arg);
@@ -304,7 +285,7 @@ exec_proc_done(const struct proc_result *r, void *arg)
 		    "command ended (by something it started): no longer read",
 		    PROC_OUTPUT_GRACE_MS / 1000);
 
-	switch (x->op) {
+	switch (x->job.op) {
 	case EXEC_APPLY_SET:
 		if (!exec_judge(x, "set", r, res.message,
 		    sizeof(res.message)))
@@ -315,7 +296,7 @@ exec_proc_done(const struct proc_result *r, void *arg)
 			    "applied %d/%d", x->want.istio, x->want.apisix);
 			break;
 		}
-		x->op = EXEC_APPLY_GET;
+		x->job.op = EXEC_APPLY_GET;
 		err_clear(&e);
 		x->proc = exec_start(x, &x->cfg->get, &e);
 		if (x->proc != NULL)
@@ -327,7 +308,7 @@ exec_proc_done(const struct proc_result *r, void *arg)
 	case EXEC_APPLY_GET:
 	case EXEC_READ:
 		if (!exec_judge(x, "get", r, why, sizeof(why))) {
-			if (x->op == EXEC_APPLY_GET)
+			if (x->job.op == EXEC_APPLY_GET)
 				snprintf(res.message, sizeof(res.message),
 				    "applied %d/%d but could not read back: %s",
 				    x->want.istio, x->want.apisix, why);
@@ -340,13 +321,13 @@ exec_proc_done(const struct proc_result *r, void *arg)
 		if (driver_exec_parse_weights(r->out, &got, &e) == -1) {
 			snprintf(res.message, sizeof(res.message),
 			    "%sget command output not understood: %s",
-			    x->op == EXEC_APPLY_GET ? "applied, but " : "",
+			    x->job.op == EXEC_APPLY_GET ? "applied, but " : "",
 			    e.msg);
 			break;
 		}
 		res.have_weights = true;
 		res.weights = got;
-		if (x->op == EXEC_READ) {
+		if (x->job.op == EXEC_READ) {
 			res.ok = true;
 			snprintf(res.message, sizeof(res.message),
 			    "read back %d/%d", got.istio, got.apisix);
@@ -366,16 +347,16 @@ exec_proc_done(const struct proc_result *r, void *arg)
 	case EXEC_IDLE:
 		return;
 	}
-	exec_answer(x, &res);
+	driver_job_answer(&x->job, &res);
 }
 
 static int
 exec_busy(const struct exec_priv *x, struct err *e)
 {
-	if (x->op == EXEC_IDLE)
+	if (x->job.op == EXEC_IDLE)
 		return 0;
 	return err_set(e, "the exec driver is busy: a %s command is still "
-		       "running", x->op == EXEC_APPLY_SET ? "set" : "get");
+		       "running", x->job.op == EXEC_APPLY_SET ? "set" : "get");
 }
 
 static int
@@ -394,31 +375,9 @@ exec_init(struct driver *d, struct err *e)
 	x = xcalloc(1, sizeof(*x));
 	x->d = d;
 	x->cfg = cfg;
+	driver_job_init(&x->job, d, exec_end, x);
 	d->priv = x;
 	return 0;
-}
-
-static void
-exec_cancel(struct driver *d)
-{
-	struct exec_priv *x = d->priv;
-
-	if (x == NULL)
-		return;
-	if (x->proc != NULL)
-		proc_kill(x->proc);
-	x->proc = NULL;
-	x->op = EXEC_IDLE;
-	x->cb = NULL;
-	x->arg = NULL;
-}
-
-static void
-exec_done(struct driver *d)
-{
-	exec_cancel(d);
-	free(d->priv);
-	d->priv = NULL;
 }
 
 static int
@@ -429,19 +388,16 @@ exec_apply(struct driver *d, struct weights w, int stage, driver_cb cb,
 
 	if (exec_busy(x, e) == -1)
 		return -1;
-	if (w.istio < 0 || w.apisix < 0 || w.istio + w.apisix != 100)
-		return err_set(e, "refusing to apply weights %d/%d: they must "
-			       "be 0..100 and sum to 100", w.istio, w.apisix);
+	if (driver_weights_check(w, e) == -1)
+		return -1;
 	x->want = w;
 	x->stage = stage;
-	x->op = EXEC_APPLY_SET;
+	driver_job_begin(&x->job, EXEC_APPLY_SET, cb, arg);
 	x->proc = exec_start(x, &x->cfg->set, e);
 	if (x->proc == NULL) {
-		x->op = EXEC_IDLE;
+		driver_job_cancel(&x->job);
 		return err_prefix(e, "set command");
 	}
-	x->cb = cb;
-	x->arg = arg;
 	return 0;
 }
 
@@ -457,14 +413,12 @@ exec_read_back(struct driver *d, driver_cb cb, void *arg, struct err *e)
 		return -1;
 	x->want = (struct weights){ 0, 0 };
 	x->stage = 0;
-	x->op = EXEC_READ;
+	driver_job_begin(&x->job, EXEC_READ, cb, arg);
 	x->proc = exec_start(x, &x->cfg->get, e);
 	if (x->proc == NULL) {
-		x->op = EXEC_IDLE;
+		driver_job_cancel(&x->job);
 		return err_prefix(e, "get command");
 	}
-	x->cb = cb;
-	x->arg = arg;
 	return 0;
 }
 
@@ -486,13 +440,21 @@ exec_can_read_back(const struct driver *d)
 	return d->plan->traffic.exec.get.argc > 0;
 }
 
+/* set and get, each up to its timeout, then SIGTERM, SIGKILL 2 s later
+ * and 2 s more for the answer (proc.c) */
+static int64_t
+exec_deadline(const struct plan *p)
+{
+	return 2 * (p->traffic.exec.timeout_ms + 5000);
+}
+
 const struct driver_ops exec_driver = {
 	.name = "exec",
+	.kind = DRIVER_EXEC,
+	.deadline = exec_deadline,
 	.init = exec_init,
-	.done = exec_done,
 	.apply = exec_apply,
 	.read_back = exec_read_back,
-	.cancel = exec_cancel,
 	.describe = exec_describe,
 	.can_read_back = exec_can_read_back,
 };
