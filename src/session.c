@@ -547,6 +547,20 @@ weights_eq(struct weights a, struct weights b)
 	return a.istio == b.istio && a.apisix == b.apisix;
 }
 
+/* A read-back step ended: keep the weights it found, if any. */
+static bool
+read_back_keep(struct session *s, const struct driver_result *r)
+{
+	s->driver_busy = false;
+	s->reading_back = false;
+	if (!r->ok || !r->have_weights)
+		return false;
+	s->rec.have_read_back = true;
+	s->rec.read_back = r->weights;
+	s->rec.read_back_wall_ms = clock_wall(s->clock);
+	return true;
+}
+
 static void
 read_back_done(const struct driver_result *r, void *arg)
 {
@@ -554,12 +568,7 @@ read_back_done(const struct driver_result *r, void *arg)
 	struct cutover_state *st = &s->rec.state;
 	bool interrupted = s->rec.apply_in_flight;
 
-	s->driver_busy = false;
-	s->reading_back = false;
-	if (r->ok && r->have_weights) {
-		s->rec.have_read_back = true;
-		s->rec.read_back = r->weights;
-		s->rec.read_back_wall_ms = clock_wall(s->clock);
+	if (read_back_keep(s, r)) {
 		session_log(s, EVLOG_NOTE, "read back: istio %d%% / apisix "
 			    "%d%%", r->weights.istio, r->weights.apisix);
 	} else {
@@ -644,12 +653,7 @@ check_done(const struct driver_result *r, void *arg)
 	struct session *s = arg;
 	struct cutover_state *st = &s->rec.state;
 
-	s->driver_busy = false;
-	s->reading_back = false;
-	if (r->ok && r->have_weights) {
-		s->rec.have_read_back = true;
-		s->rec.read_back = r->weights;
-		s->rec.read_back_wall_ms = clock_wall(s->clock);
+	if (read_back_keep(s, r)) {
 		s->drift = !weights_eq(r->weights, st->applied) &&
 			   !st->uncertain;
 		s->drift_weights = r->weights;
