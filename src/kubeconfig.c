@@ -31,6 +31,9 @@
 
 #define KC_SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 #define KC_FILES_MAX 32
+/* A kubeconfig with every certificate inline is tens of KiB; a merged
+ * one a few hundred.  Larger is a mistake or an attack on the parser. */
+#define KC_FILE_MAX (4 * 1024 * 1024)
 
 struct kc_file {
 	char *path;
@@ -307,6 +310,7 @@ kc_read(struct kc_set *s, const char *path, struct err *e)
 	yaml_parser_t parser;
 	FILE *fp;
 	yaml_node_t *root;
+	struct stat sb;
 
 	if (s->n == KC_FILES_MAX)
 		return err_set(e, "too many kubeconfig files (max %d)",
@@ -315,6 +319,12 @@ kc_read(struct kc_set *s, const char *path, struct err *e)
 	if (fp == NULL)
 		return err_set(e, "cannot read kubeconfig %s: %s", path,
 			       strerror(errno));
+	if (fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    sb.st_size > KC_FILE_MAX) {
+		fclose(fp);
+		return err_set(e, "kubeconfig %s is larger than %d bytes", path,
+			       KC_FILE_MAX);
+	}
 	f = &s->files[s->n];
 	memset(f, 0, sizeof(*f));
 	if (!yaml_parser_initialize(&parser)) {

@@ -470,3 +470,30 @@ Test(kubeconfig, base64_round_trip)
 	cr_assert_null(kubeconfig_base64_decode("Zg==Zg", &len));
 	cr_assert_null(kubeconfig_base64_decode("Z", &len));
 }
+
+/* A kubeconfig is bounded like every file from outside: libyaml's loader
+ * grows with nesting, so a huge one is refused before it is parsed. */
+Test(kubeconfig, oversized_file_is_refused)
+{
+	struct kubeconfig kc;
+	struct err e;
+	char path[] = "/tmp/cutover-kc-big.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *fp;
+
+	cr_assert_geq(fd, 0);
+	fp = fdopen(fd, "w");
+	cr_assert_not_null(fp);
+	for (int i = 0; i < 4 * 1024 + 1; i++) {
+		char line[1024];
+
+		memset(line, '#', sizeof(line) - 1);
+		line[sizeof(line) - 1] = '\n';
+		cr_assert_eq(fwrite(line, 1, sizeof(line), fp), sizeof(line));
+	}
+	cr_assert_eq(fclose(fp), 0);
+	cr_assert_eq(kubeconfig_load(&kc, path, NULL, &e), -1);
+	unlink(path);
+	cr_assert(strstr(e.msg, "is larger than 4194304 bytes") != NULL, "%s",
+		  e.msg);
+}
