@@ -724,6 +724,7 @@ struct field {
 	const char *const *choices;
 	field_fn fn;
 	field_pr pr;	/* NULL: by type; an F_FN without one is not printed */
+	const struct field *sub;	/* a section's or list item's keys */
 };
 
 static yaml_node_t *
@@ -1178,6 +1179,7 @@ map_get(struct ctx *c, yaml_node_t *n, const char *key, yaml_node_t **keynode)
 	{ .key = k, .type = F_CHOICE, .off = offsetof(s, m), .choices = ch }
 #define FLDF(k, f) { .key = k, .type = F_FN, .fn = f }
 #define FLDFP(k, f, p) { .key = k, .type = F_FN, .fn = f, .pr = p }
+#define FLDS(k, f, p, s) { .key = k, .type = F_FN, .fn = f, .pr = p, .sub = s }
 #define FEND { .key = NULL }
 
 #define TIMEOUT_LO (100.0)
@@ -1352,7 +1354,8 @@ static const struct field prometheus_fields[] = {
 	FLDFP("headers", fn_headers, pr_headers),
 	FLD("bearer_token_file", F_PATH, struct plan_prometheus,
 	    bearer_token_file),
-	FLDFP("basic_auth", fn_basic_auth, pr_basic_auth),
+	FLDS("basic_auth", fn_basic_auth, pr_basic_auth,
+	     basic_auth_fields),
 	FLD("ca_file", F_PATH, struct plan_prometheus, ca_file),
 	FLD("insecure_skip_verify", F_BOOL, struct plan_prometheus, insecure),
 	FLDB("timeout", F_DUR, struct plan_prometheus, timeout_ms, TIMEOUT_LO,
@@ -2303,15 +2306,23 @@ static const struct field top_fields[] = {
 	FLDB("refresh", F_DUR, struct plan, refresh_ms, SEC, 1.0 * HOUR),
 	FLDFP("state_file", fn_state_path, pr_state_path),
 	FLDFP("audit_log", fn_state_path, pr_state_path),
-	FLDFP("prometheus", fn_prometheus, pr_prometheus),
-	FLDFP("kubernetes", fn_kubernetes, pr_kubernetes),
+	FLDS("prometheus", fn_prometheus, pr_prometheus,
+	     prometheus_fields),
+	FLDS("kubernetes", fn_kubernetes, pr_kubernetes,
+	     kubernetes_fields),
 	FLDFP("traffic", fn_traffic, pr_traffic),
-	FLDFP("queries", fn_queries, pr_queries),
-	FLDFP("pods", fn_pods, pr_pods),
-	FLDF("stage_defaults", fn_stage_defaults_top),
-	FLDFP("stages", fn_stages_top, pr_stages),
-	FLDFP("gates", fn_gates, pr_gates),
-	FLDFP("rollback", fn_rollback, pr_rollback),
+	FLDS("queries", fn_queries, pr_queries,
+	     query_fields),
+	FLDS("pods", fn_pods, pr_pods,
+	     group_fields),
+	FLDS("stage_defaults", fn_stage_defaults_top, NULL,
+	     stage_default_fields),
+	FLDS("stages", fn_stages_top, pr_stages,
+	     stage_fields),
+	FLDS("gates", fn_gates, pr_gates,
+	     gates_fields),
+	FLDS("rollback", fn_rollback, pr_rollback,
+	     rollback_fields),
 	FEND
 };
 
@@ -2343,6 +2354,40 @@ plan_walk(struct ctx *c, yaml_node_t *root)
 				p->groups[i].namespace = xstrdup(p->namespace);
 	}
 	return 0;
+}
+
+static void
+schema_walk(const char *section, const struct field *fields,
+	    void (*fn)(const char *, const char *, void *), void *arg)
+{
+	char sub[64];
+
+	for (const struct field *f = fields; f->key != NULL; f++) {
+		fn(section, f->key, arg);
+		snprintf(sub, sizeof(sub), "%s%s%s", section,
+			 section[0] != '\0' ? "." : "", f->key);
+		if (f->sub != NULL)
+			schema_walk(sub, f->sub, fn, arg);
+		if (f->fn != fn_traffic)
+			continue;
+		/* traffic: a driver name, then one section per driver. */
+		fn(sub, "driver", arg);
+		for (int i = 0; i < NDRIVERS; i++) {
+			char dsub[64];
+
+			fn(sub, drivers[i].name, arg);
+			snprintf(dsub, sizeof(dsub), "%s.%s", sub,
+				 drivers[i].name);
+			schema_walk(dsub, drivers[i].fields, fn, arg);
+		}
+	}
+}
+
+void
+plan_schema_keys(void (*fn)(const char *section, const char *key, void *arg),
+		 void *arg)
+{
+	schema_walk("", top_fields, fn, arg);
 }
 
 /* What `cutover check` shows: the plan file, then the schema walked. */
