@@ -1635,17 +1635,29 @@ plan_driver_name(enum driver_kind k)
 	return "?";
 }
 
+/* "exec, route53, ...": the driver names of drivers[], for messages. */
+static void
+driver_names(char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < NDRIVERS && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%s", i ? ", " : "",
+			      drivers[i].name);
+}
+
 static int
 fn_traffic(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 {
-	static const char *const keys = "driver, exec, route53, cloudflare, "
-					"kubernetes";
 	struct plan *p = base;
 	yaml_node_t *dn = NULL, *dk = NULL, *tk = c->key;
 	int chosen = -1;
 	yaml_node_pair_t *pr;
+	char names[256];
 
 	(void)f;
+	driver_names(names, sizeof(names));
 	if (want_kind(c, n, YAML_MAPPING_NODE, "traffic") == -1)
 		return -1;
 
@@ -1665,7 +1677,8 @@ fn_traffic(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 				known = true;
 		if (!known)
 			return errn(c, k, "unknown key '%s' in traffic "
-				    "(expected one of: %s)", scalar(k), keys);
+				    "(expected one of: driver, %s)", scalar(k),
+				    names);
 		for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < pr;
 		     q++) {
 			yaml_node_t *qk = node_at(c, q->key);
@@ -1682,16 +1695,15 @@ fn_traffic(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 	dn = map_get(c, n, "driver", &dk);
 	if (dn == NULL)
 		return errn(c, tk, "missing required key 'driver' in traffic "
-			    "(expected one of: exec, route53, cloudflare, "
-			    "kubernetes)");
+			    "(expected one of: %s)", names);
 	if (want_scalar(c, dn, "driver", "a driver name") == -1)
 		return -1;
 	for (int i = 0; i < NDRIVERS; i++)
 		if (strcmp(scalar(dn), drivers[i].name) == 0)
 			chosen = i;
 	if (chosen < 0)
-		return errn(c, dn, "unknown driver '%s' (expected one of: exec, "
-			    "route53, cloudflare, kubernetes)", scalar(dn));
+		return errn(c, dn, "unknown driver '%s' (expected one of: %s)",
+			    scalar(dn), names);
 	p->traffic.driver = drivers[chosen].kind;
 
 	for (int i = 0; i < NDRIVERS; i++) {
