@@ -723,7 +723,7 @@ struct field {
 	double lo, hi;
 	const char *const *choices;
 	field_fn fn;
-	field_pr pr;	/* NULL: by type; an F_FN without one is not printed */
+	field_pr pr;	/* NULL: by type (an F_FN one is not printed) */
 	const struct field *sub;	/* a section's or list item's keys */
 };
 
@@ -2025,8 +2025,9 @@ pr_stage_istio(FILE *out, const char *key, const struct field *f,
 }
 
 static const struct field stage_fields[] = {
-	{ .key = "istio", .type = F_INT, .off = offsetof(struct plan_stage, istio),
-	  .lo = 1, .hi = 100, .pr = pr_stage_istio },
+	{ .key = "istio", .type = F_INT,
+	  .off = offsetof(struct plan_stage, istio), .lo = 1, .hi = 100,
+	  .pr = pr_stage_istio },
 	STAGE_THRESHOLDS
 	FEND
 };

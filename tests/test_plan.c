@@ -1144,7 +1144,8 @@ Test(plan_schema, man_page_lists_every_key)
 		bool mapped = false;
 
 		for (int j = 0; j < NMAN_SECTIONS; j++)
-			if (strcmp(man_sections[j].heading, m.k[i].heading) == 0)
+			if (strcmp(man_sections[j].heading,
+				   m.k[i].heading) == 0)
 				mapped = true;
 		if (!m.k[i].tp || !mapped)
 			continue;
