@@ -657,34 +657,6 @@ pr_dur(FILE *out, const char *key, int64_t ms)
 	fprintf(out, "%s: %s\n", key, buf);
 }
 
-/* A stage's gate limit: a duration for latency, else a percentage. */
-static void
-pr_stage_limit(FILE *out, int stage, const char *key, enum gate_unit u,
-	       double v)
-{
-	char buf[64];
-
-	if (u == GATE_UNIT_MS)
-		snprintf(buf, sizeof(buf), "%gms", v);
-	else
-		fmt_pct(v, buf, sizeof(buf));
-	fprintf(out, "stages.%d.%s: %s\n", stage, key, buf);
-}
-
-#define PLAN_GATE_PR_STAGE(unit, k, m)                                        \
-	pr_stage_limit(out, i + 1, k, GATE_UNIT_##unit, s->m);
-#define PLAN_GATE_PR_GATES(unit, k, m)
-#define PLAN_GATE_PR_NONE(unit, k, m)
-
-static void
-pr_pct(FILE *out, const char *key, double frac)
-{
-	char buf[64];
-
-	fmt_pct(frac, buf, sizeof(buf));
-	fprintf(out, "%s: %s\n", key, buf);
-}
-
 static void
 pr_argv(FILE *out, const char *key, const struct plan_argv *a)
 {
@@ -702,174 +674,6 @@ static const char *
 side_name(enum side s)
 {
 	return s == SIDE_ISTIO ? "istio" : s == SIDE_APISIX ? "apisix" : "none";
-}
-
-void
-plan_print(const struct plan *p, FILE *out)
-{
-	const struct plan_traffic *t = &p->traffic;
-	char fp[17], key[96];
-
-	pr_str(out, "file", p->path);
-	pr_str(out, "name", p->name);
-	pr_str(out, "namespace", p->namespace);
-	pr_str(out, "host", p->host);
-	pr_str(out, "istio_workload", p->istio_workload);
-	pr_str(out, "istio_namespace", p->istio_namespace);
-	pr_dur(out, "refresh", p->refresh_ms);
-	pr_str(out, "state_file", p->state_file);
-	pr_str(out, "audit_log", p->audit_log);
-
-	pr_str(out, "prometheus.url", p->prometheus.url);
-	for (int i = 0; i < p->prometheus.nheaders; i++) {
-		/* Header values may be credentials: never shown. */
-		snprintf(key, sizeof(key), "prometheus.headers.%s",
-			 p->prometheus.headers[i].name);
-		pr_str(out, key, "(set, not shown)");
-	}
-	pr_str(out, "prometheus.bearer_token_file",
-	       p->prometheus.bearer_token_file);
-	pr_str(out, "prometheus.basic_auth.username", p->prometheus.basic_user);
-	pr_str(out, "prometheus.basic_auth.password_file",
-	       p->prometheus.basic_password_file);
-	pr_str(out, "prometheus.ca_file", p->prometheus.ca_file);
-	pr_str(out, "prometheus.insecure_skip_verify",
-	       p->prometheus.insecure ? "true" : "false");
-	pr_dur(out, "prometheus.timeout", p->prometheus.timeout_ms);
-
-	pr_str(out, "kubernetes.kubeconfig", p->kubernetes.kubeconfig);
-	pr_str(out, "kubernetes.context", p->kubernetes.context);
-	pr_dur(out, "kubernetes.timeout", p->kubernetes.timeout_ms);
-
-	pr_str(out, "traffic.driver", plan_driver_name(t->driver));
-	switch (t->driver) {
-	case DRIVER_EXEC:
-		pr_argv(out, "traffic.exec.set", &t->exec.set);
-		pr_argv(out, "traffic.exec.get", &t->exec.get);
-		pr_dur(out, "traffic.exec.timeout", t->exec.timeout_ms);
-		break;
-	case DRIVER_ROUTE53:
-		pr_str(out, "traffic.route53.hosted_zone_id",
-		       t->route53.hosted_zone_id);
-		pr_str(out, "traffic.route53.record_name",
-		       t->route53.record_name);
-		pr_str(out, "traffic.route53.record_type",
-		       t->route53.record_type);
-		pr_str(out, "traffic.route53.istio_set_identifier",
-		       t->route53.istio_set_id);
-		pr_str(out, "traffic.route53.apisix_set_identifier",
-		       t->route53.apisix_set_id);
-		pr_str(out, "traffic.route53.istio_alias_dns_name",
-		       t->route53.istio_alias_dns);
-		pr_str(out, "traffic.route53.istio_alias_zone_id",
-		       t->route53.istio_alias_zone);
-		pr_str(out, "traffic.route53.apisix_alias_dns_name",
-		       t->route53.apisix_alias_dns);
-		pr_str(out, "traffic.route53.apisix_alias_zone_id",
-		       t->route53.apisix_alias_zone);
-		pr_str(out, "traffic.route53.evaluate_target_health",
-		       t->route53.evaluate_target_health ? "true" : "false");
-		pr_str(out, "traffic.route53.endpoint", t->route53.endpoint);
-		pr_str(out, "traffic.route53.profile", t->route53.profile);
-		pr_dur(out, "traffic.route53.timeout", t->route53.timeout_ms);
-		pr_dur(out, "traffic.route53.insync_timeout",
-		       t->route53.insync_timeout_ms);
-		break;
-	case DRIVER_CLOUDFLARE:
-		pr_str(out, "traffic.cloudflare.account_id",
-		       t->cloudflare.account_id);
-		pr_str(out, "traffic.cloudflare.pool_id", t->cloudflare.pool_id);
-		pr_str(out, "traffic.cloudflare.istio_origin",
-		       t->cloudflare.istio_origin);
-		pr_str(out, "traffic.cloudflare.apisix_origin",
-		       t->cloudflare.apisix_origin);
-		pr_str(out, "traffic.cloudflare.zone_id", t->cloudflare.zone_id);
-		pr_str(out, "traffic.cloudflare.load_balancer_id",
-		       t->cloudflare.load_balancer_id);
-		pr_str(out, "traffic.cloudflare.istio_pool",
-		       t->cloudflare.istio_pool);
-		pr_str(out, "traffic.cloudflare.apisix_pool",
-		       t->cloudflare.apisix_pool);
-		pr_str(out, "traffic.cloudflare.token_file",
-		       t->cloudflare.token_file != NULL ?
-			   t->cloudflare.token_file :
-			   "(none: $CLOUDFLARE_API_TOKEN)");
-		pr_str(out, "traffic.cloudflare.endpoint",
-		       t->cloudflare.endpoint);
-		pr_dur(out, "traffic.cloudflare.timeout",
-		       t->cloudflare.timeout_ms);
-		break;
-	case DRIVER_KUBERNETES:
-		pr_str(out, "traffic.kubernetes.kind", t->kubernetes.kind);
-		pr_str(out, "traffic.kubernetes.namespace",
-		       t->kubernetes.namespace);
-		pr_str(out, "traffic.kubernetes.name", t->kubernetes.name);
-		pr_str(out, "traffic.kubernetes.istio_backend",
-		       t->kubernetes.istio_backend);
-		pr_str(out, "traffic.kubernetes.apisix_backend",
-		       t->kubernetes.apisix_backend);
-		pr_dur(out, "traffic.kubernetes.timeout",
-		       t->kubernetes.timeout_ms);
-		break;
-	case DRIVER_NONE:
-	case DRIVER_DEMO:
-		break;
-	}
-
-	pr_str(out, "queries.window", p->window);
-	for (int i = 0; i < Q_COUNT; i++) {
-		char *q = plan_query_text(p, (enum query_id)i);
-
-		snprintf(key, sizeof(key), "queries.%s", query_keys[i]);
-		pr_str(out, key, q);
-		free(q);
-	}
-
-	for (int i = 0; i < p->ngroups; i++) {
-		const struct plan_pod_group *g = &p->groups[i];
-
-		snprintf(key, sizeof(key), "pods.%d.name", i + 1);
-		pr_str(out, key, g->name);
-		snprintf(key, sizeof(key), "pods.%d.namespace", i + 1);
-		pr_str(out, key, g->namespace);
-		snprintf(key, sizeof(key), "pods.%d.selector", i + 1);
-		pr_str(out, key, g->selector[0] != '\0' ? g->selector :
-		       "(all pods)");
-		fprintf(out, "pods.%d.min_ready: %d\n", i + 1, g->min_ready);
-		fprintf(out, "pods.%d.sidecar: %s\n", i + 1,
-			g->sidecar_required ? "required" : "optional");
-		fprintf(out, "pods.%d.side: %s\n", i + 1, side_name(g->side));
-	}
-
-	for (int i = 0; i < p->nstages; i++) {
-		const struct plan_stage *s = &p->stages[i];
-		char buf[64];
-
-		fprintf(out, "stages.%d.istio: %d\n", i + 1, s->istio);
-		fprintf(out, "stages.%d.apisix: %d\n", i + 1, 100 - s->istio);
-		fmt_dur(s->hold_ms, buf, sizeof(buf));
-		fprintf(out, "stages.%d.hold: %s\n", i + 1, buf);
-#define X(id, name, label, eval, q, base, dir, unit, limit, field, key, def,  \
-	  row) PLAN_GATE_PR_##limit(unit, key, field)
-		GATE_LIST(X)
-#undef X
-	}
-	plan_fingerprint(p, fp);
-	pr_str(out, "stages.fingerprint", fp);
-
-	fprintf(out, "gates.min_request_rate: %g\n", p->gates.min_request_rate);
-	pr_dur(out, "gates.max_age", p->gates.max_age_ms);
-	pr_dur(out, "gates.settle", p->gates.settle_ms);
-	pr_pct(out, "gates.max_split_diff", p->gates.max_split_diff);
-
-	pr_str(out, "rollback.automatic",
-	       p->rollback.automatic ? "true" : "false");
-	fprintf(out, "rollback.consecutive: %d\n", p->rollback.consecutive);
-	pr_str(out, "rollback.on_no_data",
-	       p->rollback.on_no_data == NO_DATA_ROLLBACK ? "rollback" : "hold");
-	pr_dur(out, "rollback.verify_timeout", p->rollback.verify_timeout_ms);
-	fprintf(out, "rollback.verify_max_istio_rps: %g\n",
-		p->rollback.verify_max_istio_rps);
 }
 
 /* ------------------------------------------------------------------------
@@ -908,6 +712,9 @@ enum ftype {
 struct field;
 typedef int (*field_fn)(struct ctx *, const struct field *, yaml_node_t *,
 			void *base);
+/* Prints the field under its full dotted `key` (for check). */
+typedef void (*field_pr)(FILE *, const char *key, const struct field *,
+			 const void *base, const struct plan *);
 
 struct field {
 	const char *key;
@@ -916,6 +723,8 @@ struct field {
 	double lo, hi;
 	const char *const *choices;
 	field_fn fn;
+	field_pr pr;	/* NULL: by type (an F_FN one is not printed) */
+	const struct field *sub;	/* a section's or list item's keys */
 };
 
 static yaml_node_t *
@@ -1369,11 +1178,72 @@ map_get(struct ctx *c, yaml_node_t *n, const char *key, yaml_node_t **keynode)
 #define FLDC(k, s, m, ch)                                                     \
 	{ .key = k, .type = F_CHOICE, .off = offsetof(s, m), .choices = ch }
 #define FLDF(k, f) { .key = k, .type = F_FN, .fn = f }
+#define FLDFP(k, f, p) { .key = k, .type = F_FN, .fn = f, .pr = p }
+#define FLDS(k, f, p, s) { .key = k, .type = F_FN, .fn = f, .pr = p, .sub = s }
 #define FEND { .key = NULL }
 
 #define TIMEOUT_LO (100.0)
 #define TIMEOUT_HI (1.0 * HOUR)
 #define LONG_HI (7.0 * 24 * HOUR)
+
+/*
+ * check's printout walks the same tables as the parser: each field as
+ * "prefix.key: value", a typed field by its type, any field with a `pr`
+ * by that (a section, a list, a value kept elsewhere).
+ */
+static void
+print_value(FILE *out, const char *key, const struct field *f,
+	    const void *base)
+{
+	const void *src = (const char *)base + f->off;
+	char buf[64];
+
+	switch (f->type) {
+	case F_FN:
+		return;
+	case F_ARGV:
+		pr_argv(out, key, src);
+		return;
+	case F_DUR:
+		pr_dur(out, key, *(const int64_t *)src);
+		return;
+	case F_DURD:
+		snprintf(buf, sizeof(buf), "%gms", *(const double *)src);
+		break;
+	case F_PCT:
+		fmt_pct(*(const double *)src, buf, sizeof(buf));
+		break;
+	case F_INT:
+		snprintf(buf, sizeof(buf), "%d", *(const int *)src);
+		break;
+	case F_NUM:
+		snprintf(buf, sizeof(buf), "%g", *(const double *)src);
+		break;
+	case F_BOOL:
+		pr_str(out, key, *(const bool *)src ? "true" : "false");
+		return;
+	default:
+		pr_str(out, key, *(char *const *)src);
+		return;
+	}
+	fprintf(out, "%s: %s\n", key, buf);
+}
+
+static void
+print_map(FILE *out, const char *prefix, const struct field *fields,
+	  const void *base, const struct plan *p)
+{
+	char key[128];
+
+	for (const struct field *f = fields; f->key != NULL; f++) {
+		snprintf(key, sizeof(key), "%s%s%s", prefix,
+			 prefix[0] != '\0' ? "." : "", f->key);
+		if (f->pr != NULL)
+			f->pr(out, key, f, base, p);
+		else
+			print_value(out, key, f, base);
+	}
+}
 
 /* ------------------------------------------------------------------------
  * prometheus:, kubernetes:
@@ -1432,6 +1302,22 @@ fn_headers(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 	return 0;
 }
 
+static void
+pr_headers(FILE *out, const char *key, const struct field *f,
+	   const void *base, const struct plan *p)
+{
+	const struct plan_prometheus *pm = base;
+	char k[96];
+
+	(void)f;
+	(void)p;
+	for (int i = 0; i < pm->nheaders; i++) {
+		/* Header values may be credentials: never shown. */
+		snprintf(k, sizeof(k), "%s.%s", key, pm->headers[i].name);
+		pr_str(out, k, "(set, not shown)");
+	}
+}
+
 static const struct field basic_auth_fields[] = {
 	FLD("username", F_STR, struct plan_prometheus, basic_user),
 	FLD("password_file", F_PATH, struct plan_prometheus,
@@ -1455,12 +1341,21 @@ fn_basic_auth(struct ctx *c, const struct field *f, yaml_node_t *n,
 		       req, NULL);
 }
 
+static void
+pr_basic_auth(FILE *out, const char *key, const struct field *f,
+	      const void *base, const struct plan *p)
+{
+	(void)f;
+	print_map(out, key, basic_auth_fields, base, p);
+}
+
 static const struct field prometheus_fields[] = {
 	FLD("url", F_URL, struct plan_prometheus, url),
-	FLDF("headers", fn_headers),
+	FLDFP("headers", fn_headers, pr_headers),
 	FLD("bearer_token_file", F_PATH, struct plan_prometheus,
 	    bearer_token_file),
-	FLDF("basic_auth", fn_basic_auth),
+	FLDS("basic_auth", fn_basic_auth, pr_basic_auth,
+	     basic_auth_fields),
 	FLD("ca_file", F_PATH, struct plan_prometheus, ca_file),
 	FLD("insecure_skip_verify", F_BOOL, struct plan_prometheus, insecure),
 	FLDB("timeout", F_DUR, struct plan_prometheus, timeout_ms, TIMEOUT_LO,
@@ -1507,6 +1402,24 @@ fn_kubernetes(struct ctx *c, const struct field *f, yaml_node_t *n,
 			 NULL);
 }
 
+static void
+pr_prometheus(FILE *out, const char *key, const struct field *f,
+	      const void *base, const struct plan *p)
+{
+	(void)f;
+	(void)base;
+	print_map(out, key, prometheus_fields, &p->prometheus, p);
+}
+
+static void
+pr_kubernetes(FILE *out, const char *key, const struct field *f,
+	      const void *base, const struct plan *p)
+{
+	(void)f;
+	(void)base;
+	print_map(out, key, kubernetes_fields, &p->kubernetes, p);
+}
+
 /* ------------------------------------------------------------------------
  * traffic:
  */
@@ -1546,6 +1459,18 @@ static const struct field route53_fields[] = {
 	FEND
 };
 
+static void
+pr_token_file(FILE *out, const char *key, const struct field *f,
+	      const void *base, const struct plan *p)
+{
+	const struct plan_cloudflare *cf = base;
+
+	(void)f;
+	(void)p;
+	pr_str(out, key, cf->token_file != NULL ? cf->token_file :
+			 "(none: $CLOUDFLARE_API_TOKEN)");
+}
+
 static const struct field cloudflare_fields[] = {
 	FLD("account_id", F_STR, struct plan_cloudflare, account_id),
 	FLD("pool_id", F_STR, struct plan_cloudflare, pool_id),
@@ -1556,7 +1481,9 @@ static const struct field cloudflare_fields[] = {
 	    load_balancer_id),
 	FLD("istio_pool", F_STR, struct plan_cloudflare, istio_pool),
 	FLD("apisix_pool", F_STR, struct plan_cloudflare, apisix_pool),
-	FLD("token_file", F_PATH, struct plan_cloudflare, token_file),
+	{ .key = "token_file", .type = F_PATH,
+	  .off = offsetof(struct plan_cloudflare, token_file),
+	  .pr = pr_token_file },
 	FLD("endpoint", F_URL, struct plan_cloudflare, endpoint),
 	FLDB("timeout", F_DUR, struct plan_cloudflare, timeout_ms, TIMEOUT_LO,
 	     TIMEOUT_HI),
@@ -1708,17 +1635,29 @@ plan_driver_name(enum driver_kind k)
 	return "?";
 }
 
+/* "exec, route53, ...": the driver names of drivers[], for messages. */
+static void
+driver_names(char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < NDRIVERS && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%s", i ? ", " : "",
+			      drivers[i].name);
+}
+
 static int
 fn_traffic(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 {
-	static const char *const keys = "driver, exec, route53, cloudflare, "
-					"kubernetes";
 	struct plan *p = base;
 	yaml_node_t *dn = NULL, *dk = NULL, *tk = c->key;
 	int chosen = -1;
 	yaml_node_pair_t *pr;
+	char names[256];
 
 	(void)f;
+	driver_names(names, sizeof(names));
 	if (want_kind(c, n, YAML_MAPPING_NODE, "traffic") == -1)
 		return -1;
 
@@ -1738,7 +1677,8 @@ fn_traffic(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 				known = true;
 		if (!known)
 			return errn(c, k, "unknown key '%s' in traffic "
-				    "(expected one of: %s)", scalar(k), keys);
+				    "(expected one of: driver, %s)", scalar(k),
+				    names);
 		for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < pr;
 		     q++) {
 			yaml_node_t *qk = node_at(c, q->key);
@@ -1755,16 +1695,15 @@ fn_traffic(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 	dn = map_get(c, n, "driver", &dk);
 	if (dn == NULL)
 		return errn(c, tk, "missing required key 'driver' in traffic "
-			    "(expected one of: exec, route53, cloudflare, "
-			    "kubernetes)");
+			    "(expected one of: %s)", names);
 	if (want_scalar(c, dn, "driver", "a driver name") == -1)
 		return -1;
 	for (int i = 0; i < NDRIVERS; i++)
 		if (strcmp(scalar(dn), drivers[i].name) == 0)
 			chosen = i;
 	if (chosen < 0)
-		return errn(c, dn, "unknown driver '%s' (expected one of: exec, "
-			    "route53, cloudflare, kubernetes)", scalar(dn));
+		return errn(c, dn, "unknown driver '%s' (expected one of: %s)",
+			    scalar(dn), names);
 	p->traffic.driver = drivers[chosen].kind;
 
 	for (int i = 0; i < NDRIVERS; i++) {
@@ -1792,6 +1731,26 @@ fn_traffic(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 			return -1;
 	}
 	return 0;
+}
+
+/* The chosen driver's section only. */
+static void
+pr_traffic(FILE *out, const char *key, const struct field *f,
+	   const void *base, const struct plan *p)
+{
+	char k[64];
+
+	(void)f;
+	(void)base;
+	snprintf(k, sizeof(k), "%s.driver", key);
+	pr_str(out, k, plan_driver_name(p->traffic.driver));
+	for (int i = 0; i < NDRIVERS; i++) {
+		if (drivers[i].kind != p->traffic.driver)
+			continue;
+		snprintf(k, sizeof(k), "%s.%s", key, drivers[i].name);
+		print_map(out, k, drivers[i].fields,
+			  (const char *)&p->traffic + drivers[i].off, p);
+	}
 }
 
 /* ------------------------------------------------------------------------
@@ -1834,9 +1793,35 @@ fn_query(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 	return 0;
 }
 
+static void
+pr_window(FILE *out, const char *key, const struct field *f,
+	  const void *base, const struct plan *p)
+{
+	(void)f;
+	(void)base;
+	pr_str(out, key, p->window);
+}
+
+/* The query as it will run: the plan's, or the default filled in. */
+static void
+pr_query(FILE *out, const char *key, const struct field *f,
+	 const void *base, const struct plan *p)
+{
+	(void)base;
+	for (int i = 0; i < Q_COUNT; i++) {
+		char *q;
+
+		if (strcmp(query_keys[i], f->key) != 0)
+			continue;
+		q = plan_query_text(p, (enum query_id)i);
+		pr_str(out, key, q);
+		free(q);
+	}
+}
+
 static const struct field query_fields[] = {
-	FLDF("window", fn_window),
-#define X(id, key, side, ratio) FLDF(key, fn_query),
+	FLDFP("window", fn_window, pr_window),
+#define X(id, key, side, ratio) FLDFP(key, fn_query, pr_query),
 	QUERY_LIST(X)
 #undef X
 	FEND
@@ -1847,6 +1832,14 @@ fn_queries(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 {
 	(void)f;
 	return parse_map(c, n, "queries", query_fields, base, NULL);
+}
+
+static void
+pr_queries(FILE *out, const char *key, const struct field *f,
+	   const void *base, const struct plan *p)
+{
+	(void)f;
+	print_map(out, key, query_fields, base, p);
 }
 
 /* ------------------------------------------------------------------------
@@ -1889,13 +1882,49 @@ fn_side(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 	return 0;
 }
 
+static void
+pr_selector(FILE *out, const char *key, const struct field *f,
+	    const void *base, const struct plan *p)
+{
+	const struct plan_pod_group *g = base;
+
+	(void)f;
+	(void)p;
+	pr_str(out, key, g->selector[0] != '\0' ? g->selector : "(all pods)");
+}
+
+static void
+pr_sidecar(FILE *out, const char *key, const struct field *f,
+	   const void *base, const struct plan *p)
+{
+	const struct plan_pod_group *g = base;
+
+	(void)f;
+	(void)p;
+	fprintf(out, "%s: %s\n", key,
+		g->sidecar_required ? "required" : "optional");
+}
+
+static void
+pr_side(FILE *out, const char *key, const struct field *f,
+	const void *base, const struct plan *p)
+{
+	const struct plan_pod_group *g = base;
+
+	(void)f;
+	(void)p;
+	fprintf(out, "%s: %s\n", key, side_name(g->side));
+}
+
 static const struct field group_fields[] = {
 	FLD("name", F_NAME, struct plan_pod_group, name),
 	FLD("namespace", F_DNS, struct plan_pod_group, namespace),
-	FLD("selector", F_STR0, struct plan_pod_group, selector),
+	{ .key = "selector", .type = F_STR0,
+	  .off = offsetof(struct plan_pod_group, selector),
+	  .pr = pr_selector },
 	FLDB("min_ready", F_INT, struct plan_pod_group, min_ready, 0, 10000),
-	FLDF("sidecar", fn_sidecar),
-	FLDF("side", fn_side),
+	FLDFP("sidecar", fn_sidecar, pr_sidecar),
+	FLDFP("side", fn_side, pr_side),
 	FEND
 };
 
@@ -1939,6 +1968,20 @@ fn_pods(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 	return 0;
 }
 
+static void
+pr_pods(FILE *out, const char *key, const struct field *f,
+	const void *base, const struct plan *p)
+{
+	char k[64];
+
+	(void)f;
+	(void)base;
+	for (int i = 0; i < p->ngroups; i++) {
+		snprintf(k, sizeof(k), "%s.%d", key, i + 1);
+		print_map(out, k, group_fields, &p->groups[i], p);
+	}
+}
+
 /* ------------------------------------------------------------------------
  * stages:, stage_defaults:
  */
@@ -1968,8 +2011,23 @@ static const struct field stage_default_fields[] = {
 	FEND
 };
 
+/* The Istio weight, and the APISIX weight it implies. */
+static void
+pr_stage_istio(FILE *out, const char *key, const struct field *f,
+	       const void *base, const struct plan *p)
+{
+	const struct plan_stage *s = base;
+	int n = (int)(strlen(key) - strlen(f->key));
+
+	(void)p;
+	fprintf(out, "%s: %d\n", key, s->istio);
+	fprintf(out, "%.*sapisix: %d\n", n, key, 100 - s->istio);
+}
+
 static const struct field stage_fields[] = {
-	FLDB("istio", F_INT, struct plan_stage, istio, 1, 100),
+	{ .key = "istio", .type = F_INT,
+	  .off = offsetof(struct plan_stage, istio), .lo = 1, .hi = 100,
+	  .pr = pr_stage_istio },
 	STAGE_THRESHOLDS
 	FEND
 };
@@ -2089,6 +2147,24 @@ stages_resolve(struct ctx *c, struct stage_read *sr)
 	return 0;
 }
 
+/* Each stage as resolved (stage_defaults: laid in), then the digest. */
+static void
+pr_stages(FILE *out, const char *key, const struct field *f,
+	  const void *base, const struct plan *p)
+{
+	char k[64], fp[17];
+
+	(void)f;
+	(void)base;
+	for (int i = 0; i < p->nstages; i++) {
+		snprintf(k, sizeof(k), "%s.%d", key, i + 1);
+		print_map(out, k, stage_fields, &p->stages[i], p);
+	}
+	plan_fingerprint(p, fp);
+	snprintf(k, sizeof(k), "%s.fingerprint", key);
+	pr_str(out, k, fp);
+}
+
 /* ------------------------------------------------------------------------
  * gates:, rollback:
  */
@@ -2116,6 +2192,15 @@ fn_gates(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 	return 0;
 }
 
+static void
+pr_gates(FILE *out, const char *key, const struct field *f,
+	 const void *base, const struct plan *p)
+{
+	(void)f;
+	(void)base;
+	print_map(out, key, gates_fields, &p->gates, p);
+}
+
 static int
 fn_on_no_data(struct ctx *c, const struct field *f, yaml_node_t *n,
 	      void *base)
@@ -2134,10 +2219,22 @@ fn_on_no_data(struct ctx *c, const struct field *f, yaml_node_t *n,
 	return 0;
 }
 
+static void
+pr_on_no_data(FILE *out, const char *key, const struct field *f,
+	      const void *base, const struct plan *p)
+{
+	const struct plan_rollback *r = base;
+
+	(void)f;
+	(void)p;
+	pr_str(out, key, r->on_no_data == NO_DATA_ROLLBACK ? "rollback" :
+							      "hold");
+}
+
 static const struct field rollback_fields[] = {
 	FLD("automatic", F_BOOL, struct plan_rollback, automatic),
 	FLDB("consecutive", F_INT, struct plan_rollback, consecutive, 1, 100),
-	FLDF("on_no_data", fn_on_no_data),
+	FLDFP("on_no_data", fn_on_no_data, pr_on_no_data),
 	FLDB("verify_timeout", F_DUR, struct plan_rollback, verify_timeout_ms,
 	     SEC, 24.0 * HOUR),
 	FLDB("verify_max_istio_rps", F_NUM, struct plan_rollback,
@@ -2152,6 +2249,15 @@ fn_rollback(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 
 	(void)f;
 	return parse_map(c, n, "rollback", rollback_fields, &p->rollback, NULL);
+}
+
+static void
+pr_rollback(FILE *out, const char *key, const struct field *f,
+	    const void *base, const struct plan *p)
+{
+	(void)f;
+	(void)base;
+	print_map(out, key, rollback_fields, &p->rollback, p);
 }
 
 /* ------------------------------------------------------------------------
@@ -2179,6 +2285,15 @@ fn_state_path(struct ctx *c, const struct field *f, yaml_node_t *n,
 	return 0;
 }
 
+static void
+pr_state_path(FILE *out, const char *key, const struct field *f,
+	      const void *base, const struct plan *p)
+{
+	(void)base;
+	pr_str(out, key, strcmp(f->key, "state_file") == 0 ? p->state_file :
+							     p->audit_log);
+}
+
 static int
 fn_stage_defaults_top(struct ctx *c, const struct field *f, yaml_node_t *n,
 		      void *base)
@@ -2202,17 +2317,25 @@ static const struct field top_fields[] = {
 	FLD("istio_workload", F_STR, struct plan, istio_workload),
 	FLD("istio_namespace", F_DNS, struct plan, istio_namespace),
 	FLDB("refresh", F_DUR, struct plan, refresh_ms, SEC, 1.0 * HOUR),
-	FLDF("state_file", fn_state_path),
-	FLDF("audit_log", fn_state_path),
-	FLDF("prometheus", fn_prometheus),
-	FLDF("kubernetes", fn_kubernetes),
-	FLDF("traffic", fn_traffic),
-	FLDF("queries", fn_queries),
-	FLDF("pods", fn_pods),
-	FLDF("stage_defaults", fn_stage_defaults_top),
-	FLDF("stages", fn_stages_top),
-	FLDF("gates", fn_gates),
-	FLDF("rollback", fn_rollback),
+	FLDFP("state_file", fn_state_path, pr_state_path),
+	FLDFP("audit_log", fn_state_path, pr_state_path),
+	FLDS("prometheus", fn_prometheus, pr_prometheus,
+	     prometheus_fields),
+	FLDS("kubernetes", fn_kubernetes, pr_kubernetes,
+	     kubernetes_fields),
+	FLDFP("traffic", fn_traffic, pr_traffic),
+	FLDS("queries", fn_queries, pr_queries,
+	     query_fields),
+	FLDS("pods", fn_pods, pr_pods,
+	     group_fields),
+	FLDS("stage_defaults", fn_stage_defaults_top, NULL,
+	     stage_default_fields),
+	FLDS("stages", fn_stages_top, pr_stages,
+	     stage_fields),
+	FLDS("gates", fn_gates, pr_gates,
+	     gates_fields),
+	FLDS("rollback", fn_rollback, pr_rollback,
+	     rollback_fields),
 	FEND
 };
 
@@ -2244,6 +2367,48 @@ plan_walk(struct ctx *c, yaml_node_t *root)
 				p->groups[i].namespace = xstrdup(p->namespace);
 	}
 	return 0;
+}
+
+static void
+schema_walk(const char *section, const struct field *fields,
+	    void (*fn)(const char *, const char *, void *), void *arg)
+{
+	char sub[64];
+
+	for (const struct field *f = fields; f->key != NULL; f++) {
+		fn(section, f->key, arg);
+		snprintf(sub, sizeof(sub), "%s%s%s", section,
+			 section[0] != '\0' ? "." : "", f->key);
+		if (f->sub != NULL)
+			schema_walk(sub, f->sub, fn, arg);
+		if (f->fn != fn_traffic)
+			continue;
+		/* traffic: a driver name, then one section per driver. */
+		fn(sub, "driver", arg);
+		for (int i = 0; i < NDRIVERS; i++) {
+			char dsub[64];
+
+			fn(sub, drivers[i].name, arg);
+			snprintf(dsub, sizeof(dsub), "%s.%s", sub,
+				 drivers[i].name);
+			schema_walk(dsub, drivers[i].fields, fn, arg);
+		}
+	}
+}
+
+void
+plan_schema_keys(void (*fn)(const char *section, const char *key, void *arg),
+		 void *arg)
+{
+	schema_walk("", top_fields, fn, arg);
+}
+
+/* What `cutover check` shows: the plan file, then the schema walked. */
+void
+plan_print(const struct plan *p, FILE *out)
+{
+	pr_str(out, "file", p->path);
+	print_map(out, "", top_fields, p, p);
 }
 
 /* ------------------------------------------------------------------------

@@ -251,6 +251,12 @@ void plan_fingerprint(const struct plan *p, char out[17]);
 
 /* Print the resolved settings, secrets masked (for `cutover check`). */
 void plan_print(const struct plan *p, FILE *out);
+/*
+ * Every key of the plan schema, parents first: fn(section, key) with
+ * section "" for the top level, "traffic.route53", "pods" (each item's).
+ */
+void plan_schema_keys(void (*fn)(const char *section, const char *key,
+				 void *arg), void *arg);
 
 /* Parse "30s", "5m", "1h30m", "250ms" into milliseconds. */
 int plan_parse_duration(const char *s, int64_t *ms);

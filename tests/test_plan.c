@@ -980,3 +980,182 @@ Test(plan_fixtures, bad_cases, .init = setup_env)
 	free(dir);
 	cr_assert_geq(n, 28, "only %d bad cases", n);
 }
+
+/*
+ * The schema and cutover.yaml(5) list the same keys: each key of a section
+ * is set in bold (.B/.BR) under the man page heading for that section, and
+ * each key a .TP paragraph documents is in the schema.
+ */
+static const struct {
+	const char *section;	/* plan_schema_keys() section */
+	const char *heading;	/* .SH or .SS title in the man page */
+} man_sections[] = {
+	{ "", "TOP-LEVEL KEYS" },
+	{ "prometheus", "PROMETHEUS" },
+	{ "prometheus.basic_auth", "PROMETHEUS" },
+	{ "kubernetes", "KUBERNETES" },
+	{ "traffic", "TRAFFIC" },
+	{ "traffic.exec", "traffic.exec" },
+	{ "traffic.route53", "traffic.route53" },
+	{ "traffic.cloudflare", "traffic.cloudflare" },
+	{ "traffic.kubernetes", "traffic.kubernetes" },
+	{ "queries", "QUERIES" },
+	{ "pods", "PODS" },
+	{ "stage_defaults", "STAGES" },
+	{ "stages", "STAGES" },
+	{ "gates", "GATES AND VERDICTS" },
+	{ "rollback", "ROLLBACK" },
+};
+#define NMAN_SECTIONS ((int)(sizeof(man_sections) / sizeof(man_sections[0])))
+
+struct man_key {
+	char heading[64];
+	char key[64];
+	bool tp;		/* the first line of a .TP paragraph */
+};
+
+struct man_keys {
+	struct man_key k[1024];
+	int n;
+	int unknown;		/* schema sections with no heading */
+	int missing;		/* schema keys not in the man page */
+};
+
+static const char *
+man_heading(const char *section)
+{
+	for (int i = 0; i < NMAN_SECTIONS; i++)
+		if (strcmp(man_sections[i].section, section) == 0)
+			return man_sections[i].heading;
+	return NULL;
+}
+
+static void
+man_read(struct man_keys *m)
+{
+	char *path = xasprintf("%s/man/cutover.yaml.5", srcdir());
+	FILE *f = fopen(path, "r");
+	char line[512], heading[64] = "";
+	bool after_tp = false;
+
+	cr_assert_not_null(f, "cannot open %s", path);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *w, *end;
+		bool tp = after_tp;
+
+		line[strcspn(line, "\n")] = '\0';
+		after_tp = strcmp(line, ".TP") == 0;
+		if (strncmp(line, ".SH ", 4) == 0 ||
+		    strncmp(line, ".SS ", 4) == 0) {
+			w = line + 4;
+			w += strspn(w, "\"");
+			w[strcspn(w, "\"")] = '\0';
+			snprintf(heading, sizeof(heading), "%s", w);
+			continue;
+		}
+		if (strncmp(line, ".B ", 3) == 0)
+			w = line + 3;
+		else if (strncmp(line, ".BR ", 4) == 0)
+			w = line + 4;
+		else
+			continue;
+		/* The first word, and "key:" words after it (.BR a: ", " b:) */
+		for (bool first = true; *w != '\0'; first = false, w = end) {
+			w += strspn(w, " \",");
+			end = w + strcspn(w, " :,\"");
+			if (end == w)
+				break;
+			if (!first && *end != ':')
+				continue;
+			if (m->n == (int)(sizeof(m->k) / sizeof(m->k[0])))
+				break;
+			snprintf(m->k[m->n].heading,
+				 sizeof(m->k[m->n].heading), "%s", heading);
+			snprintf(m->k[m->n].key, sizeof(m->k[m->n].key),
+				 "%.*s", (int)(end - w), w);
+			m->k[m->n].tp = tp && first;
+			m->n++;
+			end += strspn(end, ":");
+		}
+	}
+	fclose(f);
+	free(path);
+}
+
+static void
+man_check_key(const char *section, const char *key, void *arg)
+{
+	struct man_keys *m = arg;
+	const char *h = man_heading(section);
+	char full[128];
+
+	if (h == NULL) {
+		cr_log_error("schema section '%s' has no man page heading",
+			     section);
+		m->unknown++;
+		return;
+	}
+	/* A section key is documented by its own heading. */
+	snprintf(full, sizeof(full), "%s%s%s", section, section[0] ? "." : "",
+		 key);
+	if (man_heading(full) != NULL)
+		return;
+	for (int i = 0; i < m->n; i++)
+		if (strcmp(m->k[i].heading, h) == 0 &&
+		    strcmp(m->k[i].key, key) == 0)
+			return;
+	cr_log_error("key '%s%s%s' is not in cutover.yaml(5) under %s",
+		     section, section[0] ? "." : "", key, h);
+	m->missing++;
+}
+
+struct man_find {
+	const char *heading;
+	const char *key;
+	bool found;
+};
+
+static void
+man_find_key(const char *section, const char *key, void *arg)
+{
+	struct man_find *mf = arg;
+	const char *h = man_heading(section);
+
+	if (h != NULL && strcmp(h, mf->heading) == 0 &&
+	    strcmp(key, mf->key) == 0)
+		mf->found = true;
+}
+
+Test(plan_schema, man_page_lists_every_key)
+{
+	static struct man_keys m;
+	int extra = 0;
+
+	man_read(&m);
+	cr_assert_gt(m.n, 50, "too few keys read from cutover.yaml(5)");
+	plan_schema_keys(man_check_key, &m);
+	cr_expect_eq(m.unknown, 0);
+	cr_expect_eq(m.missing, 0, "%d schema keys missing from the man page",
+		     m.missing);
+
+	/* Vice versa: a .TP paragraph on a key documents a schema key. */
+	for (int i = 0; i < m.n; i++) {
+		struct man_find mf = { m.k[i].heading, m.k[i].key, false };
+		bool mapped = false;
+
+		for (int j = 0; j < NMAN_SECTIONS; j++)
+			if (strcmp(man_sections[j].heading,
+				   m.k[i].heading) == 0)
+				mapped = true;
+		if (!m.k[i].tp || !mapped)
+			continue;
+		plan_schema_keys(man_find_key, &mf);
+		if (!mf.found) {
+			cr_log_error("cutover.yaml(5) documents '%s' under %s, "
+				     "which the schema does not have",
+				     m.k[i].key, m.k[i].heading);
+			extra++;
+		}
+	}
+	cr_expect_eq(extra, 0);
+}
