@@ -15,93 +15,10 @@
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
 "$PYTHON3" -c 'import json' 2>/dev/null || skip_all "python3 not found"
 plan 35
+. "$top_srcdir/tests/kubeapi.sh"
 
 TOKEN="kdriver-s3cret-$$"
-ISTIO=istio-ingressgateway.istio-system.svc.cluster.local
-APISIX=apisix-gateway.apisix.svc.cluster.local
-Q="plural=virtualservices&namespace=edge&name=storefront"
-
-"$PYTHON3" "$top_srcdir/tests/kubeapi.py" --port 0 \
-	--routes "$top_srcdir/tests/fixtures/kube/routes" --token "$TOKEN" \
-	>"$T/server.out" 2>"$T/server.err" &
-track $!
-wait_for 10 grep -q '^ready ' "$T/server.out"
-PORT=$(awk '/^ready /{print $2}' "$T/server.out")
-if [ -z "$PORT" ]; then
-	fail "kubeapi.py starts" "$(cat "$T/server.err")"
-	exit 1
-fi
-pass "kubeapi.py starts on port $PORT"
-
-cat >"$T/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-current-context: test
-clusters:
-- name: local
-  cluster: {server: "http://127.0.0.1:$PORT"}
-contexts:
-- name: test
-  context: {cluster: local, user: operator}
-users:
-- name: operator
-  user: {token: "$TOKEN"}
-EOF
-chmod 600 "$T/kubeconfig"
-cat >"$T/cutover.yaml" <<EOF
-name: kube-test
-state_file: $T/state/kube.state.json
-audit_log: $T/state/kube.audit.jsonl
-kubernetes:
-  kubeconfig: $T/kubeconfig
-traffic:
-  driver: kubernetes
-  kubernetes:
-    kind: VirtualService
-    namespace: edge
-    name: storefront
-    istio_backend: $ISTIO
-    apisix_backend: $APISIX
-    timeout: 5s
-pods: []
-EOF
-C="$CUTOVER -c $T/cutover.yaml"
-
-# ctl METHOD PATH: the server's test controls (no auth needed).
-ctl() {
-	"$PYTHON3" - "$PORT" "$1" "$2" <<'PY'
-import sys, urllib.request
-port, method, path = sys.argv[1:4]
-req = urllib.request.Request("http://127.0.0.1:%s%s" % (port, path),
-                             method=method, data=b"" if method == "POST" else None)
-sys.stdout.write(urllib.request.urlopen(req).read().decode())
-PY
-}
-# The split route's weights on the server: "istio apisix".
-weights() {
-	ctl GET "/_test/object?$Q" | "$PYTHON3" -c '
-import json, sys
-o = json.load(sys.stdin)
-w = {d["destination"]["host"]: d.get("weight") for d in o["spec"]["http"][1]["route"]}
-print(w[sys.argv[1]], w[sys.argv[2]])' "$ISTIO" "$APISIX"
-}
-patches() {
-	ctl GET /_test/requests | grep -c '"method": "PATCH"'
-}
-json() { # json FILE EXPR
-	"$PYTHON3" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
-count_audit() { # count_audit ACTION [RESULT]
-	"$PYTHON3" - "$T/state/kube.audit.jsonl" "$1" "${2:-}" <<'PY'
-import json, sys
-n = 0
-for line in open(sys.argv[1]):
-    d = json.loads(line)
-    if d["action"] == sys.argv[2] and (not sys.argv[3] or d["result"] == sys.argv[3]):
-        n += 1
-print(n)
-PY
-}
+kroute_setup kube-test "$TOKEN"
 
 $C check >"$T/out" 2>"$T/err"
 is "check accepts the plan (the driver initialises)" "$?" 0

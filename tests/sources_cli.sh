@@ -9,33 +9,9 @@
 "$PYTHON3" -c 'import json' 2>/dev/null || skip_all "python3 not found"
 plan 10
 
-"$PYTHON3" "$top_srcdir/tests/kubeapi.py" --port 0 \
-	--pods "$top_srcdir/tests/fixtures/kube/pods" \
-	>"$T/server.out" 2>"$T/server.err" &
-track $!
-wait_for 10 grep -q '^ready ' "$T/server.out"
-PORT=$(awk '/^ready /{print $2}' "$T/server.out")
-if [ -z "$PORT" ]; then
-	fail "kubeapi.py starts" "$(cat "$T/server.err")"
-	exit 1
-fi
-pass "kubeapi.py starts on port $PORT"
-
-cat >"$T/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-current-context: test
-clusters:
-- name: local
-  cluster: {server: "http://127.0.0.1:$PORT"}
-contexts:
-- name: test
-  context: {cluster: local, user: operator}
-users:
-- name: operator
-  user: {token: "any"}
-EOF
-chmod 600 "$T/kubeconfig"
+. "$top_srcdir/tests/kubeapi.sh"
+kubeapi_start --pods "$top_srcdir/tests/fixtures/kube/pods"
+kubeapi_kubeconfig any
 cat >"$T/cutover.yaml" <<EOF
 name: sources-test
 namespace: voiceassistant-prod
