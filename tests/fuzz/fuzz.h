@@ -1,7 +1,8 @@
 /*
  * fuzz — what the fuzz targets share: libFuzzer's entry point and a
  * NUL-terminated copy of the input (every parser here is handed C
- * strings, as http.c and proc.c hand them a NUL after the body), and a
+ * strings, as http.c and proc.c hand them a NUL after the body), a file
+ * holding the input for parsers that read files, and a
  * check of what a parser promises, so that a wrong answer is a crash
  * even where no sanitizer sees it.
  */
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -28,6 +30,45 @@ fuzz_str(const uint8_t *data, size_t size)
 		memcpy(s, data, size);
 	s[size] = '\0';
 	return s;
+}
+
+/* The private temporary directory of fuzz_file() and its one file. */
+static char fuzz_file_dir[64];
+static char fuzz_file_path[160];
+
+static inline void
+fuzz_file_cleanup(void)
+{
+	unlink(fuzz_file_path);
+	rmdir(fuzz_file_dir);
+}
+
+/*
+ * The input written to `name` in a private temporary directory (made on
+ * the first call, removed at exit), for parsers that read files; the
+ * path stays the same from one input to the next.
+ */
+static inline const char *
+fuzz_file(const char *name, const uint8_t *data, size_t size)
+{
+	FILE *fp;
+
+	if (fuzz_file_dir[0] == '\0') {
+		snprintf(fuzz_file_dir, sizeof(fuzz_file_dir), "%s",
+		    "/tmp/cutover-fuzz.XXXXXX");
+		if (mkdtemp(fuzz_file_dir) == NULL)
+			abort();
+		snprintf(fuzz_file_path, sizeof(fuzz_file_path), "%s/%s",
+		    fuzz_file_dir, name);
+		atexit(fuzz_file_cleanup);
+	}
+	if ((fp = fopen(fuzz_file_path, "wb")) == NULL)
+		abort();
+	if (size > 0 && fwrite(data, 1, size, fp) != size)
+		abort();
+	if (fclose(fp) != 0)
+		abort();
+	return fuzz_file_path;
 }
 
 /* abort() (a crash to libFuzzer and to the replay) unless cond holds. */

@@ -11,39 +11,16 @@
 #include "audit.h"
 #include "fuzz.h"
 
-static char fuzz_path[64];
-
-static void
-fuzz_cleanup(void)
-{
-	unlink(fuzz_path);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static FILE *null;
+	const char *path = fuzz_file("audit.jsonl", data, size);
 	struct err e;
-	FILE *fp;
 
-	if (fuzz_path[0] == '\0') {
-		int fd;
-
-		snprintf(fuzz_path, sizeof(fuzz_path), "%s",
-		    "/tmp/cutover-fuzz-audit.XXXXXX");
-		if ((fd = mkstemp(fuzz_path)) == -1)
-			abort();
-		close(fd);
-		atexit(fuzz_cleanup);
-		if ((null = fopen("/dev/null", "w")) == NULL)
-			abort();
-	}
-	if ((fp = fopen(fuzz_path, "wb")) == NULL)
+	if (null == NULL && (null = fopen("/dev/null", "w")) == NULL)
 		abort();
-	if (size > 0 && fwrite(data, 1, size, fp) != size)
-		abort();
-	fclose(fp);
 	err_clear(&e);
-	audit_print(fuzz_path, null, false, &e);
+	audit_print(path, null, false, &e);
 	return 0;
 }

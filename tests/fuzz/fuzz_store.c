@@ -10,40 +10,16 @@
 #include "fuzz.h"
 #include "store.h"
 
-static char fuzz_dir[64];
-static char fuzz_path[96];
-
-static void
-fuzz_cleanup(void)
-{
-	unlink(fuzz_path);
-	rmdir(fuzz_dir);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	const char *path = fuzz_file("fuzz.state.json", data, size);
 	struct store st;
 	struct store_record rec;
 	struct err e;
-	FILE *fp;
 
-	if (fuzz_dir[0] == '\0') {
-		snprintf(fuzz_dir, sizeof(fuzz_dir), "%s",
-		    "/tmp/cutover-fuzz-store.XXXXXX");
-		if (mkdtemp(fuzz_dir) == NULL)
-			abort();
-		snprintf(fuzz_path, sizeof(fuzz_path), "%s/fuzz.state.json",
-		    fuzz_dir);
-		atexit(fuzz_cleanup);
-	}
-	if ((fp = fopen(fuzz_path, "wb")) == NULL)
-		abort();
-	if (size > 0 && fwrite(data, 1, size, fp) != size)
-		abort();
-	fclose(fp);
 	err_clear(&e);
-	if (store_open(&st, fuzz_path, &e) == 0) {
+	if (store_open(&st, path, &e) == 0) {
 		if (store_load(&st, &rec, &e) == 1)
 			json_decref(store_record_json(&rec));
 		store_close(&st);
