@@ -27,6 +27,7 @@
 #include "loop.h"
 #include "plan.h"
 #include "proc.h"
+#include "testsrv.h"
 
 #define ITER_CAP 200		/* x 100 ms */
 #define LOG_MAX 64
@@ -617,41 +618,6 @@ Test(exec, parse_quotes_first_80_chars)
 
 /* --- the exit decides ---------------------------------------------------- */
 
-/* Descriptors open in this process. */
-static int
-fd_count(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0;
-
-	cr_assert_not_null(d);
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;	/* the directory's own descriptor */
-}
-
-/* Whether pid is a live (not zombie) process. */
-static bool
-pid_alive(pid_t pid)
-{
-	char path[64], buf[512], *rp;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	rp = strrchr(buf, ')');
-	return rp != NULL && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
-}
-
 /* The pid in tmpdir/name, waiting (bounded) for a script to write it. */
 static pid_t
 pid_file(const char *name)
@@ -683,7 +649,7 @@ kill_strays(void)
 		if (n < 5 || strcmp(de->d_name + n - 4, ".pid") != 0)
 			continue;
 		txt = slurp(de->d_name);
-		if (txt != NULL && atoi(txt) > 0 && pid_alive(atoi(txt)))
+		if (txt != NULL && atoi(txt) > 0 && testsrv_pid_alive(atoi(txt)))
 			(void)kill((pid_t)atoi(txt), SIGKILL);
 	}
 	closedir(d);
@@ -729,7 +695,7 @@ Test(exec, set_exits_0_while_a_child_holds_stdout)
 	cr_assert_geq(asprintf(&body, "cd '%s' || exit 9\n"
 	    "(sh -c 'echo $$ > bg.pid; exec sleep 30' &)\n"
 	    "echo shifted\nexit 0", tmpdir), 0);
-	fds = fd_count();
+	fds = testsrv_fd_count();
 	/* The deadline is well after the grace: the answer must come from
 	 * the exit, and must not be "timed out". */
 	apply_set(body, 4000, 6000, &g);
@@ -738,10 +704,10 @@ Test(exec, set_exits_0_while_a_child_holds_stdout)
 	cr_assert_str_eq(g.r.message, "applied 10/90");
 	cr_assert(log_has("exec: shifted"));
 	bg = pid_file("bg.pid");
-	for (int i = 0; i < ITER_CAP && pid_alive(bg); i++)
+	for (int i = 0; i < ITER_CAP && testsrv_pid_alive(bg); i++)
 		loop_run_once(loop, 20);
-	cr_assert(!pid_alive(bg), "the child left in the group survived");
-	cr_assert_eq(fd_count(), fds, "a descriptor leaked");
+	cr_assert(!testsrv_pid_alive(bg), "the child left in the group survived");
+	cr_assert_eq(testsrv_fd_count(), fds, "a descriptor leaked");
 }
 
 Test(exec, set_exits_0_while_an_escaped_child_holds_stdout)
@@ -758,7 +724,7 @@ Test(exec, set_exits_0_while_an_escaped_child_holds_stdout)
 	cr_assert(g.r.ok, "%s", g.r.message);
 	cr_assert_str_eq(g.r.message, "applied 10/90");
 	esc = pid_file("esc.pid");
-	cr_assert(pid_alive(esc), "the test needs a child out of the group");
+	cr_assert(testsrv_pid_alive(esc), "the test needs a child out of the group");
 	cr_assert_not_null(strstr(logs[nlogs - 1], "still held"), "%s",
 			   logs[nlogs - 1]);
 }
@@ -799,16 +765,16 @@ Test(exec, set_that_never_exits_times_out_and_its_group_is_killed)
 	cr_assert_geq(asprintf(&body, "cd '%s' || exit 9\n"
 	    "sh -c 'echo $$ > bg.pid; exec sleep 30' &\n"
 	    "exec sleep 30", tmpdir), 0);
-	fds = fd_count();
+	fds = testsrv_fd_count();
 	apply_set(body, 300, 300 + 2000 + PROC_OUTPUT_GRACE_MS + 2000, &g);
 	free(body);
 	cr_assert(!g.r.ok);
 	cr_assert_str_eq(g.r.message, "set command timed out after 300 ms");
 	bg = pid_file("bg.pid");
-	for (int i = 0; i < ITER_CAP && pid_alive(bg); i++)
+	for (int i = 0; i < ITER_CAP && testsrv_pid_alive(bg); i++)
 		loop_run_once(loop, 20);
-	cr_assert(!pid_alive(bg), "the group was not killed");
-	cr_assert_eq(fd_count(), fds, "a descriptor leaked");
+	cr_assert(!testsrv_pid_alive(bg), "the group was not killed");
+	cr_assert_eq(testsrv_fd_count(), fds, "a descriptor leaked");
 }
 
 Test(exec, deadline_ends_the_step_despite_an_escaped_holder)
@@ -825,7 +791,7 @@ Test(exec, deadline_ends_the_step_despite_an_escaped_holder)
 	free(body);
 	cr_assert(!g.r.ok);
 	cr_assert_str_eq(g.r.message, "set command timed out after 300 ms");
-	cr_assert(pid_alive(pid_file("esc.pid")),
+	cr_assert(testsrv_pid_alive(pid_file("esc.pid")),
 		  "the test needs a child out of the group");
 }
 

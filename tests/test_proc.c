@@ -14,7 +14,6 @@
 
 #include <criterion/criterion.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +26,7 @@
 #include "err.h"
 #include "loop.h"
 #include "proc.h"
+#include "testsrv.h"
 
 #define ITER_CAP 200		/* x 100 ms: 20 s at most */
 
@@ -483,41 +483,6 @@ Test(proc, kill_before_spawn_failure_reported)
 
 /* --- the exit decides, not the pipes ------------------------------------- */
 
-/* Descriptors open in this process. */
-static int
-fd_count(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0;
-
-	cr_assert_not_null(d);
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;	/* the directory's own descriptor */
-}
-
-/* Whether pid is a live (not zombie) process. */
-static bool
-pid_alive(pid_t pid)
-{
-	char path[64], buf[512], *rp;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	rp = strrchr(buf, ')');
-	return rp != NULL && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
-}
-
 /* Sleepers a test started; killed after the test whatever its outcome. */
 static pid_t strays[8];
 static int nstrays;
@@ -526,7 +491,7 @@ static void
 strays_kill(void)
 {
 	for (int i = 0; i < nstrays; i++)
-		if (pid_alive(strays[i]))
+		if (testsrv_pid_alive(strays[i]))
 			(void)kill(strays[i], SIGKILL);
 	nstrays = 0;
 }
@@ -564,9 +529,9 @@ pid_gone(pid_t pid)
 {
 	int64_t end = clock_mono(&clock_system) + 5000;
 
-	while (pid_alive(pid) && clock_mono(&clock_system) < end)
+	while (testsrv_pid_alive(pid) && clock_mono(&clock_system) < end)
 		usleep(10 * 1000);
-	return !pid_alive(pid);
+	return !testsrv_pid_alive(pid);
 }
 
 /* Run the loop, without SIGCHLD, until the callback or `ms` elapsed. */
@@ -603,7 +568,7 @@ tmpdir_free(char *d)
 Test(proc, exit_decides_while_a_grandchild_holds_stdout,
      .fini = strays_kill)
 {
-	int fds = fd_count();
+	int fds = testsrv_fd_count();
 	struct loop *l = loop_new(&clock_system);
 	struct got g = { 0 };
 	char *dir = tmpdir_new(), *script, *pidf;
@@ -633,7 +598,7 @@ Test(proc, exit_decides_while_a_grandchild_holds_stdout,
 	cr_assert_eq(errno, ECHILD);
 	got_done(&g);
 	loop_free(l);
-	cr_assert_eq(fd_count(), fds, "a descriptor leaked");
+	cr_assert_eq(testsrv_fd_count(), fds, "a descriptor leaked");
 	free(script);
 	free(pidf);
 	tmpdir_free(dir);
@@ -642,7 +607,7 @@ Test(proc, exit_decides_while_a_grandchild_holds_stdout,
 Test(proc, exit_decides_while_an_escaped_child_holds_stdout,
      .fini = strays_kill)
 {
-	int fds = fd_count();
+	int fds = testsrv_fd_count();
 	struct loop *l = loop_new(&clock_system);
 	struct got g = { 0 };
 	char *dir = tmpdir_new(), *script, *pidf;
@@ -665,12 +630,12 @@ Test(proc, exit_decides_while_an_escaped_child_holds_stdout,
 	cr_assert_eq(g.r.exit_code, 0);
 	cr_assert_str_eq(g.r.out, "done\n");
 	cr_assert(g.r.output_cut);
-	cr_assert(pid_alive(esc), "the escaped child is out of our reach");
+	cr_assert(testsrv_pid_alive(esc), "the escaped child is out of our reach");
 	cr_assert_eq(waitpid(leader, NULL, WNOHANG), -1);
 	cr_assert_eq(errno, ECHILD);
 	got_done(&g);
 	loop_free(l);
-	cr_assert_eq(fd_count(), fds, "a descriptor leaked");
+	cr_assert_eq(testsrv_fd_count(), fds, "a descriptor leaked");
 	free(script);
 	free(pidf);
 	tmpdir_free(dir);
@@ -697,7 +662,7 @@ Test(proc, output_written_after_the_exit_is_kept)
 Test(proc, never_exits_times_out_and_the_group_is_killed,
      .fini = strays_kill)
 {
-	int fds = fd_count();
+	int fds = testsrv_fd_count();
 	struct loop *l = loop_new(&clock_system);
 	struct got g = { 0 };
 	char *dir = tmpdir_new(), *script, *pidf;
@@ -720,7 +685,7 @@ Test(proc, never_exits_times_out_and_the_group_is_killed,
 	cr_assert_eq(errno, ECHILD);
 	got_done(&g);
 	loop_free(l);
-	cr_assert_eq(fd_count(), fds, "a descriptor leaked");
+	cr_assert_eq(testsrv_fd_count(), fds, "a descriptor leaked");
 	free(script);
 	free(pidf);
 	tmpdir_free(dir);
@@ -729,7 +694,7 @@ Test(proc, never_exits_times_out_and_the_group_is_killed,
 Test(proc, deadline_ends_the_wait_despite_an_escaped_holder,
      .fini = strays_kill)
 {
-	int fds = fd_count();
+	int fds = testsrv_fd_count();
 	struct loop *l = loop_new(&clock_system);
 	struct got g = { 0 };
 	char *dir = tmpdir_new(), *script, *pidf;
@@ -749,10 +714,10 @@ Test(proc, deadline_ends_the_wait_despite_an_escaped_holder,
 	cr_assert(g.r.timed_out);
 	cr_assert_eq(g.r.signo, SIGTERM);
 	cr_assert(g.r.output_cut);
-	cr_assert(pid_alive(esc), "the escaped child is out of our reach");
+	cr_assert(testsrv_pid_alive(esc), "the escaped child is out of our reach");
 	got_done(&g);
 	loop_free(l);
-	cr_assert_eq(fd_count(), fds, "a descriptor leaked");
+	cr_assert_eq(testsrv_fd_count(), fds, "a descriptor leaked");
 	free(script);
 	free(pidf);
 	tmpdir_free(dir);

@@ -9,6 +9,7 @@
 #ifndef CUTOVER_TESTS_TESTSRV_H
 #define CUTOVER_TESTS_TESTSRV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,5 +37,11 @@ int64_t testsrv_real_ms(void);
 pid_t testsrv_start(const char *top, const char *script,
 		    const char *const *args, const char *const *extra,
 		    int64_t timeout_ms, const char *why_exit, int *port);
+
+/* Descriptors open in this process (a leak check around a test). */
+int testsrv_fd_count(void);
+
+/* Whether pid is a live process (not a zombie). */
+bool testsrv_pid_alive(pid_t pid);
 
 #endif
