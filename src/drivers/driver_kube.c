@@ -426,6 +426,23 @@ kd_step_start(struct kd_priv *x, const struct kd_found *f)
 	}
 }
 
+/*
+ * Answer drift: the routes agree on weights someone else set.  `since`
+ * says what cutover expected, `hint` a likely cause.
+ */
+static void
+kd_drift(const struct kd_priv *x, const struct kd_found *f,
+	 const char *since, const char *hint, struct driver_result *res)
+{
+	res->drift = true;
+	res->have_weights = true;
+	res->weights = f->w;
+	snprintf(res->message, sizeof(res->message), "drift: %s: weights "
+	    "were changed by someone else: found %d/%d (istio/apisix)%s; "
+	    "not overwritten%s", x->what, f->w.istio, f->w.apisix, since,
+	    hint);
+}
+
 /* Whether f's routes hold the weights the step started from. */
 static bool
 kd_step_unchanged(const struct kd_priv *x, const struct kd_found *f)
@@ -543,14 +560,11 @@ kd_got_object(struct kd_priv *x, const struct http_response *r)
 		     f.w.apisix != x->expect.apisix)) {
 			/* Moved since the caller last read them: patching
 			 * from here would overwrite that change. */
-			res.drift = true;
-			res.have_weights = true;
-			res.weights = f.w;
-			snprintf(res.message, sizeof(res.message), "drift: %s: "
-			    "weights were changed by someone else: found "
-			    "%d/%d (istio/apisix), cutover had %d/%d; not "
-			    "overwritten", x->what, f.w.istio, f.w.apisix,
+			char had[64];
+
+			snprintf(had, sizeof(had), ", cutover had %d/%d",
 			    x->expect.istio, x->expect.apisix);
+			kd_drift(x, &f, had, "", &res);
 			break;
 		}
 		kd_step_start(x, &f);
@@ -588,13 +602,7 @@ kd_got_object(struct kd_priv *x, const struct http_response *r)
 				snprintf(from, sizeof(from), ", the step "
 				    "started from %d/%d", x->start.istio,
 				    x->start.apisix);
-			res.have_weights = true;
-			res.weights = f.w;
-			snprintf(res.message, sizeof(res.message), "drift: %s: "
-			    "weights were changed by someone else: found "
-			    "%d/%d (istio/apisix)%s; not overwritten (a "
-			    "GitOps revert?)", x->what, f.w.istio, f.w.apisix,
-			    from);
+			kd_drift(x, &f, from, " (a GitOps revert?)", &res);
 		} else {
 			kd_disagree(x, &f, msg, sizeof(msg));
 			snprintf(res.message, sizeof(res.message), "drift: "
