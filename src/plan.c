@@ -270,6 +270,7 @@ plan_done(struct plan *p)
 	free(p->prometheus.ca_file);
 	free(p->kubernetes.kubeconfig);
 	free(p->kubernetes.context);
+	notify_plan_free(p);
 	argv_free(&p->traffic.exec.set);
 	argv_free(&p->traffic.exec.get);
 	free(r->hosted_zone_id);
@@ -490,6 +491,8 @@ static const struct field top_fields[] = {
 	     gates_fields),
 	FLDS("rollback", fn_rollback, pr_rollback,
 	     rollback_fields),
+	FLDS("notify", fn_notify, pr_notify,
+	     notify_fields),
 	FEND
 };
 

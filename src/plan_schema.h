@@ -202,6 +202,13 @@ void pr_rollback(FILE *, const char *, const struct field *, const void *,
 		 const struct plan *);
 int stages_resolve(struct ctx *c, struct stage_read *sr);
 
+/* plan_notify.c: notify: */
+extern const struct field notify_fields[];
+int fn_notify(struct ctx *, const struct field *, yaml_node_t *, void *);
+void pr_notify(FILE *, const char *, const struct field *, const void *,
+	       const struct plan *);
+void notify_plan_free(struct plan *p);
+
 /* plan.c: the defaults the sections fall back on */
 void groups_free(struct plan *p);
 void stage_gate_defaults(struct plan_stage *s);
