@@ -522,7 +522,8 @@ target_kick(struct notify_target *t)
 		};
 		struct http_request rq = {
 			.method = "POST",
-			.url = t->url != NULL ? t->url : t->cfg->url,
+			.url = t->url != NULL ? t->url : t->path != NULL ?
+			       t->path : t->cfg->url,
 			.headers = headers,
 			.body = m->body,
 			.body_len = strlen(m->body),
