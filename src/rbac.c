@@ -112,6 +112,12 @@ rbac_collect(struct rbac *r, const struct plan *p)
 	for (int i = 0; i < p->ngroups; i++)
 		rbac_need(r, p->groups[i].namespace, "", "pods", NULL,
 			  "list", "pod health");
+	for (int i = 0; i < p->nnotify; i++)
+		if (strcmp(p->notify[i].type, "kubernetes-events") == 0)
+			rbac_need(r, p->notify[i].namespace != NULL ?
+				  p->notify[i].namespace : p->istio_namespace,
+				  "events.k8s.io", "events", NULL, "create",
+				  "notify: kubernetes-events");
 	ops = driver_find(p->traffic.driver);
 	if (ops != NULL && ops->rbac != NULL)
 		ops->rbac(p, r);

@@ -7,11 +7,12 @@
 # server's RBAC authoriser matches them (namespace, API group, resource
 # and subresource, resourceNames, verb).  A request outside the rules is
 # reported (the checker is tried on one), so a new kind of request without
-# its rule fails here.  A plan without the Kubernetes API gets no Role.
+# its rule fails here (the plan's kubernetes-events notify target makes
+# its Event requests part of what is checked).  A plan without the Kubernetes API gets no Role.
 . "$top_srcdir/tests/lib.sh"
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
 "$PYTHON3" -c 'import yaml' 2>/dev/null || skip_all "python3-yaml not found"
-plan 13
+plan 14
 . "$top_srcdir/tests/kubeapi.sh"
 
 ISTIO=istio-ingressgateway.istio-system.svc.cluster.local
@@ -45,6 +46,8 @@ pods:
     namespace: istio-system
     selector: app=istio-ingressgateway
     min_ready: 1
+notify:
+  - type: kubernetes-events
 PLAN
 C="$CUTOVER -c $T/cutover.yaml"
 
@@ -72,6 +75,8 @@ like "... and in the gateway's" "$(cat "$T/rules")" \
 	"istio-system  pods \* list"
 like "the route is read and patched, that object only" "$(cat "$T/rules")" \
 	"edge networking.istio.io virtualservices storefront get,patch"
+like "notify's Events are created in the gateway's namespace" \
+	"$(cat "$T/rules")" "istio-system events.k8s.io events \* create"
 unlike "no ClusterRole, nothing cluster-wide" "$(cat "$T/roles.yaml")" \
 	"ClusterRole"
 
