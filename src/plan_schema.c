@@ -792,3 +792,48 @@ schema_walk(const char *section, const struct field *fields,
 			f->walk(sub, fn, arg);
 	}
 }
+
+void
+schema_defaults(const struct field *fields, void *base)
+{
+	for (const struct field *f = fields; f->key != NULL; f++) {
+		void *dst = (char *)base + f->off;
+
+		if (f->dflt != NULL) {
+			f->dflt(f, base);
+			continue;
+		}
+		switch (f->type) {
+		case F_STR:
+		case F_STR0:
+		case F_PATH:
+		case F_URL:
+		case F_NAME:
+		case F_DNS:
+		case F_CHOICE:
+			if (f->defs != NULL)
+				set_str(dst, f->defs);
+			break;
+		case F_DUR:
+			*(int64_t *)dst = (int64_t)f->defn;
+			break;
+		case F_DURD:
+		case F_NUM:
+		case F_PCT:
+			*(double *)dst = f->defn;
+			break;
+		case F_INT:
+			*(int *)dst = (int)f->defn;
+			break;
+		case F_BOOL:
+			*(bool *)dst = f->defn != 0;
+			break;
+		case F_FN:
+			if (f->nested)
+				schema_defaults(f->sub, dst);
+			break;
+		case F_ARGV:
+			break;
+		}
+	}
+}

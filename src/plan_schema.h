@@ -83,6 +83,18 @@ struct field {
 	field_pr pr;	/* NULL: by type (an F_FN one is not printed) */
 	const struct field *sub;	/* a section's or list item's keys */
 	field_walk walk;	/* or this, for schema_walk */
+	/*
+	 * The built-in value (schema_defaults): `defs` for a string type
+	 * (NULL: none), `defn` for a number in its stored unit (ms for a
+	 * duration, a fraction for a percent, 1 for true); an F_FN field
+	 * with `nested` is a section at base + off whose fields carry
+	 * theirs, one with `dflt` sets its own (a list, a value kept
+	 * elsewhere).
+	 */
+	const char *defs;
+	double defn;
+	bool nested;
+	void (*dflt)(const struct field *f, void *base);
 };
 
 #define FLD(k, t, s, m) { .key = k, .type = t, .off = offsetof(s, m) }
@@ -94,6 +106,21 @@ struct field {
 #define FLDFP(k, f, p) { .key = k, .type = F_FN, .fn = f, .pr = p }
 #define FLDS(k, f, p, s) { .key = k, .type = F_FN, .fn = f, .pr = p, .sub = s }
 #define FEND { .key = NULL }
+/* The same with a built-in value: a number (FLDD, FLDBD) or a string. */
+#define FLDD(k, t, s, m, d)                                                   \
+	{ .key = k, .type = t, .off = offsetof(s, m), .defn = d }
+#define FLDBD(k, t, s, m, l, h, d)                                            \
+	{ .key = k, .type = t, .off = offsetof(s, m), .lo = l, .hi = h,       \
+	  .defn = d }
+#define FLDSTR(k, t, s, m, d)                                                 \
+	{ .key = k, .type = t, .off = offsetof(s, m), .defs = d }
+#define FLDCD(k, s, m, ch, d)                                                 \
+	{ .key = k, .type = F_CHOICE, .off = offsetof(s, m), .choices = ch,   \
+	  .defs = d }
+/* A section kept in struct `st` member `m`, with its keys' defaults. */
+#define FLDN(k, f, p, s, st, m)                                               \
+	{ .key = k, .type = F_FN, .fn = f, .pr = p, .sub = s,                 \
+	  .off = offsetof(st, m), .nested = true }
 
 #define TIMEOUT_LO (100.0)
 #define TIMEOUT_HI (1.0 * HOUR)
@@ -143,6 +170,8 @@ void print_map(FILE *out, const char *prefix, const struct field *fields,
 	       const void *base, const struct plan *p);
 void schema_walk(const char *section, const struct field *fields,
 		 void (*fn)(const char *, const char *, void *), void *arg);
+/* Give every field of the table at base its built-in value, in order. */
+void schema_defaults(const struct field *fields, void *base);
 
 /*
  * The sections, each in its own file, named in plan.c's top-level table.
@@ -202,8 +231,11 @@ void pr_rollback(FILE *, const char *, const struct field *, const void *,
 		 const struct plan *);
 int stages_resolve(struct ctx *c, struct stage_read *sr);
 
-/* plan.c: the defaults the sections fall back on */
+/* Built-in values that are lists (a field's dflt). */
 void groups_free(struct plan *p);
-void stage_gate_defaults(struct plan_stage *s);
+void groups_default(struct plan *p);	/* the guide's three groups */
+void pods_default(const struct field *f, void *base);
+void stages_default(const struct field *f, void *base);
+void traffic_default(const struct field *f, void *base);
 
 #endif

@@ -25,8 +25,8 @@
 static const struct field exec_fields[] = {
 	FLD("set", F_ARGV, struct plan_exec, set),
 	FLD("get", F_ARGV, struct plan_exec, get),
-	FLDB("timeout", F_DUR, struct plan_exec, timeout_ms, TIMEOUT_LO,
-	     TIMEOUT_HI),
+	FLDBD("timeout", F_DUR, struct plan_exec, timeout_ms, TIMEOUT_LO,
+	      TIMEOUT_HI, 2 * MIN),
 	FEND
 };
 
@@ -35,7 +35,8 @@ static const char *const record_types[] = { "A", "AAAA", NULL };
 static const struct field route53_fields[] = {
 	FLD("hosted_zone_id", F_STR, struct plan_route53, hosted_zone_id),
 	FLD("record_name", F_STR, struct plan_route53, record_name),
-	FLDC("record_type", struct plan_route53, record_type, record_types),
+	FLDCD("record_type", struct plan_route53, record_type, record_types,
+	      "A"),
 	FLD("istio_set_identifier", F_STR, struct plan_route53, istio_set_id),
 	FLD("apisix_set_identifier", F_STR, struct plan_route53, apisix_set_id),
 	FLD("istio_alias_dns_name", F_STR, struct plan_route53,
@@ -48,12 +49,13 @@ static const struct field route53_fields[] = {
 	    apisix_alias_zone),
 	FLD("evaluate_target_health", F_BOOL, struct plan_route53,
 	    evaluate_target_health),
-	FLD("endpoint", F_URL, struct plan_route53, endpoint),
-	FLD("profile", F_STR, struct plan_route53, profile),
-	FLDB("timeout", F_DUR, struct plan_route53, timeout_ms, TIMEOUT_LO,
-	     TIMEOUT_HI),
-	FLDB("insync_timeout", F_DUR, struct plan_route53, insync_timeout_ms,
-	     SEC, TIMEOUT_HI),
+	FLDSTR("endpoint", F_URL, struct plan_route53, endpoint,
+	       "https://route53.amazonaws.com"),
+	FLDSTR("profile", F_STR, struct plan_route53, profile, "default"),
+	FLDBD("timeout", F_DUR, struct plan_route53, timeout_ms, TIMEOUT_LO,
+	      TIMEOUT_HI, 10 * SEC),
+	FLDBD("insync_timeout", F_DUR, struct plan_route53, insync_timeout_ms,
+	      SEC, TIMEOUT_HI, 5 * MIN),
 	FEND
 };
 
@@ -82,9 +84,10 @@ static const struct field cloudflare_fields[] = {
 	{ .key = "token_file", .type = F_PATH,
 	  .off = offsetof(struct plan_cloudflare, token_file),
 	  .pr = pr_token_file },
-	FLD("endpoint", F_URL, struct plan_cloudflare, endpoint),
-	FLDB("timeout", F_DUR, struct plan_cloudflare, timeout_ms, TIMEOUT_LO,
-	     TIMEOUT_HI),
+	FLDSTR("endpoint", F_URL, struct plan_cloudflare, endpoint,
+	       "https://api.cloudflare.com/client/v4"),
+	FLDBD("timeout", F_DUR, struct plan_cloudflare, timeout_ms, TIMEOUT_LO,
+	      TIMEOUT_HI, 10 * SEC),
 	FEND
 };
 
@@ -97,8 +100,8 @@ static const struct field kube_route_fields[] = {
 	FLD("name", F_STR, struct plan_kube_route, name),
 	FLD("istio_backend", F_STR, struct plan_kube_route, istio_backend),
 	FLD("apisix_backend", F_STR, struct plan_kube_route, apisix_backend),
-	FLDB("timeout", F_DUR, struct plan_kube_route, timeout_ms, TIMEOUT_LO,
-	     TIMEOUT_HI),
+	FLDBD("timeout", F_DUR, struct plan_kube_route, timeout_ms, TIMEOUT_LO,
+	      TIMEOUT_HI, 10 * SEC),
 	FEND
 };
 
@@ -365,4 +368,16 @@ walk_traffic(const char *section,
 		snprintf(dsub, sizeof(dsub), "%s.%s", section, drivers[i].name);
 		schema_walk(dsub, drivers[i].fields, fn, arg);
 	}
+}
+
+/* Each driver's section at its built-in values. */
+void
+traffic_default(const struct field *f, void *base)
+{
+	struct plan *p = base;
+
+	(void)f;
+	for (int i = 0; i < NDRIVERS; i++)
+		schema_defaults(drivers[i].fields,
+				(char *)&p->traffic + drivers[i].off);
 }
