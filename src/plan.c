@@ -28,14 +28,9 @@
 #include "plan_schema.h"
 #include "xmalloc.h"
 
-
 void
 plan_done(struct plan *p)
 {
-	struct plan_route53 *r = &p->traffic.route53;
-	struct plan_cloudflare *c = &p->traffic.cloudflare;
-	struct plan_kube_route *k = &p->traffic.kubernetes;
-
 	free(p->path);
 	free(p->name);
 	free(p->namespace);
@@ -55,34 +50,7 @@ plan_done(struct plan *p)
 	free(p->prometheus.ca_file);
 	free(p->kubernetes.kubeconfig);
 	free(p->kubernetes.context);
-	argv_free(&p->traffic.exec.set);
-	argv_free(&p->traffic.exec.get);
-	free(r->hosted_zone_id);
-	free(r->record_name);
-	free(r->record_type);
-	free(r->istio_set_id);
-	free(r->apisix_set_id);
-	free(r->istio_alias_dns);
-	free(r->istio_alias_zone);
-	free(r->apisix_alias_dns);
-	free(r->apisix_alias_zone);
-	free(r->endpoint);
-	free(r->profile);
-	free(c->account_id);
-	free(c->pool_id);
-	free(c->istio_origin);
-	free(c->apisix_origin);
-	free(c->zone_id);
-	free(c->load_balancer_id);
-	free(c->istio_pool);
-	free(c->apisix_pool);
-	free(c->token_file);
-	free(c->endpoint);
-	free(k->kind);
-	free(k->namespace);
-	free(k->name);
-	free(k->istio_backend);
-	free(k->apisix_backend);
+	traffic_free(&p->traffic);
 	for (int i = 0; i < Q_COUNT; i++)
 		free(p->queries[i].promql);
 	groups_free(p);
@@ -265,7 +233,7 @@ static const struct field top_fields[] = {
 	FLDN("kubernetes", fn_kubernetes, pr_kubernetes, kubernetes_fields,
 	     struct plan, kubernetes),
 	{ .key = "traffic", .type = F_FN, .fn = fn_traffic,
-	  .pr = pr_traffic, .walk = walk_traffic, .dflt = traffic_default },
+	  .pr = pr_traffic, .walk = walk_traffic },
 	/* Its keys are the plan's own members (window, queries[]). */
 	{ .key = "queries", .type = F_FN, .fn = fn_queries, .pr = pr_queries,
 	  .sub = query_fields, .nested = true },

@@ -1,6 +1,7 @@
 /*
- * plan_schema — the walker behind plan.c, shared by the plan's files only
- * (plan.c and plan_<section>.c); nothing outside the plan includes it.
+ * plan_schema — the walker behind plan.c, shared by the plan's files
+ * (plan.c and plan_<section>.c) and by the drivers, whose files hold
+ * their own section of the plan (driver_ops.plan_fields, plan_check).
  *
  * A section is a table of `struct field` (key, type, offset into the
  * section's struct, bounds, or a custom parse and print function).
@@ -172,6 +173,33 @@ void schema_walk(const char *section, const struct field *fields,
 		 void (*fn)(const char *, const char *, void *), void *arg);
 /* Give every field of the table at base its built-in value, in order. */
 void schema_defaults(const struct field *fields, void *base);
+/* Free what the typed fields of the table at base hold (strings, argv). */
+void schema_free(const struct field *fields, void *base);
+
+/*
+ * A driver's rules across the keys of its section (driver_ops.plan_check),
+ * run once the section is read: which keys were given, and errors that
+ * point into the file.
+ */
+struct plan_check {
+	struct ctx *c;
+	yaml_node_t *n;		/* the section's mapping */
+	yaml_node_t *k;		/* its key, where "missing" points */
+	const char *section;	/* "traffic.route53" */
+	const struct field *fields;
+	uint64_t seen;
+};
+
+/* Whether the file gave `key` in the section. */
+bool plan_check_has(const struct plan_check *pc, const char *key);
+/* -1 naming the first of `keys` (NULL-terminated) not given, `why`
+ * appended to the message; else 0. */
+int plan_check_require(const struct plan_check *pc, const char *const *keys,
+		       const char *why);
+/* -1 with the error at `key`'s value, or at the section's key when key is
+ * NULL or absent. */
+int plan_check_fail(const struct plan_check *pc, const char *key,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*
  * The sections, each in its own file, named in plan.c's top-level table.
@@ -195,12 +223,13 @@ void pr_queries(FILE *, const char *, const struct field *, const void *,
 void pr_pods(FILE *, const char *, const struct field *, const void *,
 	     const struct plan *);
 
-/* plan_traffic.c: traffic: and each driver's section */
+/* plan_traffic.c: traffic: and the chosen driver's section */
 int fn_traffic(struct ctx *, const struct field *, yaml_node_t *, void *);
 void pr_traffic(FILE *, const char *, const struct field *, const void *,
 		const struct plan *);
 void walk_traffic(const char *section,
 		  void (*fn)(const char *, const char *, void *), void *arg);
+void traffic_free(struct plan_traffic *t);
 
 /* plan_stages.c: stages:, stage_defaults:, gates:, rollback: */
 
@@ -236,6 +265,5 @@ void groups_free(struct plan *p);
 void groups_default(struct plan *p);	/* the guide's three groups */
 void pods_default(const struct field *f, void *base);
 void stages_default(const struct field *f, void *base);
-void traffic_default(const struct field *f, void *base);
 
 #endif

@@ -24,6 +24,7 @@
 
 #include "clock.h"
 #include "driver.h"
+#include "drivers/driver_cloudflare.h"
 #include "err.h"
 #include "loop.h"
 #include "plan.h"
@@ -45,6 +46,13 @@ static pid_t server_pid;
 static int port;
 static struct clock_fake fc;
 static struct plan plan;
+
+/* The plan's driver settings (plan_traffic_use in setup). */
+static struct plan_cloudflare *
+cf(void)
+{
+	return driver_cloudflare_settings(&plan);
+}
 static struct loop *loop;
 static struct driver drv;
 static bool drv_ready;
@@ -197,8 +205,8 @@ setup(void)
 	strcpy(tmpdir, "/tmp/cutover-test-cf-XXXXXX");
 	cr_assert_not_null(mkdtemp(tmpdir));
 	plan_defaults(&plan);
-	plan.traffic.driver = DRIVER_CLOUDFLARE;
-	plan.traffic.cloudflare.timeout_ms = 5000;
+	plan_traffic_use(&plan, DRIVER_CLOUDFLARE);
+	cf()->timeout_ms = 5000;
 	clock_fake_init(&fc, 1000000, 1700000000000);
 	loop = loop_new(&fc.clock);
 	setenv("CLOUDFLARE_API_TOKEN", SECRET, 1);
@@ -234,19 +242,19 @@ TestSuite(cloudflare, .init = setup, .fini = teardown, .timeout = 60);
 static void
 pool_mode(void)
 {
-	set_str(&plan.traffic.cloudflare.account_id, "acc1");
-	set_str(&plan.traffic.cloudflare.pool_id, "pool1");
-	set_str(&plan.traffic.cloudflare.istio_origin, "istio");
-	set_str(&plan.traffic.cloudflare.apisix_origin, "apisix");
+	set_str(&cf()->account_id, "acc1");
+	set_str(&cf()->pool_id, "pool1");
+	set_str(&cf()->istio_origin, "istio");
+	set_str(&cf()->apisix_origin, "apisix");
 }
 
 static void
 lb_mode(void)
 {
-	set_str(&plan.traffic.cloudflare.zone_id, "zone1");
-	set_str(&plan.traffic.cloudflare.load_balancer_id, "lb1");
-	set_str(&plan.traffic.cloudflare.istio_pool, "pool-istio");
-	set_str(&plan.traffic.cloudflare.apisix_pool, "pool-apisix");
+	set_str(&cf()->zone_id, "zone1");
+	set_str(&cf()->load_balancer_id, "lb1");
+	set_str(&cf()->istio_pool, "pool-istio");
+	set_str(&cf()->apisix_pool, "pool-apisix");
 }
 
 /* Point the plan at the server and init the driver. */
@@ -257,7 +265,7 @@ init_driver(void)
 	char url[64];
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/client/v4", port);
-	set_str(&plan.traffic.cloudflare.endpoint, url);
+	set_str(&cf()->endpoint, url);
 	err_clear(&e);
 	cr_assert_eq(driver_init(&drv, &plan, loop, log_cb, NULL, &e), 0,
 		     "%s", e.msg);
@@ -445,7 +453,7 @@ Test(cloudflare, pool_without_the_origin)
 {
 	start_server(NULL);
 	pool_mode();
-	set_str(&plan.traffic.cloudflare.istio_origin, "mesh");
+	set_str(&cf()->istio_origin, "mesh");
 	init_driver();
 	expect_fail(apply(10), "no origin named \"mesh\" (nothing was "
 		    "changed)");
@@ -518,7 +526,7 @@ Test(cloudflare, token_from_file_and_wrong_token)
 	fprintf(f, "  %s\n", SECRET);
 	fclose(f);
 	unsetenv("CLOUDFLARE_API_TOKEN");
-	set_str(&plan.traffic.cloudflare.token_file, path);
+	set_str(&cf()->token_file, path);
 	init_driver();
 	cr_assert(apply(10).ok);
 	f = fopen(path, "w");
@@ -546,7 +554,7 @@ Test(cloudflare, no_token_is_a_clear_error)
 	cr_assert_eq(driver_apply(&drv, (struct weights){ 10, 90 }, 1, got_cb,
 				  &g, &e), -1);
 	cr_assert_not_null(strstr(e.msg, "CLOUDFLARE_API_TOKEN"), "%s", e.msg);
-	set_str(&plan.traffic.cloudflare.token_file, "/nonexistent/tok");
+	set_str(&cf()->token_file, "/nonexistent/tok");
 	err_clear(&e);
 	cr_assert_eq(driver_read_back(&drv, got_cb, &g, &e), -1);
 	cr_assert_not_null(strstr(e.msg, "/nonexistent/tok"), "%s", e.msg);

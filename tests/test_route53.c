@@ -25,6 +25,7 @@
 
 #include "clock.h"
 #include "driver.h"
+#include "drivers/driver_route53.h"
 #include "err.h"
 #include "loop.h"
 #include "plan.h"
@@ -46,6 +47,13 @@ static pid_t server_pid;
 static int port;
 static struct clock_fake fc;
 static struct plan plan;
+
+/* The plan's driver settings (plan_traffic_use in setup). */
+static struct plan_route53 *
+r53(void)
+{
+	return driver_route53_settings(&plan);
+}
 static struct loop *loop;
 static struct driver drv;
 static bool drv_ready;
@@ -199,13 +207,13 @@ setup(void)
 	strcpy(tmpdir, "/tmp/cutover-test-r53-XXXXXX");
 	cr_assert_not_null(mkdtemp(tmpdir));
 	plan_defaults(&plan);
-	plan.traffic.driver = DRIVER_ROUTE53;
-	set_str(&plan.traffic.route53.hosted_zone_id, "Z0TEST");
-	set_str(&plan.traffic.route53.record_name, "www.example.com");
-	set_str(&plan.traffic.route53.istio_set_id, "istio");
-	set_str(&plan.traffic.route53.apisix_set_id, "apisix");
-	plan.traffic.route53.timeout_ms = 5000;
-	plan.traffic.route53.insync_timeout_ms = 60000;
+	plan_traffic_use(&plan, DRIVER_ROUTE53);
+	set_str(&r53()->hosted_zone_id, "Z0TEST");
+	set_str(&r53()->record_name, "www.example.com");
+	set_str(&r53()->istio_set_id, "istio");
+	set_str(&r53()->apisix_set_id, "apisix");
+	r53()->timeout_ms = 5000;
+	r53()->insync_timeout_ms = 60000;
 	clock_fake_init(&fc, 1000000, 1700000000000);
 	loop = loop_new(&fc.clock);
 	setenv("AWS_ACCESS_KEY_ID", "AKIDTEST", 1);
@@ -250,7 +258,7 @@ init_driver(void)
 	char url[64];
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
-	set_str(&plan.traffic.route53.endpoint, url);
+	set_str(&r53()->endpoint, url);
 	err_clear(&e);
 	cr_assert_eq(driver_init(&drv, &plan, loop, log_cb, NULL, &e), 0,
 		     "%s", e.msg);
@@ -350,9 +358,9 @@ Test(route53, plan_alias_target_replaces_and_creates)
 		"\"A\", \"id\": \"apisix\", \"weight\": 100, \"alias\": "
 		"{\"zone\": \"Z2APISIX\", \"dns\": \"apisix-lb.\", \"eval\": "
 		"false}}]}");
-	set_str(&plan.traffic.route53.istio_alias_dns, "new-istio.elb.com");
-	set_str(&plan.traffic.route53.istio_alias_zone, "Z9NEW");
-	plan.traffic.route53.evaluate_target_health = true;
+	set_str(&r53()->istio_alias_dns, "new-istio.elb.com");
+	set_str(&r53()->istio_alias_zone, "Z9NEW");
+	r53()->evaluate_target_health = true;
 	init_driver();
 	cr_assert(apply(10).ok);
 	rec = server_record("istio");
@@ -573,12 +581,12 @@ Test(route53, credentials_from_the_profile_file)
 	fclose(f);
 	unsetenv("AWS_ACCESS_KEY_ID");
 	unsetenv("AWS_SECRET_ACCESS_KEY");
-	set_str(&plan.traffic.route53.profile, "prod");
+	set_str(&r53()->profile, "prod");
 	init_driver();
 	cr_assert(apply(25).ok);
-	set_str(&plan.traffic.route53.profile, "default");
+	set_str(&r53()->profile, "default");
 	expect_fail(apply(50), "InvalidClientTokenId");
-	set_str(&plan.traffic.route53.profile, "staging");
+	set_str(&r53()->profile, "staging");
 	{
 		struct got g = { 0 };
 		struct err e;
@@ -674,7 +682,7 @@ Test(route53, change_stuck_pending_times_out)
 	struct driver_result r;
 
 	start_server((const char *[]){ "--fail", "stuck", NULL });
-	plan.traffic.route53.insync_timeout_ms = 10000;
+	r53()->insync_timeout_ms = 10000;
 	init_driver();
 	r = apply(25);
 	expect_fail(r, "still PENDING after 10 s (insync_timeout)");
