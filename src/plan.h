@@ -31,7 +31,7 @@ enum side {
 
 /*
  * The queries cutover runs every refresh.  Each has a default (the guide's
- * PromQL, see plan.c) and can be replaced under `queries:` by its key.
+ * PromQL, see plan_sources.c) and can be replaced under `queries:` by its key.
  */
 #define QUERY_LIST(X)                                                         \
 	X(Q_ISTIO_ERROR_RATE, "istio_error_rate", SIDE_ISTIO, true)           \
