@@ -40,17 +40,39 @@ static const struct driver_ops *const driver_table[] = {
 #define DRIVER_EXTRA_MAX 4
 static const struct driver_ops *driver_extra[DRIVER_EXTRA_MAX];
 
+#define DRIVER_TABLE_LEN (sizeof(driver_table) / sizeof(driver_table[0]))
+
+const struct driver_ops *
+driver_at(size_t i)
+{
+	if (i < DRIVER_TABLE_LEN)
+		return driver_table[i];
+	i -= DRIVER_TABLE_LEN;
+	for (size_t j = 0; j < DRIVER_EXTRA_MAX; j++)
+		if (driver_extra[j] != NULL && i-- == 0)
+			return driver_extra[j];
+	return NULL;
+}
+
 const struct driver_ops *
 driver_find(enum driver_kind kind)
 {
-	size_t i;
+	const struct driver_ops *ops;
 
-	for (i = 0; i < sizeof(driver_table) / sizeof(driver_table[0]); i++)
-		if (driver_table[i]->kind == kind)
-			return driver_table[i];
-	for (i = 0; i < DRIVER_EXTRA_MAX; i++)
-		if (driver_extra[i] != NULL && driver_extra[i]->kind == kind)
-			return driver_extra[i];
+	for (size_t i = 0; (ops = driver_at(i)) != NULL; i++)
+		if (ops->kind == kind)
+			return ops;
+	return NULL;
+}
+
+const struct driver_ops *
+driver_find_name(const char *name)
+{
+	const struct driver_ops *ops;
+
+	for (size_t i = 0; (ops = driver_at(i)) != NULL; i++)
+		if (strcmp(ops->name, name) == 0)
+			return ops;
 	return NULL;
 }
 
@@ -63,6 +85,9 @@ driver_register(const struct driver_ops *ops, struct err *e)
 	    driver_find(ops->kind) != NULL)
 		return err_set(e, "driver %s: kind %d is taken", ops->name,
 			       (int)ops->kind);
+	if (strcmp(ops->name, "driver") == 0 ||
+	    driver_find_name(ops->name) != NULL)
+		return err_set(e, "driver %s: the name is taken", ops->name);
 	for (i = 0; i < DRIVER_EXTRA_MAX; i++) {
 		if (driver_extra[i] == NULL) {
 			driver_extra[i] = ops;
@@ -101,6 +126,12 @@ driver_init(struct driver *d, const struct plan *p, struct loop *l,
 	if (ops == NULL)
 		return err_set(e, "unknown traffic driver %d",
 			       (int)p->traffic.driver);
+	/* Settings are read as the driver's own struct: they must be. */
+	if (ops->plan_fields != NULL &&
+	    (p->traffic.settings == NULL ||
+	     p->traffic.fields != ops->plan_fields))
+		return err_set(e, "driver %s: the plan has no traffic.%s "
+			       "section", ops->name, ops->name);
 	if (ops->init != NULL && ops->init(d, e) == -1) {
 		d->priv = NULL;
 		d->job = NULL;

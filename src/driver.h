@@ -29,6 +29,8 @@
 
 struct driver;
 struct rbac;
+struct field;
+struct plan_check;
 
 struct driver_result {
 	bool ok;
@@ -74,6 +76,15 @@ struct driver_ops {
 	/* The Kubernetes permissions these settings need (rbac.h); NULL:
 	 * none. */
 	void (*rbac)(const struct plan *p, struct rbac *r);
+	/*
+	 * Its section of the plan, traffic.<name>: the keys (a table of
+	 * plan_schema.h, each with its built-in value), the size of the
+	 * settings struct they fill (plan->traffic.settings), and the rules
+	 * across keys, run once the section is read (NULL: none).
+	 */
+	const struct field *plan_fields;
+	size_t plan_size;
+	int (*plan_check)(const struct plan_check *pc, const void *settings);
 };
 
 struct driver {
@@ -164,6 +175,10 @@ void driver_answer(const struct driver_result *r, void *arg);
  * tests: a toy driver proves a new one needs only its file and a line).
  */
 const struct driver_ops *driver_find(enum driver_kind kind);
+/* By the plan's name for it ("route53"), or NULL. */
+const struct driver_ops *driver_find_name(const char *name);
+/* The i-th driver, table order then registered ones; NULL past the end. */
+const struct driver_ops *driver_at(size_t i);
 int driver_register(const struct driver_ops *ops, struct err *e);
 /* The deadline of plan's driver (see driver_ops.deadline). */
 int64_t driver_deadline(const struct plan *p);
@@ -254,21 +269,6 @@ driver_cancel(struct driver *d)
  */
 int driver_exec_parse_weights(const char *out, struct weights *w,
 			      struct err *e);
-
-/*
- * The split a driver reads from one answer body of its backend (NUL at
- * len), as its read_back does: for tests and fuzzing.  0 with w filled,
- * or -1 with e filled.  Route53: a ListResourceRecordSets page or an
- * <Error>; Cloudflare: the pool or load balancer with its HTTP status;
- * kubernetes: the VirtualService or HTTPRoute (cfg->kind).
- */
-int driver_route53_parse(const struct plan_route53 *cfg, const char *body,
-			 size_t len, struct weights *w, struct err *e);
-int driver_cloudflare_parse(const struct plan_cloudflare *cfg,
-			    const char *body, size_t len, long status,
-			    struct weights *w, struct err *e);
-int driver_kube_parse(const struct plan_kube_route *cfg, const char *body,
-		      size_t len, struct weights *w, struct err *e);
 
 /* Emit a progress line through the driver's log callback. */
 void driver_log(const struct driver *d, const char *fmt, ...)

@@ -28,229 +28,9 @@
 #include "plan_schema.h"
 #include "xmalloc.h"
 
-/* ------------------------------------------------------------------------
- * Queries
- */
-
-static const char *const query_keys[Q_COUNT] = {
-#define X(id, key, side, ratio) [id] = key,
-	QUERY_LIST(X)
-#undef X
-};
-
-static const enum side query_sides[Q_COUNT] = {
-#define X(id, key, side, ratio) [id] = side,
-	QUERY_LIST(X)
-#undef X
-};
-
-static const bool query_ratios[Q_COUNT] = {
-#define X(id, key, side, ratio) [id] = ratio,
-	QUERY_LIST(X)
-#undef X
-};
-
-/*
- * The guide's queries.  The gateway is selected on the client side
- * (reporter="source"): ingress gateways never report as destination.
- * Numerators that are empty on a healthy system carry `or vector(0)`, and
- * the parentheses matter: `or` binds looser than `/`.
- */
-#define GW "reporter=\"source\",source_workload=\"{istio_workload}\"," \
-	"source_workload_namespace=\"{istio_namespace}\""
-#define DST "reporter=\"destination\"," \
-	"destination_workload_namespace=\"{namespace}\""
-
-static const char *const query_defaults[Q_COUNT] = {
-	[Q_ISTIO_ERROR_RATE] =
-	    "(sum(rate(istio_requests_total{" GW ",response_code=~\"5..\"}"
-	    "[{window}])) or vector(0))"
-	    " / sum(rate(istio_requests_total{" GW "}[{window}]))",
-	[Q_ISTIO_P95] =
-	    "histogram_quantile(0.95, sum by (le)"
-	    "(rate(istio_request_duration_milliseconds_bucket{" GW "}"
-	    "[{window}])))",
-	[Q_ISTIO_RPS] =
-	    "sum(rate(istio_requests_total{" GW "}[{window}]))",
-	[Q_ISTIO_AVAILABILITY] =
-	    "(sum(rate(istio_requests_total{" GW ",response_code!~\"5..\"}"
-	    "[{window}])) or vector(0))"
-	    " / sum(rate(istio_requests_total{" GW "}[{window}]))",
-	[Q_MTLS_COVERAGE] =
-	    "(sum(rate(istio_requests_total{" DST ","
-	    "connection_security_policy=\"mutual_tls\"}[{window}]))"
-	    " or vector(0))"
-	    " / sum(rate(istio_requests_total{" DST "}[{window}]))",
-	[Q_APISIX_ERROR_RATE] =
-	    "(sum(rate(apisix_http_status{code=~\"5..\"}[{window}]))"
-	    " or vector(0))"
-	    " / sum(rate(apisix_http_status[{window}]))",
-	[Q_APISIX_P95] =
-	    "histogram_quantile(0.95, sum by (le)"
-	    "(rate(apisix_http_latency_bucket{type=\"request\"}[{window}])))",
-	[Q_APISIX_RPS] =
-	    "sum(rate(apisix_http_status[{window}]))",
-};
-
-const char *
-plan_query_key(enum query_id id)
-{
-	if ((int)id < 0 || id >= Q_COUNT)
-		return "?";
-	return query_keys[id];
-}
-
-/* ------------------------------------------------------------------------
- * Defaults
- */
-
-static void
-group_set(struct plan_pod_group *g, const char *name, const char *ns,
-	  const char *selector, int min_ready, bool sidecar, enum side side)
-{
-	g->name = xstrdup(name);
-	g->namespace = xstrdup(ns);
-	g->selector = xstrdup(selector);
-	g->min_ready = min_ready;
-	g->sidecar_required = sidecar;
-	g->side = side;
-}
-
-void
-groups_free(struct plan *p)
-{
-	for (int i = 0; i < p->ngroups; i++) {
-		free(p->groups[i].name);
-		free(p->groups[i].namespace);
-		free(p->groups[i].selector);
-	}
-	free(p->groups);
-	p->groups = NULL;
-	p->ngroups = 0;
-}
-
-/* The three groups of the guide, in the plan's namespaces. */
-static void
-groups_default(struct plan *p)
-{
-	groups_free(p);
-	p->groups = xcalloc(3, sizeof(*p->groups));
-	p->ngroups = 3;
-	group_set(&p->groups[0], "istio-ingressgateway", p->istio_namespace,
-		  "app=istio-ingressgateway", 3, false, SIDE_ISTIO);
-	group_set(&p->groups[1], "apisix", "apisix",
-		  "app.kubernetes.io/name=apisix", 1, false, SIDE_APISIX);
-	group_set(&p->groups[2], "app", p->namespace, "", 1, true, SIDE_NONE);
-}
-
-/*
- * DESIGN.md's stage table: the error-rate limit tightens as Istio takes
- * more; every other limit is its gate's default (GATE_LIST).
- */
-static const struct {
-	int istio;
-	int64_t hold_ms;
-	double max_error_rate;
-} stage_table[] = {
-	{ 10, 30 * MIN, 0.01 },
-	{ 25, 30 * MIN, 0.01 },
-	{ 50, 1 * HOUR, 0.005 },
-	{ 75, 1 * HOUR, 0.005 },
-	{ 100, 0, 0.001 },
-};
-
-/* The gates' built-in limits (GATE_LIST): per stage, and plan-wide. */
-#define PLAN_GATE_DEF_STAGE(m, d) s->m = (d);
-#define PLAN_GATE_DEF_GATES(m, d)
-#define PLAN_GATE_DEF_NONE(m, d)
-#define PLAN_GATE_GDEF_STAGE(m, d)
-#define PLAN_GATE_GDEF_GATES(m, d) g->m = (d);
-#define PLAN_GATE_GDEF_NONE(m, d)
-
-void
-stage_gate_defaults(struct plan_stage *s)
-{
-#define X(id, name, label, eval, q, base, dir, unit, limit, field, key, def,  \
-	  row) PLAN_GATE_DEF_##limit(field, def)
-	GATE_LIST(X)
-#undef X
-}
-
-static void
-gates_gate_defaults(struct plan_gates *g)
-{
-#define X(id, name, label, eval, q, base, dir, unit, limit, field, key, def,  \
-	  row) PLAN_GATE_GDEF_##limit(field, def)
-	GATE_LIST(X)
-#undef X
-}
-
-void
-plan_defaults(struct plan *p)
-{
-	struct err e;
-
-	memset(p, 0, sizeof(*p));
-	p->name = xstrdup("cutover");
-	p->namespace = xstrdup("default");
-	p->istio_workload = xstrdup("istio-ingressgateway");
-	p->istio_namespace = xstrdup("istio-system");
-	p->window = xstrdup("1m");
-	p->refresh_ms = 15 * SEC;
-
-	p->prometheus.timeout_ms = 10 * SEC;
-	p->kubernetes.timeout_ms = 10 * SEC;
-
-	p->traffic.driver = DRIVER_NONE;
-	p->traffic.exec.timeout_ms = 2 * MIN;
-	p->traffic.route53.record_type = xstrdup("A");
-	p->traffic.route53.endpoint = xstrdup("https://route53.amazonaws.com");
-	p->traffic.route53.profile = xstrdup("default");
-	p->traffic.route53.timeout_ms = 10 * SEC;
-	p->traffic.route53.insync_timeout_ms = 5 * MIN;
-	p->traffic.route53.evaluate_target_health = false;
-	p->traffic.cloudflare.endpoint =
-	    xstrdup("https://api.cloudflare.com/client/v4");
-	p->traffic.cloudflare.timeout_ms = 10 * SEC;
-	p->traffic.kubernetes.timeout_ms = 10 * SEC;
-
-	for (int i = 0; i < Q_COUNT; i++) {
-		p->queries[i].promql = xstrdup(query_defaults[i]);
-		p->queries[i].side = query_sides[i];
-		p->queries[i].ratio = query_ratios[i];
-	}
-
-	groups_default(p);
-
-	p->nstages = (int)(sizeof(stage_table) / sizeof(stage_table[0]));
-	for (int i = 0; i < p->nstages; i++) {
-		stage_gate_defaults(&p->stages[i]);
-		p->stages[i].istio = stage_table[i].istio;
-		p->stages[i].hold_ms = stage_table[i].hold_ms;
-		p->stages[i].max_error_rate = stage_table[i].max_error_rate;
-	}
-
-	p->rollback.automatic = true;
-	p->rollback.consecutive = 3;
-	p->rollback.on_no_data = NO_DATA_HOLD;
-	p->rollback.verify_timeout_ms = 10 * MIN;
-	p->rollback.verify_max_istio_rps = 0.5;
-
-	gates_gate_defaults(&p->gates);
-	p->gates.settle_ms = 5 * MIN;
-	p->gates.max_split_diff = 0.10;
-
-	/* Paths need HOME or XDG_STATE_HOME; plan_load reports it if not. */
-	(void)plan_finish(p, &e);
-}
-
 void
 plan_done(struct plan *p)
 {
-	struct plan_route53 *r = &p->traffic.route53;
-	struct plan_cloudflare *c = &p->traffic.cloudflare;
-	struct plan_kube_route *k = &p->traffic.kubernetes;
-
 	free(p->path);
 	free(p->name);
 	free(p->namespace);
@@ -271,34 +51,7 @@ plan_done(struct plan *p)
 	free(p->kubernetes.kubeconfig);
 	free(p->kubernetes.context);
 	notify_plan_free(p);
-	argv_free(&p->traffic.exec.set);
-	argv_free(&p->traffic.exec.get);
-	free(r->hosted_zone_id);
-	free(r->record_name);
-	free(r->record_type);
-	free(r->istio_set_id);
-	free(r->apisix_set_id);
-	free(r->istio_alias_dns);
-	free(r->istio_alias_zone);
-	free(r->apisix_alias_dns);
-	free(r->apisix_alias_zone);
-	free(r->endpoint);
-	free(r->profile);
-	free(c->account_id);
-	free(c->pool_id);
-	free(c->istio_origin);
-	free(c->apisix_origin);
-	free(c->zone_id);
-	free(c->load_balancer_id);
-	free(c->istio_pool);
-	free(c->apisix_pool);
-	free(c->token_file);
-	free(c->endpoint);
-	free(k->kind);
-	free(k->namespace);
-	free(k->name);
-	free(k->istio_backend);
-	free(k->apisix_backend);
+	traffic_free(&p->traffic);
 	for (int i = 0; i < Q_COUNT; i++)
 		free(p->queries[i].promql);
 	groups_free(p);
@@ -465,36 +218,55 @@ fn_stages_top(struct ctx *c, const struct field *f, yaml_node_t *n,
 }
 
 static const struct field top_fields[] = {
-	FLD("name", F_NAME, struct plan, name),
-	FLD("namespace", F_DNS, struct plan, namespace),
+	FLDSTR("name", F_NAME, struct plan, name, "cutover"),
+	FLDSTR("namespace", F_DNS, struct plan, namespace, "default"),
 	FLD("host", F_STR, struct plan, host),
-	FLD("istio_workload", F_STR, struct plan, istio_workload),
-	FLD("istio_namespace", F_DNS, struct plan, istio_namespace),
-	FLDB("refresh", F_DUR, struct plan, refresh_ms, SEC, 1.0 * HOUR),
+	FLDSTR("istio_workload", F_STR, struct plan, istio_workload,
+	       "istio-ingressgateway"),
+	FLDSTR("istio_namespace", F_DNS, struct plan, istio_namespace,
+	       "istio-system"),
+	FLDBD("refresh", F_DUR, struct plan, refresh_ms, SEC, 1.0 * HOUR,
+	      15 * SEC),
 	FLDFP("state_file", fn_state_path, pr_state_path),
 	FLDFP("audit_log", fn_state_path, pr_state_path),
-	FLDS("prometheus", fn_prometheus, pr_prometheus,
-	     prometheus_fields),
-	FLDS("kubernetes", fn_kubernetes, pr_kubernetes,
-	     kubernetes_fields),
+	FLDN("prometheus", fn_prometheus, pr_prometheus, prometheus_fields,
+	     struct plan, prometheus),
+	FLDN("kubernetes", fn_kubernetes, pr_kubernetes, kubernetes_fields,
+	     struct plan, kubernetes),
 	{ .key = "traffic", .type = F_FN, .fn = fn_traffic,
 	  .pr = pr_traffic, .walk = walk_traffic },
-	FLDS("queries", fn_queries, pr_queries,
-	     query_fields),
-	FLDS("pods", fn_pods, pr_pods,
-	     group_fields),
+	/* Its keys are the plan's own members (window, queries[]). */
+	{ .key = "queries", .type = F_FN, .fn = fn_queries, .pr = pr_queries,
+	  .sub = query_fields, .nested = true },
+	{ .key = "pods", .type = F_FN, .fn = fn_pods, .pr = pr_pods,
+	  .sub = group_fields, .dflt = pods_default },
 	FLDS("stage_defaults", fn_stage_defaults_top, NULL,
 	     stage_default_fields),
-	FLDS("stages", fn_stages_top, pr_stages,
-	     stage_fields),
-	FLDS("gates", fn_gates, pr_gates,
-	     gates_fields),
-	FLDS("rollback", fn_rollback, pr_rollback,
-	     rollback_fields),
+	{ .key = "stages", .type = F_FN, .fn = fn_stages_top, .pr = pr_stages,
+	  .sub = stage_fields, .dflt = stages_default },
+	FLDN("gates", fn_gates, pr_gates, gates_fields, struct plan, gates),
+	FLDN("rollback", fn_rollback, pr_rollback, rollback_fields,
+	     struct plan, rollback),
 	FLDS("notify", fn_notify, pr_notify,
 	     notify_fields),
 	FEND
 };
+
+/* ------------------------------------------------------------------------
+ * Defaults
+ */
+
+/* Every value from its field's built-in (the tables), then what derives. */
+void
+plan_defaults(struct plan *p)
+{
+	struct err e;
+
+	memset(p, 0, sizeof(*p));
+	schema_defaults(top_fields, p);
+	/* Paths need HOME or XDG_STATE_HOME; plan_load reports it if not. */
+	(void)plan_finish(p, &e);
+}
 
 static int
 plan_walk(struct ctx *c, yaml_node_t *root)

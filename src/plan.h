@@ -31,7 +31,7 @@ enum side {
 
 /*
  * The queries cutover runs every refresh.  Each has a default (the guide's
- * PromQL, see plan.c) and can be replaced under `queries:` by its key.
+ * PromQL, see plan_sources.c) and can be replaced under `queries:` by its key.
  */
 #define QUERY_LIST(X)                                                         \
 	X(Q_ISTIO_ERROR_RATE, "istio_error_rate", SIDE_ISTIO, true)           \
@@ -87,6 +87,12 @@ struct plan_kubernetes {
 	int64_t timeout_ms;	/* per request, default 10s */
 };
 
+/*
+ * The traffic driver.  The drivers are listed in driver.c's table, each
+ * with its own section of the plan (driver_ops.plan_fields); the kinds
+ * here are the built-in ones.  A driver added later takes its own kind
+ * from DRIVER_OWN on, in its file; test_driver checks that kinds differ.
+ */
 enum driver_kind {
 	DRIVER_NONE,		/* no traffic section: watch only */
 	DRIVER_EXEC,
@@ -94,6 +100,7 @@ enum driver_kind {
 	DRIVER_CLOUDFLARE,
 	DRIVER_KUBERNETES,
 	DRIVER_DEMO,		/* the built-in simulation (--demo) */
+	DRIVER_OWN = 32,
 };
 
 struct plan_argv {
@@ -101,58 +108,18 @@ struct plan_argv {
 	int argc;
 };
 
-struct plan_exec {
-	struct plan_argv set;	/* {istio} {apisix} {stage} */
-	struct plan_argv get;	/* argc == 0: no read-back */
-	int64_t timeout_ms;	/* default 120s */
-};
-
-struct plan_route53 {
-	char *hosted_zone_id;
-	char *record_name;
-	char *record_type;	/* A or AAAA */
-	char *istio_set_id;
-	char *apisix_set_id;
-	char *istio_alias_dns;	/* AliasTarget of each side */
-	char *istio_alias_zone;
-	char *apisix_alias_dns;
-	char *apisix_alias_zone;
-	bool evaluate_target_health;
-	char *endpoint;		/* default https://route53.amazonaws.com */
-	char *profile;		/* ~/.aws/credentials profile, default "default" */
-	int64_t timeout_ms;
-	int64_t insync_timeout_ms;
-};
-
-struct plan_cloudflare {
-	char *account_id;
-	char *pool_id;		/* mode pool: origin weights in one pool */
-	char *istio_origin;
-	char *apisix_origin;
-	char *zone_id;		/* mode load_balancer: pool_weights */
-	char *load_balancer_id;
-	char *istio_pool;
-	char *apisix_pool;
-	char *token_file;	/* else $CLOUDFLARE_API_TOKEN */
-	char *endpoint;		/* default https://api.cloudflare.com/client/v4 */
-	int64_t timeout_ms;
-};
-
-struct plan_kube_route {
-	char *kind;		/* VirtualService or HTTPRoute */
-	char *namespace;
-	char *name;
-	char *istio_backend;	/* destination host / backendRef name */
-	char *apisix_backend;
-	int64_t timeout_ms;
-};
+struct field;
 
 struct plan_traffic {
 	enum driver_kind driver;
-	struct plan_exec exec;
-	struct plan_route53 route53;
-	struct plan_cloudflare cloudflare;
-	struct plan_kube_route kubernetes;
+	/*
+	 * The chosen driver's settings, read from traffic.<name>: the struct
+	 * its section fills (src/drivers/driver_<name>.h), NULL when no
+	 * driver was chosen.  `fields` is that section's table, which
+	 * plan_done frees them by.
+	 */
+	void *settings;
+	const struct field *fields;
 };
 
 struct plan_pod_group {
@@ -286,5 +253,13 @@ int plan_parse_duration(const char *s, int64_t *ms);
 int plan_parse_percent(const char *s, double *frac);
 
 const char *plan_driver_name(enum driver_kind k);
+
+/*
+ * Make k the plan's driver, with its settings at their built-in values
+ * (the previous driver's are freed), and return them for the caller to
+ * fill: what a plan file's traffic: section does, for tests and the demo.
+ * NULL for DRIVER_NONE, DRIVER_DEMO or a kind no driver has.
+ */
+void *plan_traffic_use(struct plan *p, enum driver_kind k);
 
 #endif

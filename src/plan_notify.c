@@ -34,9 +34,9 @@ const struct field notify_fields[] = {
 	FLD("kind", F_NAME, struct plan_notify, object_kind),
 	FLD("object", F_STR, struct plan_notify, object_name),
 	FLD("api_version", F_STR, struct plan_notify, object_api_version),
-	FLDB("timeout", F_DUR, struct plan_notify, timeout_ms, TIMEOUT_LO,
-	     TIMEOUT_HI),
-	FLDB("retries", F_INT, struct plan_notify, retries, 0, 20),
+	FLDBD("timeout", F_DUR, struct plan_notify, timeout_ms, TIMEOUT_LO,
+	      TIMEOUT_HI, 10 * SEC),
+	FLDBD("retries", F_INT, struct plan_notify, retries, 0, 20, 5),
 	FEND
 };
 
@@ -150,8 +150,7 @@ fn_notify(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 		uint64_t seen;
 
 		p->nnotify++;
-		t->timeout_ms = 10 * SEC;
-		t->retries = 5;
+		schema_defaults(notify_fields, t);
 		snprintf(section, sizeof(section), "notify item %d",
 			 p->nnotify);
 		if (parse_map(c, v, section, notify_fields, t, &seen) == -1)

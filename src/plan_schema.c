@@ -792,3 +792,104 @@ schema_walk(const char *section, const struct field *fields,
 			f->walk(sub, fn, arg);
 	}
 }
+
+void
+schema_defaults(const struct field *fields, void *base)
+{
+	for (const struct field *f = fields; f->key != NULL; f++) {
+		void *dst = (char *)base + f->off;
+
+		if (f->dflt != NULL) {
+			f->dflt(f, base);
+			continue;
+		}
+		switch (f->type) {
+		case F_STR:
+		case F_STR0:
+		case F_PATH:
+		case F_URL:
+		case F_NAME:
+		case F_DNS:
+		case F_CHOICE:
+			if (f->defs != NULL)
+				set_str(dst, f->defs);
+			break;
+		case F_DUR:
+			*(int64_t *)dst = (int64_t)f->defn;
+			break;
+		case F_DURD:
+		case F_NUM:
+		case F_PCT:
+			*(double *)dst = f->defn;
+			break;
+		case F_INT:
+			*(int *)dst = (int)f->defn;
+			break;
+		case F_BOOL:
+			*(bool *)dst = f->defn != 0;
+			break;
+		case F_FN:
+			if (f->nested)
+				schema_defaults(f->sub, dst);
+			break;
+		case F_ARGV:
+			break;
+		}
+	}
+}
+
+void
+schema_free(const struct field *fields, void *base)
+{
+	for (const struct field *f = fields; f->key != NULL; f++) {
+		void *dst = (char *)base + f->off;
+
+		switch (f->type) {
+		case F_STR:
+		case F_STR0:
+		case F_PATH:
+		case F_URL:
+		case F_NAME:
+		case F_DNS:
+		case F_CHOICE:
+			free(*(char **)dst);
+			*(char **)dst = NULL;
+			break;
+		case F_ARGV:
+			argv_free(dst);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+bool
+plan_check_has(const struct plan_check *pc, const char *key)
+{
+	return has(pc->fields, pc->seen, key);
+}
+
+int
+plan_check_require(const struct plan_check *pc, const char *const *keys,
+		   const char *why)
+{
+	return require(pc->c, pc->k, pc->section, pc->fields, pc->seen, keys,
+		       why);
+}
+
+int
+plan_check_fail(const struct plan_check *pc, const char *key,
+		const char *fmt, ...)
+{
+	char msg[ERR_MSG_MAX];
+	yaml_node_t *at = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (key != NULL)
+		at = map_get(pc->c, pc->n, key, NULL);
+	return errn(pc->c, at != NULL ? at : pc->k, "%s", msg);
+}

@@ -1,6 +1,7 @@
 /*
- * plan_schema — the walker behind plan.c, shared by the plan's files only
- * (plan.c and plan_<section>.c); nothing outside the plan includes it.
+ * plan_schema — the walker behind plan.c, shared by the plan's files
+ * (plan.c and plan_<section>.c) and by the drivers, whose files hold
+ * their own section of the plan (driver_ops.plan_fields, plan_check).
  *
  * A section is a table of `struct field` (key, type, offset into the
  * section's struct, bounds, or a custom parse and print function).
@@ -83,6 +84,18 @@ struct field {
 	field_pr pr;	/* NULL: by type (an F_FN one is not printed) */
 	const struct field *sub;	/* a section's or list item's keys */
 	field_walk walk;	/* or this, for schema_walk */
+	/*
+	 * The built-in value (schema_defaults): `defs` for a string type
+	 * (NULL: none), `defn` for a number in its stored unit (ms for a
+	 * duration, a fraction for a percent, 1 for true); an F_FN field
+	 * with `nested` is a section at base + off whose fields carry
+	 * theirs, one with `dflt` sets its own (a list, a value kept
+	 * elsewhere).
+	 */
+	const char *defs;
+	double defn;
+	bool nested;
+	void (*dflt)(const struct field *f, void *base);
 };
 
 #define FLD(k, t, s, m) { .key = k, .type = t, .off = offsetof(s, m) }
@@ -94,6 +107,21 @@ struct field {
 #define FLDFP(k, f, p) { .key = k, .type = F_FN, .fn = f, .pr = p }
 #define FLDS(k, f, p, s) { .key = k, .type = F_FN, .fn = f, .pr = p, .sub = s }
 #define FEND { .key = NULL }
+/* The same with a built-in value: a number (FLDD, FLDBD) or a string. */
+#define FLDD(k, t, s, m, d)                                                   \
+	{ .key = k, .type = t, .off = offsetof(s, m), .defn = d }
+#define FLDBD(k, t, s, m, l, h, d)                                            \
+	{ .key = k, .type = t, .off = offsetof(s, m), .lo = l, .hi = h,       \
+	  .defn = d }
+#define FLDSTR(k, t, s, m, d)                                                 \
+	{ .key = k, .type = t, .off = offsetof(s, m), .defs = d }
+#define FLDCD(k, s, m, ch, d)                                                 \
+	{ .key = k, .type = F_CHOICE, .off = offsetof(s, m), .choices = ch,   \
+	  .defs = d }
+/* A section kept in struct `st` member `m`, with its keys' defaults. */
+#define FLDN(k, f, p, s, st, m)                                               \
+	{ .key = k, .type = F_FN, .fn = f, .pr = p, .sub = s,                 \
+	  .off = offsetof(st, m), .nested = true }
 
 #define TIMEOUT_LO (100.0)
 #define TIMEOUT_HI (1.0 * HOUR)
@@ -143,6 +171,35 @@ void print_map(FILE *out, const char *prefix, const struct field *fields,
 	       const void *base, const struct plan *p);
 void schema_walk(const char *section, const struct field *fields,
 		 void (*fn)(const char *, const char *, void *), void *arg);
+/* Give every field of the table at base its built-in value, in order. */
+void schema_defaults(const struct field *fields, void *base);
+/* Free what the typed fields of the table at base hold (strings, argv). */
+void schema_free(const struct field *fields, void *base);
+
+/*
+ * A driver's rules across the keys of its section (driver_ops.plan_check),
+ * run once the section is read: which keys were given, and errors that
+ * point into the file.
+ */
+struct plan_check {
+	struct ctx *c;
+	yaml_node_t *n;		/* the section's mapping */
+	yaml_node_t *k;		/* its key, where "missing" points */
+	const char *section;	/* "traffic.route53" */
+	const struct field *fields;
+	uint64_t seen;
+};
+
+/* Whether the file gave `key` in the section. */
+bool plan_check_has(const struct plan_check *pc, const char *key);
+/* -1 naming the first of `keys` (NULL-terminated) not given, `why`
+ * appended to the message; else 0. */
+int plan_check_require(const struct plan_check *pc, const char *const *keys,
+		       const char *why);
+/* -1 with the error at `key`'s value, or at the section's key when key is
+ * NULL or absent. */
+int plan_check_fail(const struct plan_check *pc, const char *key,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*
  * The sections, each in its own file, named in plan.c's top-level table.
@@ -166,12 +223,13 @@ void pr_queries(FILE *, const char *, const struct field *, const void *,
 void pr_pods(FILE *, const char *, const struct field *, const void *,
 	     const struct plan *);
 
-/* plan_traffic.c: traffic: and each driver's section */
+/* plan_traffic.c: traffic: and the chosen driver's section */
 int fn_traffic(struct ctx *, const struct field *, yaml_node_t *, void *);
 void pr_traffic(FILE *, const char *, const struct field *, const void *,
 		const struct plan *);
 void walk_traffic(const char *section,
 		  void (*fn)(const char *, const char *, void *), void *arg);
+void traffic_free(struct plan_traffic *t);
 
 /* plan_stages.c: stages:, stage_defaults:, gates:, rollback: */
 
@@ -209,8 +267,10 @@ void pr_notify(FILE *, const char *, const struct field *, const void *,
 	       const struct plan *);
 void notify_plan_free(struct plan *p);
 
-/* plan.c: the defaults the sections fall back on */
+/* Built-in values that are lists (a field's dflt). */
 void groups_free(struct plan *p);
-void stage_gate_defaults(struct plan_stage *s);
+void groups_default(struct plan *p);	/* the guide's three groups */
+void pods_default(const struct field *f, void *base);
+void stages_default(const struct field *f, void *base);
 
 #endif

@@ -132,16 +132,16 @@ const struct field prometheus_fields[] = {
 	     basic_auth_fields),
 	FLD("ca_file", F_PATH, struct plan_prometheus, ca_file),
 	FLD("insecure_skip_verify", F_BOOL, struct plan_prometheus, insecure),
-	FLDB("timeout", F_DUR, struct plan_prometheus, timeout_ms, TIMEOUT_LO,
-	     TIMEOUT_HI),
+	FLDBD("timeout", F_DUR, struct plan_prometheus, timeout_ms, TIMEOUT_LO,
+	      TIMEOUT_HI, 10 * SEC),
 	FEND
 };
 
 const struct field kubernetes_fields[] = {
 	FLD("kubeconfig", F_PATH, struct plan_kubernetes, kubeconfig),
 	FLD("context", F_STR, struct plan_kubernetes, context),
-	FLDB("timeout", F_DUR, struct plan_kubernetes, timeout_ms, TIMEOUT_LO,
-	     TIMEOUT_HI),
+	FLDBD("timeout", F_DUR, struct plan_kubernetes, timeout_ms, TIMEOUT_LO,
+	      TIMEOUT_HI, 10 * SEC),
 	FEND
 };
 
@@ -195,6 +195,78 @@ pr_kubernetes(FILE *out, const char *key, const struct field *f,
 }
 
 /* ------------------------------------------------------------------------
+ * Queries
+ */
+
+static const char *const query_keys[Q_COUNT] = {
+#define X(id, key, side, ratio) [id] = key,
+	QUERY_LIST(X)
+#undef X
+};
+
+static const enum side query_sides[Q_COUNT] = {
+#define X(id, key, side, ratio) [id] = side,
+	QUERY_LIST(X)
+#undef X
+};
+
+static const bool query_ratios[Q_COUNT] = {
+#define X(id, key, side, ratio) [id] = ratio,
+	QUERY_LIST(X)
+#undef X
+};
+
+/*
+ * The guide's queries.  The gateway is selected on the client side
+ * (reporter="source"): ingress gateways never report as destination.
+ * Numerators that are empty on a healthy system carry `or vector(0)`, and
+ * the parentheses matter: `or` binds looser than `/`.
+ */
+#define GW "reporter=\"source\",source_workload=\"{istio_workload}\"," \
+	"source_workload_namespace=\"{istio_namespace}\""
+#define DST "reporter=\"destination\"," \
+	"destination_workload_namespace=\"{namespace}\""
+
+static const char *const query_defaults[Q_COUNT] = {
+	[Q_ISTIO_ERROR_RATE] =
+	    "(sum(rate(istio_requests_total{" GW ",response_code=~\"5..\"}"
+	    "[{window}])) or vector(0))"
+	    " / sum(rate(istio_requests_total{" GW "}[{window}]))",
+	[Q_ISTIO_P95] =
+	    "histogram_quantile(0.95, sum by (le)"
+	    "(rate(istio_request_duration_milliseconds_bucket{" GW "}"
+	    "[{window}])))",
+	[Q_ISTIO_RPS] =
+	    "sum(rate(istio_requests_total{" GW "}[{window}]))",
+	[Q_ISTIO_AVAILABILITY] =
+	    "(sum(rate(istio_requests_total{" GW ",response_code!~\"5..\"}"
+	    "[{window}])) or vector(0))"
+	    " / sum(rate(istio_requests_total{" GW "}[{window}]))",
+	[Q_MTLS_COVERAGE] =
+	    "(sum(rate(istio_requests_total{" DST ","
+	    "connection_security_policy=\"mutual_tls\"}[{window}]))"
+	    " or vector(0))"
+	    " / sum(rate(istio_requests_total{" DST "}[{window}]))",
+	[Q_APISIX_ERROR_RATE] =
+	    "(sum(rate(apisix_http_status{code=~\"5..\"}[{window}]))"
+	    " or vector(0))"
+	    " / sum(rate(apisix_http_status[{window}]))",
+	[Q_APISIX_P95] =
+	    "histogram_quantile(0.95, sum by (le)"
+	    "(rate(apisix_http_latency_bucket{type=\"request\"}[{window}])))",
+	[Q_APISIX_RPS] =
+	    "sum(rate(apisix_http_status[{window}]))",
+};
+
+const char *
+plan_query_key(enum query_id id)
+{
+	if ((int)id < 0 || id >= Q_COUNT)
+		return "?";
+	return query_keys[id];
+}
+
+/* ------------------------------------------------------------------------
  * queries:
  */
 
@@ -224,7 +296,7 @@ fn_query(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 	int id = -1;
 
 	for (int i = 0; i < Q_COUNT; i++)
-		if (strcmp(plan_query_key((enum query_id)i), f->key) == 0)
+		if (strcmp(query_keys[i], f->key) == 0)
 			id = i;
 	if (want_scalar(c, n, f->key, "a PromQL string") == -1)
 		return -1;
@@ -252,7 +324,7 @@ pr_query(FILE *out, const char *key, const struct field *f,
 	for (int i = 0; i < Q_COUNT; i++) {
 		char *q;
 
-		if (strcmp(plan_query_key((enum query_id)i), f->key) != 0)
+		if (strcmp(query_keys[i], f->key) != 0)
 			continue;
 		q = plan_query_text(p, (enum query_id)i);
 		pr_str(out, key, q);
@@ -260,9 +332,37 @@ pr_query(FILE *out, const char *key, const struct field *f,
 	}
 }
 
+/* The window is the plan's, read into every query's {window}. */
+static void
+window_default(const struct field *f, void *base)
+{
+	struct plan *p = base;
+
+	(void)f;
+	set_str(&p->window, "1m");
+}
+
+/* The guide's query for this key, with its side and kind. */
+static void
+query_default(const struct field *f, void *base)
+{
+	struct plan *p = base;
+
+	for (int i = 0; i < Q_COUNT; i++) {
+		if (strcmp(query_keys[i], f->key) != 0)
+			continue;
+		set_str(&p->queries[i].promql, query_defaults[i]);
+		p->queries[i].side = query_sides[i];
+		p->queries[i].ratio = query_ratios[i];
+	}
+}
+
 const struct field query_fields[] = {
-	FLDFP("window", fn_window, pr_window),
-#define X(id, key, side, ratio) FLDFP(key, fn_query, pr_query),
+	{ .key = "window", .type = F_FN, .fn = fn_window, .pr = pr_window,
+	  .dflt = window_default },
+#define X(id, k, side, ratio)                                                 \
+	{ .key = k, .type = F_FN, .fn = fn_query, .pr = pr_query,             \
+	  .dflt = query_default },
 	QUERY_LIST(X)
 #undef X
 	FEND
@@ -286,6 +386,52 @@ pr_queries(FILE *out, const char *key, const struct field *f,
 /* ------------------------------------------------------------------------
  * pods:
  */
+
+static void
+group_set(struct plan_pod_group *g, const char *name, const char *ns,
+	  const char *selector, int min_ready, bool sidecar, enum side side)
+{
+	g->name = xstrdup(name);
+	g->namespace = xstrdup(ns);
+	g->selector = xstrdup(selector);
+	g->min_ready = min_ready;
+	g->sidecar_required = sidecar;
+	g->side = side;
+}
+
+void
+groups_free(struct plan *p)
+{
+	for (int i = 0; i < p->ngroups; i++) {
+		free(p->groups[i].name);
+		free(p->groups[i].namespace);
+		free(p->groups[i].selector);
+	}
+	free(p->groups);
+	p->groups = NULL;
+	p->ngroups = 0;
+}
+
+/* The three groups of the guide, in the plan's namespaces. */
+void
+groups_default(struct plan *p)
+{
+	groups_free(p);
+	p->groups = xcalloc(3, sizeof(*p->groups));
+	p->ngroups = 3;
+	group_set(&p->groups[0], "istio-ingressgateway", p->istio_namespace,
+		  "app=istio-ingressgateway", 3, false, SIDE_ISTIO);
+	group_set(&p->groups[1], "apisix", "apisix",
+		  "app.kubernetes.io/name=apisix", 1, false, SIDE_APISIX);
+	group_set(&p->groups[2], "app", p->namespace, "", 1, true, SIDE_NONE);
+}
+
+void
+pods_default(const struct field *f, void *base)
+{
+	(void)f;
+	groups_default(base);
+}
 
 static int
 fn_sidecar(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
@@ -363,7 +509,8 @@ const struct field group_fields[] = {
 	{ .key = "selector", .type = F_STR0,
 	  .off = offsetof(struct plan_pod_group, selector),
 	  .pr = pr_selector },
-	FLDB("min_ready", F_INT, struct plan_pod_group, min_ready, 0, 10000),
+	FLDBD("min_ready", F_INT, struct plan_pod_group, min_ready, 0, 10000,
+	      1),
 	FLDFP("sidecar", fn_sidecar, pr_sidecar),
 	FLDFP("side", fn_side, pr_side),
 	FEND
@@ -393,7 +540,7 @@ fn_pods(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 		uint64_t seen;
 
 		p->ngroups++;
-		g->min_ready = 1;
+		schema_defaults(group_fields, g);
 		snprintf(section, sizeof(section), "pods item %d", p->ngroups);
 		if (parse_map(c, v, section, group_fields, g, &seen) == -1)
 			return -1;

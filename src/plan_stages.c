@@ -23,23 +23,40 @@
  */
 
 /*
- * A stage's gate limits come from GATE_LIST: a percentage in the file
- * for rates, shares and points, a duration (1ms to 10m) for latency.
+ * A gate's limit comes from GATE_LIST, written as its unit says: a
+ * percentage for rates, shares and points, a duration (1ms to 10m) for
+ * latency, a number (0 to 1e9) for anything else (requests per second, pod
+ * groups).  Stage limits go in stages: and stage_defaults:, plan-wide ones
+ * in gates:, each with the entry's built-in value.
  */
-#define PLAN_GATE_FLD_RATE(k, m) FLD(k, F_PCT, struct plan_stage, m),
-#define PLAN_GATE_FLD_SHARE(k, m) FLD(k, F_PCT, struct plan_stage, m),
-#define PLAN_GATE_FLD_POINTS(k, m) FLD(k, F_PCT, struct plan_stage, m),
-#define PLAN_GATE_FLD_MS(k, m)                                                \
-	FLDB(k, F_DURD, struct plan_stage, m, 1, 10.0 * MIN),
-#define PLAN_GATE_FLD_STAGE(unit, k, m) PLAN_GATE_FLD_##unit(k, m)
-#define PLAN_GATE_FLD_GATES(unit, k, m)
-#define PLAN_GATE_FLD_NONE(unit, k, m)
+#define PLAN_GATE_FTYPE(u)                                                    \
+	((u) == GATE_UNIT_MS ? F_DURD :                                       \
+	 (u) == GATE_UNIT_RATE || (u) == GATE_UNIT_SHARE ||                   \
+	 (u) == GATE_UNIT_POINTS ? F_PCT : F_NUM)
+#define PLAN_GATE_FIELD(st, unit, k, m, d)                                    \
+	{ .key = k, .type = PLAN_GATE_FTYPE(GATE_UNIT_##unit),                \
+	  .off = offsetof(st, m),                                             \
+	  .lo = GATE_UNIT_##unit == GATE_UNIT_MS ? 1 : 0,                     \
+	  .hi = GATE_UNIT_##unit == GATE_UNIT_MS ? 10.0 * MIN : 1e9,          \
+	  .defn = d },
+#define PLAN_GATE_IN_STAGE_STAGE(unit, k, m, d)                               \
+	PLAN_GATE_FIELD(struct plan_stage, unit, k, m, d)
+#define PLAN_GATE_IN_STAGE_GATES(unit, k, m, d)
+#define PLAN_GATE_IN_STAGE_NONE(unit, k, m, d)
+#define PLAN_GATE_IN_GATES_STAGE(unit, k, m, d)
+#define PLAN_GATE_IN_GATES_GATES(unit, k, m, d)                               \
+	PLAN_GATE_FIELD(struct plan_gates, unit, k, m, d)
+#define PLAN_GATE_IN_GATES_NONE(unit, k, m, d)
 #define PLAN_GATE_FLD(id, name, label, eval, q, base, dir, unit, limit,      \
 		      field, key, def, row)                                   \
-	PLAN_GATE_FLD_##limit(unit, key, field)
+	PLAN_GATE_IN_STAGE_##limit(unit, key, field, def)
+#define PLAN_GATE_GFLD(id, name, label, eval, q, base, dir, unit, limit,     \
+		       field, key, def, row)                                  \
+	PLAN_GATE_IN_GATES_##limit(unit, key, field, def)
 
 #define STAGE_THRESHOLDS                                                      \
-	FLDB("hold", F_DUR, struct plan_stage, hold_ms, 0, LONG_HI),          \
+	FLDBD("hold", F_DUR, struct plan_stage, hold_ms, 0, LONG_HI,         \
+	      30 * MIN),                                                      \
 	GATE_LIST(PLAN_GATE_FLD)
 
 const struct field stage_default_fields[] = {
@@ -67,6 +84,38 @@ const struct field stage_fields[] = {
 	STAGE_THRESHOLDS
 	FEND
 };
+
+/*
+ * DESIGN.md's stage table: the error-rate limit tightens as Istio takes
+ * more; every other limit is stage_defaults:' built-in (GATE_LIST).
+ */
+static const struct {
+	int istio;
+	int64_t hold_ms;
+	double max_error_rate;
+} stage_table[] = {
+	{ 10, 30 * MIN, 0.01 },
+	{ 25, 30 * MIN, 0.01 },
+	{ 50, 1 * HOUR, 0.005 },
+	{ 75, 1 * HOUR, 0.005 },
+	{ 100, 0, 0.001 },
+};
+
+void
+stages_default(const struct field *f, void *base)
+{
+	struct plan *p = base;
+
+	(void)f;
+	p->nstages = (int)(sizeof(stage_table) / sizeof(stage_table[0]));
+	for (int i = 0; i < p->nstages; i++) {
+		memset(&p->stages[i], 0, sizeof(p->stages[i]));
+		schema_defaults(stage_default_fields, &p->stages[i]);
+		p->stages[i].istio = stage_table[i].istio;
+		p->stages[i].hold_ms = stage_table[i].hold_ms;
+		p->stages[i].max_error_rate = stage_table[i].max_error_rate;
+	}
+}
 
 int
 fn_stage_defaults(struct ctx *c, const struct field *f, yaml_node_t *n,
@@ -137,9 +186,10 @@ stages_resolve(struct ctx *c, struct stage_read *sr)
 {
 	struct plan *p = c->p;
 	/* Built-in thresholds for a stage list written by the user. */
-	struct plan_stage base = { .hold_ms = 30 * MIN };
+	struct plan_stage base;
 
-	stage_gate_defaults(&base);
+	memset(&base, 0, sizeof(base));
+	schema_defaults(stage_default_fields, &base);
 	if (sr->nstages < 0) {
 		/* The default table, with stage_defaults laid over it. */
 		for (int i = 0; i < p->nstages; i++) {
@@ -195,12 +245,13 @@ pr_stages(FILE *out, const char *key, const struct field *f,
  * gates:, rollback:
  */
 
+/* max_age has no built-in: plan_finish derives it from refresh. */
 const struct field gates_fields[] = {
-	FLDB("min_request_rate", F_NUM, struct plan_gates, min_request_rate, 0,
-	     1e9),
+	GATE_LIST(PLAN_GATE_GFLD)
 	FLDB("max_age", F_DUR, struct plan_gates, max_age_ms, SEC, 1.0 * HOUR),
-	FLDB("settle", F_DUR, struct plan_gates, settle_ms, 0, 1.0 * HOUR),
-	FLD("max_split_diff", F_PCT, struct plan_gates, max_split_diff),
+	FLDBD("settle", F_DUR, struct plan_gates, settle_ms, 0, 1.0 * HOUR,
+	      5 * MIN),
+	FLDD("max_split_diff", F_PCT, struct plan_gates, max_split_diff, 0.10),
 	FEND
 };
 
@@ -258,13 +309,14 @@ pr_on_no_data(FILE *out, const char *key, const struct field *f,
 }
 
 const struct field rollback_fields[] = {
-	FLD("automatic", F_BOOL, struct plan_rollback, automatic),
-	FLDB("consecutive", F_INT, struct plan_rollback, consecutive, 1, 100),
+	FLDD("automatic", F_BOOL, struct plan_rollback, automatic, true),
+	FLDBD("consecutive", F_INT, struct plan_rollback, consecutive, 1, 100,
+	      3),
 	FLDFP("on_no_data", fn_on_no_data, pr_on_no_data),
-	FLDB("verify_timeout", F_DUR, struct plan_rollback, verify_timeout_ms,
-	     SEC, 24.0 * HOUR),
-	FLDB("verify_max_istio_rps", F_NUM, struct plan_rollback,
-	     verify_max_istio_rps, 0, 1e9),
+	FLDBD("verify_timeout", F_DUR, struct plan_rollback, verify_timeout_ms,
+	      SEC, 24.0 * HOUR, 10 * MIN),
+	FLDBD("verify_max_istio_rps", F_NUM, struct plan_rollback,
+	      verify_max_istio_rps, 0, 1e9, 0.5),
 	FEND
 };
 

@@ -160,6 +160,44 @@ notify_failed(void *arg, const char *target, const char *event,
 
 /* --- the driver ------------------------------------------------------------ */
 
+/* Keep the weights a driver found in force, and when. */
+static void
+read_back_note(struct session *s, struct weights w)
+{
+	s->rec.have_read_back = true;
+	s->rec.read_back = w;
+	s->rec.read_back_wall_ms = clock_wall(s->clock);
+}
+
+/* Answer cb at once with a failed step saying why (nothing started). */
+static void
+step_failed(struct session *s, driver_cb cb, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+step_failed(struct session *s, driver_cb cb, const char *fmt, ...)
+{
+	struct driver_result r = { .ok = false };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r.message, sizeof(r.message), fmt, ap);
+	va_end(ap);
+	cb(&r, s);
+}
+
+/* Read the weights in force, answered to cb (a refusal at once). */
+static void
+read_back_start(struct session *s, driver_cb cb)
+{
+	struct err e;
+
+	s->driver_busy = true;
+	s->reading_back = true;
+	if (driver_read_back(&s->driver, cb, s, &e) != 0)
+		step_failed(s, cb, "%s", e.msg);
+}
+
 static void
 apply_done(const struct driver_result *r, void *arg)
 {
@@ -170,11 +208,8 @@ apply_done(const struct driver_result *r, void *arg)
 	};
 
 	s->driver_busy = false;
-	if (r->have_weights) {
-		s->rec.have_read_back = true;
-		s->rec.read_back = r->weights;
-		s->rec.read_back_wall_ms = clock_wall(s->clock);
-	}
+	if (r->have_weights)
+		read_back_note(s, r->weights);
 	if (r->ok) {
 		s->outcome = SESSION_OUTCOME_OK;
 		s->drift = false;
@@ -215,11 +250,8 @@ start_apply(struct session *s, const struct effect *fx, bool strict,
 		    "(stage %d)", fx->weights.istio, fx->weights.apisix,
 		    fx->stage);
 	if (!driver_present(&s->driver)) {
-		struct driver_result r = { .ok = false };
-
-		snprintf(r.message, sizeof(r.message), "no traffic driver in "
-			 "the plan (traffic: section): cutover can only watch");
-		apply_done(&r, s);
+		step_failed(s, apply_done, "no traffic driver in the plan "
+			    "(traffic: section): cutover can only watch");
 		return 0;
 	}
 	s->driver_busy = true;
@@ -227,12 +259,8 @@ start_apply(struct session *s, const struct effect *fx, bool strict,
 	if (expect != NULL)
 		s->driver.expect = *expect;
 	if (driver_apply(&s->driver, fx->weights, fx->stage, apply_done, s,
-			 &e) != 0) {
-		struct driver_result r = { .ok = false };
-
-		snprintf(r.message, sizeof(r.message), "%s", e.msg);
-		apply_done(&r, s);
-	}
+			 &e) != 0)
+		step_failed(s, apply_done, "%s", e.msg);
 	return 0;
 }
 
@@ -490,16 +518,9 @@ session_act(struct session *s, enum event_type type, bool force,
 				    "weights in force (read back)");
 			return 0;
 		}
-		s->driver_busy = true;
-		s->reading_back = true;
 		session_log(s, EVLOG_NOTE, "advance: reading the weights in "
 			    "force first");
-		if (driver_read_back(&s->driver, check_done, s, &e) != 0) {
-			struct driver_result r = { .ok = false };
-
-			snprintf(r.message, sizeof(r.message), "%s", e.msg);
-			check_done(&r, s);
-		}
+		read_back_start(s, check_done);
 		changed(s, SESSION_DIRTY_STATE);
 		return 0;
 	}
@@ -586,9 +607,7 @@ read_back_keep(struct session *s, const struct driver_result *r)
 	s->reading_back = false;
 	if (!r->ok || !r->have_weights)
 		return false;
-	s->rec.have_read_back = true;
-	s->rec.read_back = r->weights;
-	s->rec.read_back_wall_ms = clock_wall(s->clock);
+	read_back_note(s, r->weights);
 	return true;
 }
 
@@ -705,40 +724,23 @@ check_done(const struct driver_result *r, void *arg)
 static void
 reconcile(struct session *s)
 {
-	struct err e;
-
 	if (!driver_present(&s->driver)) {
-		if (s->rec.apply_in_flight) {
-			struct driver_result r = { .ok = false };
-
-			snprintf(r.message, sizeof(r.message),
-				 "no traffic driver to read back with");
-			read_back_done(&r, s);
-		}
+		if (s->rec.apply_in_flight)
+			step_failed(s, read_back_done, "no traffic driver to "
+				    "read back with");
 		return;
 	}
 	if (!driver_can_read_back(&s->driver)) {
-		if (s->rec.apply_in_flight) {
-			struct driver_result r = { .ok = false };
-
-			snprintf(r.message, sizeof(r.message), "driver %s "
-				 "cannot read back", s->driver.ops->name);
-			read_back_done(&r, s);
-		}
+		if (s->rec.apply_in_flight)
+			step_failed(s, read_back_done, "driver %s cannot read "
+				    "back", s->driver.ops->name);
 		return;
 	}
 	if (s->rec.apply_in_flight)
 		session_log(s, EVLOG_WARN, "an apply to stage %d was "
 			    "interrupted: reading the weights back",
 			    s->rec.state.target);
-	s->driver_busy = true;
-	s->reading_back = true;
-	if (driver_read_back(&s->driver, read_back_done, s, &e) != 0) {
-		struct driver_result r = { .ok = false };
-
-		snprintf(r.message, sizeof(r.message), "%s", e.msg);
-		read_back_done(&r, s);
-	}
+	read_back_start(s, read_back_done);
 }
 
 /* --- sources and gates ------------------------------------------------------ */

@@ -36,6 +36,7 @@
 
 #include "clock.h"
 #include "cutover.h"
+#include "drivers/driver_exec.h"
 #include "gate.h"
 #include "loop.h"
 #include "metrics.h"
@@ -385,8 +386,8 @@ scen_plan(struct scen *sc, enum win w)
 		cr_assert_eq(fclose(f), 0);
 		free(w0);
 	}
-	p->traffic.driver = DRIVER_EXEC;
-	p->traffic.exec.timeout_ms = 10000;
+	plan_traffic_use(p, DRIVER_EXEC);
+	driver_exec_settings(p)->timeout_ms = 10000;
 	{
 		char *sp = promtest_path(&pt, "set.sh");
 		char *gp = promtest_path(&pt, "get.sh");
@@ -394,8 +395,8 @@ scen_plan(struct scen *sc, enum win w)
 				     NULL };
 		const char *gw[] = { gp, NULL };
 
-		set_argv(&p->traffic.exec.set, sw);
-		set_argv(&p->traffic.exec.get, gw);
+		set_argv(&driver_exec_settings(p)->set, sw);
+		set_argv(&driver_exec_settings(p)->get, gw);
 		free(sp);
 		free(gp);
 	}

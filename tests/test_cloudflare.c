@@ -10,79 +10,35 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include "clock.h"
 #include "driver.h"
+#include "drivers/driver_cloudflare.h"
 #include "err.h"
 #include "loop.h"
 #include "plan.h"
-#include "xmalloc.h"
 
 #include "testsrv.h"
 
-#ifndef TOP_SRCDIR
-#define TOP_SRCDIR "."
-#endif
-
-#define ITER_CAP 3000
-#define LOG_MAX 256
 #define SECRET "cf-test-token"
 
-static char top[1024];
-static char tmpdir[64];
-static pid_t server_pid;
-static int port;
-static struct clock_fake fc;
 static struct plan plan;
-static struct loop *loop;
-static struct driver drv;
-static bool drv_ready;
-static char *logs[LOG_MAX];
-static int nlogs;
 
-struct got {
-	int calls;
-	struct driver_result r;
-};
-
-static void
-got_cb(const struct driver_result *r, void *arg)
+/* The plan's driver settings (plan_traffic_use in setup). */
+static struct plan_cloudflare *
+cf(void)
 {
-	struct got *g = arg;
-
-	g->calls++;
-	g->r = *r;
+	return driver_cloudflare_settings(&plan);
 }
-
-static void
-log_cb(const char *line, void *arg)
-{
-	(void)arg;
-	if (nlogs < LOG_MAX)
-		logs[nlogs++] = strdup(line);
-}
-
-static int
-log_count(const char *needle)
-{
-	int n = 0;
-
-	for (int i = 0; i < nlogs; i++)
-		if (strstr(logs[i], needle) != NULL)
-			n++;
-	return n;
-}
+static struct testsrv_drv t;
 
 /* Start cloudflared.py with extra arguments; sets port. */
 static void
@@ -90,64 +46,14 @@ start_server(const char *const *extra)
 {
 	static const char *const args[] = { "--token", SECRET, NULL };
 
-	server_pid = testsrv_start(top, "cloudflared.py", args, extra, 15000,
-				   NULL, &port);
-}
-
-static size_t
-ctl_write(char *data, size_t size, size_t n, void *arg)
-{
-	json_t **out = arg;
-	json_error_t je;
-
-	json_decref(*out);
-	*out = json_loadb(data, size * n, 0, &je);
-	return size * n;
-}
-
-/* A synchronous request to the server's controls; returns parsed JSON. */
-static json_t *
-ctl(const char *path, const char *json_body)
-{
-	CURL *c = curl_easy_init();
-	char url[256];
-	json_t *out = NULL;
-	CURLcode rc;
-
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ctl_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
-	if (json_body != NULL)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, json_body);
-	rc = curl_easy_perform(c);
-	curl_easy_cleanup(c);
-	cr_assert_eq(rc, CURLE_OK, "control %s: %s", path,
-		     curl_easy_strerror(rc));
-	return out;
-}
-
-static void
-control(const char *json_body)
-{
-	json_decref(ctl("/_control", json_body));
-}
-
-static int
-server_changes(void)
-{
-	json_t *s = ctl("/_state", NULL);
-	int n = (int)json_integer_value(json_object_get(s, "changes"));
-
-	json_decref(s);
-	return n;
+	testsrv_drv_serve(&t, "cloudflared.py", args, extra, NULL);
 }
 
 /* The server's stored object "pool" or "lb" (a new reference). */
 static json_t *
 server_obj(const char *which)
 {
-	json_t *s = ctl("/_state", NULL);
+	json_t *s = testsrv_ctl(t.port, "/_state", NULL);
 	json_t *o = json_incref(json_object_get(s, which));
 
 	json_decref(s);
@@ -182,51 +88,20 @@ pool_weight(const char *pool)
 }
 
 static void
-set_str(char **field, const char *v)
-{
-	free(*field);
-	*field = v != NULL ? xstrdup(v) : NULL;
-}
-
-static void
 setup(void)
 {
-	const char *t = getenv("top_srcdir");
-
-	snprintf(top, sizeof(top), "%s", t && *t ? t : TOP_SRCDIR);
-	strcpy(tmpdir, "/tmp/cutover-test-cf-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmpdir));
+	testsrv_drv_init(&t, "cf", SECRET);
 	plan_defaults(&plan);
-	plan.traffic.driver = DRIVER_CLOUDFLARE;
-	plan.traffic.cloudflare.timeout_ms = 5000;
-	clock_fake_init(&fc, 1000000, 1700000000000);
-	loop = loop_new(&fc.clock);
+	plan_traffic_use(&plan, DRIVER_CLOUDFLARE);
+	cf()->timeout_ms = 5000;
 	setenv("CLOUDFLARE_API_TOKEN", SECRET, 1);
-	nlogs = 0;
-	drv_ready = false;
-	server_pid = 0;
 }
 
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	if (drv_ready)
-		driver_done(&drv);
-	loop_free(loop);
+	testsrv_drv_done(&t);
 	plan_done(&plan);
-	for (int i = 0; i < nlogs; i++) {
-		cr_expect_null(strstr(logs[i], SECRET), "secret in log: %s",
-			       logs[i]);
-		free(logs[i]);
-	}
-	if (server_pid > 0) {
-		kill(server_pid, SIGTERM);
-		waitpid(server_pid, NULL, 0);
-	}
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	cr_assert_eq(system(cmd), 0);
 }
 
 TestSuite(cloudflare, .init = setup, .fini = teardown, .timeout = 60);
@@ -234,81 +109,30 @@ TestSuite(cloudflare, .init = setup, .fini = teardown, .timeout = 60);
 static void
 pool_mode(void)
 {
-	set_str(&plan.traffic.cloudflare.account_id, "acc1");
-	set_str(&plan.traffic.cloudflare.pool_id, "pool1");
-	set_str(&plan.traffic.cloudflare.istio_origin, "istio");
-	set_str(&plan.traffic.cloudflare.apisix_origin, "apisix");
+	testsrv_set_str(&cf()->account_id, "acc1");
+	testsrv_set_str(&cf()->pool_id, "pool1");
+	testsrv_set_str(&cf()->istio_origin, "istio");
+	testsrv_set_str(&cf()->apisix_origin, "apisix");
 }
 
 static void
 lb_mode(void)
 {
-	set_str(&plan.traffic.cloudflare.zone_id, "zone1");
-	set_str(&plan.traffic.cloudflare.load_balancer_id, "lb1");
-	set_str(&plan.traffic.cloudflare.istio_pool, "pool-istio");
-	set_str(&plan.traffic.cloudflare.apisix_pool, "pool-apisix");
+	testsrv_set_str(&cf()->zone_id, "zone1");
+	testsrv_set_str(&cf()->load_balancer_id, "lb1");
+	testsrv_set_str(&cf()->istio_pool, "pool-istio");
+	testsrv_set_str(&cf()->apisix_pool, "pool-apisix");
 }
 
 /* Point the plan at the server and init the driver. */
 static void
 init_driver(void)
 {
-	struct err e;
 	char url[64];
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/client/v4", port);
-	set_str(&plan.traffic.cloudflare.endpoint, url);
-	err_clear(&e);
-	cr_assert_eq(driver_init(&drv, &plan, loop, log_cb, NULL, &e), 0,
-		     "%s", e.msg);
-	drv_ready = true;
-}
-
-/* Run the loop until the callback ran; time jumps while nothing is in
- * flight. */
-static void
-run(struct got *g)
-{
-	for (int i = 0; i < ITER_CAP && g->calls == 0; i++) {
-		loop_run_once(loop, 20);
-		if (g->calls == 0 && loop_transfers(loop) == 0)
-			clock_fake_advance(&fc, 250);
-	}
-	cr_assert_eq(g->calls, 1, "no answer within the iteration cap");
-}
-
-static struct driver_result
-apply(int istio)
-{
-	struct got g = { 0 };
-	struct err e;
-
-	err_clear(&e);
-	cr_assert_eq(driver_apply(&drv, (struct weights){ istio, 100 - istio },
-				  2, got_cb, &g, &e), 0, "%s", e.msg);
-	run(&g);
-	return g.r;
-}
-
-static struct driver_result
-read_back(void)
-{
-	struct got g = { 0 };
-	struct err e;
-
-	err_clear(&e);
-	cr_assert_eq(driver_read_back(&drv, got_cb, &g, &e), 0, "%s", e.msg);
-	run(&g);
-	return g.r;
-}
-
-static void
-expect_fail(struct driver_result r, const char *needle)
-{
-	cr_assert_not(r.ok, "succeeded: %s", r.message);
-	cr_assert_not_null(strstr(r.message, needle),
-			   "message \"%s\" lacks \"%s\"", r.message, needle);
-	cr_assert_null(strstr(r.message, SECRET));
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/client/v4", t.port);
+	testsrv_set_str(&cf()->endpoint, url);
+	testsrv_drv_start(&t, &plan);
 }
 
 static bool
@@ -327,14 +151,14 @@ Test(cloudflare, pool_apply_changes_only_the_two_weights)
 	start_server(NULL);
 	pool_mode();
 	init_driver();
-	r = apply(25);
+	r = testsrv_apply(&t, 25);
 	cr_assert(r.ok, "%s", r.message);
 	cr_assert(r.have_weights);
 	cr_assert_eq(r.weights.istio, 25);
 	cr_assert(near(origin_weight("istio"), 0.25));
 	cr_assert(near(origin_weight("apisix"), 0.75));
 	cr_assert(near(origin_weight("spare"), 0.5), "other origin changed");
-	cr_assert_eq(server_changes(), 1);
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 1);
 	/* Every origin was sent back with all its fields. */
 	p = server_obj("pool");
 	cr_assert_eq(json_array_size(json_object_get(p, "origins")), 3);
@@ -355,18 +179,18 @@ Test(cloudflare, pool_read_back_and_idempotence)
 	start_server(NULL);
 	pool_mode();
 	init_driver();
-	r = read_back();
+	r = testsrv_read_back(&t);
 	cr_assert(r.ok, "%s", r.message);
 	cr_assert_eq(r.weights.istio, 0);
 	cr_assert_eq(r.weights.apisix, 100);
-	r = apply(0);
+	r = testsrv_apply(&t, 0);
 	cr_assert(r.ok, "%s", r.message);
 	cr_assert_not_null(strstr(r.message, "already in force"));
-	cr_assert_eq(server_changes(), 0);
-	cr_assert(apply(50).ok);
-	cr_assert(apply(50).ok);
-	cr_assert_eq(server_changes(), 1);
-	r = read_back();
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 0);
+	cr_assert(testsrv_apply(&t, 50).ok);
+	cr_assert(testsrv_apply(&t, 50).ok);
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 1);
+	r = testsrv_read_back(&t);
 	cr_assert_eq(r.weights.istio, 50);
 }
 
@@ -378,14 +202,14 @@ Test(cloudflare, weight_mapping_table)
 	pool_mode();
 	init_driver();
 	for (size_t i = 0; i < sizeof(pct) / sizeof(pct[0]); i++) {
-		struct driver_result r = apply(pct[i]);
+		struct driver_result r = testsrv_apply(&t, pct[i]);
 
 		cr_assert(r.ok, "%d: %s", pct[i], r.message);
 		cr_assert(near(origin_weight("istio"), pct[i] / 100.0),
 			  "%d: %g", pct[i], origin_weight("istio"));
 		cr_assert(near(origin_weight("apisix"),
 			       (100 - pct[i]) / 100.0));
-		r = read_back();
+		r = testsrv_read_back(&t);
 		cr_assert_eq(r.weights.istio, pct[i]);
 		cr_assert_eq(r.weights.apisix, 100 - pct[i]);
 	}
@@ -401,7 +225,7 @@ foreign_pool(const char *wi, const char *wa)
 		 "{\"name\": \"apisix\", \"address\": \"a\"%s%s}]}}",
 		 wi ? ", \"weight\": " : "", wi ? wi : "",
 		 wa ? ", \"weight\": " : "", wa ? wa : "");
-	control(buf);
+	testsrv_control(t.port, buf);
 }
 
 Test(cloudflare, foreign_weights_map_by_ratio_or_are_refused)
@@ -431,9 +255,9 @@ Test(cloudflare, foreign_weights_map_by_ratio_or_are_refused)
 		struct driver_result r;
 
 		foreign_pool(table[i].wi, table[i].wa);
-		r = read_back();
+		r = testsrv_read_back(&t);
 		if (table[i].pct < 0) {
-			expect_fail(r, table[i].why);
+			testsrv_expect_fail(&t, r, table[i].why);
 			continue;
 		}
 		cr_assert(r.ok, "%zu: %s", i, r.message);
@@ -445,12 +269,14 @@ Test(cloudflare, pool_without_the_origin)
 {
 	start_server(NULL);
 	pool_mode();
-	set_str(&plan.traffic.cloudflare.istio_origin, "mesh");
+	testsrv_set_str(&cf()->istio_origin, "mesh");
 	init_driver();
-	expect_fail(apply(10), "no origin named \"mesh\" (nothing was "
+	testsrv_expect_fail(&t, testsrv_apply(&t, 10),
+	    "no origin named \"mesh\" (nothing was "
 		    "changed)");
-	expect_fail(read_back(), "no origin named \"mesh\"");
-	cr_assert_eq(server_changes(), 0);
+	testsrv_expect_fail(&t, testsrv_read_back(&t),
+	    "no origin named \"mesh\"");
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 0);
 }
 
 /* --- load balancer mode ---------------------------------------------------------- */
@@ -463,10 +289,10 @@ Test(cloudflare, lb_apply_sets_pool_weights)
 	start_server(NULL);
 	lb_mode();
 	init_driver();
-	r = read_back();
+	r = testsrv_read_back(&t);
 	cr_assert(r.ok, "%s", r.message);
 	cr_assert_eq(r.weights.istio, 0);
-	r = apply(75);
+	r = testsrv_apply(&t, 75);
 	cr_assert(r.ok, "%s", r.message);
 	cr_assert_eq(r.weights.istio, 75);
 	cr_assert(near(pool_weight("pool-istio"), 0.75));
@@ -478,9 +304,9 @@ Test(cloudflare, lb_apply_sets_pool_weights)
 	cr_assert_str_eq(json_string_value(json_object_get(lb,
 	    "fallback_pool")), "pool-apisix");
 	json_decref(lb);
-	cr_assert(apply(75).ok);
-	cr_assert_eq(server_changes(), 1);
-	r = read_back();
+	cr_assert(testsrv_apply(&t, 75).ok);
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 1);
+	r = testsrv_read_back(&t);
 	cr_assert_eq(r.weights.istio, 75);
 	cr_assert_eq(r.weights.apisix, 25);
 }
@@ -489,14 +315,16 @@ Test(cloudflare, lb_refuses_other_steering_policies)
 {
 	start_server(NULL);
 	lb_mode();
-	control("{\"lb\": {\"id\": \"lb1\", \"steering_policy\": \"off\", "
+	testsrv_control(t.port,
+		"{\"lb\": {\"id\": \"lb1\", \"steering_policy\": \"off\", "
 		"\"random_steering\": {\"pool_weights\": {}}}}");
 	init_driver();
-	expect_fail(apply(10), "steering_policy is \"off\"");
-	cr_assert_eq(server_changes(), 0);
+	testsrv_expect_fail(&t, testsrv_apply(&t, 10),
+	    "steering_policy is \"off\"");
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 0);
 	/* Missing pool weights fall back to default_weight (1 each). */
 	{
-		struct driver_result r = read_back();
+		struct driver_result r = testsrv_read_back(&t);
 
 		cr_assert(r.ok, "%s", r.message);
 		cr_assert_eq(r.weights.istio, 50);
@@ -513,29 +341,30 @@ Test(cloudflare, token_from_file_and_wrong_token)
 
 	start_server(NULL);
 	pool_mode();
-	snprintf(path, sizeof(path), "%s/token", tmpdir);
+	snprintf(path, sizeof(path), "%s/token", t.tmpdir);
 	f = fopen(path, "w");
 	fprintf(f, "  %s\n", SECRET);
 	fclose(f);
 	unsetenv("CLOUDFLARE_API_TOKEN");
-	set_str(&plan.traffic.cloudflare.token_file, path);
+	testsrv_set_str(&cf()->token_file, path);
 	init_driver();
-	cr_assert(apply(10).ok);
+	cr_assert(testsrv_apply(&t, 10).ok);
 	f = fopen(path, "w");
 	fprintf(f, "wrong-token\n");
 	fclose(f);
-	r = apply(25);
-	expect_fail(r, "HTTP 403: code 10000: Authentication error (nothing "
+	r = testsrv_apply(&t, 25);
+	testsrv_expect_fail(&t, r,
+	    "HTTP 403: code 10000: Authentication error (nothing "
 		    "was changed)");
 	cr_assert_null(strstr(r.message, "wrong-token"));
-	cr_assert_eq(server_changes(), 1);
-	for (int i = 0; i < nlogs; i++)
-		cr_assert_null(strstr(logs[i], "wrong-token"));
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 1);
+	for (int i = 0; i < t.nlogs; i++)
+		cr_assert_null(strstr(t.logs[i], "wrong-token"));
 }
 
 Test(cloudflare, no_token_is_a_clear_error)
 {
-	struct got g = { 0 };
+	struct testsrv_got g = { 0 };
 	struct err e;
 
 	start_server(NULL);
@@ -543,12 +372,13 @@ Test(cloudflare, no_token_is_a_clear_error)
 	unsetenv("CLOUDFLARE_API_TOKEN");
 	init_driver();
 	err_clear(&e);
-	cr_assert_eq(driver_apply(&drv, (struct weights){ 10, 90 }, 1, got_cb,
+	cr_assert_eq(driver_apply(&t.drv, (struct weights){ 10, 90 }, 1,
+	    testsrv_got_cb,
 				  &g, &e), -1);
 	cr_assert_not_null(strstr(e.msg, "CLOUDFLARE_API_TOKEN"), "%s", e.msg);
-	set_str(&plan.traffic.cloudflare.token_file, "/nonexistent/tok");
+	testsrv_set_str(&cf()->token_file, "/nonexistent/tok");
 	err_clear(&e);
-	cr_assert_eq(driver_read_back(&drv, got_cb, &g, &e), -1);
+	cr_assert_eq(driver_read_back(&t.drv, testsrv_got_cb, &g, &e), -1);
 	cr_assert_not_null(strstr(e.msg, "/nonexistent/tok"), "%s", e.msg);
 	cr_assert_eq(g.calls, 0);
 }
@@ -558,14 +388,16 @@ Test(cloudflare, error_envelope_verbatim)
 	start_server(NULL);
 	pool_mode();
 	init_driver();
-	control("{\"fail\": \"error\", \"fail_count\": 1}");
-	expect_fail(apply(10), "cloudflare GET pool: HTTP 400: code 1002: "
+	testsrv_control(t.port, "{\"fail\": \"error\", \"fail_count\": 1}");
+	testsrv_expect_fail(&t, testsrv_apply(&t, 10),
+	    "cloudflare GET pool: HTTP 400: code 1002: "
 		    "origins: weight must be between 0 and 1");
-	control("{\"fail\": \"nosuccess\", \"fail_count\": 1}");
-	expect_fail(read_back(), "success is not true");
-	control("{\"fail\": \"html\", \"fail_count\": 1}");
-	expect_fail(read_back(), "HTTP 502 Bad Gateway: 502 Bad Gateway");
-	cr_assert_eq(server_changes(), 0);
+	testsrv_control(t.port, "{\"fail\": \"nosuccess\", \"fail_count\": 1}");
+	testsrv_expect_fail(&t, testsrv_read_back(&t), "success is not true");
+	testsrv_control(t.port, "{\"fail\": \"html\", \"fail_count\": 1}");
+	testsrv_expect_fail(&t, testsrv_read_back(&t),
+	    "HTTP 502 Bad Gateway: 502 Bad Gateway");
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 0);
 }
 
 Test(cloudflare, malformed_answer)
@@ -573,11 +405,13 @@ Test(cloudflare, malformed_answer)
 	start_server((const char *[]){ "--fail", "malformed", NULL });
 	lb_mode();
 	init_driver();
-	expect_fail(apply(10), "malformed answer (not a JSON object");
-	control("{\"fail\": \"\", \"lb\": {\"id\": \"lb1\", "
+	testsrv_expect_fail(&t, testsrv_apply(&t, 10),
+	    "malformed answer (not a JSON object");
+	testsrv_control(t.port, "{\"fail\": \"\", \"lb\": {\"id\": \"lb1\", "
 		"\"random_steering\": \"weird\"}}");
-	expect_fail(read_back(), "random_steering is not an object");
-	cr_assert_eq(server_changes(), 0);
+	testsrv_expect_fail(&t, testsrv_read_back(&t),
+	    "random_steering is not an object");
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 0);
 }
 
 Test(cloudflare, rate_limit_is_retried_a_bounded_number_of_times)
@@ -586,34 +420,37 @@ Test(cloudflare, rate_limit_is_retried_a_bounded_number_of_times)
 				       "2", NULL });
 	pool_mode();
 	init_driver();
-	cr_assert(apply(10).ok);
-	cr_assert_eq(log_count("rate limited"), 2);
-	control("{\"fail\": \"ratelimit\", \"fail_count\": -1}");
-	expect_fail(apply(25), "code 971: Please wait");
-	cr_assert_eq(log_count("rate limited"), 5);
-	cr_assert_eq(server_changes(), 1);
+	cr_assert(testsrv_apply(&t, 10).ok);
+	cr_assert_eq(testsrv_log_count(&t, "rate limited"), 2);
+	testsrv_control(t.port,
+	    "{\"fail\": \"ratelimit\", \"fail_count\": -1}");
+	testsrv_expect_fail(&t, testsrv_apply(&t, 25), "code 971: Please wait");
+	cr_assert_eq(testsrv_log_count(&t, "rate limited"), 5);
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 1);
 }
 
 Test(cloudflare, cancel_and_busy)
 {
-	struct got g = { 0 }, g2 = { 0 };
+	struct testsrv_got g = { 0 }, g2 = { 0 };
 	struct err e;
 
 	start_server(NULL);
 	pool_mode();
 	init_driver();
 	err_clear(&e);
-	cr_assert_eq(driver_apply(&drv, (struct weights){ 10, 90 }, 1, got_cb,
+	cr_assert_eq(driver_apply(&t.drv, (struct weights){ 10, 90 }, 1,
+	    testsrv_got_cb,
 				  &g, &e), 0);
-	cr_assert_eq(driver_apply(&drv, (struct weights){ 20, 80 }, 1, got_cb,
+	cr_assert_eq(driver_apply(&t.drv, (struct weights){ 20, 80 }, 1,
+	    testsrv_got_cb,
 				  &g2, &e), -1);
 	cr_assert_not_null(strstr(e.msg, "busy"));
-	driver_cancel(&drv);
+	driver_cancel(&t.drv);
 	for (int i = 0; i < 20; i++)
-		loop_run_once(loop, 10);
+		loop_run_once(t.loop, 10);
 	cr_assert_eq(g.calls, 0);
 	cr_assert_eq(g2.calls, 0);
-	cr_assert(read_back().ok);
+	cr_assert(testsrv_read_back(&t).ok);
 }
 
 Test(cloudflare, describe_names_the_mode)
@@ -623,7 +460,7 @@ Test(cloudflare, describe_names_the_mode)
 	start_server(NULL);
 	lb_mode();
 	init_driver();
-	drv.ops->describe(&drv, buf, sizeof(buf));
+	t.drv.ops->describe(&t.drv, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "cloudflare: load balancer lb1 (pools "
 			 "pool-istio / pool-apisix)");
 }

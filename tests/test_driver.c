@@ -2,9 +2,10 @@
  * test_driver — what every driver shares (driver.c): the one rule that
  * turns two backend weights into a percent, the same for every driver,
  * and the table.  A toy driver, written here as HACKING.md's recipe says
- * (one driver_ops with a driver_job in its priv, registered in the table),
- * runs apply and read back through the generic driver_* API and gives
- * one-shot commands its deadline.
+ * (one driver_ops with a driver_job in its priv and its own plan section,
+ * registered in the table), is read from a plan file's traffic.toy, runs
+ * apply and read back through the generic driver_* API and gives one-shot
+ * commands its deadline, with no edit to the plan's files.
  */
 #include "config.h"
 
@@ -16,9 +17,13 @@
 #include "clock.h"
 #include "cmd.h"
 #include "driver.h"
+#include "drivers/driver_cloudflare.h"
+#include "drivers/driver_kube.h"
+#include "drivers/driver_route53.h"
 #include "err.h"
 #include "loop.h"
 #include "plan.h"
+#include "plan_schema.h"
 #include "xmalloc.h"
 
 /* --- driver_percent -------------------------------------------------- */
@@ -193,12 +198,31 @@ Test(driver, the_table_covers_the_plan)
 		cr_expect_not_null(ops->read_back, "%s", ops->name);
 		cr_expect_not_null(ops->describe, "%s", ops->name);
 		cr_expect_not_null(ops->deadline, "%s", ops->name);
+		cr_expect_not_null(ops->plan_fields, "%s", ops->name);
+		cr_expect_gt(ops->plan_size, 0, "%s", ops->name);
+	}
+	/* Kinds and names differ; each is found by its name. */
+	for (size_t i = 0; driver_at(i) != NULL; i++) {
+		const struct driver_ops *a = driver_at(i);
+
+		cr_expect_eq(driver_find_name(a->name), a);
+		for (size_t j = 0; j < i; j++) {
+			cr_expect_neq(driver_at(j)->kind, a->kind);
+			cr_expect_str_neq(driver_at(j)->name, a->name);
+		}
 	}
 }
 
 /* --- a toy driver through the table ---------------------------------- */
 
-#define TOY_KIND ((enum driver_kind)77)
+#define TOY_KIND ((enum driver_kind)(DRIVER_OWN + 1))
+
+/* Its section of the plan, traffic.toy. */
+struct toy_settings {
+	char *backend;		/* required, and not "apisix" */
+	int start;		/* Istio's percent in force at init */
+	int64_t deadline_ms;
+};
 
 enum toy_op {
 	TOY_IDLE,
@@ -227,8 +251,10 @@ toy_init(struct driver *d, struct err *e)
 {
 	struct toy_priv *x = xcalloc(1, sizeof(*x));
 
+	const struct toy_settings *t = d->plan->traffic.settings;
+
 	(void)e;
-	x->in_force = (struct weights){ 0, 100 };
+	x->in_force = (struct weights){ t->start, 100 - t->start };
 	driver_job_init(&x->job, d, toy_end, x);
 	d->priv = x;
 	return 0;
@@ -290,11 +316,34 @@ toy_describe(const struct driver *d, char *buf, size_t len)
 	snprintf(buf, len, "toy");
 }
 
+static const struct field toy_fields[] = {
+	FLD("backend", F_STR, struct toy_settings, backend),
+	FLDBD("start", F_INT, struct toy_settings, start, 0, 100, 0),
+	FLDBD("deadline", F_DUR, struct toy_settings, deadline_ms, TIMEOUT_LO,
+	      TIMEOUT_HI, 4321),
+	FEND
+};
+
+static int
+toy_plan_check(const struct plan_check *pc, const void *settings)
+{
+	static const char *const req[] = { "backend", NULL };
+	const struct toy_settings *t = settings;
+
+	if (plan_check_require(pc, req, NULL) == -1)
+		return -1;
+	if (strcmp(t->backend, "apisix") == 0)
+		return plan_check_fail(pc, "backend", "the toy cannot send "
+				       "Istio's share to apisix");
+	return 0;
+}
+
 static int64_t
 toy_deadline(const struct plan *p)
 {
-	(void)p;
-	return 4321;
+	const struct toy_settings *t = p->traffic.settings;
+
+	return t->deadline_ms;
 }
 
 static const struct driver_ops toy_driver = {
@@ -305,6 +354,9 @@ static const struct driver_ops toy_driver = {
 	.apply = toy_apply,
 	.read_back = toy_read_back,
 	.describe = toy_describe,
+	.plan_fields = toy_fields,
+	.plan_size = sizeof(struct toy_settings),
+	.plan_check = toy_plan_check,
 };
 
 struct got {
@@ -330,6 +382,16 @@ wait_answer(struct loop *l, const struct got *g)
 	cr_assert_eq(g->calls, 1);
 }
 
+#define TOY_PLAN "traffic:\n  driver: toy\n  toy:\n    backend: mesh\n" \
+	"    start: 20\n"
+
+static int
+load(struct plan *p, const char *text, struct err *e)
+{
+	err_clear(e);
+	return plan_load_buffer(p, text, strlen(text), "t.yaml", e);
+}
+
 Test(driver, a_toy_driver_registered_in_the_table_works_end_to_end)
 {
 	struct plan *p = xcalloc(1, sizeof(*p));
@@ -339,16 +401,23 @@ Test(driver, a_toy_driver_registered_in_the_table_works_end_to_end)
 	struct err e;
 	struct toy_priv *x;
 
+	setenv("HOME", "/nonexistent-home", 1);
+
 	err_clear(&e);
-	plan_defaults(p);
-	p->traffic.driver = TOY_KIND;
 	/* Unknown until registered; registered once. */
-	cr_assert_eq(driver_init(&d, p, l, NULL, NULL, &e), -1);
+	cr_assert_eq(load(p, TOY_PLAN, &e), -1);
+	cr_assert_str_eq(e.msg, "unknown key 'toy' in traffic (expected one "
+	    "of: driver, exec, route53, cloudflare, kubernetes)");
 	cr_assert_eq(driver_register(&toy_driver, &e), 0, "%s", e.msg);
 	cr_assert_eq(driver_register(&toy_driver, &e), -1);
 	cr_assert_eq(driver_register(&exec_driver, &e), -1);
 	cr_assert_eq(driver_find(TOY_KIND), &toy_driver);
 	cr_assert_eq(driver_find(DRIVER_ROUTE53), &route53_driver);
+
+	/* The plan file names it and fills its settings. */
+	cr_assert_eq(load(p, TOY_PLAN, &e), 0, "%s", e.msg);
+	cr_assert_eq(p->traffic.driver, TOY_KIND);
+	cr_assert_str_eq(plan_driver_name(p->traffic.driver), "toy");
 	cr_assert_eq(cmd_deadline(p), 4321 + 5000);
 
 	err_clear(&e);
@@ -356,6 +425,7 @@ Test(driver, a_toy_driver_registered_in_the_table_works_end_to_end)
 	cr_assert(driver_present(&d));
 	cr_assert(driver_can_read_back(&d));
 	x = d.priv;
+	cr_assert_eq(x->in_force.istio, 20, "start: 20 from the plan");
 
 	cr_assert_eq(driver_apply(&d, (struct weights){ 30, 70 }, 1, got_cb,
 	    &g, &e), 0, "%s", e.msg);
@@ -400,4 +470,72 @@ Test(driver, a_toy_driver_registered_in_the_table_works_end_to_end)
 	loop_free(l);
 	plan_done(p);
 	free(p);
+}
+
+static void
+count_toy_key(const char *section, const char *key, void *arg)
+{
+	int *n = arg;
+
+	if ((strcmp(section, "traffic") == 0 && strcmp(key, "toy") == 0) ||
+	    (strcmp(section, "traffic.toy") == 0 &&
+	     (strcmp(key, "backend") == 0 || strcmp(key, "start") == 0 ||
+	      strcmp(key, "deadline") == 0)))
+		(*n)++;
+}
+
+/* Its section is read, checked, defaulted, printed and listed through
+ * the tables, like a built-in driver's. */
+Test(driver, a_toy_driver_brings_its_plan_section)
+{
+	static const struct {
+		const char *yaml, *msg;
+	} bad[] = {
+		{ "traffic:\n  driver: toy\n  toy:\n    start: 20\n",
+		  "t.yaml:3:3: missing required key 'backend' in traffic.toy" },
+		{ "traffic:\n  driver: toy\n  toy:\n    backend: apisix\n",
+		  "t.yaml:4:14: the toy cannot send Istio's share to apisix" },
+		{ "traffic:\n  driver: toy\n  toy:\n    backend: b\n"
+		  "    nope: 1\n",
+		  "t.yaml:5:5: unknown key 'nope' in traffic.toy (expected one "
+		  "of: backend, start, deadline)" },
+		{ "traffic:\n  driver: toy\n  toy:\n    backend: b\n"
+		  "    start: 101\n",
+		  "t.yaml:5:12: 'start' must be between 0 and 100, got 101" },
+		{ "traffic:\n  driver: toy\n",
+		  "t.yaml:2:11: driver toy needs a section 'toy' in traffic" },
+		{ "traffic:\n  driver: exec\n  exec: {set: [a]}\n"
+		  "  toy: {backend: b}\n",
+		  "t.yaml:4:3: section 'toy' given but driver is exec" },
+	};
+	struct plan p;
+	struct err e;
+	char *text = NULL, buf[512];
+	size_t len = 0;
+	int n = 0;
+	FILE *f;
+
+	setenv("HOME", "/nonexistent-home", 1);
+	cr_assert_eq(driver_register(&toy_driver, &e), 0, "%s", e.msg);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_expect_eq(load(&p, bad[i].yaml, &e), -1, "%s", bad[i].yaml);
+		cr_expect_str_eq(err_str(&e, buf, sizeof(buf)), bad[i].msg);
+	}
+
+	cr_assert_eq(load(&p, "traffic:\n  driver: toy\n  toy:\n"
+	    "    backend: b\n    deadline: 2m\n", &e), 0, "%s", e.msg);
+	cr_assert_eq(((struct toy_settings *)p.traffic.settings)->start, 0);
+	f = open_memstream(&text, &len);
+	cr_assert_not_null(f);
+	plan_print(&p, f);
+	fclose(f);
+	cr_expect_not_null(strstr(text, "\ntraffic.driver: toy\n"
+	    "traffic.toy.backend: b\ntraffic.toy.start: 0\n"
+	    "traffic.toy.deadline: 2m\nqueries."), "%s", text);
+	free(text);
+	plan_done(&p);
+
+	/* The keys the man page check walks. */
+	plan_schema_keys(count_toy_key, &n);
+	cr_expect_eq(n, 4);
 }

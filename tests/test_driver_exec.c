@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "driver.h"
+#include "drivers/driver_exec.h"
 #include "err.h"
 #include "loop.h"
 #include "plan.h"
@@ -34,6 +35,13 @@
 
 static char tmpdir[64];
 static struct plan *plan;
+
+/* The plan's driver settings (plan_traffic_use in setup). */
+static struct plan_exec *
+ex(void)
+{
+	return driver_exec_settings(plan);
+}
 static struct loop *loop;
 static struct driver drv;
 static bool drv_ready;
@@ -79,23 +87,11 @@ setup(void)
 	strcpy(tmpdir, "/tmp/cutover-test-exec-XXXXXX");
 	cr_assert_not_null(mkdtemp(tmpdir));
 	plan = calloc(1, sizeof(*plan));
-	plan->traffic.driver = DRIVER_EXEC;
-	plan->traffic.exec.timeout_ms = 10000;
+	plan_traffic_use(plan, DRIVER_EXEC);
+	ex()->timeout_ms = 10000;
 	loop = loop_new(&clock_system);
 	nlogs = 0;
 	drv_ready = false;
-}
-
-static void
-free_argv(struct plan_argv *a)
-{
-	int i;
-
-	for (i = 0; i < a->argc; i++)
-		free(a->argv[i]);
-	free(a->argv);
-	a->argv = NULL;
-	a->argc = 0;
 }
 
 static void kill_strays(void);
@@ -113,8 +109,7 @@ teardown(void)
 	for (i = 0; i < 10; i++)
 		loop_run_once(loop, 20);
 	loop_free(loop);
-	free_argv(&plan->traffic.exec.set);
-	free_argv(&plan->traffic.exec.get);
+	plan_done(plan);
 	free(plan);
 	for (i = 0; i < nlogs; i++)
 		free(logs[i]);
@@ -209,7 +204,7 @@ Test(exec, apply_substitutes_placeholders)
 	    "echo \"env $CUTOVER_ISTIO $CUTOVER_APISIX $CUTOVER_STAGE\" "
 	    ">> args\n"
 	    "echo 'shifting now' >&2\necho done", tmpdir), 0);
-	set_argv(&plan->traffic.exec.set, script("set.sh", body), extra);
+	set_argv(&ex()->set, script("set.sh", body), extra);
 	free(body);
 	init_driver();
 	cr_assert(!driver_can_read_back(&drv));
@@ -236,10 +231,10 @@ setup_state_driver(const char *get_body)
 
 	cr_assert_geq(asprintf(&body,
 	    "echo \"istio=$1 apisix=$2\" > '%s/state'", tmpdir), 0);
-	set_argv(&plan->traffic.exec.set, script("set.sh", body),
+	set_argv(&ex()->set, script("set.sh", body),
 		 (const char *const[]){ "{istio}", "{apisix}", NULL });
 	free(body);
-	set_argv(&plan->traffic.exec.get, script("get.sh", get_body), NULL);
+	set_argv(&ex()->get, script("get.sh", get_body), NULL);
 	init_driver();
 }
 
@@ -308,7 +303,7 @@ Test(exec, nonzero_exit_message)
 	struct got g = { 0 };
 	struct err e;
 
-	set_argv(&plan->traffic.exec.set, script("set.sh",
+	set_argv(&ex()->set, script("set.sh",
 	    "echo 'first problem' >&2\necho 'route not found' >&2\n"
 	    "echo '' >&2\nexit 3"), NULL);
 	init_driver();
@@ -328,8 +323,8 @@ Test(exec, timeout_message)
 	struct err e;
 	int64_t t0 = clock_mono(&clock_system);
 
-	plan->traffic.exec.timeout_ms = 300;
-	set_argv(&plan->traffic.exec.set, script("set.sh", "exec sleep 30"),
+	ex()->timeout_ms = 300;
+	set_argv(&ex()->set, script("set.sh", "exec sleep 30"),
 		 NULL);
 	init_driver();
 	cr_assert_eq(driver_apply(&drv, (struct weights){ 10, 90 }, 1, got_cb,
@@ -345,9 +340,9 @@ Test(exec, spawn_failure_message)
 	struct got g = { 0 };
 	struct err e;
 
-	plan->traffic.exec.set.argv = calloc(2, sizeof(char *));
-	plan->traffic.exec.set.argv[0] = strdup("cutover-no-such-tool-xyz");
-	plan->traffic.exec.set.argc = 1;
+	ex()->set.argv = calloc(2, sizeof(char *));
+	ex()->set.argv[0] = strdup("cutover-no-such-tool-xyz");
+	ex()->set.argc = 1;
 	init_driver();
 	cr_assert_eq(driver_apply(&drv, (struct weights){ 10, 90 }, 1, got_cb,
 				  &g, &e), 0, "%s", e.msg);
@@ -364,7 +359,7 @@ Test(exec, read_back_without_get)
 	struct err e;
 	char desc[128];
 
-	set_argv(&plan->traffic.exec.set, script("set.sh", "exit 0"), NULL);
+	set_argv(&ex()->set, script("set.sh", "exit 0"), NULL);
 	init_driver();
 	cr_assert(!driver_can_read_back(&drv));
 	err_clear(&e);
@@ -396,9 +391,9 @@ Test(exec, second_apply_refused_then_cancel_no_callback)
 	cr_assert_geq(asprintf(&body, "echo $$ > '%s/pid.tmp'; "
 	    "mv '%s/pid.tmp' '%s/pid'; exec sleep 30", tmpdir, tmpdir, tmpdir),
 	    0);
-	set_argv(&plan->traffic.exec.set, script("set.sh", body), NULL);
+	set_argv(&ex()->set, script("set.sh", body), NULL);
 	free(body);
-	set_argv(&plan->traffic.exec.get, script("get.sh", "exit 0"), NULL);
+	set_argv(&ex()->get, script("get.sh", "exit 0"), NULL);
 	init_driver();
 	cr_assert_eq(driver_apply(&drv, (struct weights){ 10, 90 }, 1, got_cb,
 				  &g, &e), 0, "%s", e.msg);
@@ -440,7 +435,7 @@ Test(exec, refuses_bad_weights)
 	struct got g = { 0 };
 	struct err e;
 
-	set_argv(&plan->traffic.exec.set, script("set.sh", "exit 0"), NULL);
+	set_argv(&ex()->set, script("set.sh", "exit 0"), NULL);
 	init_driver();
 	cr_assert_eq(driver_apply(&drv, (struct weights){ 30, 75 }, 2, got_cb,
 				  &g, &e), -1);
@@ -468,7 +463,7 @@ Test(exec, callback_may_start_next_apply)
 	struct err e;
 	int i;
 
-	set_argv(&plan->traffic.exec.set, script("set.sh", "exit 0"), NULL);
+	set_argv(&ex()->set, script("set.sh", "exit 0"), NULL);
 	init_driver();
 	chain_drv = &drv;
 	chain_calls = 0;
@@ -674,8 +669,8 @@ apply_set(const char *body, int64_t timeout_ms, int64_t wait_ms,
 {
 	struct err e;
 
-	plan->traffic.exec.timeout_ms = timeout_ms;
-	set_argv(&plan->traffic.exec.set, script("set.sh", body), NULL);
+	ex()->timeout_ms = timeout_ms;
+	set_argv(&ex()->set, script("set.sh", body), NULL);
 	init_driver();
 	err_clear(&e);
 	cr_assert_eq(driver_apply(&drv, (struct weights){ 10, 90 }, 1, got_cb,
@@ -737,13 +732,13 @@ Test(exec, get_output_written_after_the_exit_is_read)
 
 	cr_assert_geq(asprintf(&body, "echo \"istio=$1 apisix=$2\" > "
 	    "'%s/state'", tmpdir), 0);
-	set_argv(&plan->traffic.exec.set, script("set.sh", body),
+	set_argv(&ex()->set, script("set.sh", body),
 		 (const char *const[]){ "{istio}", "{apisix}", NULL });
 	free(body);
 	/* get exits at once; what it started prints the weights later. */
 	cr_assert_geq(asprintf(&body, "(sleep 0.3; cat '%s/state') &\n"
 	    "exit 0", tmpdir), 0);
-	set_argv(&plan->traffic.exec.get, script("get.sh", body), NULL);
+	set_argv(&ex()->get, script("get.sh", body), NULL);
 	free(body);
 	init_driver();
 	cr_assert_eq(driver_apply(&drv, (struct weights){ 25, 75 }, 2, got_cb,
@@ -801,7 +796,7 @@ Test(exec, answers_and_lines_are_scrubbed)
 	struct got g = { 0 };
 	struct err e;
 
-	set_argv(&plan->traffic.exec.set, script("set.sh",
+	set_argv(&ex()->set, script("set.sh",
 	    "printf 'token=s3cr3t \\033[2J\\n'\n"
 	    "printf '\\033]0;x\\007 \\302\\233 Authorization: Bearer s3cr3t\\n' "
 	    ">&2\nexit 3"), NULL);

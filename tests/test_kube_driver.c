@@ -36,6 +36,7 @@
 
 #include "clock.h"
 #include "driver.h"
+#include "drivers/driver_kube.h"
 #include "loop.h"
 #include "plan.h"
 
@@ -234,11 +235,10 @@ on_result(const struct driver_result *r, void *arg)
 static void
 driver_for(const char *kind, const char *name)
 {
-	struct plan_kube_route *k = &plan.traffic.kubernetes;
+	struct plan_kube_route *k = plan_traffic_use(&plan, DRIVER_KUBERNETES);
 	bool vs = strcmp(kind, "VirtualService") == 0;
 	struct err e;
 
-	plan.traffic.driver = DRIVER_KUBERNETES;
 	k->kind = strdup(kind);
 	k->namespace = strdup("edge");
 	k->name = strdup(name);

@@ -14,6 +14,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "drivers/driver_cloudflare.h"
+#include "drivers/driver_exec.h"
+#include "drivers/driver_kube.h"
+#include "drivers/driver_route53.h"
 #include "plan.h"
 #include "xmalloc.h"
 
@@ -186,7 +190,11 @@ Test(plan_defaults, guide_table, .init = setup_env)
 		cr_assert(isnan(p.stages[i].max_error_delta));
 	}
 	cr_assert_eq(p.traffic.driver, DRIVER_NONE);
-	cr_assert_eq(p.traffic.exec.timeout_ms, 120000);
+	cr_assert_null(p.traffic.settings);
+	/* A driver's settings take their built-in values when chosen. */
+	cr_assert_not_null(plan_traffic_use(&p, DRIVER_EXEC));
+	cr_assert_eq(p.traffic.driver, DRIVER_EXEC);
+	cr_assert_eq(driver_exec_settings(&p)->timeout_ms, 120000);
 	cr_assert_null(p.prometheus.url);
 	cr_assert_eq(p.prometheus.timeout_ms, 10000);
 	cr_assert_eq(p.kubernetes.timeout_ms, 10000);
@@ -335,15 +343,15 @@ Test(plan_load, full_plan_every_key, .init = setup_env)
 	cr_assert_eq(p.kubernetes.timeout_ms, 3000);
 
 	cr_assert_eq(p.traffic.driver, DRIVER_EXEC);
-	cr_assert_eq(p.traffic.exec.set.argc, 5);
-	cr_assert_str_eq(p.traffic.exec.set.argv[0], "./shift.sh");
-	cr_assert_str_eq(p.traffic.exec.set.argv[2], "{istio}");
-	cr_assert_str_eq(p.traffic.exec.set.argv[4], "{stage}");
-	cr_assert_null(p.traffic.exec.set.argv[5]);
-	cr_assert_eq(p.traffic.exec.get.argc, 2);
-	cr_assert_str_eq(p.traffic.exec.get.argv[1], "weights");
-	cr_assert_null(p.traffic.exec.get.argv[2]);
-	cr_assert_eq(p.traffic.exec.timeout_ms, 90000);
+	cr_assert_eq(driver_exec_settings(&p)->set.argc, 5);
+	cr_assert_str_eq(driver_exec_settings(&p)->set.argv[0], "./shift.sh");
+	cr_assert_str_eq(driver_exec_settings(&p)->set.argv[2], "{istio}");
+	cr_assert_str_eq(driver_exec_settings(&p)->set.argv[4], "{stage}");
+	cr_assert_null(driver_exec_settings(&p)->set.argv[5]);
+	cr_assert_eq(driver_exec_settings(&p)->get.argc, 2);
+	cr_assert_str_eq(driver_exec_settings(&p)->get.argv[1], "weights");
+	cr_assert_null(driver_exec_settings(&p)->get.argv[2]);
+	cr_assert_eq(driver_exec_settings(&p)->timeout_ms, 90000);
 
 	cr_assert_str_eq(p.window, "2m");
 	q = plan_query_text(&p, Q_ISTIO_ERROR_RATE);
@@ -411,12 +419,13 @@ Test(plan_load, driver_route53, .init = setup_env)
 	struct plan p;
 	struct err e;
 	char *path = fixture("good/route53.yaml");
-	const struct plan_route53 *r = &p.traffic.route53;
+	const struct plan_route53 *r;
 
 	err_clear(&e);
 	cr_assert_eq(plan_load(&p, path, &e), 0, "%s", e.msg);
 	free(path);
 	cr_assert_eq(p.traffic.driver, DRIVER_ROUTE53);
+	r = driver_route53_settings(&p);
 	cr_assert_str_eq(r->hosted_zone_id, "Z0123456789ABC");
 	cr_assert_str_eq(r->record_name, "api.example.com");
 	cr_assert_str_eq(r->record_type, "AAAA");
@@ -439,6 +448,7 @@ Test(plan_load, driver_route53, .init = setup_env)
 		    "    hosted_zone_id: Z1\n    record_name: a.example.com\n"
 		    "    istio_set_identifier: i\n"
 		    "    apisix_set_identifier: a\n");
+	r = driver_route53_settings(&p);
 	cr_assert_str_eq(r->record_type, "A");
 	cr_assert_str_eq(r->endpoint, "https://route53.amazonaws.com");
 	cr_assert_str_eq(r->profile, "default");
@@ -452,12 +462,13 @@ Test(plan_load, driver_cloudflare, .init = setup_env)
 	struct plan p;
 	struct err e;
 	char *path = fixture("good/cloudflare-pool.yaml");
-	const struct plan_cloudflare *c = &p.traffic.cloudflare;
+	const struct plan_cloudflare *c;
 
 	err_clear(&e);
 	cr_assert_eq(plan_load(&p, path, &e), 0, "%s", e.msg);
 	free(path);
 	cr_assert_eq(p.traffic.driver, DRIVER_CLOUDFLARE);
+	c = driver_cloudflare_settings(&p);
 	cr_assert_str_eq(c->account_id, "0123abcd");
 	cr_assert_str_eq(c->pool_id, "pool-1");
 	cr_assert_str_eq(c->istio_origin, "istio");
@@ -472,6 +483,7 @@ Test(plan_load, driver_cloudflare, .init = setup_env)
 	path = fixture("good/cloudflare-lb.yaml");
 	cr_assert_eq(plan_load(&p, path, &e), 0, "%s", e.msg);
 	free(path);
+	c = driver_cloudflare_settings(&p);
 	cr_assert_str_eq(c->zone_id, "zone-1");
 	cr_assert_str_eq(c->load_balancer_id, "lb-1");
 	cr_assert_str_eq(c->istio_pool, "pool-istio");
@@ -488,12 +500,13 @@ Test(plan_load, driver_kubernetes, .init = setup_env)
 	struct plan p;
 	struct err e;
 	char *path = fixture("good/kubernetes.yaml");
-	const struct plan_kube_route *k = &p.traffic.kubernetes;
+	const struct plan_kube_route *k;
 
 	err_clear(&e);
 	cr_assert_eq(plan_load(&p, path, &e), 0, "%s", e.msg);
 	free(path);
 	cr_assert_eq(p.traffic.driver, DRIVER_KUBERNETES);
+	k = driver_kube_settings(&p);
 	cr_assert_str_eq(k->kind, "HTTPRoute");
 	cr_assert_str_eq(k->namespace, "edge");
 	cr_assert_str_eq(k->name, "api");
@@ -509,10 +522,10 @@ Test(plan_load, driver_exec_minimal, .init = setup_env)
 
 	load_ok(&p, "traffic:\n  exec: {set: [a, '{istio}']}\n  driver: exec\n");
 	cr_assert_eq(p.traffic.driver, DRIVER_EXEC);
-	cr_assert_eq(p.traffic.exec.set.argc, 2);
-	cr_assert_eq(p.traffic.exec.get.argc, 0);
-	cr_assert_null(p.traffic.exec.get.argv);
-	cr_assert_eq(p.traffic.exec.timeout_ms, 120000);
+	cr_assert_eq(driver_exec_settings(&p)->set.argc, 2);
+	cr_assert_eq(driver_exec_settings(&p)->get.argc, 0);
+	cr_assert_null(driver_exec_settings(&p)->get.argv);
+	cr_assert_eq(driver_exec_settings(&p)->timeout_ms, 120000);
 	plan_done(&p);
 }
 
@@ -550,10 +563,10 @@ Test(plan_load, example_file_loads, .init = setup_env)
 	cr_assert_str_eq(p.prometheus.url,
 			 "http://prometheus.monitoring.svc:9090");
 	cr_assert_eq(p.traffic.driver, DRIVER_EXEC);
-	cr_assert_str_eq(p.traffic.exec.set.argv[0],
+	cr_assert_str_eq(driver_exec_settings(&p)->set.argv[0],
 			 "./migrate-apisix-to-istio.sh");
-	cr_assert_str_eq(p.traffic.exec.set.argv[1], "canary");
-	cr_assert_str_eq(p.traffic.exec.set.argv[2], "{istio}");
+	cr_assert_str_eq(driver_exec_settings(&p)->set.argv[1], "canary");
+	cr_assert_str_eq(driver_exec_settings(&p)->set.argv[2], "{istio}");
 	cr_assert_eq(p.nstages, 5);
 	cr_assert_eq(p.stages[2].istio, 50);
 	cr_assert_eq(p.stages[2].hold_ms, 3600000);

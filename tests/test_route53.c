@@ -11,79 +11,35 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include "clock.h"
 #include "driver.h"
+#include "drivers/driver_route53.h"
 #include "err.h"
 #include "loop.h"
 #include "plan.h"
-#include "xmalloc.h"
 
 #include "testsrv.h"
 
-#ifndef TOP_SRCDIR
-#define TOP_SRCDIR "."
-#endif
-
-#define ITER_CAP 3000
-#define LOG_MAX 256
 #define SECRET "test/secret+key"
 
-static char top[1024];
-static char tmpdir[64];
-static pid_t server_pid;
-static int port;
-static struct clock_fake fc;
 static struct plan plan;
-static struct loop *loop;
-static struct driver drv;
-static bool drv_ready;
-static char *logs[LOG_MAX];
-static int nlogs;
 
-struct got {
-	int calls;
-	struct driver_result r;
-};
-
-static void
-got_cb(const struct driver_result *r, void *arg)
+/* The plan's driver settings (plan_traffic_use in setup). */
+static struct plan_route53 *
+r53(void)
 {
-	struct got *g = arg;
-
-	g->calls++;
-	g->r = *r;
+	return driver_route53_settings(&plan);
 }
-
-static void
-log_cb(const char *line, void *arg)
-{
-	(void)arg;
-	if (nlogs < LOG_MAX)
-		logs[nlogs++] = strdup(line);
-}
-
-static int
-log_count(const char *needle)
-{
-	int n = 0;
-
-	for (int i = 0; i < nlogs; i++)
-		if (strstr(logs[i], needle) != NULL)
-			n++;
-	return n;
-}
+static struct testsrv_drv t;
 
 /* Start route53d.py with extra arguments; sets port. */
 static void
@@ -91,64 +47,15 @@ start_server(const char *const *extra)
 {
 	static const char *const args[] = { "--secret", SECRET, NULL };
 
-	server_pid = testsrv_start(top, "route53d.py", args, extra, 15000,
-				   " (botocore missing?)", &port);
-}
-
-static size_t
-ctl_write(char *data, size_t size, size_t n, void *arg)
-{
-	json_t **out = arg;
-	json_error_t je;
-
-	json_decref(*out);
-	*out = json_loadb(data, size * n, 0, &je);
-	return size * n;
-}
-
-/* A synchronous request to the server's controls; returns parsed JSON. */
-static json_t *
-ctl(const char *path, const char *json_body)
-{
-	CURL *c = curl_easy_init();
-	char url[256];
-	json_t *out = NULL;
-	CURLcode rc;
-
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ctl_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
-	if (json_body != NULL)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, json_body);
-	rc = curl_easy_perform(c);
-	curl_easy_cleanup(c);
-	cr_assert_eq(rc, CURLE_OK, "control %s: %s", path,
-		     curl_easy_strerror(rc));
-	return out;
-}
-
-static void
-control(const char *json_body)
-{
-	json_decref(ctl("/_control", json_body));
-}
-
-static int
-server_changes(void)
-{
-	json_t *s = ctl("/_state", NULL);
-	int n = (int)json_integer_value(json_object_get(s, "changes"));
-
-	json_decref(s);
-	return n;
+	testsrv_drv_serve(&t, "route53d.py", args, extra,
+			  " (botocore missing?)");
 }
 
 /* The stored record with SetIdentifier `id` (a new reference). */
 static json_t *
 server_record(const char *id)
 {
-	json_t *s = ctl("/_state", NULL), *r, *found = NULL;
+	json_t *s = testsrv_ctl(t.port, "/_state", NULL), *r, *found = NULL;
 	size_t i;
 
 	json_array_foreach(json_object_get(s, "records"), i, r) {
@@ -174,7 +81,7 @@ server_weight(const char *id)
 static void
 server_no_problems(void)
 {
-	json_t *s = ctl("/_state", NULL);
+	json_t *s = testsrv_ctl(t.port, "/_state", NULL);
 	json_t *p = json_object_get(s, "problems");
 
 	cr_expect_eq(json_array_size(p), 0, "server saw problems: %s",
@@ -184,60 +91,29 @@ server_no_problems(void)
 }
 
 static void
-set_str(char **field, const char *v)
-{
-	free(*field);
-	*field = v != NULL ? xstrdup(v) : NULL;
-}
-
-static void
 setup(void)
 {
-	const char *t = getenv("top_srcdir");
-
-	snprintf(top, sizeof(top), "%s", t && *t ? t : TOP_SRCDIR);
-	strcpy(tmpdir, "/tmp/cutover-test-r53-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmpdir));
+	testsrv_drv_init(&t, "r53", SECRET);
 	plan_defaults(&plan);
-	plan.traffic.driver = DRIVER_ROUTE53;
-	set_str(&plan.traffic.route53.hosted_zone_id, "Z0TEST");
-	set_str(&plan.traffic.route53.record_name, "www.example.com");
-	set_str(&plan.traffic.route53.istio_set_id, "istio");
-	set_str(&plan.traffic.route53.apisix_set_id, "apisix");
-	plan.traffic.route53.timeout_ms = 5000;
-	plan.traffic.route53.insync_timeout_ms = 60000;
-	clock_fake_init(&fc, 1000000, 1700000000000);
-	loop = loop_new(&fc.clock);
+	plan_traffic_use(&plan, DRIVER_ROUTE53);
+	testsrv_set_str(&r53()->hosted_zone_id, "Z0TEST");
+	testsrv_set_str(&r53()->record_name, "www.example.com");
+	testsrv_set_str(&r53()->istio_set_id, "istio");
+	testsrv_set_str(&r53()->apisix_set_id, "apisix");
+	r53()->timeout_ms = 5000;
+	r53()->insync_timeout_ms = 60000;
 	setenv("AWS_ACCESS_KEY_ID", "AKIDTEST", 1);
 	setenv("AWS_SECRET_ACCESS_KEY", SECRET, 1);
 	unsetenv("AWS_SESSION_TOKEN");
 	unsetenv("AWS_SHARED_CREDENTIALS_FILE");
-	setenv("HOME", tmpdir, 1);
-	nlogs = 0;
-	drv_ready = false;
-	server_pid = 0;
+	setenv("HOME", t.tmpdir, 1);
 }
 
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	if (drv_ready)
-		driver_done(&drv);
-	loop_free(loop);
+	testsrv_drv_done(&t);
 	plan_done(&plan);
-	for (int i = 0; i < nlogs; i++) {
-		cr_expect_null(strstr(logs[i], SECRET), "secret in log: %s",
-			       logs[i]);
-		free(logs[i]);
-	}
-	if (server_pid > 0) {
-		kill(server_pid, SIGTERM);
-		waitpid(server_pid, NULL, 0);
-	}
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	cr_assert_eq(system(cmd), 0);
 }
 
 TestSuite(route53, .init = setup, .fini = teardown, .timeout = 60);
@@ -246,62 +122,11 @@ TestSuite(route53, .init = setup, .fini = teardown, .timeout = 60);
 static void
 init_driver(void)
 {
-	struct err e;
 	char url[64];
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
-	set_str(&plan.traffic.route53.endpoint, url);
-	err_clear(&e);
-	cr_assert_eq(driver_init(&drv, &plan, loop, log_cb, NULL, &e), 0,
-		     "%s", e.msg);
-	drv_ready = true;
-}
-
-/* Run the loop until the callback ran; time jumps while nothing is in
- * flight. */
-static void
-run(struct got *g)
-{
-	for (int i = 0; i < ITER_CAP && g->calls == 0; i++) {
-		loop_run_once(loop, 20);
-		if (g->calls == 0 && loop_transfers(loop) == 0)
-			clock_fake_advance(&fc, 250);
-	}
-	cr_assert_eq(g->calls, 1, "no answer within the iteration cap");
-}
-
-static struct driver_result
-apply(int istio)
-{
-	struct got g = { 0 };
-	struct err e;
-
-	err_clear(&e);
-	cr_assert_eq(driver_apply(&drv, (struct weights){ istio, 100 - istio },
-				  2, got_cb, &g, &e), 0, "%s", e.msg);
-	run(&g);
-	return g.r;
-}
-
-static struct driver_result
-read_back(void)
-{
-	struct got g = { 0 };
-	struct err e;
-
-	err_clear(&e);
-	cr_assert_eq(driver_read_back(&drv, got_cb, &g, &e), 0, "%s", e.msg);
-	run(&g);
-	return g.r;
-}
-
-static void
-expect_fail(struct driver_result r, const char *needle)
-{
-	cr_assert_not(r.ok, "succeeded: %s", r.message);
-	cr_assert_not_null(strstr(r.message, needle),
-			   "message \"%s\" lacks \"%s\"", r.message, needle);
-	cr_assert_null(strstr(r.message, SECRET));
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", t.port);
+	testsrv_set_str(&r53()->endpoint, url);
+	testsrv_drv_start(&t, &plan);
 }
 
 /* --- applying -------------------------------------------------------------- */
@@ -312,16 +137,17 @@ Test(route53, apply_upserts_both_records_and_waits_for_insync)
 
 	start_server((const char *[]){ "--pending", "2", NULL });
 	init_driver();
-	r = apply(25);
+	r = testsrv_apply(&t, 25);
 	cr_assert(r.ok, "%s", r.message);
 	cr_assert(r.have_weights);
 	cr_assert_eq(r.weights.istio, 25);
 	cr_assert_eq(r.weights.apisix, 75);
 	cr_assert_eq(server_weight("istio"), 25);
 	cr_assert_eq(server_weight("apisix"), 75);
-	cr_assert_eq(server_changes(), 1, "one change batch for both");
-	cr_assert_eq(log_count("route53: PENDING"), 2);
-	cr_assert_eq(log_count("INSYNC"), 1);
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 1,
+	    "one change batch for both");
+	cr_assert_eq(testsrv_log_count(&t, "route53: PENDING"), 2);
+	cr_assert_eq(testsrv_log_count(&t, "INSYNC"), 1);
 	server_no_problems();
 }
 
@@ -331,7 +157,7 @@ Test(route53, alias_records_keep_their_targets)
 
 	start_server(NULL);
 	init_driver();
-	cr_assert(apply(10).ok);
+	cr_assert(testsrv_apply(&t, 10).ok);
 	rec = server_record("istio");
 	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
 	    rec, "alias"), "dns")), "istio-lb.elb.amazonaws.com.");
@@ -346,15 +172,16 @@ Test(route53, plan_alias_target_replaces_and_creates)
 	json_t *rec;
 
 	start_server(NULL);
-	control("{\"records\": [{\"name\": \"www.example.com.\", \"type\": "
+	testsrv_control(t.port,
+		"{\"records\": [{\"name\": \"www.example.com.\", \"type\": "
 		"\"A\", \"id\": \"apisix\", \"weight\": 100, \"alias\": "
 		"{\"zone\": \"Z2APISIX\", \"dns\": \"apisix-lb.\", \"eval\": "
 		"false}}]}");
-	set_str(&plan.traffic.route53.istio_alias_dns, "new-istio.elb.com");
-	set_str(&plan.traffic.route53.istio_alias_zone, "Z9NEW");
-	plan.traffic.route53.evaluate_target_health = true;
+	testsrv_set_str(&r53()->istio_alias_dns, "new-istio.elb.com");
+	testsrv_set_str(&r53()->istio_alias_zone, "Z9NEW");
+	r53()->evaluate_target_health = true;
 	init_driver();
-	cr_assert(apply(10).ok);
+	cr_assert(testsrv_apply(&t, 10).ok);
 	rec = server_record("istio");
 	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
 	    rec, "alias"), "zone")), "Z9NEW");
@@ -363,8 +190,8 @@ Test(route53, plan_alias_target_replaces_and_creates)
 	cr_assert_eq(json_integer_value(json_object_get(rec, "weight")), 10);
 	json_decref(rec);
 	/* The same again: nothing to change. */
-	cr_assert(apply(10).ok);
-	cr_assert_eq(server_changes(), 1);
+	cr_assert(testsrv_apply(&t, 10).ok);
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 1);
 	server_no_problems();
 }
 
@@ -373,7 +200,7 @@ Test(route53, plain_records_keep_ttl_and_values)
 	json_t *rec, *vals;
 
 	start_server(NULL);
-	control("{\"records\": ["
+	testsrv_control(t.port, "{\"records\": ["
 		"{\"name\": \"www.example.com.\", \"type\": \"A\", \"id\": "
 		"\"istio\", \"weight\": 0, \"ttl\": 60, \"values\": "
 		"[\"192.0.2.10\", \"192.0.2.11\"], \"health_check\": \"hc-1\"},"
@@ -381,7 +208,7 @@ Test(route53, plain_records_keep_ttl_and_values)
 		"\"apisix\", \"weight\": 100, \"ttl\": 30, \"values\": "
 		"[\"198.51.100.7\"]}]}");
 	init_driver();
-	cr_assert(apply(50).ok);
+	cr_assert(testsrv_apply(&t, 50).ok);
 	rec = server_record("istio");
 	cr_assert_eq(json_integer_value(json_object_get(rec, "ttl")), 60);
 	vals = json_object_get(rec, "values");
@@ -403,19 +230,20 @@ Test(route53, applying_the_weights_in_force_changes_nothing)
 
 	start_server(NULL);
 	init_driver();
-	cr_assert(apply(50).ok);
-	cr_assert_eq(server_changes(), 1);
-	r = apply(50);
+	cr_assert(testsrv_apply(&t, 50).ok);
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 1);
+	r = testsrv_apply(&t, 50);
 	cr_assert(r.ok, "%s", r.message);
 	cr_assert_not_null(strstr(r.message, "already in force"), "%s",
 			   r.message);
 	cr_assert_eq(r.weights.istio, 50);
-	cr_assert_eq(server_changes(), 1, "a second change was sent");
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 1,
+	    "a second change was sent");
 	/* The initial 0/100 is also in force already. */
-	cr_assert(apply(0).ok);
-	cr_assert_eq(server_changes(), 2);
-	cr_assert(apply(0).ok);
-	cr_assert_eq(server_changes(), 2);
+	cr_assert(testsrv_apply(&t, 0).ok);
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 2);
+	cr_assert(testsrv_apply(&t, 0).ok);
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 2);
 }
 
 Test(route53, read_back_reports_the_split_in_force)
@@ -424,13 +252,13 @@ Test(route53, read_back_reports_the_split_in_force)
 
 	start_server(NULL);
 	init_driver();
-	r = read_back();
+	r = testsrv_read_back(&t);
 	cr_assert(r.ok, "%s", r.message);
 	cr_assert(r.have_weights);
 	cr_assert_eq(r.weights.istio, 0);
 	cr_assert_eq(r.weights.apisix, 100);
-	cr_assert(apply(75).ok);
-	r = read_back();
+	cr_assert(testsrv_apply(&t, 75).ok);
+	r = testsrv_read_back(&t);
 	cr_assert_eq(r.weights.istio, 75);
 	cr_assert_eq(r.weights.apisix, 25);
 	server_no_problems();
@@ -444,13 +272,13 @@ Test(route53, weight_mapping_table)
 	start_server((const char *[]){ "--pending", "0", NULL });
 	init_driver();
 	for (size_t i = 0; i < sizeof(pct) / sizeof(pct[0]); i++) {
-		struct driver_result r = apply(pct[i]);
+		struct driver_result r = testsrv_apply(&t, pct[i]);
 
 		cr_assert(r.ok, "%d: %s", pct[i], r.message);
 		cr_assert_eq(server_weight("istio"), pct[i]);
 		cr_assert_eq(server_weight("apisix"), 100 - pct[i]);
 		cr_assert(server_weight("istio") + server_weight("apisix") > 0);
-		r = read_back();
+		r = testsrv_read_back(&t);
 		cr_assert_eq(r.weights.istio, pct[i]);
 		cr_assert_eq(r.weights.apisix, 100 - pct[i]);
 	}
@@ -468,7 +296,7 @@ foreign(int wi, int wa)
 		 "{\"name\": \"www.example.com.\", \"type\": \"A\", \"id\": "
 		 "\"apisix\", \"weight\": %d, \"alias\": {\"zone\": \"Z2\", "
 		 "\"dns\": \"a.\", \"eval\": false}}]}", wi, wa);
-	control(buf);
+	testsrv_control(t.port, buf);
 }
 
 /* Weights set outside cutover: whole-percent ratios read, others not. */
@@ -490,9 +318,9 @@ Test(route53, foreign_weights_map_by_ratio_or_are_refused)
 		struct driver_result r;
 
 		foreign(table[i].wi, table[i].wa);
-		r = read_back();
+		r = testsrv_read_back(&t);
 		if (table[i].pct < 0) {
-			expect_fail(r, table[i].why);
+			testsrv_expect_fail(&t, r, table[i].why);
 			continue;
 		}
 		cr_assert(r.ok, "%d/%d: %s", table[i].wi, table[i].wa,
@@ -502,11 +330,11 @@ Test(route53, foreign_weights_map_by_ratio_or_are_refused)
 	}
 	/* 20/180 is 10% already: applying 10 sends nothing. */
 	foreign(20, 180);
-	cr_assert(apply(10).ok);
-	cr_assert_eq(server_changes(), 0);
+	cr_assert(testsrv_apply(&t, 10).ok);
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 0);
 	/* 0/0 is replaced by a real split. */
 	foreign(0, 0);
-	cr_assert(apply(0).ok);
+	cr_assert(testsrv_apply(&t, 0).ok);
 	cr_assert_eq(server_weight("apisix"), 100);
 }
 
@@ -529,10 +357,10 @@ Test(route53, paging_through_many_records)
 	    "{\"name\": \"www.example.com.\", \"type\": \"A\", \"id\": "
 	    "\"apisix\", \"weight\": 1, \"alias\": {\"zone\": \"Z\", "
 	    "\"dns\": \"a.\"}}]}");
-	control(buf);
+	testsrv_control(t.port, buf);
 	init_driver();
 	{
-		struct driver_result r = read_back();
+		struct driver_result r = testsrv_read_back(&t);
 
 		cr_assert(r.ok, "%s", r.message);
 		cr_assert_eq(r.weights.istio, 75);
@@ -547,12 +375,12 @@ Test(route53, session_token_is_sent_and_signed)
 	start_server((const char *[]){ "--token", "tok/en==", NULL });
 	init_driver();
 	setenv("AWS_SESSION_TOKEN", "tok/en==", 1);
-	cr_assert(apply(10).ok);
+	cr_assert(testsrv_apply(&t, 10).ok);
 	unsetenv("AWS_SESSION_TOKEN");
-	expect_fail(apply(25), "InvalidClientTokenId");
-	cr_assert_eq(server_changes(), 1);
-	for (int i = 0; i < nlogs; i++)
-		cr_assert_null(strstr(logs[i], "tok/en"));
+	testsrv_expect_fail(&t, testsrv_apply(&t, 25), "InvalidClientTokenId");
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 1);
+	for (int i = 0; i < t.nlogs; i++)
+		cr_assert_null(strstr(t.logs[i], "tok/en"));
 }
 
 Test(route53, credentials_from_the_profile_file)
@@ -561,9 +389,9 @@ Test(route53, credentials_from_the_profile_file)
 	FILE *f;
 
 	start_server(NULL);
-	snprintf(path, sizeof(path), "%s/.aws", tmpdir);
+	snprintf(path, sizeof(path), "%s/.aws", t.tmpdir);
 	cr_assert_eq(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/.aws/credentials", tmpdir);
+	snprintf(path, sizeof(path), "%s/.aws/credentials", t.tmpdir);
 	f = fopen(path, "w");
 	cr_assert_not_null(f);
 	fprintf(f, "[default]\naws_access_key_id = WRONG\n"
@@ -573,29 +401,29 @@ Test(route53, credentials_from_the_profile_file)
 	fclose(f);
 	unsetenv("AWS_ACCESS_KEY_ID");
 	unsetenv("AWS_SECRET_ACCESS_KEY");
-	set_str(&plan.traffic.route53.profile, "prod");
+	testsrv_set_str(&r53()->profile, "prod");
 	init_driver();
-	cr_assert(apply(25).ok);
-	set_str(&plan.traffic.route53.profile, "default");
-	expect_fail(apply(50), "InvalidClientTokenId");
-	set_str(&plan.traffic.route53.profile, "staging");
+	cr_assert(testsrv_apply(&t, 25).ok);
+	testsrv_set_str(&r53()->profile, "default");
+	testsrv_expect_fail(&t, testsrv_apply(&t, 50), "InvalidClientTokenId");
+	testsrv_set_str(&r53()->profile, "staging");
 	{
-		struct got g = { 0 };
+		struct testsrv_got g = { 0 };
 		struct err e;
 
 		err_clear(&e);
-		cr_assert_eq(driver_apply(&drv, (struct weights){ 50, 50 }, 3,
-					  got_cb, &g, &e), -1);
+		cr_assert_eq(driver_apply(&t.drv, (struct weights){ 50, 50 }, 3,
+					  testsrv_got_cb, &g, &e), -1);
 		cr_assert_not_null(strstr(e.msg, "no profile [staging]"), "%s",
 				   e.msg);
 		cr_assert_eq(g.calls, 0);
 	}
-	cr_assert_eq(server_changes(), 1);
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 1);
 }
 
 Test(route53, no_credentials_is_a_clear_error)
 {
-	struct got g = { 0 };
+	struct testsrv_got g = { 0 };
 	struct err e;
 
 	start_server(NULL);
@@ -603,11 +431,11 @@ Test(route53, no_credentials_is_a_clear_error)
 	unsetenv("AWS_SECRET_ACCESS_KEY");
 	init_driver();
 	err_clear(&e);
-	cr_assert_eq(driver_read_back(&drv, got_cb, &g, &e), -1);
+	cr_assert_eq(driver_read_back(&t.drv, testsrv_got_cb, &g, &e), -1);
 	cr_assert_not_null(strstr(e.msg, "AWS_ACCESS_KEY_ID"), "%s", e.msg);
 	setenv("AWS_ACCESS_KEY_ID", "AKIDTEST", 1);
 	err_clear(&e);
-	cr_assert_eq(driver_read_back(&drv, got_cb, &g, &e), -1);
+	cr_assert_eq(driver_read_back(&t.drv, testsrv_got_cb, &g, &e), -1);
 	cr_assert_not_null(strstr(e.msg, "is set but AWS_SECRET_ACCESS_KEY is not"),
 			   "%s", e.msg);
 	cr_assert_eq(g.calls, 0);
@@ -619,8 +447,8 @@ Test(route53, wrong_secret_fails_signature_check)
 	start_server(NULL);
 	setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret", 1);
 	init_driver();
-	expect_fail(apply(10), "SignatureDoesNotMatch");
-	cr_assert_eq(server_changes(), 0);
+	testsrv_expect_fail(&t, testsrv_apply(&t, 10), "SignatureDoesNotMatch");
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 0);
 }
 
 /* --- failures ---------------------------------------------------------------- */
@@ -631,14 +459,16 @@ Test(route53, bad_credentials_verbatim)
 
 	start_server((const char *[]){ "--fail", "badkey", NULL });
 	init_driver();
-	r = apply(10);
-	expect_fail(r, "HTTP 403 InvalidClientTokenId: The security token "
+	r = testsrv_apply(&t, 10);
+	testsrv_expect_fail(&t, r,
+	    "HTTP 403 InvalidClientTokenId: The security token "
 		    "included in the request is invalid.");
 	cr_assert_not_null(strstr(r.message, "nothing was changed"), "%s",
 			   r.message);
-	cr_assert_eq(server_changes(), 0);
-	control("{\"fail\": \"signature\"}");
-	expect_fail(read_back(), "SignatureDoesNotMatch: The request "
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 0);
+	testsrv_control(t.port, "{\"fail\": \"signature\"}");
+	testsrv_expect_fail(&t, testsrv_read_back(&t),
+	    "SignatureDoesNotMatch: The request "
 		    "signature we calculated");
 }
 
@@ -649,24 +479,26 @@ Test(route53, throttling_is_retried_then_succeeds)
 	start_server((const char *[]){ "--fail", "throttle", "--fail-count",
 				       "2", NULL });
 	init_driver();
-	r = apply(25);
+	r = testsrv_apply(&t, 25);
 	cr_assert(r.ok, "%s", r.message);
-	cr_assert_eq(log_count("Throttling: Rate exceeded; retry"), 2);
-	cr_assert_eq(server_changes(), 1);
-	control("{\"fail\": \"prior\", \"fail_count\": 1}");
-	cr_assert(apply(50).ok);
-	cr_assert_eq(log_count("PriorRequestNotComplete"), 1);
-	cr_assert_eq(server_changes(), 2);
+	cr_assert_eq(testsrv_log_count(&t, "Throttling: Rate exceeded; "
+				       "retry"), 2);
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 1);
+	testsrv_control(t.port, "{\"fail\": \"prior\", \"fail_count\": 1}");
+	cr_assert(testsrv_apply(&t, 50).ok);
+	cr_assert_eq(testsrv_log_count(&t, "PriorRequestNotComplete"), 1);
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 2);
 }
 
 Test(route53, throttling_gives_up_after_bounded_retries)
 {
 	start_server((const char *[]){ "--fail", "throttle", NULL });
 	init_driver();
-	expect_fail(apply(25), "HTTP 400 Throttling: Rate exceeded (after "
+	testsrv_expect_fail(&t, testsrv_apply(&t, 25),
+	    "HTTP 400 Throttling: Rate exceeded (after "
 		    "retries)");
-	cr_assert_eq(log_count("retry"), 5);
-	cr_assert_eq(server_changes(), 0);
+	cr_assert_eq(testsrv_log_count(&t, "retry"), 5);
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 0);
 }
 
 Test(route53, change_stuck_pending_times_out)
@@ -674,13 +506,13 @@ Test(route53, change_stuck_pending_times_out)
 	struct driver_result r;
 
 	start_server((const char *[]){ "--fail", "stuck", NULL });
-	plan.traffic.route53.insync_timeout_ms = 10000;
+	r53()->insync_timeout_ms = 10000;
 	init_driver();
-	r = apply(25);
-	expect_fail(r, "still PENDING after 10 s (insync_timeout)");
+	r = testsrv_apply(&t, 25);
+	testsrv_expect_fail(&t, r, "still PENDING after 10 s (insync_timeout)");
 	cr_assert_not_null(strstr(r.message, "weights may be in force"));
-	cr_assert_geq(log_count("route53: PENDING"), 3);
-	cr_assert_eq(server_changes(), 1);
+	cr_assert_geq(testsrv_log_count(&t, "route53: PENDING"), 3);
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 1);
 }
 
 Test(route53, malformed_answers)
@@ -688,71 +520,80 @@ Test(route53, malformed_answers)
 	start_server((const char *[]){ "--fail", "malformed", "--fail-count",
 				       "1", NULL });
 	init_driver();
-	expect_fail(apply(25), "malformed answer");
-	control("{\"fail\": \"malformed_list\", \"fail_count\": -1}");
-	expect_fail(read_back(), "malformed answer (no <ResourceRecordSets>)");
-	expect_fail(apply(50), "malformed answer");
-	cr_assert_eq(server_changes(), 0);
+	testsrv_expect_fail(&t, testsrv_apply(&t, 25), "malformed answer");
+	testsrv_control(t.port,
+	    "{\"fail\": \"malformed_list\", \"fail_count\": -1}");
+	testsrv_expect_fail(&t, testsrv_read_back(&t),
+	    "malformed answer (no <ResourceRecordSets>)");
+	testsrv_expect_fail(&t, testsrv_apply(&t, 50), "malformed answer");
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 0);
 }
 
 Test(route53, missing_zone_and_records)
 {
 	start_server((const char *[]){ "--fail", "nozone", NULL });
 	init_driver();
-	expect_fail(apply(25), "HTTP 404 NoSuchHostedZone: No hosted zone "
+	testsrv_expect_fail(&t, testsrv_apply(&t, 25),
+	    "HTTP 404 NoSuchHostedZone: No hosted zone "
 		    "found with ID: Z0TEST");
-	control("{\"fail\": \"\", \"records\": []}");
-	expect_fail(apply(25), "no A record www.example.com with "
+	testsrv_control(t.port, "{\"fail\": \"\", \"records\": []}");
+	testsrv_expect_fail(&t, testsrv_apply(&t, 25),
+	    "no A record www.example.com with "
 		    "SetIdentifier \"istio\" and no istio_alias_dns_name");
-	expect_fail(read_back(), "no A record www.example.com");
-	cr_assert_eq(server_changes(), 0);
+	testsrv_expect_fail(&t, testsrv_read_back(&t),
+	    "no A record www.example.com");
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 0);
 }
 
 Test(route53, refuses_bad_weights_and_a_second_operation)
 {
-	struct got g = { 0 }, g2 = { 0 };
+	struct testsrv_got g = { 0 }, g2 = { 0 };
 	struct err e;
 
 	start_server(NULL);
 	init_driver();
 	err_clear(&e);
-	cr_assert_eq(driver_apply(&drv, (struct weights){ 60, 60 }, 1, got_cb,
+	cr_assert_eq(driver_apply(&t.drv, (struct weights){ 60, 60 }, 1,
+	    testsrv_got_cb,
 				  &g, &e), -1);
 	cr_assert_not_null(strstr(e.msg, "sum to 100"));
-	cr_assert_eq(driver_apply(&drv, (struct weights){ 10, 90 }, 1, got_cb,
+	cr_assert_eq(driver_apply(&t.drv, (struct weights){ 10, 90 }, 1,
+	    testsrv_got_cb,
 				  &g, &e), 0);
-	cr_assert_eq(driver_read_back(&drv, got_cb, &g2, &e), -1);
+	cr_assert_eq(driver_read_back(&t.drv, testsrv_got_cb, &g2, &e), -1);
 	cr_assert_not_null(strstr(e.msg, "busy"));
-	run(&g);
+	testsrv_run(&t, &g);
 	cr_assert(g.r.ok, "%s", g.r.message);
 	cr_assert_eq(g2.calls, 0);
 }
 
 Test(route53, cancel_stops_without_a_callback)
 {
-	struct got g = { 0 };
+	struct testsrv_got g = { 0 };
 	struct err e;
 
 	start_server((const char *[]){ "--fail", "stuck", NULL });
 	init_driver();
 	err_clear(&e);
-	cr_assert_eq(driver_apply(&drv, (struct weights){ 10, 90 }, 1, got_cb,
+	cr_assert_eq(driver_apply(&t.drv, (struct weights){ 10, 90 }, 1,
+	    testsrv_got_cb,
 				  &g, &e), 0);
-	for (int i = 0; i < ITER_CAP && log_count("PENDING") == 0; i++) {
-		loop_run_once(loop, 20);
-		if (loop_transfers(loop) == 0)
-			clock_fake_advance(&fc, 250);
+	for (int i = 0; i < 3000 && testsrv_log_count(&t, "PENDING") == 0;
+	     i++) {
+		loop_run_once(t.loop, 20);
+		if (loop_transfers(t.loop) == 0)
+			clock_fake_advance(&t.fc, 250);
 	}
-	cr_assert_geq(log_count("PENDING"), 1);
-	driver_cancel(&drv);
+	cr_assert_geq(testsrv_log_count(&t, "PENDING"), 1);
+	driver_cancel(&t.drv);
 	for (int i = 0; i < 50; i++) {
-		loop_run_once(loop, 10);
-		clock_fake_advance(&fc, 1000);
+		loop_run_once(t.loop, 10);
+		clock_fake_advance(&t.fc, 1000);
 	}
 	cr_assert_eq(g.calls, 0);
 	/* The driver is usable again. */
-	control("{\"fail\": \"\"}");
-	cr_assert(read_back().ok);
+	testsrv_control(t.port, "{\"fail\": \"\"}");
+	cr_assert(testsrv_read_back(&t).ok);
 }
 
 Test(route53, describe_names_the_record)
@@ -761,7 +602,7 @@ Test(route53, describe_names_the_record)
 
 	start_server(NULL);
 	init_driver();
-	drv.ops->describe(&drv, buf, sizeof(buf));
+	t.drv.ops->describe(&t.drv, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "route53: www.example.com A in zone Z0TEST "
 			 "(istio / apisix)");
 }
@@ -779,7 +620,7 @@ records_with(const char *w, const char *ttl)
 		 "{\"name\": \"www.example.com.\", \"type\": \"A\", \"id\": "
 		 "\"apisix\", \"weight\": 100, \"ttl\": 30, \"values\": "
 		 "[\"198.51.100.7\"]}]}", w, ttl);
-	control(json);
+	testsrv_control(t.port, json);
 }
 
 /*
@@ -802,7 +643,7 @@ Test(route53, weight_and_ttl_out_of_range_are_errors)
 	init_driver();
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		records_with(bad[i], "60");
-		r = read_back();
+		r = testsrv_read_back(&t);
 		cr_assert_not(r.ok, "weight %s accepted", bad[i]);
 		cr_assert_not(r.have_weights);
 		cr_assert_not_null(strstr(r.message, "is not 0..255"), "%s: %s",
@@ -810,15 +651,15 @@ Test(route53, weight_and_ttl_out_of_range_are_errors)
 	}
 	for (size_t i = 0; i < sizeof(bad_ttl) / sizeof(bad_ttl[0]); i++) {
 		records_with("0", bad_ttl[i]);
-		r = read_back();
+		r = testsrv_read_back(&t);
 		cr_assert_not(r.ok, "TTL %s accepted", bad_ttl[i]);
 		cr_assert_not_null(strstr(r.message, "is not 0..2147483647"),
 				   "%s: %s", bad_ttl[i], r.message);
 	}
 	records_with("0", "2147483647");
-	r = read_back();
+	r = testsrv_read_back(&t);
 	cr_assert(r.ok, "%s", r.message);
 	cr_assert(r.have_weights);
 	cr_assert_eq(r.weights.istio, 0);
-	cr_assert_eq(server_changes(), 0);
+	cr_assert_eq(testsrv_state_int(t.port, "changes"), 0);
 }

@@ -31,7 +31,7 @@
  */
 #include "config.h"
 
-#include "driver.h"
+#include "driver_cloudflare.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -43,7 +43,9 @@
 
 #include <jansson.h>
 
+#include "driver.h"
 #include "http.h"
+#include "plan_schema.h"
 #include "xmalloc.h"
 
 #define CLOUDFLARE_RETRY_MAX 3
@@ -615,7 +617,7 @@ cloudflare_timer_fire(void *arg)
 static int
 cloudflare_init(struct driver *d, struct err *e)
 {
-	const struct plan_cloudflare *cfg = &d->plan->traffic.cloudflare;
+	const struct plan_cloudflare *cfg = driver_cloudflare_settings(d->plan);
 	struct cloudflare_priv *x;
 	bool pool = cfg->pool_id != NULL;
 
@@ -689,7 +691,7 @@ cloudflare_read_back(struct driver *d, driver_cb cb, void *arg,
 static void
 cloudflare_describe(const struct driver *d, char *buf, size_t len)
 {
-	const struct plan_cloudflare *cfg = &d->plan->traffic.cloudflare;
+	const struct plan_cloudflare *cfg = driver_cloudflare_settings(d->plan);
 
 	if (len == 0)
 		return;
@@ -702,10 +704,80 @@ cloudflare_describe(const struct driver *d, char *buf, size_t len)
 		    cfg->apisix_pool);
 }
 
+/* ------------------------------------------------------------------------
+ * The plan's traffic.cloudflare
+ */
+
+static void
+pr_token_file(FILE *out, const char *key, const struct field *f,
+	      const void *base, const struct plan *p)
+{
+	const struct plan_cloudflare *cf = base;
+
+	(void)f;
+	(void)p;
+	pr_str(out, key, cf->token_file != NULL ? cf->token_file :
+			 "(none: $CLOUDFLARE_API_TOKEN)");
+}
+
+static const struct field cloudflare_fields[] = {
+	FLD("account_id", F_STR, struct plan_cloudflare, account_id),
+	FLD("pool_id", F_STR, struct plan_cloudflare, pool_id),
+	FLD("istio_origin", F_STR, struct plan_cloudflare, istio_origin),
+	FLD("apisix_origin", F_STR, struct plan_cloudflare, apisix_origin),
+	FLD("zone_id", F_STR, struct plan_cloudflare, zone_id),
+	FLD("load_balancer_id", F_STR, struct plan_cloudflare,
+	    load_balancer_id),
+	FLD("istio_pool", F_STR, struct plan_cloudflare, istio_pool),
+	FLD("apisix_pool", F_STR, struct plan_cloudflare, apisix_pool),
+	{ .key = "token_file", .type = F_PATH,
+	  .off = offsetof(struct plan_cloudflare, token_file),
+	  .pr = pr_token_file },
+	FLDSTR("endpoint", F_URL, struct plan_cloudflare, endpoint,
+	       "https://api.cloudflare.com/client/v4"),
+	FLDBD("timeout", F_DUR, struct plan_cloudflare, timeout_ms, TIMEOUT_LO,
+	      TIMEOUT_HI, 10 * SEC),
+	FEND
+};
+
+static int
+cloudflare_plan_check(const struct plan_check *pc, const void *settings)
+{
+	static const char *const pool[] = { "pool_id", "istio_origin",
+					    "apisix_origin", NULL };
+	static const char *const pool_req[] = { "account_id", "pool_id",
+						"istio_origin",
+						"apisix_origin", NULL };
+	static const char *const lb[] = { "zone_id", "load_balancer_id",
+					  "istio_pool", "apisix_pool", NULL };
+	bool any_pool = false, any_lb = false;
+
+	(void)settings;
+	for (int i = 0; pool[i] != NULL; i++)
+		any_pool |= plan_check_has(pc, pool[i]);
+	for (int i = 0; lb[i] != NULL; i++)
+		any_lb |= plan_check_has(pc, lb[i]);
+	if (any_pool && any_lb)
+		return plan_check_fail(pc, NULL, "traffic.cloudflare: give "
+				       "either pool_id with istio_origin and "
+				       "apisix_origin, or zone_id with "
+				       "load_balancer_id, istio_pool and "
+				       "apisix_pool, not both");
+	if (!any_pool && !any_lb)
+		return plan_check_fail(pc, NULL, "traffic.cloudflare: needs "
+				       "either pool_id, account_id, "
+				       "istio_origin and apisix_origin (one "
+				       "pool) or zone_id, load_balancer_id, "
+				       "istio_pool and apisix_pool (two pools)");
+	if (any_pool)
+		return plan_check_require(pc, pool_req, " (one-pool mode)");
+	return plan_check_require(pc, lb, " (two-pool mode)");
+}
+
 static int64_t
 cloudflare_deadline(const struct plan *p)
 {
-	return p->traffic.cloudflare.timeout_ms;
+	return driver_cloudflare_settings(p)->timeout_ms;
 }
 
 const struct driver_ops cloudflare_driver = {
@@ -716,6 +788,9 @@ const struct driver_ops cloudflare_driver = {
 	.apply = cloudflare_apply,
 	.read_back = cloudflare_read_back,
 	.describe = cloudflare_describe,
+	.plan_fields = cloudflare_fields,
+	.plan_size = sizeof(struct plan_cloudflare),
+	.plan_check = cloudflare_plan_check,
 };
 
 int

@@ -17,7 +17,7 @@
  */
 #include "config.h"
 
-#include "driver.h"
+#include "driver_exec.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -28,6 +28,8 @@
 
 #include <jansson.h>
 
+#include "driver.h"
+#include "plan_schema.h"
 #include "proc.h"
 #include "rbac.h"
 #include "strbuf.h"
@@ -363,7 +365,7 @@ exec_busy(const struct exec_priv *x, struct err *e)
 static int
 exec_init(struct driver *d, struct err *e)
 {
-	const struct plan_exec *cfg = &d->plan->traffic.exec;
+	const struct plan_exec *cfg = driver_exec_settings(d->plan);
 	struct exec_priv *x;
 
 	if (cfg->set.argc <= 0 || cfg->set.argv == NULL ||
@@ -426,7 +428,7 @@ exec_read_back(struct driver *d, driver_cb cb, void *arg, struct err *e)
 static void
 exec_describe(const struct driver *d, char *buf, size_t len)
 {
-	const struct plan_exec *cfg = &d->plan->traffic.exec;
+	const struct plan_exec *cfg = driver_exec_settings(d->plan);
 
 	if (len == 0)
 		return;
@@ -438,7 +440,34 @@ exec_describe(const struct driver *d, char *buf, size_t len)
 static bool
 exec_can_read_back(const struct driver *d)
 {
-	return d->plan->traffic.exec.get.argc > 0;
+	return driver_exec_settings(d->plan)->get.argc > 0;
+}
+
+/* ------------------------------------------------------------------------
+ * The plan's traffic.exec
+ */
+
+static const struct field exec_fields[] = {
+	FLD("set", F_ARGV, struct plan_exec, set),
+	FLD("get", F_ARGV, struct plan_exec, get),
+	FLDBD("timeout", F_DUR, struct plan_exec, timeout_ms, TIMEOUT_LO,
+	      TIMEOUT_HI, 2 * MIN),
+	FEND
+};
+
+static int
+exec_plan_check(const struct plan_check *pc, const void *settings)
+{
+	static const char *const req[] = { "set", NULL };
+	const struct plan_exec *cfg = settings;
+
+	if (plan_check_require(pc, req, NULL) == -1)
+		return -1;
+	if (cfg->set.argc == 0)
+		return plan_check_fail(pc, "set", "'set' must name a command "
+				       "(e.g. [./migrate-apisix-to-istio.sh, "
+				       "canary, \"{istio}\"])");
+	return 0;
 }
 
 /* set and get, each up to its timeout, then SIGTERM, SIGKILL 2 s later
@@ -446,7 +475,7 @@ exec_can_read_back(const struct driver *d)
 static int64_t
 exec_deadline(const struct plan *p)
 {
-	return 2 * (p->traffic.exec.timeout_ms + 5000);
+	return 2 * (driver_exec_settings(p)->timeout_ms + 5000);
 }
 
 /* The scripts' own needs are theirs: say so rather than guess. */
@@ -468,6 +497,9 @@ const struct driver_ops exec_driver = {
 	.describe = exec_describe,
 	.can_read_back = exec_can_read_back,
 	.rbac = ed_rbac,
+	.plan_fields = exec_fields,
+	.plan_size = sizeof(struct plan_exec),
+	.plan_check = exec_plan_check,
 };
 
 /* --- parsing the `get` output --------------------------------------------- */

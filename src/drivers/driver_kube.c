@@ -38,7 +38,7 @@
  */
 #include "config.h"
 
-#include "driver.h"
+#include "driver_kube.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,9 +46,11 @@
 
 #include <jansson.h>
 
+#include "driver.h"
 #include "http.h"
 #include "kube.h"
 #include "rbac.h"
+#include "plan_schema.h"
 #include "xmalloc.h"
 
 /* Routes of one object that may name both backends. */
@@ -675,7 +677,7 @@ kd_call_done(const struct http_response *r, const char *msg, void *arg)
 static int
 kd_init(struct driver *d, struct err *e)
 {
-	const struct plan_kube_route *cfg = &d->plan->traffic.kubernetes;
+	const struct plan_kube_route *cfg = driver_kube_settings(d->plan);
 	struct kd_priv *x;
 	char *ns, *name;
 	bool vs;
@@ -780,7 +782,7 @@ kd_read_back(struct driver *d, driver_cb cb, void *arg, struct err *e)
 static void
 kd_describe(const struct driver *d, char *buf, size_t len)
 {
-	const struct plan_kube_route *cfg = &d->plan->traffic.kubernetes;
+	const struct plan_kube_route *cfg = driver_kube_settings(d->plan);
 
 	if (len == 0)
 		return;
@@ -790,19 +792,53 @@ kd_describe(const struct driver *d, char *buf, size_t len)
 	    cfg->name != NULL ? cfg->name : "?");
 }
 
+/* ------------------------------------------------------------------------
+ * The plan's traffic.kubernetes
+ */
+
+static const char *const route_kinds[] = { "VirtualService", "HTTPRoute",
+					   NULL };
+
+static const struct field kube_route_fields[] = {
+	FLDC("kind", struct plan_kube_route, kind, route_kinds),
+	FLD("namespace", F_DNS, struct plan_kube_route, namespace),
+	FLD("name", F_STR, struct plan_kube_route, name),
+	FLD("istio_backend", F_STR, struct plan_kube_route, istio_backend),
+	FLD("apisix_backend", F_STR, struct plan_kube_route, apisix_backend),
+	FLDBD("timeout", F_DUR, struct plan_kube_route, timeout_ms, TIMEOUT_LO,
+	      TIMEOUT_HI, 10 * SEC),
+	FEND
+};
+
+static int
+kube_plan_check(const struct plan_check *pc, const void *settings)
+{
+	static const char *const req[] = { "kind", "namespace", "name",
+					   "istio_backend", "apisix_backend",
+					   NULL };
+	const struct plan_kube_route *k = settings;
+
+	if (plan_check_require(pc, req, NULL) == -1)
+		return -1;
+	if (strcmp(k->istio_backend, k->apisix_backend) == 0)
+		return plan_check_fail(pc, "apisix_backend", "istio_backend "
+				       "and apisix_backend must differ");
+	return 0;
+}
+
 /* read and patch, then up to 3 times (after a conflict) read and patch again;
  * an exec credential plugin may take up to a minute */
 static int64_t
 kd_deadline(const struct plan *p)
 {
-	return 8 * p->traffic.kubernetes.timeout_ms + 60000;
+	return 8 * driver_kube_settings(p)->timeout_ms + 60000;
 }
 
 /* The route object: read, then patched (never created or deleted). */
 static void
 kd_rbac(const struct plan *p, struct rbac *r)
 {
-	const struct plan_kube_route *k = &p->traffic.kubernetes;
+	const struct plan_kube_route *k = driver_kube_settings(p);
 	bool vs = strcmp(k->kind, "VirtualService") == 0;
 
 	rbac_need(r, k->namespace,
@@ -821,6 +857,9 @@ const struct driver_ops kube_driver = {
 	.read_back = kd_read_back,
 	.describe = kd_describe,
 	.rbac = kd_rbac,
+	.plan_fields = kube_route_fields,
+	.plan_size = sizeof(struct plan_kube_route),
+	.plan_check = kube_plan_check,
 };
 
 int

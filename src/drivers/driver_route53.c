@@ -40,7 +40,7 @@
  */
 #include "config.h"
 
-#include "driver.h"
+#include "driver_route53.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -50,7 +50,9 @@
 #include <string.h>
 
 #include "aws_creds.h"
+#include "driver.h"
 #include "http.h"
+#include "plan_schema.h"
 #include "route53_xml.h"
 #include "strbuf.h"
 #include "xmalloc.h"
@@ -1032,7 +1034,7 @@ route53_region(const char *endpoint, char *buf, size_t len)
 static int
 route53_init(struct driver *d, struct err *e)
 {
-	const struct plan_route53 *cfg = &d->plan->traffic.route53;
+	const struct plan_route53 *cfg = driver_route53_settings(d->plan);
 	struct route53_priv *x;
 
 	if (cfg->hosted_zone_id == NULL || cfg->record_name == NULL ||
@@ -1101,7 +1103,7 @@ route53_read_back(struct driver *d, driver_cb cb, void *arg, struct err *e)
 static void
 route53_describe(const struct driver *d, char *buf, size_t len)
 {
-	const struct plan_route53 *cfg = &d->plan->traffic.route53;
+	const struct plan_route53 *cfg = driver_route53_settings(d->plan);
 
 	if (len == 0)
 		return;
@@ -1110,11 +1112,77 @@ route53_describe(const struct driver *d, char *buf, size_t len)
 	    cfg->istio_set_id, cfg->apisix_set_id);
 }
 
+/* ------------------------------------------------------------------------
+ * The plan's traffic.route53
+ */
+
+static const char *const record_types[] = { "A", "AAAA", NULL };
+
+static const struct field route53_fields[] = {
+	FLD("hosted_zone_id", F_STR, struct plan_route53, hosted_zone_id),
+	FLD("record_name", F_STR, struct plan_route53, record_name),
+	FLDCD("record_type", struct plan_route53, record_type, record_types,
+	      "A"),
+	FLD("istio_set_identifier", F_STR, struct plan_route53, istio_set_id),
+	FLD("apisix_set_identifier", F_STR, struct plan_route53, apisix_set_id),
+	FLD("istio_alias_dns_name", F_STR, struct plan_route53,
+	    istio_alias_dns),
+	FLD("istio_alias_zone_id", F_STR, struct plan_route53,
+	    istio_alias_zone),
+	FLD("apisix_alias_dns_name", F_STR, struct plan_route53,
+	    apisix_alias_dns),
+	FLD("apisix_alias_zone_id", F_STR, struct plan_route53,
+	    apisix_alias_zone),
+	FLD("evaluate_target_health", F_BOOL, struct plan_route53,
+	    evaluate_target_health),
+	FLDSTR("endpoint", F_URL, struct plan_route53, endpoint,
+	       "https://route53.amazonaws.com"),
+	FLDSTR("profile", F_STR, struct plan_route53, profile, "default"),
+	FLDBD("timeout", F_DUR, struct plan_route53, timeout_ms, TIMEOUT_LO,
+	      TIMEOUT_HI, 10 * SEC),
+	FLDBD("insync_timeout", F_DUR, struct plan_route53, insync_timeout_ms,
+	      SEC, TIMEOUT_HI, 5 * MIN),
+	FEND
+};
+
+static int
+route53_plan_check(const struct plan_check *pc, const void *settings)
+{
+	static const char *const req[] = { "hosted_zone_id", "record_name",
+					   "istio_set_identifier",
+					   "apisix_set_identifier", NULL };
+	static const char *const pairs[][2] = {
+		{ "istio_alias_dns_name", "istio_alias_zone_id" },
+		{ "apisix_alias_dns_name", "apisix_alias_zone_id" },
+	};
+	const struct plan_route53 *r = settings;
+
+	if (plan_check_require(pc, req, NULL) == -1)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		bool a = plan_check_has(pc, pairs[i][0]);
+		bool b = plan_check_has(pc, pairs[i][1]);
+
+		if (a != b)
+			return plan_check_fail(pc, NULL, "traffic.route53: "
+					       "'%s' and '%s' go together "
+					       "(missing '%s')", pairs[i][0],
+					       pairs[i][1],
+					       a ? pairs[i][1] : pairs[i][0]);
+	}
+	if (strcmp(r->istio_set_id, r->apisix_set_id) == 0)
+		return plan_check_fail(pc, "apisix_set_identifier",
+				       "istio_set_identifier and "
+				       "apisix_set_identifier must differ");
+	return 0;
+}
+
 static int64_t
 route53_deadline(const struct plan *p)
 {
-	return p->traffic.route53.timeout_ms +
-	    p->traffic.route53.insync_timeout_ms;
+	const struct plan_route53 *cfg = driver_route53_settings(p);
+
+	return cfg->timeout_ms + cfg->insync_timeout_ms;
 }
 
 const struct driver_ops route53_driver = {
@@ -1125,6 +1193,9 @@ const struct driver_ops route53_driver = {
 	.apply = route53_apply,
 	.read_back = route53_read_back,
 	.describe = route53_describe,
+	.plan_fields = route53_fields,
+	.plan_size = sizeof(struct plan_route53),
+	.plan_check = route53_plan_check,
 };
 
 int

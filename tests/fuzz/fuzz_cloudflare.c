@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "driver.h"
+#include "drivers/driver_cloudflare.h"
 #include "fuzz.h"
 
 int

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "driver.h"
+#include "drivers/driver_kube.h"
 #include "fuzz.h"
 
 int
