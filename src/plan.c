@@ -108,6 +108,33 @@ static const char *const query_defaults[Q_COUNT] = {
 	    "(rate(apisix_http_latency_bucket{type=\"request\"}[{window}])))",
 	[Q_APISIX_RPS] =
 	    "sum(rate(apisix_http_status[{window}]))",
+	/*
+	 * The Grafana board's latency distribution and connections: shown,
+	 * never gated.  Connections are gauges (Envoy's downstream
+	 * connections of the gateway's pods, nginx's active ones), averaged
+	 * over the window like every other query.
+	 */
+	[Q_ISTIO_P50] =
+	    "histogram_quantile(0.50, sum by (le)"
+	    "(rate(istio_request_duration_milliseconds_bucket{" GW "}"
+	    "[{window}])))",
+	[Q_ISTIO_P99] =
+	    "histogram_quantile(0.99, sum by (le)"
+	    "(rate(istio_request_duration_milliseconds_bucket{" GW "}"
+	    "[{window}])))",
+	[Q_APISIX_P50] =
+	    "histogram_quantile(0.50, sum by (le)"
+	    "(rate(apisix_http_latency_bucket{type=\"request\"}[{window}])))",
+	[Q_APISIX_P99] =
+	    "histogram_quantile(0.99, sum by (le)"
+	    "(rate(apisix_http_latency_bucket{type=\"request\"}[{window}])))",
+	[Q_ISTIO_CONNECTIONS] =
+	    "sum(avg_over_time(envoy_server_total_connections{"
+	    "namespace=\"{istio_namespace}\",pod=~\"{istio_workload}-.*\"}"
+	    "[{window}]))",
+	[Q_APISIX_CONNECTIONS] =
+	    "sum(avg_over_time(apisix_nginx_http_current_connections"
+	    "{state=\"active\"}[{window}]))",
 };
 
 const char *
@@ -285,6 +312,8 @@ group_set(struct plan_pod_group *g, const char *name, const char *ns,
 	g->sidecar_required = sidecar;
 	g->side = side;
 }
+
+static void probes_free(struct plan_probes *pr);
 
 static void
 groups_free(struct plan *p)
@@ -481,6 +510,7 @@ plan_done(struct plan *p)
 	for (int i = 0; i < Q_COUNT; i++)
 		free(p->queries[i].promql);
 	groups_free(p);
+	probes_free(&p->probes);
 	free(p->state_file);
 	free(p->audit_log);
 	memset(p, 0, sizeof(*p));
@@ -495,6 +525,13 @@ plan_finish(struct plan *p, struct err *e)
 
 	if (!p->gates.max_age_given)
 		p->gates.max_age_ms = 2 * p->refresh_ms;
+	if (p->probes.failures == 0)
+		p->probes.failures = 3;
+	if (p->probes.n > 0 && p->probes.istio_service == NULL &&
+	    p->istio_namespace != NULL && p->istio_workload != NULL)
+		p->probes.istio_service = xasprintf("%s/%s",
+						    p->istio_namespace,
+						    p->istio_workload);
 	if (p->state_file_given && p->audit_log_given)
 		return 0;
 	if (xdg != NULL && xdg[0] == '/')
@@ -2310,6 +2347,283 @@ fn_stages_top(struct ctx *c, const struct field *f, yaml_node_t *n,
 	return fn_stages(c, f, n, c->sr);
 }
 
+/* ------------------------------------------------------------------------
+ * probes: (src/probe.c sends them)
+ */
+
+static const char *const probe_kinds[] = { "http", "websocket", "grpc", NULL };
+static const char *const probe_methods[] = {
+	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", NULL
+};
+
+static void
+probes_free(struct plan_probes *pr)
+{
+	for (int i = 0; i < pr->n; i++) {
+		struct plan_probe *pp = &pr->items[i];
+
+		free(pp->name);
+		free(pp->kind);
+		free(pp->url);
+		free(pp->method);
+		for (int k = 0; k < pp->nheaders; k++) {
+			free(pp->headers[k].name);
+			xfree_secret_str(pp->headers[k].value);
+		}
+		free(pp->headers);
+		for (int k = 0; k < pp->nheader_files; k++) {
+			free(pp->header_files[k].name);
+			free(pp->header_files[k].value);
+		}
+		free(pp->header_files);
+		free(pp->body_file);
+		free(pp->grpc_service);
+	}
+	free(pr->items);
+	free(pr->istio_address);
+	free(pr->istio_service);
+	free(pr->apisix_address);
+	free(pr->ca_file);
+	memset(pr, 0, sizeof(*pr));
+}
+
+/* headers: (values as written) or header_files: (values: file names). */
+static int
+probe_header_map(struct ctx *c, const struct field *f, yaml_node_t *n,
+		 struct plan_header **out, int *nout, bool files)
+{
+	yaml_node_pair_t *pr;
+	int count;
+
+	if (want_kind(c, n, YAML_MAPPING_NODE, f->key) == -1)
+		return -1;
+	count = (int)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	if (count > PLAN_HEADERS_MAX)
+		return errn(c, n, "too many headers (at most %d)",
+			    PLAN_HEADERS_MAX);
+	*out = xcalloc((size_t)count + 1, sizeof(**out));
+	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
+	     pr++) {
+		yaml_node_t *k = node_at(c, pr->key), *v = node_at(c, pr->value);
+
+		if (want_scalar(c, k, f->key, "a header name") == -1)
+			return -1;
+		if (!valid_header_name(scalar(k)))
+			return errn(c, k, "invalid header name '%s'", scalar(k));
+		for (int i = 0; i < *nout; i++)
+			if (strcasecmp((*out)[i].name, scalar(k)) == 0)
+				return errn(c, k, "duplicate key '%s' in %s",
+					    scalar(k), f->key);
+		if (v->type != YAML_SCALAR_NODE || is_null(v))
+			return errn(c, v, "expected a %s for header '%s', got "
+				    "%s", files ? "file name" : "string",
+				    scalar(k), kind_name(v));
+		if (strpbrk(scalar(v), "\r\n") != NULL ||
+		    strlen(scalar(v)) != v->data.scalar.length)
+			return errn(c, v, "header '%s' contains a line break "
+				    "or NUL", scalar(k));
+		(*out)[*nout].name = xstrdup(scalar(k));
+		(*out)[*nout].value = files ? expand_path(scalar(v)) :
+				      xstrdup(scalar(v));
+		(*nout)++;
+	}
+	return 0;
+}
+
+static int
+fn_probe_headers(struct ctx *c, const struct field *f, yaml_node_t *n,
+		 void *base)
+{
+	struct plan_probe *pp = base;
+
+	return probe_header_map(c, f, n, &pp->headers, &pp->nheaders, false);
+}
+
+static int
+fn_probe_header_files(struct ctx *c, const struct field *f, yaml_node_t *n,
+		      void *base)
+{
+	struct plan_probe *pp = base;
+
+	return probe_header_map(c, f, n, &pp->header_files,
+				&pp->nheader_files, true);
+}
+
+static void
+pr_probe_headers(FILE *out, const char *key, const struct field *f,
+		 const void *base, const struct plan *p)
+{
+	const struct plan_probe *pp = base;
+	char k[160];
+
+	(void)f;
+	(void)p;
+	for (int i = 0; i < pp->nheaders; i++) {
+		/* Written in the plan, yet a value is never shown. */
+		snprintf(k, sizeof(k), "%s.%s", key, pp->headers[i].name);
+		pr_str(out, k, "(set, not shown)");
+	}
+}
+
+static void
+pr_probe_header_files(FILE *out, const char *key, const struct field *f,
+		      const void *base, const struct plan *p)
+{
+	const struct plan_probe *pp = base;
+	char k[160];
+
+	(void)f;
+	(void)p;
+	for (int i = 0; i < pp->nheader_files; i++) {
+		snprintf(k, sizeof(k), "%s.%s", key, pp->header_files[i].name);
+		pr_str(out, k, pp->header_files[i].value);
+	}
+}
+
+static const struct field probe_fields[] = {
+	FLD("name", F_NAME, struct plan_probe, name),
+	FLDC("kind", struct plan_probe, kind, probe_kinds),
+	FLD("url", F_URL, struct plan_probe, url),
+	FLDC("method", struct plan_probe, method, probe_methods),
+	FLDFP("headers", fn_probe_headers, pr_probe_headers),
+	FLDFP("header_files", fn_probe_header_files, pr_probe_header_files),
+	FLD("body_file", F_PATH, struct plan_probe, body_file),
+	FLDB("expect_status", F_INT, struct plan_probe, expect_status, 100,
+	     599),
+	FLD("grpc_service", F_STR0, struct plan_probe, grpc_service),
+	FLDB("interval", F_DUR, struct plan_probe, interval_ms, SEC,
+	     1.0 * HOUR),
+	FLDB("timeout", F_DUR, struct plan_probe, timeout_ms, TIMEOUT_LO,
+	     60.0 * SEC),
+	FEND
+};
+
+static int
+fn_probe_list(struct ctx *c, const struct field *f, yaml_node_t *n,
+	      void *base)
+{
+	static const char *const req[] = { "name", "url", NULL };
+	struct plan_probes *pr = base;
+	yaml_node_item_t *it;
+	int count;
+
+	if (want_kind(c, n, YAML_SEQUENCE_NODE, f->key) == -1)
+		return -1;
+	count = (int)(n->data.sequence.items.top - n->data.sequence.items.start);
+	if (count > PLAN_PROBES_MAX)
+		return errn(c, n, "too many probes (%d; at most %d)", count,
+			    PLAN_PROBES_MAX);
+	pr->items = xcalloc((size_t)count + 1, sizeof(*pr->items));
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		struct plan_probe *pp = &pr->items[pr->n];
+		yaml_node_t *v = node_at(c, *it);
+		char section[32];
+		uint64_t seen;
+
+		pr->n++;
+		pp->interval_ms = 10 * SEC;
+		pp->timeout_ms = 5 * SEC;
+		snprintf(section, sizeof(section), "probes item %d", pr->n);
+		if (parse_map(c, v, section, probe_fields, pp, &seen) == -1)
+			return -1;
+		if (require(c, v, section, probe_fields, seen, req, NULL) == -1)
+			return -1;
+		if (pp->kind == NULL)
+			pp->kind = xstrdup("http");
+		if (pp->method == NULL)
+			pp->method = xstrdup(strcmp(pp->kind, "grpc") == 0 ?
+					     "POST" : "GET");
+		if (strcmp(pp->kind, "http") != 0 &&
+		    (has(probe_fields, seen, "method") ||
+		     has(probe_fields, seen, "body_file")))
+			return errn(c, v, "probe '%s': method and body_file "
+				    "are for kind http only", pp->name);
+		if (strcmp(pp->kind, "grpc") != 0 &&
+		    has(probe_fields, seen, "grpc_service"))
+			return errn(c, v, "probe '%s': grpc_service is for "
+				    "kind grpc only", pp->name);
+		if (pp->timeout_ms > pp->interval_ms)
+			return errn(c, v, "probe '%s': timeout is longer than "
+				    "its interval", pp->name);
+		for (int i = 0; i < pr->n - 1; i++)
+			if (strcmp(pr->items[i].name, pp->name) == 0)
+				return errn(c, map_get(c, v, "name", NULL),
+					    "probe name '%s' is used twice",
+					    pp->name);
+	}
+	return 0;
+}
+
+static void
+pr_probe_list(FILE *out, const char *key, const struct field *f,
+	      const void *base, const struct plan *p)
+{
+	const struct plan_probes *pr = base;
+	char k[64];
+
+	(void)f;
+	for (int i = 0; i < pr->n; i++) {
+		snprintf(k, sizeof(k), "%s.%d", key, i + 1);
+		print_map(out, k, probe_fields, &pr->items[i], p);
+	}
+}
+
+static const struct field probes_fields[] = {
+	FLD("istio_address", F_STR, struct plan_probes, istio_address),
+	FLD("istio_service", F_STR, struct plan_probes, istio_service),
+	FLD("apisix_address", F_STR, struct plan_probes, apisix_address),
+	FLD("ca_file", F_PATH, struct plan_probes, ca_file),
+	FLD("insecure_skip_verify", F_BOOL, struct plan_probes, insecure),
+	FLDB("failures", F_INT, struct plan_probes, failures, 1, 100),
+	FLDS("checks", fn_probe_list, pr_probe_list, probe_fields),
+	FEND
+};
+
+static int
+fn_probes(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
+{
+	struct plan *p = base;
+	const char *const addr[] = { "istio_address", "apisix_address" };
+	uint64_t seen;
+
+	(void)f;
+	probes_free(&p->probes);
+	p->probes.failures = 3;
+	if (parse_map(c, n, "probes", probes_fields, &p->probes, &seen) == -1)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		const char *a = i == 0 ? p->probes.istio_address :
+				p->probes.apisix_address;
+
+		if (a != NULL && (strlen(a) > 255 ||
+				  strpbrk(a, " /@?#\t\r\n") != NULL))
+			return errn(c, map_get(c, n, addr[i], NULL),
+				    "invalid %s '%s' (expected host, host:port "
+				    "or [ipv6]:port)", addr[i], a);
+	}
+	if (p->probes.istio_service != NULL &&
+	    (strchr(p->probes.istio_service, '/') == NULL ||
+	     strpbrk(p->probes.istio_service, " ?#%\t\r\n") != NULL))
+		return errn(c, map_get(c, n, "istio_service", NULL),
+			    "invalid istio_service '%s' (expected "
+			    "namespace/name)", p->probes.istio_service);
+	return 0;
+}
+
+static void
+pr_probes(FILE *out, const char *key, const struct field *f,
+	  const void *base, const struct plan *p)
+{
+	(void)f;
+	(void)base;
+	if (p->probes.n == 0) {
+		pr_str(out, key, "none");
+		return;
+	}
+	print_map(out, key, probes_fields, &p->probes, p);
+}
+
 static const struct field top_fields[] = {
 	FLD("name", F_NAME, struct plan, name),
 	FLD("namespace", F_DNS, struct plan, namespace),
@@ -2336,6 +2650,8 @@ static const struct field top_fields[] = {
 	     gates_fields),
 	FLDS("rollback", fn_rollback, pr_rollback,
 	     rollback_fields),
+	FLDS("probes", fn_probes, pr_probes,
+	     probes_fields),
 	FEND
 };
 

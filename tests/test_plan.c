@@ -1005,6 +1005,8 @@ static const struct {
 	{ "stages", "STAGES" },
 	{ "gates", "GATES AND VERDICTS" },
 	{ "rollback", "ROLLBACK" },
+	{ "probes", "PROBES" },
+	{ "probes.checks", "PROBES" },
 };
 #define NMAN_SECTIONS ((int)(sizeof(man_sections) / sizeof(man_sections[0])))
 
