@@ -189,6 +189,25 @@ demo_board(struct metrics *m, int64_t wall, int64_t now)
 	    now);
 }
 
+/* A plan's probes answer in the demo as its traffic does: they fail
+ * while the error spike lasts. */
+static void
+demo_probes(struct demo *d, struct metrics *m, int64_t now)
+{
+	double ms = m->q[Q_ISTIO_P50].value;
+	bool ok = !spiking(d, now);
+
+	for (int i = 0; i < d->plan->probes.n && i < PLAN_PROBES_MAX; i++) {
+		metrics_probe_record(m, i, PROBE_ISTIO, ok, ok ? 200 : 503,
+				     isnan(ms) ? 40 : ms, ok ? "" :
+				     "HTTP 503, expected 200", now);
+		if (d->plan->probes.apisix_address != NULL)
+			metrics_probe_record(m, i, PROBE_APISIX, true, 200,
+					     m->q[Q_APISIX_P50].value, "",
+					     now);
+	}
+}
+
 void
 demo_observe(struct demo *d, struct metrics *m, struct group_health *groups)
 {
@@ -239,6 +258,7 @@ demo_observe(struct demo *d, struct metrics *m, struct group_health *groups)
 		put(m, Q_APISIX_P95, NAN, wall, now);
 	}
 	demo_board(m, wall, now);
+	demo_probes(d, m, now);
 	demo_fill_unmodelled(d, m, wall, now);
 
 	for (int i = 0; i < d->plan->ngroups; i++) {

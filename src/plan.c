@@ -2534,6 +2534,13 @@ fn_probe_list(struct ctx *c, const struct field *f, yaml_node_t *n,
 		if (pp->method == NULL)
 			pp->method = xstrdup(strcmp(pp->kind, "grpc") == 0 ?
 					     "POST" : "GET");
+		if (pp->expect_status == 0)
+			pp->expect_status = strcmp(pp->kind, "websocket") == 0 ?
+					    101 : 200;
+		if (strcmp(pp->kind, "grpc") == 0 &&
+		    has(probe_fields, seen, "expect_status"))
+			return errn(c, v, "probe '%s': a grpc probe expects "
+				    "SERVING, not a status", pp->name);
 		if (strcmp(pp->kind, "http") != 0 &&
 		    (has(probe_fields, seen, "method") ||
 		     has(probe_fields, seen, "body_file")))
