@@ -481,8 +481,15 @@ probe_headers(struct probe_xfer *x, const struct plan_probe *pp, char *why,
 		unsigned char key[16];
 		char b64[32];
 
-		if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
-			memset(key, 0x5a, sizeof(key));
+		/* A nonce, not a secret: without randomness, the clock. */
+		if (getrandom(key, sizeof(key), GRND_NONBLOCK) !=
+		    (ssize_t)sizeof(key)) {
+			uint64_t t = (uint64_t)loop_now(x->r->loop);
+
+			for (size_t i = 0; i < sizeof(key); i++)
+				key[i] = (unsigned char)((t >> (i % 8 * 8)) ^
+							 (i * 37));
+		}
 		probe_base64(key, sizeof(key), b64);
 		line = xasprintf("Sec-WebSocket-Key: %s", b64);
 		x->headers = curl_slist_append(x->headers, "Connection: Upgrade");
