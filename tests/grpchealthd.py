@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""grpchealthd.py [--port PORT] -- a gRPC health server (grpc.health.v1)
-over HTTP/2 without TLS, for tests/test_probe, built on Debian's
+"""grpchealthd.py [--port PORT] [--tls-cert F --tls-key F]
+-- a gRPC health server (grpc.health.v1) over HTTP/2, without TLS (h2c)
+or with it (h2 by ALPN), for tests/test_probe, built on Debian's
 python3-grpcio with the messages written by hand (no generated code).
 
 Listens on 127.0.0.1:PORT (0 picks a free port), prints "ready PORT".
@@ -40,13 +41,20 @@ def check(req, context):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
     a = ap.parse_args()
     handler = grpc.method_handlers_generic_handler(
         "grpc.health.v1.Health",
         {"Check": grpc.unary_unary_rpc_method_handler(check)})
     srv = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     srv.add_generic_rpc_handlers((handler,))
-    port = srv.add_insecure_port("127.0.0.1:%d" % a.port)
+    if a.tls_cert:
+        with open(a.tls_key, "rb") as k, open(a.tls_cert, "rb") as c:
+            creds = grpc.ssl_server_credentials(((k.read(), c.read()),))
+        port = srv.add_secure_port("127.0.0.1:%d" % a.port, creds)
+    else:
+        port = srv.add_insecure_port("127.0.0.1:%d" % a.port)
     srv.start()
     print("ready %d" % port, flush=True)
     srv.wait_for_termination()

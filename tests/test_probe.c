@@ -447,6 +447,47 @@ Test(probe, grpc_health_over_http2)
 	rig_done(&g);
 }
 
+/* The same over TLS: HTTP/2 chosen by ALPN, the real name as SNI. */
+Test(probe, grpc_health_over_tls)
+{
+	struct rig g;
+	char yaml[1024], *crt, *key;
+	int port;
+
+	require_grpc();
+	make_certs();
+	crt = path_in("srv.crt");
+	key = path_in("srv.key");
+	{
+		const char *args[] = { "--tls-cert", crt, "--tls-key", key,
+				       NULL };
+
+		port = server("grpchealthd.py", args);
+	}
+	free(crt);
+	free(key);
+	snprintf(yaml, sizeof(yaml),
+		 "probes:\n"
+		 "  istio_address: 127.0.0.1:%d\n"
+		 "  ca_file: %s/ca.crt\n"
+		 "  checks:\n"
+		 "    - name: grpc\n"
+		 "      kind: grpc\n"
+		 "      url: https://shop.example.com/\n"
+		 "    - name: wrongname\n"
+		 "      kind: grpc\n"
+		 "      url: https://grpc.example.com/\n",
+		 port, dir);
+	rig_load(&g, yaml);
+	rig_start(&g);
+	rig_run(&g);
+	cr_assert_eq(res(&g, 0)->state, SOURCE_OK, "%s", res(&g, 0)->why);
+	cr_assert_eq(res(&g, 1)->state, SOURCE_ERROR);
+	cr_assert(strstr(res(&g, 1)->why, "grpc.example.com") != NULL, "%s",
+		  res(&g, 1)->why);
+	rig_done(&g);
+}
+
 Test(probe_grpc, health_answers_decoded_by_hand)
 {
 	static const struct {
