@@ -51,7 +51,7 @@ fi
 like "the latency distribution, both gateways" "$(tmux_screen)" \
 	'latency +P50 +P95 +P99 +conns'
 like "one row per probe, its ratio and latency" "$(tmux_screen)" \
-	'^apisix .* ws +100% +[0-9]+ ms'
+	'^ apisix .* ws +100% +[0-9]+ ms'
 tmux_keys q
 tmux_wait 20 'EXIT=' >/dev/null 2>&1
 

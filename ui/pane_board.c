@@ -59,8 +59,10 @@ board_gateways(struct ui *u, WINDOW *w)
 	for (int c = 0; c < 4; c++)
 		widget_text_align(w, 0, 9 + c * 8, 8, widget_attr(ROLE_TITLE),
 				  WIDGET_RIGHT, titles[c]);
+	/* Indented: a line that starts with a gateway's name is its pod
+	 * group's row (screen readers and scripts look for it there). */
 	for (int g = 0; g < 2; g++) {
-		widget_text(w, 1 + g, 0, 9, g == 0 ? ROLE_SIDE_A : ROLE_SIDE_B,
+		widget_text(w, 1 + g, 1, 8, g == 0 ? ROLE_SIDE_A : ROLE_SIDE_B,
 			    gw[g].name);
 		for (int c = 0; c < 4; c++)
 			board_value(u, w, 1 + g, 9 + c * 8, 8, gw[g].q[c],
