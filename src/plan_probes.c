@@ -212,6 +212,10 @@ fn_probe_list(struct ctx *c, const struct field *f, yaml_node_t *n,
 		     has(probe_fields, seen, "body_file")))
 			return errn(c, v, "probe '%s': method and body_file "
 				    "are for kind http only", pp->name);
+		if (pp->body_file != NULL && (strcmp(pp->method, "GET") == 0 ||
+					      strcmp(pp->method, "HEAD") == 0))
+			return errn(c, v, "probe '%s': a %s request has no "
+				    "body (body_file)", pp->name, pp->method);
 		if (strcmp(pp->kind, "grpc") != 0 &&
 		    has(probe_fields, seen, "grpc_service"))
 			return errn(c, v, "probe '%s': grpc_service is for "
