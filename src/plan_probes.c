@@ -53,56 +53,14 @@ probes_free(struct plan_probes *pr)
 	memset(pr, 0, sizeof(*pr));
 }
 
-/* headers: (values as written) or header_files: (values: file names). */
-static int
-probe_header_map(struct ctx *c, const struct field *f, yaml_node_t *n,
-		 struct plan_header **out, int *nout, bool files)
-{
-	yaml_node_pair_t *pr;
-	int count;
-
-	if (want_kind(c, n, YAML_MAPPING_NODE, f->key) == -1)
-		return -1;
-	count = (int)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
-	if (count > PLAN_HEADERS_MAX)
-		return errn(c, n, "too many headers (at most %d)",
-			    PLAN_HEADERS_MAX);
-	*out = xcalloc((size_t)count + 1, sizeof(**out));
-	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
-	     pr++) {
-		yaml_node_t *k = node_at(c, pr->key), *v = node_at(c, pr->value);
-
-		if (want_scalar(c, k, f->key, "a header name") == -1)
-			return -1;
-		if (!valid_header_name(scalar(k)))
-			return errn(c, k, "invalid header name '%s'", scalar(k));
-		for (int i = 0; i < *nout; i++)
-			if (strcasecmp((*out)[i].name, scalar(k)) == 0)
-				return errn(c, k, "duplicate key '%s' in %s",
-					    scalar(k), f->key);
-		if (v->type != YAML_SCALAR_NODE || is_null(v))
-			return errn(c, v, "expected a %s for header '%s', got "
-				    "%s", files ? "file name" : "string",
-				    scalar(k), kind_name(v));
-		if (strpbrk(scalar(v), "\r\n") != NULL ||
-		    strlen(scalar(v)) != v->data.scalar.length)
-			return errn(c, v, "header '%s' contains a line break "
-				    "or NUL", scalar(k));
-		(*out)[*nout].name = xstrdup(scalar(k));
-		(*out)[*nout].value = files ? expand_path(scalar(v)) :
-				      xstrdup(scalar(v));
-		(*nout)++;
-	}
-	return 0;
-}
-
 static int
 fn_probe_headers(struct ctx *c, const struct field *f, yaml_node_t *n,
 		 void *base)
 {
 	struct plan_probe *pp = base;
 
-	return probe_header_map(c, f, n, &pp->headers, &pp->nheaders, false);
+	return plan_headers_parse(c, n, f->key, f->key, false, &pp->headers,
+				  &pp->nheaders);
 }
 
 static int
@@ -111,8 +69,8 @@ fn_probe_header_files(struct ctx *c, const struct field *f, yaml_node_t *n,
 {
 	struct plan_probe *pp = base;
 
-	return probe_header_map(c, f, n, &pp->header_files,
-				&pp->nheader_files, true);
+	return plan_headers_parse(c, n, f->key, f->key, true,
+				  &pp->header_files, &pp->nheader_files);
 }
 
 static void
@@ -120,15 +78,11 @@ pr_probe_headers(FILE *out, const char *key, const struct field *f,
 		 const void *base, const struct plan *p)
 {
 	const struct plan_probe *pp = base;
-	char k[160];
 
 	(void)f;
 	(void)p;
-	for (int i = 0; i < pp->nheaders; i++) {
-		/* Written in the plan, yet a value is never shown. */
-		snprintf(k, sizeof(k), "%s.%s", key, pp->headers[i].name);
-		pr_str(out, k, "(set, not shown)");
-	}
+	/* Written in the plan, yet a value is never shown. */
+	plan_headers_print(out, key, pp->headers, pp->nheaders);
 }
 
 static void

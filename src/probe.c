@@ -354,31 +354,6 @@ probe_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 	return size * nmemb;
 }
 
-static bool
-probe_header_is(const char *line, size_t len, const char *name)
-{
-	size_t n = strlen(name);
-
-	return len > n && line[n] == ':' && strncasecmp(line, name, n) == 0;
-}
-
-/* The trimmed value of a "Name: value" line into out. */
-static void
-probe_header_value(const char *line, size_t len, size_t name_len, char *out,
-		   size_t outlen)
-{
-	const char *v = line + name_len + 1, *end = line + len;
-
-	while (v < end && (*v == ' ' || *v == '\t'))
-		v++;
-	while (end > v && isspace((unsigned char)end[-1]))
-		end--;
-	if ((size_t)(end - v) >= outlen)
-		end = v + outlen - 1;
-	memcpy(out, v, (size_t)(end - v));
-	out[end - v] = '\0';
-}
-
 static size_t
 probe_header_cb(char *data, size_t size, size_t nmemb, void *arg)
 {
@@ -399,16 +374,16 @@ probe_header_cb(char *data, size_t size, size_t nmemb, void *arg)
 				    (sp[3] - '0');
 		return n;
 	}
-	if (probe_header_is(data, n, "grpc-status")) {
-		probe_header_value(data, n, strlen("grpc-status"), v,
+	if (http_header_is(data, n, "grpc-status")) {
+		http_header_value(data, n, strlen("grpc-status"), v,
 				   sizeof(v));
 		if (v[0] != '\0' && strlen(v) <= 3 &&
 		    strspn(v, "0123456789") == strlen(v))
 			x->grpc_status = atoi(v);
 		return n;
 	}
-	if (probe_header_is(data, n, "Upgrade")) {
-		probe_header_value(data, n, strlen("Upgrade"), v, sizeof(v));
+	if (http_header_is(data, n, "Upgrade")) {
+		http_header_value(data, n, strlen("Upgrade"), v, sizeof(v));
 		if (strcasecmp(v, "websocket") == 0)
 			x->ws_upgrade = true;
 		return n;
