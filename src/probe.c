@@ -293,7 +293,7 @@ probe_read_file(const char *path, bool header, size_t *len, char *why,
 	while (n < PROBE_FILE_MAX &&
 	       (got = read(fd, buf + n, PROBE_FILE_MAX - n)) > 0)
 		n += (size_t)got;
-	if (n == PROBE_FILE_MAX && read(fd, buf, 0) == 0) {
+	if (n == PROBE_FILE_MAX) {
 		char c;
 
 		if (read(fd, &c, 1) == 1) {

@@ -365,6 +365,48 @@ Test(probe, a_slow_gateway_times_out_on_its_deadline)
 	rig_done(&g);
 }
 
+/* A body or header file that is too large, or a header file of two
+ * lines (a header injected), is not sent: no data, not a failure. */
+Test(probe, hostile_files_are_not_sent)
+{
+	struct rig g;
+	char yaml[1024], why[200], *big = xmalloc(70001);
+
+	memset(big, 'x', 70000);
+	big[70000] = '\0';
+	write_file("big.json", big);
+	free(big);
+	write_file("twolines", "Bearer a\r\nX-Injected: yes\n");
+	snprintf(yaml, sizeof(yaml),
+		 "probes:\n"
+		 "  istio_address: 127.0.0.1:1\n"
+		 "  checks:\n"
+		 "    - name: big\n"
+		 "      url: http://shop.example.com/\n"
+		 "      method: POST\n"
+		 "      body_file: %s/big.json\n"
+		 "    - name: inject\n"
+		 "      url: http://shop.example.com/\n"
+		 "      header_files: { Authorization: %s/twolines }\n"
+		 "    - name: missing\n"
+		 "      url: http://shop.example.com/\n"
+		 "      body_file: %s/nosuch\n"
+		 "      method: PUT\n", dir, dir, dir);
+	rig_load(&g, yaml);
+	rig_start(&g);
+	rig_run(&g);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(res(&g, i)->state, SOURCE_UNKNOWN, "%d", i);
+	cr_assert(strstr(res(&g, 0)->why, "larger than 65536 bytes") != NULL,
+		  "%s", res(&g, 0)->why);
+	cr_assert(strstr(res(&g, 1)->why, "more than one line") != NULL, "%s",
+		  res(&g, 1)->why);
+	cr_assert(strstr(res(&g, 2)->why, "No such file") != NULL, "%s",
+		  res(&g, 2)->why);
+	cr_assert_eq(verdict(&g, why, sizeof(why)), VERDICT_NO_DATA);
+	rig_done(&g);
+}
+
 /* ---------------------------------------------------------- WebSocket */
 
 Test(probe, websocket_upgrade_is_answered_101)
