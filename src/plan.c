@@ -297,6 +297,7 @@ plan_done(struct plan *p)
 	free(p->prometheus.ca_file);
 	free(p->kubernetes.kubeconfig);
 	free(p->kubernetes.context);
+	notify_plan_free(p);
 	argv_free(&p->traffic.exec.set);
 	argv_free(&p->traffic.exec.get);
 	free(r->hosted_zone_id);
@@ -527,6 +528,8 @@ static const struct field top_fields[] = {
 	     rollback_fields),
 	FLDS("probes", fn_probes, pr_probes,
 	     probes_fields),
+	FLDS("notify", fn_notify, pr_notify,
+	     notify_fields),
 	FEND
 };
 

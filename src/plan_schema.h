@@ -219,6 +219,13 @@ int plan_headers_parse(struct ctx *c, yaml_node_t *n, const char *key,
 void plan_headers_print(FILE *out, const char *key,
 			const struct plan_header *h, int n);
 
+/* plan_notify.c: notify: */
+extern const struct field notify_fields[];
+int fn_notify(struct ctx *, const struct field *, yaml_node_t *, void *);
+void pr_notify(FILE *, const char *, const struct field *, const void *,
+	       const struct plan *);
+void notify_plan_free(struct plan *p);
+
 /* plan.c: the defaults the sections fall back on */
 void groups_free(struct plan *p);
 void stage_gate_defaults(struct plan_stage *s);

@@ -1007,6 +1007,7 @@ static const struct {
 	{ "rollback", "ROLLBACK" },
 	{ "probes", "PROBES" },
 	{ "probes.checks", "PROBES" },
+	{ "notify", "NOTIFY" },
 };
 #define NMAN_SECTIONS ((int)(sizeof(man_sections) / sizeof(man_sections[0])))
 
