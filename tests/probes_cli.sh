@@ -8,7 +8,7 @@
 # or the audit log's text.
 . "$top_srcdir/tests/lib.sh"
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
-plan 16
+plan 18
 
 TOKEN=s3cr3t-cli-probe-token
 PASSWORD=hunter2-cli-probe
@@ -97,3 +97,13 @@ like "at stage 1 the failing probe fails the gates" "$($C status 2>&1)" \
 like "the audit log has the probe gate" "$(cat "$T/state/p.audit.jsonl")" \
 	'"probes": ?\{[^}]*"verdict": ?"fail"'
 unlike "the audit log has no secret" "$(cat "$T/state/p.audit.jsonl")" "$secrets"
+
+# Without an address the probes read the gateway Service: cutover rbac
+# allows that one request.
+sed '/istio_address:/d' "$T/cutover.yaml" >"$T/discover.yaml"
+$CUTOVER -c "$T/discover.yaml" rbac >"$T/rbac.out" 2>&1
+like "rbac: get on the gateway Service" "$(tr '\n' ' ' <"$T/rbac.out")" \
+	'namespace: "istio-system" rules: # probes: .* - apiGroups: \[""\] +resources: \["services"\] +resourceNames: \["istio-ingressgateway"\] +verbs: \["get"\]'
+$CUTOVER -c "$T/cutover.yaml" rbac >"$T/rbac2.out" 2>&1
+unlike "rbac: no Service rule with a configured address" \
+	"$(cat "$T/rbac2.out")" 'services'
