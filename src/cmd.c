@@ -7,6 +7,7 @@
 
 #include "cmd.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -199,6 +200,33 @@ cmd_print_state(struct session *s, FILE *out)
 		else
 			fprintf(out, "unknown%s%s\n", g->error[0] ? ": " : "",
 				g->error);
+	}
+	for (int i = 0; i < s->plan->probes.n; i++) {
+		const struct plan_probe *pp = &s->plan->probes.items[i];
+
+		for (int k = 0; k < PROBE_SIDES; k++) {
+			const struct probe_series *ps =
+				&s->metrics.probe[i][k];
+			double ratio = metrics_probe_ratio(ps);
+
+			if (k == PROBE_APISIX &&
+			    s->plan->probes.apisix_address == NULL)
+				continue;
+			fprintf(out, "  probe %-14s %-6s ", pp->name,
+				k == PROBE_ISTIO ? "istio" : "apisix");
+			if (ps->state == SOURCE_UNKNOWN)
+				fprintf(out, "no result");
+			else
+				fprintf(out, "%s %.0f%% ok", ps->last_ok ?
+					"ok  " : "FAIL", ratio * 100);
+			if (!isnan(ps->last_ms))
+				fprintf(out, " %.0f ms", ps->last_ms);
+			if (ps->failures > 0)
+				fprintf(out, " (%d in a row)", ps->failures);
+			if (ps->why[0] != '\0')
+				fprintf(out, ": %s", ps->why);
+			fputc('\n', out);
+		}
 	}
 	if (s->save_error[0] != '\0')
 		fprintf(out, "WARNING:  state not saved: %s\n", s->save_error);

@@ -171,6 +171,43 @@ demo_fill_unmodelled(struct demo *d, struct metrics *m, int64_t wall,
 	d->unmodelled_known = true;
 }
 
+/* The Grafana board's rows, derived without drawing noise: the demo's
+ * random sequence (and so every demo screen) stays what it was. */
+static void
+demo_board(struct metrics *m, int64_t wall, int64_t now)
+{
+	double ip95 = m->q[Q_ISTIO_P95].value;
+	double ap95 = m->q[Q_APISIX_P95].value;
+
+	put(m, Q_ISTIO_P50, ip95 * 0.4, wall, now);
+	put(m, Q_ISTIO_P99, ip95 * 1.7, wall, now);
+	put(m, Q_APISIX_P50, ap95 * 0.45, wall, now);
+	put(m, Q_APISIX_P99, ap95 * 1.6, wall, now);
+	put(m, Q_ISTIO_CONNECTIONS, round(m->q[Q_ISTIO_RPS].value * 3), wall,
+	    now);
+	put(m, Q_APISIX_CONNECTIONS, round(m->q[Q_APISIX_RPS].value * 3), wall,
+	    now);
+}
+
+/* A plan's probes answer in the demo as its traffic does: they fail
+ * while the error spike lasts. */
+static void
+demo_probes(struct demo *d, struct metrics *m, int64_t now)
+{
+	double ms = m->q[Q_ISTIO_P50].value;
+	bool ok = !spiking(d, now);
+
+	for (int i = 0; i < d->plan->probes.n && i < PLAN_PROBES_MAX; i++) {
+		metrics_probe_record(m, i, PROBE_ISTIO, ok, ok ? 200 : 503,
+				     isnan(ms) ? 40 : ms, ok ? "" :
+				     "HTTP 503, expected 200", now);
+		if (d->plan->probes.apisix_address != NULL)
+			metrics_probe_record(m, i, PROBE_APISIX, true, 200,
+					     m->q[Q_APISIX_P50].value, "",
+					     now);
+	}
+}
+
 void
 demo_observe(struct demo *d, struct metrics *m, struct group_health *groups)
 {
@@ -220,6 +257,8 @@ demo_observe(struct demo *d, struct metrics *m, struct group_health *groups)
 		put(m, Q_APISIX_ERROR_RATE, NAN, wall, now);
 		put(m, Q_APISIX_P95, NAN, wall, now);
 	}
+	demo_board(m, wall, now);
+	demo_probes(d, m, now);
 	demo_fill_unmodelled(d, m, wall, now);
 
 	for (int i = 0; i < d->plan->ngroups; i++) {

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "probe.h"
 #include "text.h"
 
 #define GATE_OFF_STAGE(f) offsetof(struct plan_stage, f)
@@ -102,6 +103,9 @@ gate_format(enum gate_unit u, double v, bool cell, char *buf, size_t len)
 		break;
 	case GATE_UNIT_GROUPS:
 		snprintf(buf, len, "%.0f groups", v);
+		break;
+	case GATE_UNIT_PROBES:
+		snprintf(buf, len, "%.0f probes", v);
 		break;
 	case GATE_UNIT_RATE:
 		if (cell && v * 100 >= 10) {
@@ -235,6 +239,24 @@ check_pods(struct gate_check *c, const struct plan *p,
 		c->verdict = VERDICT_PASS;
 }
 
+/* cutover's own probes: they speak when real traffic is quiet. */
+static void
+check_probes(struct gate_check *c, const struct plan *p,
+	     const struct metrics *m, int64_t now)
+{
+	int failing = 0;
+
+	c->enabled = p->probes.n > 0;
+	if (!c->enabled) {
+		c->verdict = VERDICT_NONE;
+		return;
+	}
+	c->verdict = probe_verdict(p, m, now, c->why, sizeof(c->why),
+				   &failing);
+	c->value = failing;
+	c->have_value = c->verdict != VERDICT_NO_DATA;
+}
+
 /* Quiet traffic can neither pass nor fail a stage. */
 static void
 check_floor(struct gate_check *c, const struct plan *p,
@@ -295,6 +317,9 @@ gate_evaluate(const struct plan *p, int stage, const struct metrics *m,
 		case GATE_EVAL_PODS:
 			check_pods(c, p, groups);
 			break;
+		case GATE_EVAL_PROBES:
+			check_probes(c, p, m, now);
+			break;
 		}
 	}
 
@@ -312,12 +337,23 @@ gate_evaluate(const struct plan *p, int stage, const struct metrics *m,
 			r->decided_by = (enum gate_id)i;
 		}
 	}
-	/* Below the traffic minimum, a failing ratio is noise: no data. */
+	/* Below the traffic minimum, a failing ratio is noise: no data.
+	 * Pods and probes do not depend on the traffic. */
 	if (r->verdict == VERDICT_FAIL && floor != NULL &&
 	    floor->verdict == VERDICT_NO_DATA &&
-	    gate_defs[r->decided_by].eval != GATE_EVAL_PODS) {
+	    gate_defs[r->decided_by].eval != GATE_EVAL_PODS &&
+	    gate_defs[r->decided_by].eval != GATE_EVAL_PROBES) {
 		r->verdict = VERDICT_NO_DATA;
 		r->decided_by = (enum gate_id)(floor - r->g);
+		for (int i = 0; i < GATE_COUNT; i++) {
+			if (r->g[i].verdict == VERDICT_FAIL &&
+			    (gate_defs[i].eval == GATE_EVAL_PODS ||
+			     gate_defs[i].eval == GATE_EVAL_PROBES)) {
+				r->verdict = VERDICT_FAIL;
+				r->decided_by = (enum gate_id)i;
+				break;
+			}
+		}
 	}
 }
 
@@ -341,7 +377,7 @@ gate_summary(const struct gate_result *r, char *buf, size_t len)
 			 c->why[0] != '\0' ? c->why : "no value");
 		break;
 	case VERDICT_FAIL:
-		if (d->eval == GATE_EVAL_PODS) {
+		if (d->eval == GATE_EVAL_PODS || d->eval == GATE_EVAL_PROBES) {
 			snprintf(buf, len, "fail: %s %s", d->name, c->why);
 			break;
 		}

@@ -36,7 +36,9 @@
  * eval      how it is judged: QUERY compares `query` with the limit; FLOOR
  *           makes traffic below the limit no data for every query gate;
  *           DELTA compares query minus baseline; PODS reads pod health
- *           (each group against its own min_ready)
+ *           (each group against its own min_ready); PROBES reads the
+ *           synthetic probes through Istio (probe_verdict: probes.failures
+ *           in a row fail it)
  * query     enum query_id of the Istio value (-1: none)
  * baseline  enum query_id of the APISIX value beside it (-1: none)
  * dir       MAX: the value must stay at or under the limit; MIN: at or over
@@ -73,6 +75,8 @@
 	  max_error_delta, "max_error_delta", NAN, -1)                        \
 	X(G_PODS, "pods", "pods", PODS, -1, -1, MAX, GROUPS, NONE, min_ready, \
 	  "", 0, -1)                                                          \
+	X(G_PROBES, "probes", "probes", PROBES, -1, -1, MAX, PROBES, NONE,    \
+	  failures, "", 0, -1)                                                \
 	GATE_LIST_EXTRA(X)
 
 #ifndef GATE_LIST_EXTRA
@@ -92,6 +96,7 @@ enum gate_eval {
 	GATE_EVAL_FLOOR,
 	GATE_EVAL_DELTA,
 	GATE_EVAL_PODS,
+	GATE_EVAL_PROBES,	/* the probes through Istio (probe_verdict) */
 };
 
 enum gate_dir {
@@ -106,6 +111,7 @@ enum gate_unit {
 	GATE_UNIT_RPS,		/* requests per second */
 	GATE_UNIT_POINTS,	/* difference of fractions, "+0.30 pts" */
 	GATE_UNIT_GROUPS,	/* a count of pod groups */
+	GATE_UNIT_PROBES,	/* a count of failing probes */
 };
 
 enum gate_limit {

@@ -119,7 +119,7 @@ http_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 	return x->truncated ? 0 : n;
 }
 
-static bool
+bool
 http_header_is(const char *line, size_t len, const char *name)
 {
 	size_t n = strlen(name);
@@ -127,8 +127,7 @@ http_header_is(const char *line, size_t len, const char *name)
 	return len > n && line[n] == ':' && strncasecmp(line, name, n) == 0;
 }
 
-/* Copy the trimmed value of a "Name: value\r\n" line. */
-static void
+void
 http_header_value(const char *line, size_t len, size_t name_len, char *out,
 		  size_t outlen)
 {

@@ -71,6 +71,13 @@ void http_cancel(struct http_xfer *x);
 const char *http_describe(const struct http_response *r, char *buf,
 			  size_t len);
 
+/* Is the header line (len bytes, as curl hands it) "name: ..."? */
+bool http_header_is(const char *line, size_t len, const char *name);
+
+/* Copy the trimmed value of a "Name: value\r\n" line, cut to outlen. */
+void http_header_value(const char *line, size_t len, size_t name_len,
+		       char *out, size_t outlen);
+
 /* Lower the body limit for new requests (tests); 0 restores HTTP_BODY_MAX. */
 void http_set_body_max(size_t max);
 

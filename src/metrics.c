@@ -45,6 +45,53 @@ metrics_init(struct metrics *m)
 		for (j = 0; j < METRICS_HISTORY; j++)
 			m->q[i].history[j] = NAN;
 	}
+	for (i = 0; i < PLAN_PROBES_MAX; i++)
+		for (j = 0; j < PROBE_SIDES; j++)
+			m->probe[i][j].last_ms = NAN;
+}
+
+void
+metrics_probe_record(struct metrics *m, int probe, enum probe_side side,
+		     bool ok, long status, double ms, const char *why,
+		     int64_t now_mono_ms)
+{
+	struct probe_series *ps;
+
+	if (probe < 0 || probe >= PLAN_PROBES_MAX || (int)side < 0 ||
+	    side >= PROBE_SIDES)
+		return;
+	ps = &m->probe[probe][side];
+	ps->state = ok ? SOURCE_OK : SOURCE_ERROR;
+	ps->last_ok = ok;
+	ps->failures = ok ? 0 : ps->failures < 1000000 ? ps->failures + 1 :
+		       ps->failures;
+	ps->last_status = status;
+	ps->last_ms = ms;
+	ps->last_mono_ms = now_mono_ms;
+	snprintf(ps->why, sizeof(ps->why), "%s", ok || why == NULL ? "" : why);
+	text_scrub(ps->why, sizeof(ps->why));
+	if (ps->nhistory == PROBE_HISTORY) {
+		memmove(ps->ok_history, ps->ok_history + 1,
+			(PROBE_HISTORY - 1) * sizeof(double));
+		memmove(ps->ms_history, ps->ms_history + 1,
+			(PROBE_HISTORY - 1) * sizeof(double));
+		ps->nhistory--;
+	}
+	ps->ok_history[ps->nhistory] = ok ? 1 : 0;
+	ps->ms_history[ps->nhistory] = ms;
+	ps->nhistory++;
+}
+
+double
+metrics_probe_ratio(const struct probe_series *ps)
+{
+	int ok = 0;
+
+	if (ps->nhistory == 0)
+		return NAN;
+	for (int i = 0; i < ps->nhistory; i++)
+		ok += ps->ok_history[i] > 0;
+	return (double)ok / ps->nhistory;
 }
 
 void

@@ -38,8 +38,35 @@ struct series {
 	int64_t history_step_ms;
 };
 
+/*
+ * One synthetic probe through one gateway (src/probe.c writes, the gate
+ * and the panes read).  ok_history holds 1 (success) or 0, ms_history
+ * the latency of each answer (NAN: none); oldest first.
+ */
+#define PROBE_HISTORY 60
+
+enum probe_side {
+	PROBE_ISTIO,
+	PROBE_APISIX,
+	PROBE_SIDES,
+};
+
+struct probe_series {
+	enum source_state state;	/* UNKNOWN: no result yet */
+	bool last_ok;
+	int failures;		/* failed results in a row */
+	long last_status;	/* HTTP status, 0 when none */
+	double last_ms;		/* latency of the last answer, NAN if none */
+	int64_t last_mono_ms;	/* when the last result came */
+	char why[160];		/* the last failure, scrubbed, never a secret */
+	double ok_history[PROBE_HISTORY];
+	double ms_history[PROBE_HISTORY];
+	int nhistory;
+};
+
 struct metrics {
 	struct series q[Q_COUNT];
+	struct probe_series probe[PLAN_PROBES_MAX][PROBE_SIDES];
 	int64_t last_refresh_mono_ms;
 	bool in_flight;
 };
@@ -62,6 +89,14 @@ void metrics_set_asked(struct metrics *m, enum query_id id,
 /* Record a failed request for `id`; the old value stays, with its age. */
 void metrics_set_error(struct metrics *m, enum query_id id, const char *msg,
 		       int64_t now_mono_ms);
+
+/* Record one probe result (why: the failure, "" on success). */
+void metrics_probe_record(struct metrics *m, int probe, enum probe_side side,
+			  bool ok, long status, double ms, const char *why,
+			  int64_t now_mono_ms);
+
+/* Successes over the probe's history, 0..1 (NAN: no result yet). */
+double metrics_probe_ratio(const struct probe_series *ps);
 
 /* Append a point to the sparkline history (NAN = gap). */
 void metrics_push_history(struct metrics *m, enum query_id id, double v);

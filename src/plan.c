@@ -55,6 +55,7 @@ plan_done(struct plan *p)
 	for (int i = 0; i < Q_COUNT; i++)
 		free(p->queries[i].promql);
 	groups_free(p);
+	probes_free(&p->probes);
 	free(p->state_file);
 	free(p->audit_log);
 	memset(p, 0, sizeof(*p));
@@ -69,6 +70,13 @@ plan_finish(struct plan *p, struct err *e)
 
 	if (!p->gates.max_age_given)
 		p->gates.max_age_ms = 2 * p->refresh_ms;
+	if (p->probes.failures == 0)
+		p->probes.failures = 3;
+	if (p->probes.n > 0 && p->probes.istio_service == NULL &&
+	    p->istio_namespace != NULL && p->istio_workload != NULL)
+		p->probes.istio_service = xasprintf("%s/%s",
+						    p->istio_namespace,
+						    p->istio_workload);
 	if (p->state_file_given && p->audit_log_given)
 		return 0;
 	if (xdg != NULL && xdg[0] == '/')
@@ -247,6 +255,8 @@ static const struct field top_fields[] = {
 	FLDN("gates", fn_gates, pr_gates, gates_fields, struct plan, gates),
 	FLDN("rollback", fn_rollback, pr_rollback, rollback_fields,
 	     struct plan, rollback),
+	FLDS("probes", fn_probes, pr_probes,
+	     probes_fields),
 	FLDS("notify", fn_notify, pr_notify,
 	     notify_fields),
 	FEND

@@ -41,7 +41,13 @@ enum side {
 	X(Q_MTLS_COVERAGE, "mtls_coverage", SIDE_ISTIO, true)                 \
 	X(Q_APISIX_ERROR_RATE, "apisix_error_rate", SIDE_APISIX, true)        \
 	X(Q_APISIX_P95, "apisix_p95_ms", SIDE_APISIX, false)                  \
-	X(Q_APISIX_RPS, "apisix_request_rate", SIDE_APISIX, false)
+	X(Q_APISIX_RPS, "apisix_request_rate", SIDE_APISIX, false)           \
+	X(Q_ISTIO_P50, "istio_p50_ms", SIDE_ISTIO, false)                     \
+	X(Q_ISTIO_P99, "istio_p99_ms", SIDE_ISTIO, false)                     \
+	X(Q_APISIX_P50, "apisix_p50_ms", SIDE_APISIX, false)                  \
+	X(Q_APISIX_P99, "apisix_p99_ms", SIDE_APISIX, false)                  \
+	X(Q_ISTIO_CONNECTIONS, "istio_connections", SIDE_ISTIO, false)        \
+	X(Q_APISIX_CONNECTIONS, "apisix_connections", SIDE_APISIX, false)
 
 enum query_id {
 #define X(id, key, side, ratio) id,
@@ -182,6 +188,40 @@ struct plan_gates {
 	bool max_age_given;	/* else plan_finish derives it from refresh */
 };
 
+/*
+ * probes: cutover's own requests through the gateways (src/probe.c).
+ * Secrets are never here: header_files and body_file name the files
+ * that hold them, read at each request.
+ */
+#define PLAN_PROBES_MAX 16
+
+struct plan_probe {
+	char *name;
+	char *kind;		/* "http", "websocket", "grpc" */
+	char *url;		/* the real host name: Host header and SNI */
+	char *method;		/* default GET */
+	struct plan_header *headers;	/* value as written */
+	int nheaders;
+	struct plan_header *header_files;	/* value: a file's path */
+	int nheader_files;
+	char *body_file;
+	int expect_status;	/* 0: 200, 101 for websocket */
+	char *grpc_service;	/* "" = the server's overall health */
+	int64_t interval_ms;	/* default 10s */
+	int64_t timeout_ms;	/* default 5s */
+};
+
+struct plan_probes {
+	struct plan_probe *items;
+	int n;
+	char *istio_address;	/* host[:port]; NULL: from istio_service */
+	char *istio_service;	/* namespace/name of the gateway Service */
+	char *apisix_address;	/* NULL: not probed through APISIX */
+	char *ca_file;
+	bool insecure;
+	int failures;		/* in a row that fail the gate, default 3 */
+};
+
 struct plan {
 	char *path;		/* NULL when built from defaults */
 	char *name;		/* default "cutover" */
@@ -200,6 +240,7 @@ struct plan {
 	int nstages;
 	struct plan_rollback rollback;
 	struct plan_gates gates;
+	struct plan_probes probes;
 	int64_t refresh_ms;	/* default 15s */
 	char *state_file;	/* default $XDG_STATE_HOME/cutover/<name>.state.json */
 	char *audit_log;	/* default $XDG_STATE_HOME/cutover/<name>.audit.jsonl */

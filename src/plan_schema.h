@@ -260,6 +260,23 @@ void pr_rollback(FILE *, const char *, const struct field *, const void *,
 		 const struct plan *);
 int stages_resolve(struct ctx *c, struct stage_read *sr);
 
+/* plan_probes.c: probes: */
+extern const struct field probes_fields[];
+int fn_probes(struct ctx *, const struct field *, yaml_node_t *, void *);
+void pr_probes(FILE *, const char *, const struct field *, const void *,
+	       const struct plan *);
+void probes_free(struct plan_probes *pr);
+
+/* plan_sources.c: an HTTP header name (RFC 9110 token); a mapping of
+ * headers (values, or files: file names) and its printout (values never
+ * shown) */
+bool valid_header_name(const char *s);
+int plan_headers_parse(struct ctx *c, yaml_node_t *n, const char *key,
+		       const char *where, bool files, struct plan_header **out,
+		       int *nout);
+void plan_headers_print(FILE *out, const char *key,
+			const struct plan_header *h, int n);
+
 /* plan_notify.c: notify: */
 extern const struct field notify_fields[];
 int fn_notify(struct ctx *, const struct field *, yaml_node_t *, void *);

@@ -23,7 +23,7 @@
  * prometheus:, kubernetes:
  */
 
-static bool
+bool
 valid_header_name(const char *s)
 {
 	if (*s == '\0')
@@ -35,45 +35,74 @@ valid_header_name(const char *s)
 	return true;
 }
 
-static int
-fn_headers(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
+/*
+ * A mapping of header names to values (files: to file names, expanded)
+ * into *out.  `where` names the mapping in a duplicate's error.  A value
+ * may be a credential: it is never quoted back.
+ */
+int
+plan_headers_parse(struct ctx *c, yaml_node_t *n, const char *key,
+		   const char *where, bool files, struct plan_header **out,
+		   int *nout)
 {
-	struct plan_prometheus *pm = base;
 	yaml_node_pair_t *pr;
 	int count;
 
-	if (want_kind(c, n, YAML_MAPPING_NODE, f->key) == -1)
+	if (want_kind(c, n, YAML_MAPPING_NODE, key) == -1)
 		return -1;
 	count = (int)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
 	if (count > PLAN_HEADERS_MAX)
 		return errn(c, n, "too many headers (at most %d)",
 			    PLAN_HEADERS_MAX);
-	pm->headers = xcalloc((size_t)count + 1, sizeof(*pm->headers));
+	*out = xcalloc((size_t)count + 1, sizeof(**out));
 	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
 	     pr++) {
 		yaml_node_t *k = node_at(c, pr->key), *v = node_at(c, pr->value);
 
-		if (want_scalar(c, k, "headers", "a header name") == -1)
+		if (want_scalar(c, k, key, "a header name") == -1)
 			return -1;
 		if (!valid_header_name(scalar(k)))
 			return errn(c, k, "invalid header name '%s'", scalar(k));
-		for (int i = 0; i < pm->nheaders; i++)
-			if (strcasecmp(pm->headers[i].name, scalar(k)) == 0)
-				return errn(c, k, "duplicate key '%s' in "
-					    "prometheus.headers", scalar(k));
-		/* The value may be a credential: never quote it back. */
+		for (int i = 0; i < *nout; i++)
+			if (strcasecmp((*out)[i].name, scalar(k)) == 0)
+				return errn(c, k, "duplicate key '%s' in %s",
+					    scalar(k), where);
 		if (v->type != YAML_SCALAR_NODE || is_null(v))
-			return errn(c, v, "expected a string for header '%s', "
-				    "got %s", scalar(k), kind_name(v));
+			return errn(c, v, "expected a %s for header '%s', got "
+				    "%s", files ? "file name" : "string",
+				    scalar(k), kind_name(v));
 		if (strpbrk(scalar(v), "\r\n") != NULL ||
 		    strlen(scalar(v)) != v->data.scalar.length)
 			return errn(c, v, "header '%s' contains a line break "
 				    "or NUL", scalar(k));
-		pm->headers[pm->nheaders].name = xstrdup(scalar(k));
-		pm->headers[pm->nheaders].value = xstrdup(scalar(v));
-		pm->nheaders++;
+		(*out)[*nout].name = xstrdup(scalar(k));
+		(*out)[*nout].value = files ? expand_path(scalar(v)) :
+				      xstrdup(scalar(v));
+		(*nout)++;
 	}
 	return 0;
+}
+
+/* Each header under key.NAME, its value never shown. */
+void
+plan_headers_print(FILE *out, const char *key, const struct plan_header *h,
+		   int n)
+{
+	char k[160];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(k, sizeof(k), "%s.%s", key, h[i].name);
+		pr_str(out, k, "(set, not shown)");
+	}
+}
+
+static int
+fn_headers(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
+{
+	struct plan_prometheus *pm = base;
+
+	return plan_headers_parse(c, n, f->key, "prometheus.headers", false,
+				  &pm->headers, &pm->nheaders);
 }
 
 static void
@@ -81,15 +110,11 @@ pr_headers(FILE *out, const char *key, const struct field *f,
 	   const void *base, const struct plan *p)
 {
 	const struct plan_prometheus *pm = base;
-	char k[96];
 
 	(void)f;
 	(void)p;
-	for (int i = 0; i < pm->nheaders; i++) {
-		/* Header values may be credentials: never shown. */
-		snprintf(k, sizeof(k), "%s.%s", key, pm->headers[i].name);
-		pr_str(out, k, "(set, not shown)");
-	}
+	/* Header values may be credentials: never shown. */
+	plan_headers_print(out, key, pm->headers, pm->nheaders);
 }
 
 static const struct field basic_auth_fields[] = {
@@ -255,7 +280,33 @@ static const char *const query_defaults[Q_COUNT] = {
 	    "histogram_quantile(0.95, sum by (le)"
 	    "(rate(apisix_http_latency_bucket{type=\"request\"}[{window}])))",
 	[Q_APISIX_RPS] =
-	    "sum(rate(apisix_http_status[{window}]))",
+	    "sum(rate(apisix_http_status[{window}]))",	/*
+	 * The Grafana board's latency distribution and connections: shown,
+	 * never gated.  Connections are gauges (Envoy's downstream
+	 * connections of the gateway's pods, nginx's active ones), averaged
+	 * over the window like every other query.
+	 */
+	[Q_ISTIO_P50] =
+	    "histogram_quantile(0.50, sum by (le)"
+	    "(rate(istio_request_duration_milliseconds_bucket{" GW "}"
+	    "[{window}])))",
+	[Q_ISTIO_P99] =
+	    "histogram_quantile(0.99, sum by (le)"
+	    "(rate(istio_request_duration_milliseconds_bucket{" GW "}"
+	    "[{window}])))",
+	[Q_APISIX_P50] =
+	    "histogram_quantile(0.50, sum by (le)"
+	    "(rate(apisix_http_latency_bucket{type=\"request\"}[{window}])))",
+	[Q_APISIX_P99] =
+	    "histogram_quantile(0.99, sum by (le)"
+	    "(rate(apisix_http_latency_bucket{type=\"request\"}[{window}])))",
+	[Q_ISTIO_CONNECTIONS] =
+	    "sum(avg_over_time(envoy_server_total_connections{"
+	    "namespace=\"{istio_namespace}\",pod=~\"{istio_workload}-.*\"}"
+	    "[{window}]))",
+	[Q_APISIX_CONNECTIONS] =
+	    "sum(avg_over_time(apisix_nginx_http_current_connections"
+	    "{state=\"active\"}[{window}]))",
 };
 
 const char *

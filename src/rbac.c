@@ -118,6 +118,18 @@ rbac_collect(struct rbac *r, const struct plan *p)
 				  p->notify[i].namespace : p->istio_namespace,
 				  "events.k8s.io", "events", NULL, "create",
 				  "notify: kubernetes-events");
+	/* The probes read the gateway Service for its address. */
+	if (p->probes.n > 0 && p->probes.istio_address == NULL &&
+	    p->probes.istio_service != NULL &&
+	    strchr(p->probes.istio_service, '/') != NULL) {
+		const char *svc = p->probes.istio_service;
+		const char *slash = strchr(svc, '/');
+		char *ns = xstrndup(svc, (size_t)(slash - svc));
+
+		rbac_need(r, ns, "", "services", slash + 1, "get",
+			  "probes: the gateway's load-balancer address");
+		free(ns);
+	}
 	ops = driver_find(p->traffic.driver);
 	if (ops != NULL && ops->rbac != NULL)
 		ops->rbac(p, r);

@@ -24,6 +24,7 @@
 #include "kube.h"
 #include "notify.h"
 #include "proc.h"
+#include "probe.h"
 #include "prom.h"
 #include "text.h"
 #include "xmalloc.h"
@@ -975,6 +976,40 @@ tick_fire(void *arg)
 
 /* --- lifecycle -------------------------------------------------------------- */
 
+static void
+probes_updated(void *arg)
+{
+	changed(arg, SESSION_DIRTY_METRICS);
+}
+
+/*
+ * The probes need the gateway's address: configured, or read from its
+ * Service through the Kubernetes client (opened for that alone when the
+ * plan watches no pods).
+ */
+static void
+session_probes_open(struct session *s)
+{
+	const struct plan *p = s->plan;
+	struct err pe;
+
+	if (s->kube == NULL && p->probes.istio_address == NULL &&
+	    p->ngroups == 0) {
+		s->kube = kube_new(p, s->loop, NULL, &pe);
+		if (s->kube == NULL) {
+			size_t n = strlen(s->source_note);
+
+			snprintf(s->source_note + n,
+				 sizeof(s->source_note) - n,
+				 "%sprobes: no Istio address: kubernetes: %s",
+				 n > 0 ? "; " : "", pe.msg);
+		}
+	}
+	s->probes = probe_new(p, s->loop, &s->metrics, s->kube, &pe);
+	if (s->probes != NULL)
+		probe_on_update(s->probes, probes_updated, s);
+}
+
 /* The notify: targets; Events go through the pods' Kubernetes client,
  * or one of their own. */
 static void
@@ -1133,6 +1168,8 @@ session_open(struct session *s, const struct plan *p, const struct clock *c,
 				kube_on_update(s->kube, kube_updated, s);
 			}
 		}
+		if (p->probes.n > 0)
+			session_probes_open(s);
 		/* A kubeconfig's or a token file's error may quote it. */
 		text_scrub(s->source_note, sizeof(s->source_note));
 		if (s->source_note[0] != '\0')
@@ -1173,6 +1210,8 @@ session_start(struct session *s, bool live)
 		return;
 	if (s->prom != NULL)
 		prom_backfill(s->prom, 30 * 60 * 1000, s->plan->refresh_ms);
+	if (s->probes != NULL)
+		probe_start(s->probes);
 	s->last_save_mono = now;
 	s->refresh_timer = loop_timer_at(s->loop, now, refresh_fire, s);
 	s->tick_timer = loop_timer_at(s->loop, now + TICK_MS, tick_fire, s);
@@ -1195,6 +1234,8 @@ session_close(struct session *s)
 	if (s->driver_busy && !s->reading_back)
 		s->rec.apply_in_flight = true;
 	save(s);
+	probe_free(s->probes);
+	s->probes = NULL;
 	if (s->prom != NULL)
 		prom_free(s->prom);
 	if (s->kube != NULL)
@@ -1267,12 +1308,27 @@ session_refresh_once(struct session *s)
 		 * request; both sources run at once. */
 		end = clock_mono(s->clock) + (s->kube != NULL && kt > pt ? kt :
 					      pt);
+		if (s->probes != NULL) {
+			int64_t qt = 0;
+
+			/* Discovery first, then each probe with its own
+			 * deadline: wait for the longest. */
+			for (int i = 0; i < s->plan->probes.n; i++)
+				if (s->plan->probes.items[i].timeout_ms > qt)
+					qt = s->plan->probes.items[i].timeout_ms;
+			qt += s->plan->kubernetes.timeout_ms + 1000;
+			if (clock_mono(s->clock) + qt > end)
+				end = clock_mono(s->clock) + qt;
+		}
 		if (s->prom != NULL)
 			prom_refresh(s->prom);
 		if (s->kube != NULL)
 			kube_refresh(s->kube);
+		if (s->probes != NULL)
+			probe_run_once(s->probes);
 		while (((s->prom != NULL && prom_busy(s->prom)) ||
-			(s->kube != NULL && kube_busy(s->kube))) &&
+			(s->kube != NULL && kube_busy(s->kube)) ||
+			(s->probes != NULL && probe_busy(s->probes))) &&
 		       clock_mono(s->clock) < end)
 			loop_run_once(s->loop, 100);
 	}
@@ -1322,6 +1378,107 @@ series_json(const struct session *s, enum query_id id, int64_t now)
 	return o;
 }
 
+static json_t *
+probe_side_json(const struct probe_series *ps, int64_t now)
+{
+	double ratio = metrics_probe_ratio(ps);
+	json_t *o = json_pack("{s:s}", "result",
+			      ps->state == SOURCE_UNKNOWN ? "none" :
+			      ps->last_ok ? "ok" : "fail");
+
+	json_object_set_new(o, "failures_in_a_row",
+			    json_integer(ps->failures));
+	json_object_set_new(o, "success_ratio", isnan(ratio) ? json_null() :
+			    json_real(ratio));
+	json_object_set_new(o, "results", json_integer(ps->nhistory));
+	json_object_set_new(o, "latency_ms", isnan(ps->last_ms) ?
+			    json_null() : json_real(ps->last_ms));
+	json_object_set_new(o, "status", ps->last_status > 0 ?
+			    json_integer(ps->last_status) : json_null());
+	json_object_set_new(o, "age_ms", ps->state == SOURCE_UNKNOWN ?
+			    json_null() :
+			    json_integer(now - ps->last_mono_ms));
+	if (ps->why[0] != '\0')
+		json_object_set_new(o, "why", json_string(ps->why));
+	return o;
+}
+
+/* The probes: where they go, the verdict, each probe per gateway. */
+json_t *
+session_probes_json(const struct session *s, int64_t now)
+{
+	const struct plan *p = s->plan;
+	json_t *o = json_object(), *list = json_array();
+	char why[200];
+	enum verdict v = probe_verdict(p, &s->metrics, now, why, sizeof(why),
+				       NULL);
+
+	json_object_set_new(o, "verdict",
+			    json_string(cutover_verdict_name(v)));
+	json_object_set_new(o, "why", json_string(why));
+	if (s->probes != NULL) {
+		const char *ia = probe_address(s->probes, PROBE_ISTIO);
+		const char *aa = probe_address(s->probes, PROBE_APISIX);
+
+		json_object_set_new(o, "istio_address", ia[0] ? json_string(ia) :
+				    json_null());
+		json_object_set_new(o, "apisix_address", aa[0] ?
+				    json_string(aa) : json_null());
+		if (probe_address_error(s->probes)[0] != '\0')
+			json_object_set_new(o, "address_error", json_string(
+			    probe_address_error(s->probes)));
+	}
+	for (int i = 0; i < p->probes.n; i++) {
+		const struct plan_probe *pp = &p->probes.items[i];
+		json_t *e = json_pack("{s:s, s:s, s:s}", "name", pp->name,
+				      "kind", pp->kind, "url", pp->url);
+
+		json_object_set_new(e, "istio", probe_side_json(
+		    &s->metrics.probe[i][PROBE_ISTIO], now));
+		if (p->probes.apisix_address != NULL)
+			json_object_set_new(e, "apisix", probe_side_json(
+			    &s->metrics.probe[i][PROBE_APISIX], now));
+		json_array_append_new(list, e);
+	}
+	json_object_set_new(o, "checks", list);
+	return o;
+}
+
+/* The Grafana board's latency distribution and connections, by gateway. */
+static json_t *
+board_json(const struct session *s, int64_t now)
+{
+	static const struct {
+		const char *side, *what;
+		enum query_id q;
+	} rows[] = {
+		{ "istio", "p50_ms", Q_ISTIO_P50 },
+		{ "istio", "p95_ms", Q_ISTIO_P95 },
+		{ "istio", "p99_ms", Q_ISTIO_P99 },
+		{ "istio", "connections", Q_ISTIO_CONNECTIONS },
+		{ "apisix", "p50_ms", Q_APISIX_P50 },
+		{ "apisix", "p95_ms", Q_APISIX_P95 },
+		{ "apisix", "p99_ms", Q_APISIX_P99 },
+		{ "apisix", "connections", Q_APISIX_CONNECTIONS },
+	};
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		json_t *side = json_object_get(o, rows[i].side);
+		double v;
+		bool have = metrics_value(&s->metrics, s->plan, rows[i].q, now,
+					  s->plan->gates.max_age_ms, &v);
+
+		if (side == NULL) {
+			side = json_object();
+			json_object_set_new(o, rows[i].side, side);
+		}
+		json_object_set_new(side, rows[i].what, have ? json_real(v) :
+				    json_null());
+	}
+	return o;
+}
+
 json_t *
 session_status_json(struct session *s)
 {
@@ -1353,6 +1510,10 @@ session_status_json(struct session *s)
 		json_object_set_new(metrics, plan_query_key((enum query_id)i),
 				    series_json(s, (enum query_id)i, now));
 	json_object_set_new(root, "metrics", metrics);
+	json_object_set_new(root, "board", board_json(s, now));
+	if (s->plan->probes.n > 0)
+		json_object_set_new(root, "probes",
+				    session_probes_json(s, now));
 	if (s->source_note[0] != '\0')
 		json_object_set_new(root, "source_note",
 				    json_string(s->source_note));

@@ -46,6 +46,7 @@
 struct prom;
 struct kube;
 struct demo;
+struct probe_runner;
 
 struct session_options {
 	bool read_only;		/* never take the lock, never act */
@@ -108,6 +109,7 @@ struct session {
 	struct group_health *groups;	/* plan->ngroups */
 	struct prom *prom;
 	struct kube *kube;
+	struct probe_runner *probes;	/* NULL: no probes: in the plan */
 	struct notify *notify;	/* NULL: no notify: targets */
 	struct kube *notify_kube;	/* for Events when no pod groups */
 	char source_note[256];	/* why a source is missing, "" if none */
@@ -213,6 +215,9 @@ void session_log(struct session *s, enum evlog_level lv, const char *fmt,
 
 /* Everything `cutover status --json` prints. */
 json_t *session_status_json(struct session *s);
+
+/* The probes' part of it: addresses, verdict, each probe by gateway. */
+json_t *session_probes_json(const struct session *s, int64_t now_mono_ms);
 
 /*
  * Istio's share of the requests measured at both gateways (percent) and

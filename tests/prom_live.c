@@ -56,6 +56,21 @@ static const double le_inc[] = {
 };
 #define NLE ((int)(sizeof(le_inc) / sizeof(le_inc[0])))
 
+/* APISIX's own buckets (type="request"), 78 requests a step */
+static const char *const ax_le_names[] = {
+	"1", "2", "5", "10", "20", "50", "100", "200", "500", "1000",
+	"2000", "5000", "10000", "30000", "60000", "+Inf",
+};
+static const double ax_le_inc[] = {
+	0, 2, 10, 30, 50, 70, 76, 77, 78, 78, 78, 78, 78, 78, 78, 78,
+};
+#define AX_NLE ((int)(sizeof(ax_le_inc) / sizeof(ax_le_inc[0])))
+
+/* connections (gauges): two gateway pods, and what must not count */
+#define GW_POD1_CONNS 40.0
+#define GW_POD2_CONNS 2.0
+#define AX_ACTIVE_CONNS 17.0
+
 #define GW_LABELS "reporter=\"source\"," \
 	"source_workload=\"istio-ingressgateway\"," \
 	"source_workload_namespace=\"istio-system\""
@@ -140,6 +155,36 @@ write_openmetrics(FILE *f, void *arg)
 	       1500, 150);
 	series(f, "istio_request_duration_milliseconds_sum", GW_LABELS,
 	       120000, 12000);
+	fprintf(f, "# TYPE apisix_http_latency histogram\n");
+	for (k = 0; k < AX_NLE; k++) {
+		snprintf(labels, sizeof(labels), "type=\"request\",le=\"%s\"",
+			 ax_le_names[k]);
+		series(f, "apisix_http_latency_bucket", labels,
+		       ax_le_inc[k] * 10, ax_le_inc[k]);
+		/* another type, far slower: the queries must not read it */
+		snprintf(labels, sizeof(labels), "type=\"upstream\",le=\"%s\"",
+			 ax_le_names[k]);
+		series(f, "apisix_http_latency_bucket", labels, 0,
+		       k < AX_NLE - 2 ? 0 : 78);
+	}
+	series(f, "apisix_http_latency_count", "type=\"request\"", 780, 78);
+	series(f, "apisix_http_latency_sum", "type=\"request\"", 9000, 900);
+	series(f, "apisix_http_latency_count", "type=\"upstream\"", 0, 78);
+	series(f, "apisix_http_latency_sum", "type=\"upstream\"", 0, 90000);
+	fprintf(f, "# TYPE envoy_server_total_connections gauge\n");
+	series(f, "envoy_server_total_connections", "namespace=\"istio-system\","
+	       "pod=\"istio-ingressgateway-7d9f-abcde\"", GW_POD1_CONNS, 0);
+	series(f, "envoy_server_total_connections", "namespace=\"istio-system\","
+	       "pod=\"istio-ingressgateway-7d9f-fghij\"", GW_POD2_CONNS, 0);
+	series(f, "envoy_server_total_connections", "namespace=\"istio-system\","
+	       "pod=\"istiod-5c7b-klmno\"", 500, 0);
+	series(f, "envoy_server_total_connections", "namespace=\"default\","
+	       "pod=\"istio-ingressgateway-7d9f-pqrst\"", 900, 0);
+	fprintf(f, "# TYPE apisix_nginx_http_current_connections gauge\n");
+	series(f, "apisix_nginx_http_current_connections", "state=\"active\"",
+	       AX_ACTIVE_CONNS, 0);
+	series(f, "apisix_nginx_http_current_connections", "state=\"accepted\"",
+	       123456, 0);
 	fprintf(f, "# TYPE apisix_http_status unknown\n");
 	series(f, "apisix_http_status", "code=\"200\",route=\"web\","
 	       "matched_uri=\"/*\",matched_host=\"shop.example.com\","
@@ -283,18 +328,25 @@ assert_rel(double got, double want, const char *what)
 
 /* histogram_quantile over the per-step bucket increments */
 static double
-expect_p95(void)
+expect_quantile(double q, const char *const *names, const double *inc,
+		int n)
 {
-	double rank = 0.95 * le_inc[NLE - 1] / STEP_S, lo, hi, below, in;
+	double rank = q * inc[n - 1] / STEP_S, lo, hi, below, in;
 	int b;
 
-	for (b = 0; b < NLE - 1 && le_inc[b] / STEP_S < rank; b++)
+	for (b = 0; b < n - 1 && inc[b] / STEP_S < rank; b++)
 		;
-	lo = b == 0 ? 0 : strtod(le_names[b - 1], NULL);
-	hi = strtod(le_names[b], NULL);
-	below = b == 0 ? 0 : le_inc[b - 1] / STEP_S;
-	in = le_inc[b] / STEP_S - below;
+	lo = b == 0 ? 0 : strtod(names[b - 1], NULL);
+	hi = strtod(names[b], NULL);
+	below = b == 0 ? 0 : inc[b - 1] / STEP_S;
+	in = inc[b] / STEP_S - below;
 	return lo + (hi - lo) * ((rank - below) / in);
+}
+
+static double
+expect_p95(void)
+{
+	return expect_quantile(0.95, le_names, le_inc, NLE);
 }
 
 Test(prom_live, default_queries)
@@ -303,7 +355,6 @@ Test(prom_live, default_queries)
 	const double gw_rps = (GW_OK_INC + GW_ERR_INC) / STEP_S;
 	const double ax_rps = (APISIX_OK_INC + APISIX_404_INC) / STEP_S;
 	int64_t sample_ms = pinned_wall_ms;
-	double v;
 	int i;
 
 	live_init(&lv);
@@ -326,26 +377,41 @@ Test(prom_live, default_queries)
 	assert_rel(expect_value(&lv, Q_APISIX_ERROR_RATE), 0, "apisix err");
 	cr_assert_not(lv.m.q[Q_APISIX_ERROR_RATE].empty);
 	assert_rel(expect_value(&lv, Q_APISIX_RPS), ax_rps, "apisix rps");
-	/* apisix_http_latency_bucket does not exist: empty, no data */
-	cr_assert_eq(lv.m.q[Q_APISIX_P95].state, SOURCE_OK);
-	cr_assert(lv.m.q[Q_APISIX_P95].empty);
-	cr_assert_not(metrics_value(&lv.m, &lv.plan, Q_APISIX_P95,
-				    loop_now(lv.loop), MAX_AGE, &v));
+	assert_rel(expect_value(&lv, Q_APISIX_P95),
+		   expect_quantile(0.95, ax_le_names, ax_le_inc, AX_NLE),
+		   "apisix p95");
+
+	/* The Grafana board: the latency distribution of both gateways,
+	 * each on its own buckets, and their connections. */
+	assert_rel(expect_value(&lv, Q_ISTIO_P50),
+		   expect_quantile(0.50, le_names, le_inc, NLE), "istio p50");
+	assert_rel(expect_value(&lv, Q_ISTIO_P50), 37.5, "p50 by hand");
+	assert_rel(expect_value(&lv, Q_ISTIO_P99),
+		   expect_quantile(0.99, le_names, le_inc, NLE), "istio p99");
+	assert_rel(expect_value(&lv, Q_ISTIO_P99), 750, "p99 by hand");
+	assert_rel(expect_value(&lv, Q_APISIX_P50),
+		   expect_quantile(0.50, ax_le_names, ax_le_inc, AX_NLE),
+		   "apisix p50");
+	assert_rel(expect_value(&lv, Q_APISIX_P50), 14.5, "apisix p50 by hand");
+	assert_rel(expect_value(&lv, Q_APISIX_P99),
+		   expect_quantile(0.99, ax_le_names, ax_le_inc, AX_NLE),
+		   "apisix p99");
+	assert_rel(expect_value(&lv, Q_ISTIO_CONNECTIONS),
+		   GW_POD1_CONNS + GW_POD2_CONNS, "istio connections");
+	assert_rel(expect_value(&lv, Q_APISIX_CONNECTIONS), AX_ACTIVE_CONNS,
+		   "apisix connections");
 
 	for (i = 0; i < Q_COUNT; i++) {
 		/* A real Prometheus stamps the time asked for: no lag, so
 		 * the sample-age rule never makes a live answer stale. */
-		if (i != Q_APISIX_P95) {
-			cr_assert_eq(lv.m.q[i].sample_wall_ms, sample_ms,
-				     "%s sample time", plan_query_key(i));
-			cr_assert_eq(lv.m.q[i].sample_lag_ms, 0, "%s lag",
-				     plan_query_key(i));
-		}
+		cr_assert_eq(lv.m.q[i].sample_wall_ms, sample_ms,
+			     "%s sample time", plan_query_key(i));
+		cr_assert_eq(lv.m.q[i].sample_lag_ms, 0, "%s lag",
+			     plan_query_key(i));
 		cr_assert_eq(lv.m.q[i].nhistory, 1);
 		cr_assert_not(lv.m.q[i].partial);
 	}
 	cr_assert(lv.m.q[Q_ISTIO_RPS].history[0] == lv.m.q[Q_ISTIO_RPS].value);
-	cr_assert(isnan(lv.m.q[Q_APISIX_P95].history[0]));
 
 	/* the sparklines: 30 minutes at 15 s, all inside the data */
 	cr_assert_eq(prom_backfill(lv.pr, 30 * 60 * 1000, 15000), 0);
@@ -356,7 +422,8 @@ Test(prom_live, default_queries)
 		assert_rel(lv.m.q[Q_ISTIO_RPS].history[i], gw_rps, "rps hist");
 		assert_rel(lv.m.q[Q_ISTIO_ERROR_RATE].history[i], 0.005,
 			   "error hist");
-		cr_assert(isnan(lv.m.q[Q_APISIX_P95].history[i]));
+		assert_rel(lv.m.q[Q_ISTIO_CONNECTIONS].history[i],
+			   GW_POD1_CONNS + GW_POD2_CONNS, "conns hist");
 	}
 	live_done(&lv);
 }
@@ -378,6 +445,9 @@ Test(prom_live, user_queries_and_failures)
 	set_query(&lv, Q_MTLS_COVERAGE,
 		  "sum(rate(istio_requests_total{reporter=\"destination\""
 		  "[1m]))");
+	/* a histogram that does not exist: empty, no data */
+	set_query(&lv, Q_APISIX_P95, "histogram_quantile(0.95, sum by (le)"
+		  "(rate(apisix_http_latency_bucket{type=\"nosuch\"}[1m])))");
 	/* forgot the sum() */
 	set_query(&lv, Q_ISTIO_P95, "rate(istio_requests_total{"
 		  GW_LABELS "}[1m])");
@@ -397,6 +467,13 @@ Test(prom_live, user_queries_and_failures)
 	cr_assert_not_null(strstr(s->error, "parse error"), "%s", s->error);
 	cr_assert_not(metrics_value(&lv.m, &lv.plan, Q_MTLS_COVERAGE,
 				    loop_now(lv.loop), MAX_AGE, &v));
+
+	s = &lv.m.q[Q_APISIX_P95];
+	cr_assert_eq(s->state, SOURCE_OK);
+	cr_assert(s->empty);
+	cr_assert_not(metrics_value(&lv.m, &lv.plan, Q_APISIX_P95,
+				    loop_now(lv.loop), MAX_AGE, &v));
+	cr_assert(isnan(s->history[0]));
 
 	s = &lv.m.q[Q_ISTIO_P95];
 	cr_assert_eq(s->state, SOURCE_ERROR);

@@ -154,6 +154,20 @@ Test(gate, quiet_traffic_is_no_data_even_when_failing)
 	cr_expect_eq(r.decided_by, G_TRAFFIC);
 }
 
+/* A failing pod group does not depend on the traffic: a failing ratio
+ * judged before it is noise, the pods still fail the stage. */
+Test(gate, quiet_traffic_does_not_hide_failing_pods)
+{
+	struct gate_result r;
+
+	set(Q_ISTIO_RPS, 0.05);
+	set(Q_ISTIO_ERROR_RATE, 0.5);
+	groups[0].ready = groups[0].min_ready - 1;
+	r = eval(1);
+	cr_expect_eq(r.verdict, VERDICT_FAIL);
+	cr_expect_eq(r.decided_by, G_PODS);
+}
+
 Test(gate, apisix_baseline_delta)
 {
 	struct gate_result r;

@@ -1018,6 +1018,8 @@ static const struct {
 	{ "stages", "STAGES" },
 	{ "gates", "GATES AND VERDICTS" },
 	{ "rollback", "ROLLBACK" },
+	{ "probes", "PROBES" },
+	{ "probes.checks", "PROBES" },
 	{ "notify", "NOTIFY" },
 };
 #define NMAN_SECTIONS ((int)(sizeof(man_sections) / sizeof(man_sections[0])))

@@ -13,6 +13,13 @@ void
 layout_compute(struct layout *l, int rows, int cols, int ngroups,
 	       const int min_h[PANE_COUNT])
 {
+	layout_compute_board(l, rows, cols, ngroups, LAYOUT_BOARD_MIN, min_h);
+}
+
+void
+layout_compute_board(struct layout *l, int rows, int cols, int ngroups,
+		     int board_rows, const int min_h[PANE_COUNT])
+{
 	int h[PANE_COUNT];
 	int extra;
 	int y = 0;
@@ -52,6 +59,17 @@ layout_compute(struct layout *l, int rows, int cols, int ngroups,
 		if (more > extra)
 			more = extra;
 		h[PANE_PODS] += more;
+		extra -= more;
+	}
+	/* The board only where the log keeps some rows more than at 80x24,
+	 * and only whole: a title and both gateways at least. */
+	if (extra - LAYOUT_LOG_SPARE >= LAYOUT_BOARD_MIN &&
+	    board_rows >= LAYOUT_BOARD_MIN) {
+		int more = extra - LAYOUT_LOG_SPARE;
+
+		if (more > board_rows)
+			more = board_rows;
+		h[PANE_BOARD] += more;
 		extra -= more;
 	}
 	h[PANE_LOG] += extra;

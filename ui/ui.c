@@ -106,13 +106,16 @@ make_windows(struct ui *u)
 	free_windows(u);
 	for (int i = 0; i < PANE_COUNT; i++)
 		min_h[i] = pane_table[i]->min_h;
-	layout_compute(&u->lay, LINES, COLS, look(u)->plan->ngroups, min_h);
+	layout_compute_board(&u->lay, LINES, COLS, look(u)->plan->ngroups,
+			     1 + (look(u)->plan->probes.n > 2 ?
+				  look(u)->plan->probes.n : 2), min_h);
 	if (u->lay.too_small)
 		return;
 	for (int i = 0; i < PANE_COUNT; i++) {
 		const struct rect *r = &u->lay.pane[i];
 
-		u->win[i] = newwin(r->h, r->w, r->y, r->x);
+		/* newwin(0, ...) would reach the bottom of the screen. */
+		u->win[i] = r->h > 0 ? newwin(r->h, r->w, r->y, r->x) : NULL;
 	}
 	u->dirty = ALL_PANES;
 }
