@@ -10,6 +10,17 @@
  * the group's previous pods in place (their age shows) and sets
  * state = SOURCE_ERROR with a readable error.
  *
+ * Watch mode (kube_set_watch; the dashboard's): each group's pods are
+ * listed once into a cache (struct podcache: the small pod_health per pod,
+ * keyed by uid) and kept by a watch (watch=1 from the list's
+ * resourceVersion, bookmarks allowed, timeoutSeconds 60, then resumed from
+ * the last resourceVersion).  A refresh only publishes the cache's totals:
+ * no request and no parse for pods that did not change.  410 Gone, a
+ * broken or stalled stream or a line that is not an event start a new
+ * list after a backoff; a group whose watch has been down for longer than
+ * the plan's refresh interval is published as stale (SOURCE_ERROR, "stale:
+ * ...": no data for the gates) until a list or watch is back.
+ *
  * Credentials: a static token, a tokenFile (re-read every minute and after
  * a 401, for rotating service-account tokens), client certificates (files
  * or in-memory PEM), basic auth, or a client-go exec plugin.  An exec
@@ -67,6 +78,15 @@ int kube_exec_runs(const struct kube *k);
 
 /* Pods per page (default 250); tests use small pages. */
 void kube_set_page_limit(struct kube *k, int limit);
+
+/* Watch mode on (see above) or off (a list per refresh, the default). */
+void kube_set_watch(struct kube *k, bool on);
+
+/* timeoutSeconds of each watch (default 60); tests use short ones. */
+void kube_set_watch_seconds(struct kube *k, int seconds);
+
+/* Watch events applied to group `group`'s cache so far (tests, bench). */
+long kube_watch_events(const struct kube *k, int group);
 
 /*
  * One authenticated request of any kind (the kubernetes traffic driver's
