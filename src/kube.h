@@ -5,7 +5,7 @@
  * kube_new() reads the kubeconfig (plan kubernetes.kubeconfig / .context,
  * see kubeconfig.h).  kube_refresh() lists the pods of every group at once
  * (paged with limit/continue; a 410 Gone restarts that list once; at
- * most 200 pages and 50,000 pods, and a repeated continue token is an
+ * most 500 pages and 50,000 pods, and a repeated continue token is an
  * error) and summarises each group when its last page lands.  A failed list leaves
  * the group's previous pods in place (their age shows) and sets
  * state = SOURCE_ERROR with a readable error.
@@ -76,7 +76,7 @@ bool kube_insecure(const struct kube *k);
 /* How many times the exec plugin ran (tests, diagnostics). */
 int kube_exec_runs(const struct kube *k);
 
-/* Pods per page (default 250); tests use small pages. */
+/* Pods per page (default 100); tests use small pages. */
 void kube_set_page_limit(struct kube *k, int limit);
 
 /* Watch mode on (see above) or off (a list per refresh, the default). */

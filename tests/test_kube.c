@@ -867,7 +867,7 @@ Test(kube, repeated_continue_token_is_an_error)
 
 Test(kube, endless_pages_stop_at_the_page_cap)
 {
-	paging_case("endless", 0, 2, "goes on after 200 pages", 200);
+	paging_case("endless", 0, 2, "goes on after 500 pages", 500);
 }
 
 Test(kube, endless_pods_stop_at_the_pod_cap)
