@@ -73,10 +73,31 @@ Test controls (no auth needed):
                               Forbidden with the API server's message
                               (verb= empty: allow everything again)
 
+Watch (pods; see the watch section below):
+  GET  .../pods?watch=1&resourceVersion=RV[&allowWatchBookmarks=true]
+           [&timeoutSeconds=S]   chunked JSON lines: ADDED/MODIFIED/DELETED
+                              after RV (every pod as ADDED without RV),
+                              BOOKMARK every --bookmark-seconds, the end
+                              after S; ERROR 410 for an RV before a compact
+      A list's metadata.resourceVersion is the server's counter, which
+      every change below bumps.
+  POST /_test/pod?op=add|delete|ready|restart|reason&namespace=NS&name=N
+           [&from=POD][&value=V]  one pod change (a watch event)
+  POST /_test/churn?n=N       N pods change (round robin), an event each
+  POST /_test/compact         older resourceVersions are expired (410)
+  POST /_test/watchfail?mode=M[&n=N]
+                              the next N watches fail: gone (ERROR 410
+                              event), gonehttp (HTTP 410), drop (cut in
+                              the middle of a line), garbage, longline (4
+                              MiB without a newline), stall (headers, then
+                              nothing, past timeoutSeconds) or flood
+                              (200,000 MODIFIED events of one pod)
+
 Usage: kubeapi.py [--port N] [--pods DIR] [--routes DIR] [--token T]...
                   [--gone N] [--test-fail-code 409|422]
                   [--tls-cert FILE --tls-key FILE [--client-ca FILE]]
                   [--log FILE]   (the same JSON lines as /_test/requests)
+                  [--bookmark-seconds S]   (default 5)
 Prints "ready PORT" once listening.  With --token or --client-ca every API
 request must authenticate (a listed bearer token, or a client certificate
 signed by the client CA); otherwise it gets 401 with a Status body, as a
