@@ -29,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -211,6 +212,15 @@ class Bench:
                 n += 1
         return n
 
+    def kube_post(self, kube, path):
+        """One of kubeapi.py's test controls (pods changing)."""
+        rq = urllib.request.Request("https://127.0.0.1:%d%s"
+                                    % (kube["port"], path), data=b"",
+                                    method="POST")
+        with urllib.request.urlopen(rq, timeout=30,
+                                    context=self.sslctx()) as r:
+            return r.read()
+
     def prom_queries(self, url):
         body = http_get(url + "/metrics").decode()
         n = 0
@@ -385,17 +395,44 @@ class Bench:
                 "nqueries": len(qs), "ngroups": len(groups)}
 
     # --- figure 1, 4, 5: refresh CPU and memory -------------------------------
-    def refresh_cost(self, prom_url, kube, seconds, refresh_s):
+    def refresh_cost(self, prom_url, kube, seconds, refresh_s, churn=0):
         """Dashboard CPU over `seconds` refreshing every refresh_s, minus
-        the same run refreshing once (refresh 1h); per extra refresh."""
+        the same run refreshing once (refresh 1h); per extra refresh.
+        Refreshes are counted by the Prometheus queries answered (eight
+        per refresh): the pods are listed once and then watched.  With
+        churn, `churn` pods change (a watch event each) every refresh_s
+        during the refreshing run."""
         out = {}
         for mode, refresh in (("busy", "%ds" % refresh_s), ("idle", "1h")):
             plan = self.plan(prom_url, kube["kubeconfig"], refresh=refresh)
             k0, q0 = self.kube_lists(kube), self.prom_queries(prom_url)
             t = self.dashboard(plan)
-            ok = t.wait(self.complete, 60)
-            t.run_for(max(0.0, seconds - (time.monotonic() - t.t_exec)))
-            mem = proc_mem(child_of(t.pid) or 0)
+            ok = t.wait(self.complete, 120)
+            stop, changed = threading.Event(), [0]
+
+            def churner():
+                while not stop.wait(refresh_s):
+                    self.kube_post(kube, "/_test/churn?n=%d" % churn)
+                    changed[0] += churn
+
+            th = None
+            if churn and mode == "busy":
+                th = threading.Thread(target=churner, daemon=True)
+                th.start()
+            # The steady state: from the first complete frame (start-up
+            # and the first lists excluded) to the end, in the process.
+            t.run_for(1.0)
+            pid = child_of(t.pid) or 0
+            c0, w0, qw0 = proc_cpu(pid), time.monotonic(), \
+                self.prom_queries(prom_url)
+            t.run_for(max(1.0 if self.quick else 5.0 * refresh_s,
+                          seconds - (time.monotonic() - t.t_exec)))
+            c1, w1, qw1 = proc_cpu(pid), time.monotonic(), \
+                self.prom_queries(prom_url)
+            stop.set()
+            if th is not None:
+                th.join()
+            mem = proc_mem(pid)
             t.finish()
             cpu, rss, _ = self.usage(t.usage_file)
             k1, q1 = self.kube_lists(kube), self.prom_queries(prom_url)
@@ -404,14 +441,25 @@ class Bench:
             out[mode] = {"cpu": cpu, "rss": rss,
                          "rss_file": mem.get("RssFile", 0),
                          "lists": k1 - k0, "queries": q1 - q0,
+                         "changed": changed[0],
+                         "steady_cpu_per_s": (c1 - c0) / max(1e-3, w1 - w0),
+                         "steady_refreshes_per_s": (qw1 - qw0) / 8.0 /
+                         max(1e-3, w1 - w0),
                          "wall": time.monotonic() - t.t_exec}
         b, i = out["busy"], out["idle"]
         ng = len(kube["counts"])
-        nref = (b["lists"] - i["lists"]) / ng
         nq = (b["queries"] - i["queries"]) / 8.0
-        out["refreshes"] = nref
+        out["refreshes"] = nq
         out["prom_refreshes"] = nq
-        out["per_refresh"] = (b["cpu"] - i["cpu"]) / max(1.0, nref)
+        out["lists_per_group"] = (b["lists"] - i["lists"]) / ng
+        out["per_refresh_whole"] = (b["cpu"] - i["cpu"]) / max(1.0, nq)
+        # Per refresh in the steady state: CPU per second of the refreshing
+        # run less that of the run that does not refresh, over refreshes
+        # per second (both measured in the process, after start-up).
+        out["per_refresh"] = (b["steady_cpu_per_s"] -
+                              i["steady_cpu_per_s"]) / \
+            max(1e-3, b["steady_refreshes_per_s"])
+        out["changed"] = b["changed"]
         out["rss"] = max(b["rss"], i["rss"])
         out["rss_file"] = b["rss_file"]
         return out
@@ -552,17 +600,18 @@ class Bench:
                          refresh="%ds" % refresh_s)
         t = self.dashboard(plan, tool=[self.a.valgrind, "--tool=callgrind",
                                        "--callgrind-out-file=" + out])
-        ng = len(kube["counts"])
         try:
             if t.wait(self.complete, 300) is None:
                 return None
 
             def next_refresh(timeout):
-                k0 = self.kube_lists(kube)
+                # A refresh asks Prometheus its eight queries; the pods
+                # are watched, not listed again.
+                q0 = self.prom_queries(prom_url)
                 end = time.monotonic() + timeout
                 while time.monotonic() < end:
                     t.run_for(0.05)
-                    if self.kube_lists(kube) >= k0 + ng:
+                    if self.prom_queries(prom_url) >= q0 + 8:
                         return True
                 return False
 
@@ -643,6 +692,15 @@ def pump_all(terms, seconds):
         select.select(fds, [], [], min(left, 0.5))
         for t in terms:
             t.pump(0)
+
+
+def proc_cpu(pid):
+    """CPU time of a process so far (s), from /proc/PID/schedstat (ns)."""
+    try:
+        with open("/proc/%d/schedstat" % pid) as f:
+            return int(f.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def proc_mem(pid):
@@ -760,13 +818,18 @@ def main():
         small, mid, big = (kubes[n] for n in sizes)
 
         # 1, 4, 5: refresh CPU and memory at every size, and the peer
-        cost, peer, stat = {}, {}, {}
+        cost, peer, stat, churned = {}, {}, {}, {}
         for n in sizes:
             refresh = 1 if n <= 1000 else 4
             d = secs if n <= 1000 else max(secs, 7 * refresh)
             log("refresh cost, %d pods: dashboard %gs refreshing every %ds, "
                 "and %gs refreshing once" % (n, d, refresh, d))
             cost[n] = b.refresh_cost(steady, kubes[n], d, refresh)
+            if not q or n == sizes[2]:
+                log("refresh cost, %d pods, 1%% of them changing per "
+                    "refresh" % n)
+                churned[n] = b.refresh_cost(steady, kubes[n], d, refresh,
+                                            churn=max(1, n // 100))
             plan = b.plan(steady, kubes[n]["kubeconfig"])
             st = [b.status(plan) for _ in range(1 if q else 3)]
             stat[n] = {"cpu": statistics.median(x[0] for x in st),
@@ -776,7 +839,7 @@ def main():
                 "query" % n)
             peer[n] = b.peer(steady, kubes[n], 1 if (q or n >= 10000)
                              else 3)
-        res.update(cost=cost, peer=peer, status=stat)
+        res.update(cost=cost, peer=peer, status=stat, churned=churned)
 
         c, p = cost[sizes[0]], peer[sizes[0]]
         ms, pms = c["per_refresh"] * 1000, p["cpu"] * 1000
@@ -826,17 +889,37 @@ def main():
         res["rss_version"] = base
         tab.add("F4d", "peak RSS of `cutover --version` (MiB)",
                 f1(base / 1024.0))
+        for fid, n, lim in (("F4e", sizes[1], 3), ("F4f", sizes[2], 8)):
+            above = (cost[n]["rss"] - base) / 1024.0
+            tab.add(fid, "peak RSS above the floor, %d pods (MiB)" % n,
+                    f1(above), "-", "-", "< %d" % lim, verdict(above < lim))
 
         for fid, n in (("F5a", sizes[1]), ("F5b", sizes[2])):
             ms = cost[n]["per_refresh"] * 1000
             pms = peer[n]["cpu"] * 1000
             tab.add(fid, "refresh CPU, %d pods (ms/refresh)" % n, f1(ms, 2),
-                    f1(pms), ratio_text(ms, pms))
+                    f1(pms), ratio_text(ms, pms), "< 1/100",
+                    verdict(ms * 100 < pms))
         g = cost[sizes[2]]["per_refresh"] / max(1e-9,
                                                 cost[sizes[1]]["per_refresh"])
         pg = peer[sizes[2]]["cpu"] / max(1e-9, peer[sizes[1]]["cpu"])
         tab.add("F5c", "growth %d -> %d pods (x)" % (sizes[1], sizes[2]),
-                f1(g), f1(pg))
+                f1(g), f1(pg), "-", "< 1.3", verdict(g <= 1.3))
+        for fid, n in zip(("F7a", "F7b", "F7c"), sizes):
+            if n not in churned:
+                tab.add(fid, "  not measured with --quick", "n/a")
+                continue
+            ms = churned[n]["per_refresh"] * 1000
+            pms = peer[n]["cpu"] * 1000
+            tab.add(fid, "refresh CPU, %d pods, 1%% changing (ms)" % n,
+                    f1(ms, 2), f1(pms), ratio_text(ms, pms))
+        # Per event: the extra CPU of the changing run over the steady one,
+        # divided by the pods that changed per refresh.
+        n = sizes[2]
+        per_ev = (churned[n]["per_refresh"] - cost[n]["per_refresh"]) / \
+            max(1, n // 100) * 1e6
+        tab.add("F7d", "  CPU per changed pod, %d pods (us)" % n,
+                f1(per_ev))
 
         # The smallest size: under callgrind a refresh is ~100x slower,
         # and the shares of the categories hardly move with the size.
@@ -866,6 +949,13 @@ def main():
         tab.add("F6a", "start-up to first frame (ms)", f1(su["first"]))
         tab.add("F6b", "start-up to first complete frame (ms)",
                 f1(su["complete"]), f1(pw), ratio_text(su["complete"], pw))
+        log("start-up at %d pods" % sizes[2])
+        sub = b.startup(steady, big, 1 if q else 3)
+        res["startup_big"] = sub
+        pw = peer[sizes[2]]["wall"] * 1000
+        tab.add("F6c", "first complete frame, %d pods (ms)" % sizes[2],
+                f1(sub["complete"]), f1(pw), ratio_text(sub["complete"], pw),
+                "< 1000", verdict(sub["complete"] < 1000))
     finally:
         b.stop_all()
         if not a.keep:

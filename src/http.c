@@ -64,6 +64,9 @@ struct http_xfer {
 	bool in_callback;
 	char content_type[128];
 	double retry_after_s;
+	int (*stream)(const char *data, size_t len, void *arg);
+	void *stream_arg;
+	bool stream_stopped;	/* the stream callback said stop */
 };
 
 static size_t http_body_max = HTTP_BODY_MAX;
@@ -97,6 +100,17 @@ http_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 	struct http_xfer *x = arg;
 	size_t n = size * nmemb, room;
 
+	if (x->stream != NULL) {
+		long status = 0;
+
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+		if (status >= 200 && status < 300) {
+			if (x->stream(data, n, x->stream_arg) == 0)
+				return n;
+			x->stream_stopped = true;
+			return 0;
+		}
+	}
 	room = x->limit - x->body_len;
 	if (n > room) {
 		x->truncated = true;
@@ -226,6 +240,11 @@ http_error_text(struct http_xfer *x, CURLcode code, int64_t elapsed,
 		snprintf(out, len, "empty reply from %s", x->where);
 		break;
 	case CURLE_WRITE_ERROR:
+		if (x->stream_stopped) {
+			snprintf(out, len, "stream from %s stopped by its "
+				 "reader", x->where);
+			break;
+		}
 		if (x->truncated) {
 			snprintf(out, len, "response from %s larger than "
 				 "%zu bytes", x->where, x->limit);
@@ -450,6 +469,8 @@ http_start(struct loop *l, const struct http_request *rq, http_cb cb,
 	x->limit = http_body_max;
 	x->timeout_ms = rq->timeout_ms;
 	x->connect_timeout_ms = rq->connect_timeout_ms;
+	x->stream = rq->stream;
+	x->stream_arg = rq->stream_arg;
 	http_where(rq->url, x->where, sizeof(x->where));
 	x->easy = curl_easy_init();
 	if (x->easy == NULL) {

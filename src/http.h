@@ -43,6 +43,14 @@ struct http_request {
 	const char *key_file;
 	bool insecure;		/* no peer/host verification */
 	const char *connect_to;	/* CURLOPT_CONNECT_TO entry, e.g. tls-server-name */
+	/*
+	 * Streaming (a watch): the body of a 2xx answer goes to `stream`
+	 * chunk by chunk as it arrives, not into the response; -1 from it
+	 * ends the transfer (curl_code CURLE_WRITE_ERROR).  Any other
+	 * answer is kept in the response as usual.
+	 */
+	int (*stream)(const char *data, size_t len, void *arg);
+	void *stream_arg;
 };
 
 struct http_response {

@@ -44,11 +44,22 @@
 
 #include "http.h"
 #include "kubeconfig.h"
+#include "podcache.h"
+#include "podwatch.h"
 #include "proc.h"
 #include "text.h"
 #include "xmalloc.h"
 
-#define KUBE_PAGE_LIMIT 250
+/*
+ * Pods per page, chosen by measurement (bench/README.md): at 10,000 pods,
+ * pages of 100 instead of 250 took 6 MiB off the peak RSS (only one
+ * page's body and tree are alive at a time) for 15 % more time to the
+ * first complete frame; pages of 50 saved 2 MiB more but took 60 % longer
+ * than 100 (a round trip each).
+ */
+#ifndef KUBE_PAGE_LIMIT
+#define KUBE_PAGE_LIMIT 100
+#endif
 /*
  * A list is cut off (the group in error, no data for the gates) past these:
  * a server that keeps sending continue tokens must not grow memory and
@@ -56,13 +67,30 @@
  * reach KUBE_PODS_MAX, far beyond any group of gateway pods; 50,000 pod
  * summaries take about 15 MB.  Documented in cutover.yaml(5).
  */
-#define KUBE_PAGES_MAX 200
+#define KUBE_PAGES_MAX 500
 #define KUBE_PODS_MAX 50000
 /* A tokenFile may rotate (projected service-account tokens). */
 #define KUBE_TOKEN_FILE_TTL_MS (60 * 1000)
 /* Renew an exec credential this long before it expires. */
 #define KUBE_EXPIRY_MARGIN_MS (10 * 1000)
 #define KUBE_EXEC_TIMEOUT_MS (60 * 1000)
+/*
+ * Watch mode (kube_set_watch): each watch asks the server to end it after
+ * KUBE_WATCH_SECONDS and is then resumed from the last resourceVersion; one
+ * still open KUBE_WATCH_GRACE_MS after that (less for a shorter watch)
+ * has stalled and counts as
+ * broken.  A broken watch is followed by a new list after a backoff
+ * (none the first time, then 0.5 s doubling up to 30 s); a watch that
+ * ends cleanly in less than KUBE_WATCH_SHORT_MS counts as a failure too,
+ * so a server that closes every stream at once is not hammered; one that
+ * served for KUBE_WATCH_SERVED_MS before it broke starts the count again.
+ */
+#define KUBE_WATCH_SECONDS 60
+#define KUBE_WATCH_GRACE_MS 5000
+#define KUBE_WATCH_SHORT_MS 1000
+#define KUBE_WATCH_SERVED_MS (10 * 1000)
+#define KUBE_BACKOFF_MIN_MS 500
+#define KUBE_BACKOFF_MAX_MS (30 * 1000)
 
 struct kube_list {
 	struct kube *k;
@@ -78,6 +106,26 @@ struct kube_list {
 	bool auth_retried;	/* a 401 already retried */
 	bool waiting;		/* parked until a credential arrives */
 	unsigned cred_gen;	/* credential generation of the request */
+
+	/* Watch mode: the cache and the stream that keeps it. */
+	struct podcache *cache;	/* NULL until a list completed */
+	struct podcache *fill;	/* the list in progress goes here */
+	char list_rv[PODWATCH_RV_MAX];	/* resourceVersion of that list */
+	char rv[PODWATCH_RV_MAX];	/* where the watch goes on from */
+	struct http_xfer *w;	/* the watch stream */
+	struct podwatch_lines lines;
+	int64_t watch_started;	/* mono */
+	int64_t down_since;	/* mono; 0 while a watch runs */
+	char down_why[192];
+	char stream_err[192];	/* why the stream's reader stopped it */
+	bool stream_gone;	/* an ERROR event said 410 */
+	bool relist;		/* the cache cannot be trusted */
+	bool dirty;		/* the cache changed since it was published */
+	bool stale;		/* published as stale */
+	int fails;		/* failures in a row (backoff) */
+	struct loop_timer *retry;	/* backoff before the next list/watch */
+	struct loop_timer *stale_timer;
+	long events;		/* watch events applied */
 };
 
 struct kube {
@@ -114,6 +162,9 @@ struct kube {
 	char *exec_info;	/* "KUBERNETES_EXEC_INFO=..." */
 
 	struct kube_call *calls;	/* live kube_call requests */
+
+	bool watch;		/* lists feed caches kept by watches */
+	int watch_seconds;	/* timeoutSeconds of each watch */
 };
 
 struct kube_call {
@@ -133,6 +184,9 @@ struct kube_call {
 };
 
 static void kube_list_start(struct kube_list *li);
+static void kube_watch_start(struct kube_list *li);
+static void kube_watch_publish(struct kube_list *li);
+static void kube_watch_failed(struct kube_list *li, const char *why);
 static void kube_call_send(struct kube_call *c);
 static void kube_call_answer(struct kube_call *c,
 			     const struct http_response *r, const char *msg);
@@ -216,6 +270,9 @@ kube_list_reset(struct kube_list *li)
 	li->pages = 0;
 	free(li->cont);
 	li->cont = NULL;
+	podcache_free(li->fill);
+	li->fill = NULL;
+	li->list_rv[0] = '\0';
 }
 
 /* The group keeps its previous pods; only state and error change. */
@@ -230,6 +287,8 @@ kube_list_fail(struct kube_list *li, const char *msg)
 	g->state = SOURCE_ERROR;
 	snprintf(g->error, sizeof(g->error), "%s", msg);
 	text_scrub(g->error, sizeof(g->error));
+	if (li->k->watch)
+		kube_watch_failed(li, g->error);
 	kube_notify(li->k);
 }
 
@@ -249,6 +308,24 @@ kube_list_page(struct kube_list *li, json_t *root, char *msg, size_t len)
 			 "reads at most %d per group (narrow the selector)",
 			 KUBE_PODS_MAX, KUBE_PODS_MAX);
 		return -1;
+	}
+	if (li->fill != NULL) {
+		/* Watch mode: nothing of the page is kept but the structs. */
+		char key[PODCACHE_KEY_MAX];
+		struct pod_health ph;
+
+		json_array_foreach(items, i, pod) {
+			err_clear(&e);
+			if (podhealth_pod(pod, wall, &ph, &e) != 0 ||
+			    podwatch_pod_key(json_object_get(pod, "metadata"),
+					     key, sizeof(key), &e) != 0) {
+				snprintf(msg, len, "%s", e.msg);
+				return -1;
+			}
+			podcache_put(li->fill, key, &ph, wall);
+			li->npods++;
+		}
+		return 0;
 	}
 	if (li->npods + (int)n > li->cap) {
 		li->cap = li->npods + (int)n;
@@ -271,6 +348,23 @@ kube_list_finish(struct kube_list *li)
 {
 	struct kube *k = li->k;
 
+	if (li->fill != NULL) {
+		/* The new list replaces the cache whole; the watch goes on
+		 * from the list's resourceVersion. */
+		podcache_free(li->cache);
+		li->cache = li->fill;
+		li->fill = NULL;
+		snprintf(li->rv, sizeof(li->rv), "%s", li->list_rv);
+		li->relist = false;
+		li->dirty = true;
+		kube_list_reset(li);
+		li->active = false;
+		kube_watch_publish(li);
+		kube_notify(k);
+		if (k->watch && li->w == NULL && li->retry == NULL)
+			kube_watch_start(li);
+		return;
+	}
 	podhealth_take(&k->groups[li->idx], li->pods, li->npods, kube_wall(k),
 		       loop_now(k->loop));
 	li->pods = NULL;
@@ -626,6 +720,20 @@ kube_page_done(const struct http_response *r, void *arg)
 			return;
 		}
 		li->pages++;
+		if (li->fill != NULL) {
+			const char *rv = json_string_value(json_object_get(
+				json_object_get(root, "metadata"),
+				"resourceVersion"));
+
+			if (rv != NULL && strlen(rv) >= sizeof(li->list_rv)) {
+				json_decref(root);
+				kube_list_fail(li, "the pod list's "
+					       "resourceVersion is too long");
+				return;
+			}
+			snprintf(li->list_rv, sizeof(li->list_rv), "%s",
+				 rv != NULL ? rv : "");
+		}
 		if (kube_list_page(li, root, msg, sizeof(msg)) != 0) {
 			json_decref(root);
 			kube_list_fail(li, msg);
@@ -674,12 +782,14 @@ kube_page_done(const struct http_response *r, void *arg)
 	kube_list_fail(li, msg);
 }
 
+/* The pods of li's group: ".../pods?<query>&labelSelector=..." */
 static char *
-kube_page_url(const struct kube *k, const struct kube_list *li)
+kube_pods_url(const struct kube *k, const struct kube_list *li,
+	      const char *query)
 {
 	const struct plan_pod_group *pg = &k->plan->groups[li->idx];
 	const char *ns = pg->namespace;
-	char *ens, *url, *sel = NULL, *cont = NULL;
+	char *ens, *url, *sel = NULL;
 
 	if (ns == NULL || *ns == '\0')
 		ns = k->kc.namespace ? k->kc.namespace : "default";
@@ -690,17 +800,27 @@ kube_page_url(const struct kube *k, const struct kube_list *li)
 		sel = xasprintf("&labelSelector=%s", s);
 		free(s);
 	}
+	url = xasprintf("%s/api/v1/namespaces/%s/pods?%s%s", k->url_base, ens,
+			query, sel ? sel : "");
+	free(ens);
+	free(sel);
+	return url;
+}
+
+static char *
+kube_page_url(const struct kube *k, const struct kube_list *li)
+{
+	char *q, *url, *cont = NULL;
+
 	if (li->cont != NULL) {
 		char *c = http_escape(li->cont);
 
 		cont = xasprintf("&continue=%s", c);
 		free(c);
 	}
-	url = xasprintf("%s/api/v1/namespaces/%s/pods?limit=%d%s%s",
-			k->url_base, ens, k->page_limit, sel ? sel : "",
-			cont ? cont : "");
-	free(ens);
-	free(sel);
+	q = xasprintf("limit=%d%s", k->page_limit, cont ? cont : "");
+	url = kube_pods_url(k, li, q);
+	free(q);
 	free(cont);
 	return url;
 }
@@ -769,6 +889,296 @@ kube_list_start(struct kube_list *li)
 		kube_list_fail(li, e.msg);
 }
 
+/* --- watching (watch mode) ------------------------------------------------ */
+
+/* The group from the cache: totals as they are now, or stale. */
+static void
+kube_watch_publish(struct kube_list *li)
+{
+	struct kube *k = li->k;
+	struct group_health *g = &k->groups[li->idx];
+
+	if (li->cache == NULL)
+		return;
+	podcache_publish(li->cache, g, kube_wall(k), loop_now(k->loop));
+	li->dirty = false;
+	li->stale = false;
+}
+
+/* Backoff before the next try after `fails` failures in a row. */
+static int64_t
+kube_backoff_ms(int fails)
+{
+	int64_t ms = KUBE_BACKOFF_MIN_MS;
+
+	if (fails <= 1)
+		return 0;
+	for (int i = 2; i < fails && ms < KUBE_BACKOFF_MAX_MS; i++)
+		ms *= 2;
+	return ms < KUBE_BACKOFF_MAX_MS ? ms : KUBE_BACKOFF_MAX_MS;
+}
+
+/* A list of the group into a fresh cache (watch mode). */
+static void
+kube_watch_list(struct kube_list *li)
+{
+	kube_list_reset(li);
+	li->fill = podcache_new();
+	li->active = true;
+	li->restarted = false;
+	li->auth_retried = false;
+	li->waiting = false;
+	kube_list_start(li);
+}
+
+/* Down longer than a refresh: the group is no data until it is back. */
+static void
+kube_watch_stale_fire(void *arg)
+{
+	struct kube_list *li = arg;
+	struct kube *k = li->k;
+	struct group_health *g = &k->groups[li->idx];
+
+	li->stale_timer = NULL;
+	if (li->down_since == 0)
+		return;
+	li->stale = true;
+	g->state = SOURCE_ERROR;
+	snprintf(g->error, sizeof(g->error), "stale: no watch for %lld s "
+		 "(%s)", (long long)((loop_now(k->loop) - li->down_since) /
+				     1000), li->down_why);
+	text_scrub(g->error, sizeof(g->error));
+	kube_notify(k);
+}
+
+/* Next step of a group whose watch is not running. */
+static void
+kube_watch_retry_fire(void *arg)
+{
+	struct kube_list *li = arg;
+
+	li->retry = NULL;
+	if (li->active || li->w != NULL)
+		return;
+	if (li->cache == NULL || li->relist)
+		kube_watch_list(li);
+	else
+		kube_watch_start(li);
+}
+
+/* The watch is down from now (if it was not already), for `why`. */
+static void
+kube_watch_down(struct kube_list *li, const char *why)
+{
+	struct kube *k = li->k;
+
+	snprintf(li->down_why, sizeof(li->down_why), "%s", why);
+	if (li->down_since != 0)
+		return;
+	li->down_since = loop_now(k->loop);
+	loop_timer_cancel(k->loop, li->stale_timer);
+	li->stale_timer = loop_timer_at(k->loop, li->down_since +
+					k->plan->refresh_ms,
+					kube_watch_stale_fire, li);
+}
+
+/* A list or watch failed: down, and the next try after a backoff. */
+static void
+kube_watch_failed(struct kube_list *li, const char *why)
+{
+	struct kube *k = li->k;
+
+	li->fails++;
+	li->relist = li->relist || li->cache == NULL;
+	kube_watch_down(li, why);
+	loop_timer_cancel(k->loop, li->retry);
+	li->retry = loop_timer_at(k->loop, loop_now(k->loop) +
+				  kube_backoff_ms(li->fails),
+				  kube_watch_retry_fire, li);
+}
+
+/* The stream's lines: each one event applied to the cache. */
+static int
+kube_watch_line(const char *line, size_t len, void *arg)
+{
+	struct kube_list *li = arg;
+	struct podwatch_event ev;
+	struct err e;
+
+	err_clear(&e);
+	if (podwatch_decode(line, len, kube_wall(li->k), &ev, &e) != 0) {
+		snprintf(li->stream_err, sizeof(li->stream_err), "%s", e.msg);
+		return -1;
+	}
+	switch (ev.type) {
+	case PODWATCH_ADDED:
+	case PODWATCH_MODIFIED:
+		podcache_put(li->cache, ev.key, &ev.ph, kube_wall(li->k));
+		li->dirty = true;
+		break;
+	case PODWATCH_DELETED:
+		podcache_del(li->cache, ev.key);
+		li->dirty = true;
+		break;
+	case PODWATCH_BOOKMARK:
+		li->events--;	/* not a change */
+		break;
+	case PODWATCH_ERROR:
+		li->stream_gone = ev.code == 410;
+		snprintf(li->stream_err, sizeof(li->stream_err), "watch "
+			 "error %ld: %s", ev.code, ev.message);
+		return -1;
+	}
+	if (ev.rv[0] != '\0')
+		memcpy(li->rv, ev.rv, sizeof(li->rv));
+	li->events++;
+	return 0;
+}
+
+static int
+kube_watch_data(const char *data, size_t len, void *arg)
+{
+	struct kube_list *li = arg;
+	struct err e;
+
+	err_clear(&e);
+	if (podwatch_feed(&li->lines, data, len, kube_watch_line, li,
+			  &e) == 0)
+		return 0;
+	if (li->stream_err[0] == '\0')
+		snprintf(li->stream_err, sizeof(li->stream_err), "%s", e.msg);
+	return -1;
+}
+
+static void
+kube_watch_done(const struct http_response *r, void *arg)
+{
+	struct kube_list *li = arg;
+	struct kube *k = li->k;
+	int64_t now = loop_now(k->loop);
+	char msg[256];
+
+	li->w = NULL;
+	podwatch_lines_done(&li->lines);
+	if (r->curl_code == 0 && r->status == 200 && li->stream_err[0] == '\0') {
+		/* Ended by the server at timeoutSeconds: go on from rv. */
+		if (now - li->watch_started >= KUBE_WATCH_SHORT_MS) {
+			li->fails = 0;
+			kube_watch_start(li);
+			return;
+		}
+		snprintf(msg, sizeof(msg), "the API server ended the watch at "
+			 "once");
+	} else {
+		/* A stream that served for a while earns a prompt relist. */
+		if (now - li->watch_started >= KUBE_WATCH_SERVED_MS)
+			li->fails = 0;
+		li->relist = true;
+		if (li->stream_gone || r->status == 410)
+			snprintf(msg, sizeof(msg), "410 Gone: resource "
+				 "version too old, listing again");
+		else if (li->stream_err[0] != '\0')
+			snprintf(msg, sizeof(msg), "%s", li->stream_err);
+		else
+			kube_describe(k, r, msg, sizeof(msg));
+		if (r->status == 401 && k->kc.has_exec &&
+		    li->cred_gen == k->cred_gen)
+			k->cred_valid = false;
+		if (r->status == 401 && !k->kc.has_exec)
+			(void)kube_token_file(k, true, msg, sizeof(msg));
+	}
+	kube_watch_failed(li, msg);
+}
+
+/* Start the group's watch from li->rv (a list instead when the
+ * credential must be renewed first: only lists wait for one). */
+static void
+kube_watch_start(struct kube_list *li)
+{
+	static const char *const headers[] = {
+		"Accept: application/json", NULL
+	};
+	struct kube *k = li->k;
+	struct http_request rq;
+	struct err e;
+	char msg[256], *q, *url, *rv;
+
+	if ((k->kc.has_exec && !kube_cred_usable(k)) ||
+	    kube_token_file(k, false, msg, sizeof(msg)) != 0) {
+		kube_watch_list(li);
+		return;
+	}
+	rv = http_escape(li->rv);
+	q = xasprintf("watch=1&allowWatchBookmarks=true&timeoutSeconds=%d%s%s",
+		      k->watch_seconds, rv[0] ? "&resourceVersion=" : "", rv);
+	url = kube_pods_url(k, li, q);
+	free(q);
+	free(rv);
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "GET";
+	rq.url = url;
+	rq.headers = headers;
+	rq.timeout_ms = (int64_t)k->watch_seconds * 1000 +
+			(k->watch_seconds < KUBE_WATCH_GRACE_MS / 1000 ?
+			 k->watch_seconds * 1000 : KUBE_WATCH_GRACE_MS);
+	rq.connect_timeout_ms = k->plan->kubernetes.timeout_ms;
+	rq.stream = kube_watch_data;
+	rq.stream_arg = li;
+	kube_auth(k, &rq);
+	li->cred_gen = k->cred_gen;
+	li->stream_err[0] = '\0';
+	li->stream_gone = false;
+	li->watch_started = loop_now(k->loop);
+	li->w = http_start(k->loop, &rq, kube_watch_done, li, &e);
+	free(url);
+	if (li->w == NULL) {
+		li->relist = true;
+		kube_watch_failed(li, e.msg);
+		return;
+	}
+	li->down_since = 0;
+	loop_timer_cancel(k->loop, li->stale_timer);
+	li->stale_timer = NULL;
+	if (li->stale) {
+		/* Missed events come first on the new stream. */
+		li->stale = false;
+		li->dirty = true;
+	}
+}
+
+/* A refresh in watch mode: read the caches, start what is missing. */
+static int
+kube_watch_refresh(struct kube *k)
+{
+	int64_t now = loop_now(k->loop);
+	int failed = 0;
+
+	for (int i = 0; i < k->ngroups; i++) {
+		struct kube_list *li = &k->lists[i];
+		struct group_health *g = &k->groups[i];
+
+		if (li->active || li->retry != NULL)
+			continue;
+		if (li->cache == NULL || li->relist) {
+			kube_watch_list(li);
+			if (!li->active && g->state == SOURCE_ERROR)
+				failed++;
+			continue;
+		}
+		if (li->w == NULL)
+			kube_watch_start(li);
+		if (li->stale)
+			continue;
+		if (li->dirty || g->state != SOURCE_OK) {
+			kube_watch_publish(li);
+			kube_notify(k);
+		} else {
+			g->fetched_mono_ms = now;
+		}
+	}
+	return k->ngroups > 0 && failed == k->ngroups ? -1 : 0;
+}
+
 /* --- public ----------------------------------------------------------------- */
 
 /* Put tls-server-name into the URL and connect to the real host instead. */
@@ -822,6 +1232,7 @@ kube_new(const struct plan *p, struct loop *l, struct group_health *groups,
 	k->groups = groups;
 	k->ngroups = groups != NULL ? p->ngroups : 0;
 	k->page_limit = KUBE_PAGE_LIMIT;
+	k->watch_seconds = KUBE_WATCH_SECONDS;
 	k->lists = xcalloc((size_t)(p->ngroups > 0 ? p->ngroups : 1),
 			   sizeof(*k->lists));
 	for (int i = 0; i < p->ngroups; i++) {
@@ -847,8 +1258,15 @@ kube_free(struct kube *k)
 	while (k->calls != NULL)
 		kube_call_cancel(k->calls);
 	for (int i = 0; i < k->ngroups; i++) {
-		http_cancel(k->lists[i].x);
-		kube_list_reset(&k->lists[i]);
+		struct kube_list *li = &k->lists[i];
+
+		http_cancel(li->x);
+		http_cancel(li->w);
+		loop_timer_cancel(k->loop, li->retry);
+		loop_timer_cancel(k->loop, li->stale_timer);
+		podwatch_lines_done(&li->lines);
+		podcache_free(li->cache);
+		kube_list_reset(li);
 	}
 	if (k->exec != NULL)
 		proc_kill(k->exec);
@@ -869,6 +1287,8 @@ kube_refresh(struct kube *k)
 {
 	int failed = 0;
 
+	if (k->watch)
+		return kube_watch_refresh(k);
 	if (kube_busy(k))
 		return 0;
 	k->cred_this_pass = false;
@@ -930,6 +1350,24 @@ void
 kube_set_page_limit(struct kube *k, int limit)
 {
 	k->page_limit = limit > 0 ? limit : KUBE_PAGE_LIMIT;
+}
+
+void
+kube_set_watch(struct kube *k, bool on)
+{
+	k->watch = on;
+}
+
+void
+kube_set_watch_seconds(struct kube *k, int seconds)
+{
+	k->watch_seconds = seconds > 0 ? seconds : KUBE_WATCH_SECONDS;
+}
+
+long
+kube_watch_events(const struct kube *k, int group)
+{
+	return group >= 0 && group < k->ngroups ? k->lists[group].events : 0;
 }
 
 /* --- single requests (kube_call) ----------------------------------------- */

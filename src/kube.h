@@ -5,10 +5,21 @@
  * kube_new() reads the kubeconfig (plan kubernetes.kubeconfig / .context,
  * see kubeconfig.h).  kube_refresh() lists the pods of every group at once
  * (paged with limit/continue; a 410 Gone restarts that list once; at
- * most 200 pages and 50,000 pods, and a repeated continue token is an
+ * most 500 pages and 50,000 pods, and a repeated continue token is an
  * error) and summarises each group when its last page lands.  A failed list leaves
  * the group's previous pods in place (their age shows) and sets
  * state = SOURCE_ERROR with a readable error.
+ *
+ * Watch mode (kube_set_watch; the dashboard's): each group's pods are
+ * listed once into a cache (struct podcache: the small pod_health per pod,
+ * keyed by uid) and kept by a watch (watch=1 from the list's
+ * resourceVersion, bookmarks allowed, timeoutSeconds 60, then resumed from
+ * the last resourceVersion).  A refresh only publishes the cache's totals:
+ * no request and no parse for pods that did not change.  410 Gone, a
+ * broken or stalled stream or a line that is not an event start a new
+ * list after a backoff; a group whose watch has been down for longer than
+ * the plan's refresh interval is published as stale (SOURCE_ERROR, "stale:
+ * ...": no data for the gates) until a list or watch is back.
  *
  * Credentials: a static token, a tokenFile (re-read every minute and after
  * a 401, for rotating service-account tokens), client certificates (files
@@ -65,8 +76,17 @@ bool kube_insecure(const struct kube *k);
 /* How many times the exec plugin ran (tests, diagnostics). */
 int kube_exec_runs(const struct kube *k);
 
-/* Pods per page (default 250); tests use small pages. */
+/* Pods per page (default 100); tests use small pages. */
 void kube_set_page_limit(struct kube *k, int limit);
+
+/* Watch mode on (see above) or off (a list per refresh, the default). */
+void kube_set_watch(struct kube *k, bool on);
+
+/* timeoutSeconds of each watch (default 60); tests use short ones. */
+void kube_set_watch_seconds(struct kube *k, int seconds);
+
+/* Watch events applied to group `group`'s cache so far (tests, bench). */
+long kube_watch_events(const struct kube *k, int group);
 
 /*
  * One authenticated request of any kind (the kubernetes traffic driver's

@@ -25,7 +25,7 @@
 #include "text.h"
 #include "xmalloc.h"
 
-#define RECENT_MS (15 * 60 * 1000)
+#define RECENT_MS PODHEALTH_RECENT_MS
 
 void
 group_health_init(struct group_health *g, int min_ready)
@@ -33,6 +33,7 @@ group_health_init(struct group_health *g, int min_ready)
 	memset(g, 0, sizeof(*g));
 	g->state = SOURCE_UNKNOWN;
 	g->min_ready = min_ready;
+	g->sidecar_missing = -1;
 }
 
 void
@@ -66,30 +67,42 @@ parse_time(const char *s)
 }
 
 /* Higher is worse: what an operator must see first. */
-static int
-reason_rank(const char *r)
+static const char *const podhealth_reasons[] = {
+	"CrashLoopBackOff", "OOMKilled", "ImagePullBackOff",
+	"ErrImagePull", "CreateContainerConfigError",
+	"CreateContainerError", "InvalidImageName", "RunContainerError",
+	"Error", "ContainerCreating", "PodInitializing",
+};
+#define PODHEALTH_NREASONS \
+	((int)(sizeof(podhealth_reasons) / sizeof(podhealth_reasons[0])))
+
+int
+podhealth_reason_rank(const char *r)
 {
-	static const char *const order[] = {
-		"CrashLoopBackOff", "OOMKilled", "ImagePullBackOff",
-		"ErrImagePull", "CreateContainerConfigError",
-		"CreateContainerError", "InvalidImageName", "RunContainerError",
-		"Error", "ContainerCreating", "PodInitializing",
-	};
-	int n = (int)(sizeof(order) / sizeof(order[0]));
+	int n = PODHEALTH_NREASONS;
 
 	/* How every init step ends: not a problem to show. */
 	if (r == NULL || *r == '\0' || strcmp(r, "Completed") == 0)
 		return 0;
 	for (int i = 0; i < n; i++)
-		if (strcmp(r, order[i]) == 0)
+		if (strcmp(r, podhealth_reasons[i]) == 0)
 			return 2 * n - i;
 	return 1;
+}
+
+const char *
+podhealth_reason_name(int rank)
+{
+	int i = 2 * PODHEALTH_NREASONS - rank;
+
+	return rank > 1 && i >= 0 && i < PODHEALTH_NREASONS ?
+	       podhealth_reasons[i] : NULL;
 }
 
 static void
 worse_reason(char *dst, size_t len, const char *r)
 {
-	if (reason_rank(r) > reason_rank(dst))
+	if (podhealth_reason_rank(r) > podhealth_reason_rank(dst))
 		snprintf(dst, len, "%s", r);
 }
 
@@ -202,7 +215,7 @@ podhealth_take(struct group_health *g, struct pod_health *pods, int npods,
 	g->npods = npods;
 	g->total = g->ready = g->restarts = g->recent_restarts = 0;
 	g->oomkilled = g->terminating = g->with_sidecar = 0;
-	g->sidecar_ready = 0;
+	g->sidecar_ready = g->sidecar_missing = 0;
 	g->worst_reason[0] = '\0';
 	for (int i = 0; i < npods; i++) {
 		const struct pod_health *ph = &pods[i];
@@ -214,6 +227,8 @@ podhealth_take(struct group_health *g, struct pod_health *pods, int npods,
 		g->terminating += ph->terminating;
 		g->with_sidecar += ph->sidecar;
 		g->sidecar_ready += ph->sidecar && ph->sidecar_ready;
+		g->sidecar_missing += !ph->terminating &&
+				      !(ph->sidecar && ph->sidecar_ready);
 		if (ph->last_restart_wall_ms > 0 &&
 		    now_wall_ms - ph->last_restart_wall_ms < RECENT_MS)
 			g->recent_restarts++;
@@ -269,7 +284,10 @@ group_health_ok(const struct group_health *g, bool sidecar_required)
 	 * Every pod that is not going away needs a ready sidecar.  Judged
 	 * per pod when the pods are known: the counts alone would let a
 	 * terminating pod's ready proxy stand in for a missing one.
+	 * Counted as the pods came in (podhealth_take, podcache).
 	 */
+	if (g->sidecar_missing >= 0)
+		return g->sidecar_missing == 0;
 	if (g->npods == g->total && g->pods != NULL) {
 		for (int i = 0; i < g->npods; i++) {
 			const struct pod_health *ph = &g->pods[i];

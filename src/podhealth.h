@@ -44,9 +44,14 @@ struct group_health {
 	int with_sidecar;
 	int sidecar_ready;
 	char worst_reason[64];	/* e.g. CrashLoopBackOff, "" if none */
-	struct pod_health *pods;	/* owned */
+	int sidecar_missing;	/* pods not going away without a ready
+				 * sidecar; -1: not counted (demo) */
+	struct pod_health *pods;	/* owned; NULL when fed by a podcache */
 	int npods;
 };
+
+/* A restart this recent counts as new (recent_restarts). */
+#define PODHEALTH_RECENT_MS (15 * 60 * 1000)
 
 void group_health_init(struct group_health *g, int min_ready);
 void group_health_done(struct group_health *g);
@@ -71,6 +76,13 @@ int podhealth_summarise(struct group_health *g, json_t *const *items,
  */
 void podhealth_take(struct group_health *g, struct pod_health *pods,
 		    int npods, int64_t now_wall_ms, int64_t now_mono_ms);
+
+/* How bad a waiting/terminated reason is: 0 none, 1 unknown, higher is
+ * worse (CrashLoopBackOff highest).  Below PODHEALTH_RANKS. */
+int podhealth_reason_rank(const char *reason);
+/* The reason of a rank above 1 (NULL for 0, 1 or out of range). */
+const char *podhealth_reason_name(int rank);
+#define PODHEALTH_RANKS 24
 
 /* Does the group meet its minimum, with sidecars if required? */
 bool group_health_ok(const struct group_health *g, bool sidecar_required);

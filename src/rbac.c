@@ -111,7 +111,7 @@ rbac_collect(struct rbac *r, const struct plan *p)
 
 	for (int i = 0; i < p->ngroups; i++)
 		rbac_need(r, p->groups[i].namespace, "", "pods", NULL,
-			  "list", "pod health");
+			  "list watch", "pod health: one list, then a watch");
 	for (int i = 0; i < p->nnotify; i++)
 		if (strcmp(p->notify[i].type, "kubernetes-events") == 0)
 			rbac_need(r, p->notify[i].namespace != NULL ?

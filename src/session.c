@@ -903,8 +903,12 @@ fetch(struct session *s)
 	} else {
 		if (s->prom != NULL)
 			prom_refresh(s->prom);
-		if (s->kube != NULL)
+		/* The running session keeps its pods by watching: a
+		 * refresh reads the caches (one-shot commands list once). */
+		if (s->kube != NULL) {
+			kube_set_watch(s->kube, true);
 			kube_refresh(s->kube);
+		}
 	}
 	s->fetched_once = true;
 }

@@ -13,8 +13,8 @@ command -v "${PYTHON3:-python3}" >/dev/null 2>&1 || skip_all "python3 not found"
 command -v openssl >/dev/null 2>&1 || skip_all "openssl not found"
 command -v watch >/dev/null 2>&1 || skip_all "watch not found"
 
-FIGURES="F1a F1b F2a F2b F3a F3b F4a F4b F4c F4d F5a F5b F5c F5d F5e F5f
-F5g F5h F5i F5j F6a F6b"
+FIGURES="F1a F1b F2a F2b F3a F3b F4a F4b F4c F4d F4e F4f F5a F5b F5c F5d
+F5e F5f F5g F5h F5i F5j F6a F6b F6c F7a F7b F7c F7d"
 plan $(( 2 + $(echo $FIGURES | wc -w) ))
 
 start=$(date +%s)

@@ -73,10 +73,31 @@ Test controls (no auth needed):
                               Forbidden with the API server's message
                               (verb= empty: allow everything again)
 
+Watch (pods; see the watch section below):
+  GET  .../pods?watch=1&resourceVersion=RV[&allowWatchBookmarks=true]
+           [&timeoutSeconds=S]   chunked JSON lines: ADDED/MODIFIED/DELETED
+                              after RV (every pod as ADDED without RV),
+                              BOOKMARK every --bookmark-seconds, the end
+                              after S; ERROR 410 for an RV before a compact
+      A list's metadata.resourceVersion is the server's counter, which
+      every change below bumps.
+  POST /_test/pod?op=add|delete|ready|restart|reason&namespace=NS&name=N
+           [&from=POD][&value=V]  one pod change (a watch event)
+  POST /_test/churn?n=N       N pods change (round robin), an event each
+  POST /_test/compact         older resourceVersions are expired (410)
+  POST /_test/watchfail?mode=M[&n=N]
+                              the next N watches fail: gone (ERROR 410
+                              event), gonehttp (HTTP 410), drop (cut in
+                              the middle of a line), garbage, longline (4
+                              MiB without a newline), stall (headers, then
+                              nothing, past timeoutSeconds) or flood
+                              (200,000 MODIFIED events of one pod)
+
 Usage: kubeapi.py [--port N] [--pods DIR] [--routes DIR] [--token T]...
                   [--gone N] [--test-fail-code 409|422]
                   [--tls-cert FILE --tls-key FILE [--client-ca FILE]]
                   [--log FILE]   (the same JSON lines as /_test/requests)
+                  [--bookmark-seconds S]   (default 5)
 Prints "ready PORT" once listening.  With --token or --client-ca every API
 request must authenticate (a listed bearer token, or a client certificate
 signed by the client CA); otherwise it gets 401 with a Status body, as a
@@ -449,6 +470,238 @@ def parse_changes(q):
     return changes
 
 
+# --- watch (pods) ---------------------------------------------------------
+#
+# Every pod change made through the test controls below gets the next
+# resourceVersion and is kept as an event; a watch streams the events after
+# its resourceVersion (chunked, one JSON line each), BOOKMARKs every
+# --bookmark-seconds when allowWatchBookmarks=true, and ends after
+# timeoutSeconds, as kube-apiserver does.  A resourceVersion older than the
+# last /_test/compact gets an ERROR event with a 410 Expired Status.
+
+WATCH = {
+    "events": [],           # (rv, type, pod) in rv order
+    "compacted": 0,         # watches from an older rv are expired
+    "fail": [],             # modes for the next watch requests
+    "bookmark_s": 5.0,
+}
+WATCH_COND = threading.Condition(LOCK)
+
+
+def pod_event(etype, pod):
+    """Record a change of `pod` (LOCK held): new rv, event, wake watches."""
+    pod["metadata"]["resourceVersion"] = next_rv()
+    WATCH["events"].append((STATE["rv"], etype, copy.deepcopy(pod)))
+    WATCH_COND.notify_all()
+
+
+def find_pod(ns, name):
+    for p in STATE["pods"]:
+        if p["metadata"]["namespace"] == ns and p["metadata"]["name"] == name:
+            return p
+    return None
+
+
+def set_ready(pod, ready):
+    conds = pod.setdefault("status", {}).setdefault("conditions", [])
+    for c in conds:
+        if c.get("type") == "Ready":
+            c["status"] = "True" if ready else "False"
+            return
+    conds.append({"type": "Ready", "status": "True" if ready else "False"})
+
+
+def bump_restarts(pod):
+    cs = pod.setdefault("status", {}).setdefault("containerStatuses", [])
+    if not cs:
+        cs.append({"name": "app", "ready": True, "restartCount": 0})
+    cs[0]["restartCount"] = int(cs[0].get("restartCount", 0)) + 1
+
+
+def pod_control(q):
+    """POST /_test/pod: one scripted change; the pod after it, or None."""
+    one = lambda k: q.get(k, [""])[0]
+    op, ns, name = one("op"), one("namespace") or "default", one("name")
+    with LOCK:
+        pod = find_pod(ns, name)
+        if op == "add":
+            src = find_pod(ns, one("from")) if one("from") else None
+            new = copy.deepcopy(src) if src else {
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": {"namespace": ns, "labels": {}},
+                "status": {"phase": "Running"}}
+            new["metadata"]["name"] = name
+            new["metadata"]["uid"] = "uid-%s-%s" % (ns, name)
+            new["metadata"].pop("deletionTimestamp", None)
+            STATE["pods"].append(new)
+            STATE["pods"].sort(key=lambda p: (p["metadata"]["namespace"],
+                                              p["metadata"]["name"]))
+            pod_event("ADDED", new)
+            return new
+        if pod is None:
+            return None
+        if op == "delete":
+            STATE["pods"].remove(pod)
+            pod_event("DELETED", pod)
+        elif op == "ready":
+            set_ready(pod, one("value") != "false")
+            pod_event("MODIFIED", pod)
+        elif op == "restart":
+            bump_restarts(pod)
+            pod_event("MODIFIED", pod)
+        elif op == "reason":
+            cs = pod.setdefault("status", {}).setdefault(
+                "containerStatuses", [{"name": "app", "restartCount": 0}])
+            cs[0]["state"] = {"waiting": {"reason": one("value")}}
+            pod_event("MODIFIED", pod)
+        else:
+            return None
+        return pod
+
+
+def churn(n):
+    """Modify n pods (round robin): a restart each, as a rollout would."""
+    with LOCK:
+        pods = STATE["pods"]
+        for i in range(min(n, len(pods))):
+            p = pods[(WATCH.setdefault("next", 0) + i) % len(pods)]
+            p["metadata"].setdefault("annotations", {})["churn"] = \
+                str(STATE["rv"])
+            pod_event("MODIFIED", p)
+        if pods:
+            WATCH["next"] = (WATCH.get("next", 0) + n) % len(pods)
+    return n
+
+
+def watch_stream(handler, ns, lpreds, fpreds, q):
+    """Answer one watch request (the handler's connection)."""
+    one = lambda k: q.get(k, [None])[0]
+    try:
+        since = int(one("resourceVersion") or 0)
+        timeout = float(one("timeoutSeconds") or 1800)
+    except ValueError:
+        handler.reply(400, status(400, "BadRequest",
+                                  "invalid resourceVersion"))
+        return
+    bookmarks = one("allowWatchBookmarks") == "true"
+    with LOCK:
+        mode = WATCH["fail"].pop(0) if WATCH["fail"] else None
+    if mode == "gonehttp":
+        handler.reply(410, status(410, "Expired", "too old resource "
+                                  "version: %d (%d)"
+                                  % (since, WATCH["compacted"])))
+        return
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.send_header("Cache-Control", "no-cache, private")
+    handler.end_headers()
+    handler.close_connection = True
+
+    def chunk(data):
+        handler.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        handler.wfile.flush()
+
+    def line(obj):
+        chunk(json.dumps(obj).encode() + b"\n")
+
+    def matches(p):
+        md = p["metadata"]
+        return (ns is None or md["namespace"] == ns) and \
+            all(f(md.get("labels", {})) for f in lpreds) and \
+            all(f(p) for f in fpreds)
+
+    try:
+        if mode == "gone":
+            line({"type": "ERROR", "object": status(
+                410, "Expired", "too old resource version: %d" % since)})
+        elif mode == "drop":
+            chunk(b'{"type": "MODIFIED", "object": {"metadata": {"na')
+            handler.connection.shutdown(2)
+            return
+        elif mode == "garbage":
+            chunk(b"\x00\x1b[2J<html>not an event</html>\n")
+        elif mode == "longline":
+            piece = b"x" * 65536
+            for _ in range(64):         # 4 MiB, never a newline
+                chunk(piece)
+        elif mode == "stall":
+            time.sleep(600)
+            return
+        elif mode == "flood":
+            with LOCK:
+                p = copy.deepcopy(STATE["pods"][0])
+            for i in range(200000):
+                p["metadata"]["resourceVersion"] = str(10 ** 6 + i)
+                p["metadata"].setdefault("annotations", {})["n"] = str(i)
+                line({"type": "MODIFIED", "object": p})
+        if mode is not None:
+            chunk(b"")
+            return
+        deadline = time.monotonic() + timeout
+        next_bm = time.monotonic() + WATCH["bookmark_s"]
+        with LOCK:
+            if since and since < WATCH["compacted"]:
+                expired = True
+            else:
+                expired = False
+                if not since:
+                    first = [copy.deepcopy(p) for p in STATE["pods"]]
+                    since = STATE["rv"]
+                else:
+                    first = []
+            pos = len([e for e in WATCH["events"] if e[0] <= since])
+        if expired:
+            line({"type": "ERROR", "object": status(
+                410, "Expired", "too old resource version: %d (%d)"
+                % (since, WATCH["compacted"]))})
+            chunk(b"")
+            return
+        for p in first:
+            if matches(p):
+                line({"type": "ADDED", "object": p})
+        while True:
+            now = time.monotonic()
+            if now >= deadline:
+                break
+            with WATCH_COND:
+                if pos == len(WATCH["events"]):
+                    WATCH_COND.wait(max(0.0, min(deadline, next_bm) - now))
+                new = WATCH["events"][pos:]
+                pos = len(WATCH["events"])
+                rv = STATE["rv"]
+            for _, etype, p in new:
+                if matches(p):
+                    line({"type": etype, "object": p})
+            if bookmarks and time.monotonic() >= next_bm:
+                line({"type": "BOOKMARK", "object": {
+                    "kind": "Pod", "apiVersion": "v1",
+                    "metadata": {"resourceVersion": str(rv)}}})
+                next_bm = time.monotonic() + WATCH["bookmark_s"]
+        chunk(b"")
+    except OSError:
+        pass
+
+
+def watch_control(path, q):
+    """The /_test/ controls of watches; the answer, or None."""
+    if path == "/_test/pod":
+        pod = pod_control(q)
+        return pod if pod is not None else {"error": "no such pod or op"}
+    if path == "/_test/churn":
+        return {"churned": churn(int(q.get("n", ["1"])[0]))}
+    if path == "/_test/compact":
+        with LOCK:
+            WATCH["compacted"] = STATE["rv"] + 1
+        return {"compacted": WATCH["compacted"]}
+    if path == "/_test/watchfail":
+        with LOCK:
+            WATCH["fail"] = [q.get("mode", [""])[0]] * \
+                int(q.get("n", ["1"])[0])
+        return {"watchfail": WATCH["fail"]}
+    return None
+
+
 # --- the server -----------------------------------------------------------
 
 DISCOVERY_V1 = {
@@ -563,7 +816,10 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 self.create_event(m.group(1), body)
             return
-        if url.path == "/_test/gone":
+        answer = watch_control(url.path, q)
+        if answer is not None:
+            self.reply(200, answer)
+        elif url.path == "/_test/gone":
             with LOCK:
                 STATE["gone"] = int(q.get("n", ["1"])[0])
             self.reply(200, {"gone": STATE["gone"]})
@@ -896,9 +1152,11 @@ class Handler(BaseHTTPRequestHandler):
         return True
 
     def list_pods(self, ns, q):
-        if self.pod_failure(ns) or self.bad_paging(ns, q):
-            return
         one = lambda k: q.get(k, [None])[0]
+        watching = one("watch") in ("1", "true")
+        if not watching and (self.pod_failure(ns) or
+                             self.bad_paging(ns, q)):
+            return
         try:
             lpreds = parse_label_selector(one("labelSelector"))
             fpreds = parse_field_selector(one("fieldSelector"))
@@ -906,6 +1164,9 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(400, status(400, "BadRequest",
                                    "unable to parse requirement: %s"
                                    % e.args[0]))
+            return
+        if watching:
+            watch_stream(self, ns, lpreds, fpreds, q)
             return
         limit = int(one("limit") or 0)
         cont = one("continue")
@@ -925,25 +1186,31 @@ class Handler(BaseHTTPRequestHandler):
             try:
                 tok = json.loads(base64.urlsafe_b64decode(cont))
                 start = int(tok["start"])
-                if tok["rv"] != RESOURCE_VERSION:
-                    raise ValueError("rv")
+                list_rv = str(int(tok["rv"]))
             except (ValueError, KeyError, TypeError):
                 self.reply(400, status(400, "BadRequest",
                                        "continue key is not valid"))
                 return
-        items = [p for p in STATE["pods"]
-                 if (ns is None or p["metadata"]["namespace"] == ns)
-                 and all(f(p["metadata"].get("labels", {}))
-                         for f in lpreds)
-                 and all(f(p) for f in fpreds)]
-        meta = {"resourceVersion": RESOURCE_VERSION}
+        with LOCK:     # watch controls change pods meanwhile
+            items = [p for p in STATE["pods"]
+                     if (ns is None or p["metadata"]["namespace"] == ns)
+                     and all(f(p["metadata"].get("labels", {}))
+                             for f in lpreds)
+                     and all(f(p) for f in fpreds)]
+        if not cont:
+            with LOCK:
+                list_rv = str(STATE["rv"])   # watches go on from here
+        meta = {"resourceVersion": list_rv}
         page = items[start:]
         if limit > 0 and len(page) > limit:
             page = page[:limit]
-            nxt = {"rv": RESOURCE_VERSION, "start": start + limit}
+            nxt = {"rv": list_rv, "start": start + limit}
             meta["continue"] = base64.urlsafe_b64encode(
                 json.dumps(nxt).encode()).decode()
             meta["remainingItemCount"] = len(items) - start - limit
+        if WATCH["events"]:
+            with LOCK:
+                page = copy.deepcopy(page)
         self.reply(200, {"kind": "PodList", "apiVersion": "v1",
                          "metadata": meta, "items": page})
 
@@ -961,7 +1228,9 @@ def main():
     ap.add_argument("--tls-key")
     ap.add_argument("--client-ca")
     ap.add_argument("--log")
+    ap.add_argument("--bookmark-seconds", type=float, default=5.0)
     a = ap.parse_args()
+    WATCH["bookmark_s"] = a.bookmark_seconds
 
     if a.log:
         STATE["log"] = open(a.log, "a")

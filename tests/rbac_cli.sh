@@ -70,9 +70,9 @@ PY
 is "the output is Roles in valid YAML" "$?" 0
 sed 's/^/# /' "$T/yaml.err"
 like "pods are listed in the application's namespace" "$(cat "$T/rules")" \
-	"^voiceassistant-prod  pods \* list"
+	"^voiceassistant-prod  pods \* list,watch"
 like "... and in the gateway's" "$(cat "$T/rules")" \
-	"istio-system  pods \* list"
+	"istio-system  pods \* list,watch"
 like "the route is read and patched, that object only" "$(cat "$T/rules")" \
 	"edge networking.istio.io virtualservices storefront get,patch"
 like "notify's Events are created in the gateway's namespace" \

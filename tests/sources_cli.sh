@@ -50,7 +50,7 @@ ctl POST "/_test/paging?mode=endless" >/dev/null
 $C status --json >"$T/out" 2>"$T/err"
 is "a never-ending list: status --json exits 3" "$?" 3
 like "status --json names the page cap" "$(cat "$T/out")" \
-	"goes on after 200 pages"
+	"goes on after 500 pages"
 unlike "no pods counted from the endless list" "$(cat "$T/out")" \
 	'"total": [1-9]'
 

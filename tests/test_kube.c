@@ -30,6 +30,11 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <malloc.h>
+#if defined(__SANITIZE_ADDRESS__)
+/* From ASan's allocator interface (its header is not always installed). */
+size_t __sanitizer_get_current_allocated_bytes(void);
+#endif
 
 #include "clock.h"
 #include "kube.h"
@@ -250,11 +255,12 @@ new_kube(void)
 	return k;
 }
 
-/* Refresh and run the loop until the refresh is over (at most 20 s). */
+/* Refresh and run the loop until the refresh is over (at most 60 s: 500
+ * pages on a busy machine). */
 static void
 refresh(struct kube *k)
 {
-	int64_t give_up = testsrv_real_ms() + 20000;
+	int64_t give_up = testsrv_real_ms() + 60000;
 
 	cr_assert_eq(kube_refresh(k), 0);
 	while (kube_busy(k)) {
@@ -862,11 +868,360 @@ Test(kube, repeated_continue_token_is_an_error)
 
 Test(kube, endless_pages_stop_at_the_page_cap)
 {
-	paging_case("endless", 0, 2, "goes on after 200 pages", 200);
+	paging_case("endless", 0, 2, "goes on after 500 pages", 500);
 }
 
 Test(kube, endless_pods_stop_at_the_pod_cap)
 {
 	/* 1,000 pods a page whatever the limit: 50 pages reach 50,000. */
 	paging_case("endless", 1000, 250, "more than 50000 pods", 51);
+}
+
+/* --- watch mode ------------------------------------------------------------
+ *
+ * kube_set_watch(): one list per group into a cache, then watches
+ * (kubeapi.py streams the events its /_test/pod controls make).  Waits are
+ * bounded loops on real time; nothing sleeps.
+ */
+
+/* Run the loop, refreshing every 100 ms, until done(k) or ms pass. */
+static bool
+watch_until(struct kube *k, bool (*done)(struct kube *k), int64_t ms)
+{
+	int64_t give_up = testsrv_real_ms() + ms;
+
+	while (testsrv_real_ms() < give_up) {
+		kube_refresh(k);
+		if (done(k))
+			return true;
+		loop_run_once(l, 100);
+	}
+	kube_refresh(k);
+	return done(k);
+}
+
+static bool
+all_ok(struct kube *k)
+{
+	(void)k;
+	for (int i = 0; i < plan.ngroups; i++)
+		if (groups[i].state != SOURCE_OK)
+			return false;
+	return true;
+}
+
+/* A watch-mode client on the four groups, listed and watching. */
+static struct kube *
+new_watching(int watch_seconds, int ngroups)
+{
+	struct kube *k;
+
+	start_server(NULL);
+	kubeconfig("    token: any\n");
+	set_groups(ngroups, four_groups);
+	k = new_kube();
+	/* 3 a page: its lists are told from fresh_list()'s (250). */
+	kube_set_page_limit(k, 3);
+	kube_set_watch(k, true);
+	kube_set_watch_seconds(k, watch_seconds);
+	cr_assert(watch_until(k, all_ok, 20000), "lists: %s / %s",
+		  groups[0].error, groups[2].error);
+	return k;
+}
+
+/* The same groups listed now by a list-mode client. */
+static void
+fresh_list(struct group_health *fresh)
+{
+	struct err e;
+	struct kube *k;
+	int64_t give_up = testsrv_real_ms() + 20000;
+
+	for (int i = 0; i < plan.ngroups; i++)
+		group_health_init(&fresh[i], plan.groups[i].min_ready);
+	k = kube_new(&plan, l, fresh, &e);
+	cr_assert_not_null(k, "%s", e.msg);
+	cr_assert_eq(kube_refresh(k), 0);
+	while (kube_busy(k) && testsrv_real_ms() < give_up)
+		loop_run_once(l, 100);
+	kube_free(k);
+}
+
+/* Every group's health as the watch keeps it equals a fresh list. */
+static bool
+equals_fresh(struct kube *k)
+{
+	struct group_health fresh[4];
+	bool same = true;
+
+	(void)k;
+	fresh_list(fresh);
+	for (int i = 0; i < plan.ngroups; i++) {
+		const struct group_health *a = &groups[i], *b = &fresh[i];
+
+		same = same && a->state == SOURCE_OK && b->state == SOURCE_OK &&
+		       a->total == b->total && a->ready == b->ready &&
+		       a->restarts == b->restarts &&
+		       a->recent_restarts == b->recent_restarts &&
+		       a->oomkilled == b->oomkilled &&
+		       a->terminating == b->terminating &&
+		       a->with_sidecar == b->with_sidecar &&
+		       a->sidecar_ready == b->sidecar_ready &&
+		       a->sidecar_missing == b->sidecar_missing &&
+		       strcmp(a->worst_reason, b->worst_reason) == 0 &&
+		       group_health_ok(a, true) == group_health_ok(b, true);
+		group_health_done(&fresh[i]);
+	}
+	return same;
+}
+
+static void
+post(const char *path)
+{
+	free(ctl("POST", path));
+}
+
+/* Pages asked for by the watching client (2 + 1 + 3 + 1 at first). */
+static int
+lists(void)
+{
+	return requests_with("limit=3", NULL);
+}
+
+static int
+watches(void)
+{
+	return requests_with("watch=1", NULL);
+}
+
+static bool
+four_watches(struct kube *k)
+{
+	(void)k;
+	return watches() == 4;
+}
+
+Test(kube, watch_cache_equals_a_fresh_list_after_events)
+{
+	struct kube *k = new_watching(60, 4);
+	int nlists = lists(), fired = 0;
+	long before = kube_watch_events(k, 2);
+
+	/* One list per group (5 api pods by 3: two pages), then a watch
+	 * each from the list's resourceVersion with bookmarks. */
+	cr_assert_eq(nlists, 7);
+	cr_assert_eq(requests_with("labelSelector=app%3Dapi", "limit=3"), 2);
+	cr_assert(watch_until(k, four_watches, 10000));
+	cr_assert_eq(requests_with("watch=1", "allowWatchBookmarks=true"), 4);
+	cr_assert_eq(requests_with("watch=1", "resourceVersion=1000"), 4);
+	cr_assert(equals_fresh(k));
+
+	post("/_test/pod?op=restart&namespace=" NS "&name=api-7d9f8c6b5-a1b2c");
+	post("/_test/pod?op=ready&value=false&namespace=" NS
+	     "&name=api-7d9f8c6b5-d3e4f");
+	post("/_test/pod?op=add&namespace=" NS "&name=api-new-1"
+	     "&from=api-7d9f8c6b5-a1b2c");
+	post("/_test/pod?op=delete&namespace=" NS
+	     "&name=legacy-6f5e4d3c2-t3u4v");
+	post("/_test/pod?op=reason&value=ImagePullBackOff&namespace=" NS
+	     "&name=worker-5c4b3a2b1-q1r2s");
+	post("/_test/pod?op=add&namespace=" NS "&name=api-new-2"
+	     "&from=api-7d9f8c6b5-g5h6i");
+	post("/_test/pod?op=delete&namespace=" NS "&name=api-new-2");
+	fired = 7;
+	cr_assert(watch_until(k, equals_fresh, 15000),
+		  "the cache never matched a fresh list");
+	/* Every event reached the namespace-wide group, none twice. */
+	cr_assert_eq(kube_watch_events(k, 2) - before, fired);
+	cr_assert_eq(groups[0].total, 6);
+	cr_assert_eq(groups[2].total, 7);
+	cr_assert_str_eq(groups[2].worst_reason, "CrashLoopBackOff");
+	/* The refreshes read the caches: no list was made again. */
+	cr_assert_eq(lists(), nlists);
+	kube_free(k);
+}
+
+static bool
+resumed(struct kube *k)
+{
+	(void)k;
+	/* The api and namespace groups saw rv 1001; the others did not. */
+	return requests_with("watch=1", "resourceVersion=1001") >= 2;
+}
+
+Test(kube, watch_resumes_from_the_last_resource_version)
+{
+	struct kube *k = new_watching(1, 4);
+
+	post("/_test/pod?op=restart&namespace=" NS "&name=api-7d9f8c6b5-a1b2c");
+	/* The 1 s watches end and go on from what they saw. */
+	cr_assert(watch_until(k, resumed, 15000));
+	cr_assert(watch_until(k, equals_fresh, 15000));
+	cr_assert_eq(lists(), 7, "no list again");
+	kube_free(k);
+}
+
+static bool
+relisted(struct kube *k)
+{
+	return lists() > 7 && all_ok(k);
+}
+
+static bool
+rewatched(struct kube *k)
+{
+	(void)k;
+	return watches() >= 8;
+}
+
+/* The 1 s watches of every group ended and went on without a list. */
+static void
+no_relist_yet(struct kube *k)
+{
+	cr_assert(watch_until(k, rewatched, 15000), "%d watches", watches());
+	cr_assert_eq(lists(), 7, "a watch that ends is resumed, not relisted");
+}
+
+static void
+relists_after(const char *fail)
+{
+	struct kube *k = new_watching(1, 4);
+	char path[128];
+
+	no_relist_yet(k);
+	snprintf(path, sizeof(path), "/_test/watchfail?mode=%s", fail);
+	post(path);
+	cr_assert(watch_until(k, relisted, 15000), "%s: no new list (%d)",
+		  fail, lists());
+	post("/_test/pod?op=restart&namespace=" NS "&name=api-7d9f8c6b5-a1b2c");
+	cr_assert(watch_until(k, equals_fresh, 15000), "%s", fail);
+	kube_free(k);
+}
+
+Test(kube, watch_gone_relists) { relists_after("gone"); }
+Test(kube, watch_gone_http_relists) { relists_after("gonehttp"); }
+Test(kube, watch_dropped_stream_relists) { relists_after("drop"); }
+Test(kube, watch_garbage_relists) { relists_after("garbage"); }
+Test(kube, watch_endless_line_relists) { relists_after("longline"); }
+
+Test(kube, watch_compacted_history_relists)
+{
+	struct kube *k = new_watching(1, 4);
+
+	no_relist_yet(k);
+	post("/_test/compact");
+	post("/_test/pod?op=delete&namespace=" NS
+	     "&name=legacy-6f5e4d3c2-t3u4v");
+	cr_assert(watch_until(k, relisted, 15000));
+	cr_assert(watch_until(k, equals_fresh, 15000));
+	kube_free(k);
+}
+
+static bool
+stale(struct kube *k)
+{
+	(void)k;
+	return groups[0].state == SOURCE_ERROR &&
+	       strncmp(groups[0].error, "stale: ", 7) == 0;
+}
+
+Test(kube, watch_stalled_makes_the_group_stale)
+{
+	struct kube *k;
+	int64_t t0;
+
+	/* Refresh 500 ms, 1 s watches: a stalled one is given up after
+	 * 1 + 1 s, and the group is stale 0.5 s later, while the list that
+	 * would replace it hangs too. */
+	plan.refresh_ms = 500;
+	plan.kubernetes.timeout_ms = 30000;
+	k = new_watching(1, 4);
+	post("/_test/watchfail?mode=stall&n=100");
+	post("/_test/podfail?mode=endless&n=100");
+	t0 = testsrv_real_ms();
+	cr_assert(watch_until(k, stale, 10000), "%d: %s", groups[0].state,
+		  groups[0].error);
+	/* Within one watch (1 s), its grace (1 s) and a refresh (0.5 s),
+	 * with room for a busy machine. */
+	cr_assert_lt(testsrv_real_ms() - t0, 2500 + 2000);
+	cr_assert_not(group_health_ok(&groups[0], false), "no data");
+	cr_assert(strstr(groups[0].error, "no watch for") != NULL, "%s",
+		  groups[0].error);
+	kube_free(k);
+}
+
+/* Bytes allocated and not freed (the heap in use, not RSS: ASan keeps
+ * freed memory in quarantine). */
+static long
+live_kb(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return (long)(__sanitizer_get_current_allocated_bytes() / 1024);
+#else
+	struct mallinfo2 mi = mallinfo2();
+
+	return (long)(mi.uordblks / 1024);
+#endif
+}
+
+static long flood_goal;
+
+static bool
+flooded(struct kube *k)
+{
+	return kube_watch_events(k, 0) >= flood_goal;
+}
+
+Test(kube, watch_memory_stays_bounded_under_an_endless_stream)
+{
+	struct kube *k;
+	long before, grown;
+
+	/* The first watch: MODIFIED after MODIFIED of one pod (about 2 kB
+	 * each), 200,000 of them, within one long watch.  Measured after a
+	 * first 5,000, once the allocator has settled. */
+	start_server(NULL);
+	post("/_test/watchfail?mode=flood");
+	kubeconfig("    token: any\n");
+	set_groups(1, four_groups);
+	k = new_kube();
+	kube_set_watch(k, true);
+	kube_set_watch_seconds(k, 600);
+	cr_assert(watch_until(k, all_ok, 20000), "%s", groups[0].error);
+	flood_goal = 5000;
+	cr_assert(watch_until(k, flooded, 60000), "no flood: %ld events, %s",
+		  kube_watch_events(k, 0), groups[0].error);
+	before = live_kb();
+	flood_goal = kube_watch_events(k, 0) + 20000;
+	cr_assert(watch_until(k, flooded, 120000), "the flood stopped early: "
+		  "%ld, %s", kube_watch_events(k, 0), groups[0].error);
+	grown = live_kb() - before;
+	cr_assert_lt(grown, 512, "grew %ld kB over 20,000 events", grown);
+	cr_assert_eq(groups[0].total, 6, "one more pod, the flood's");
+	cr_assert_eq(groups[0].state, SOURCE_OK);
+	kube_free(k);
+}
+
+Test(kube, watch_refreshes_allocate_nothing_and_ask_nothing)
+{
+	struct kube *k = new_watching(60, 4);
+	int reqs;
+	long before;
+
+	cr_assert(watch_until(k, four_watches, 10000));
+	reqs = requests_with(NULL, NULL);
+	/* Warm: the first publish after the lists. */
+	kube_refresh(k);
+	before = live_kb();
+	for (int i = 0; i < 2000; i++) {
+		kube_refresh(k);
+		loop_run_once(l, 0);
+	}
+	cr_assert_leq(live_kb() - before, 4, "the heap grew by %ld kB",
+		      live_kb() - before);
+	cr_assert_eq(requests_with(NULL, NULL), reqs, "%d requests, not %d",
+		     requests_with(NULL, NULL), reqs);
+	for (int i = 0; i < plan.ngroups; i++)
+		cr_assert_eq(groups[i].state, SOURCE_OK);
+	kube_free(k);
 }
