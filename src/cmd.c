@@ -20,6 +20,7 @@
 /* Each in its own cmd_*.c; the order is the usage text's. */
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_preflight_entry;
 extern const struct cmd_entry cmd_advance_entry;
 extern const struct cmd_entry cmd_pause_entry;
 extern const struct cmd_entry cmd_resume_entry;
@@ -31,6 +32,7 @@ extern const struct cmd_entry cmd_log_entry;
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_check_entry,
 	&cmd_status_entry,
+	&cmd_preflight_entry,
 	&cmd_advance_entry,
 	&cmd_pause_entry,
 	&cmd_resume_entry,
@@ -160,6 +162,10 @@ cmd_print_state(struct session *s, FILE *out)
 			(long long)(left / 1000 % 60));
 	fprintf(out, "gates:    %s\n", gate_summary(&s->gates, buf,
 						       sizeof(buf)));
+	if (st->stage == 0 && st->phase == PHASE_READY && s->pf.evaluated)
+		fprintf(out, "preflight: %s\n", s->pf_blocked ? s->pf_why +
+			sizeof("preflight:") : "every check passes (details: "
+			"`cutover preflight`)");
 	fprintf(out, "driver:   %s\n", s->driver_desc);
 	if (s->source_note[0] != '\0')
 		fprintf(out, "sources:  %s\n", s->source_note);

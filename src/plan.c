@@ -405,6 +405,7 @@ plan_defaults(struct plan *p)
 	p->rollback.on_no_data = NO_DATA_HOLD;
 	p->rollback.verify_timeout_ms = 10 * MIN;
 	p->rollback.verify_max_istio_rps = 0.5;
+	p->rollback.log_max_bytes = 1024 * 1024;
 
 	gates_gate_defaults(&p->gates);
 	p->gates.settle_ms = 5 * MIN;
@@ -478,6 +479,10 @@ plan_done(struct plan *p)
 	free(k->name);
 	free(k->istio_backend);
 	free(k->apisix_backend);
+	free(p->preflight.gateway_namespace);
+	free(p->preflight.virtualservice_namespace);
+	free(p->preflight.service);
+	free(p->preflight.service_namespace);
 	for (int i = 0; i < Q_COUNT; i++)
 		free(p->queries[i].promql);
 	groups_free(p);
@@ -1925,6 +1930,7 @@ static const struct field group_fields[] = {
 	FLDB("min_ready", F_INT, struct plan_pod_group, min_ready, 0, 10000),
 	FLDFP("sidecar", fn_sidecar, pr_sidecar),
 	FLDFP("side", fn_side, pr_side),
+	FLD("collect_logs", F_BOOL, struct plan_pod_group, collect_logs),
 	FEND
 };
 
@@ -2239,6 +2245,8 @@ static const struct field rollback_fields[] = {
 	     SEC, 24.0 * HOUR),
 	FLDB("verify_max_istio_rps", F_NUM, struct plan_rollback,
 	     verify_max_istio_rps, 0, 1e9),
+	FLDB("log_max_bytes", F_INT, struct plan_rollback, log_max_bytes,
+	     1024, 64 * 1024 * 1024),
 	FEND
 };
 
@@ -2258,6 +2266,55 @@ pr_rollback(FILE *out, const char *key, const struct field *f,
 	(void)f;
 	(void)base;
 	print_map(out, key, rollback_fields, &p->rollback, p);
+}
+
+/* ------------------------------------------------------------------------
+ * preflight: where the Istio objects for the host are looked for
+ */
+
+static const struct field preflight_fields[] = {
+	FLD("gateway_namespace", F_DNS, struct plan_preflight,
+	    gateway_namespace),
+	FLD("virtualservice_namespace", F_DNS, struct plan_preflight,
+	    virtualservice_namespace),
+	FLD("service", F_DNS, struct plan_preflight, service),
+	FLD("service_namespace", F_DNS, struct plan_preflight,
+	    service_namespace),
+	FEND
+};
+
+static int
+fn_preflight(struct ctx *c, const struct field *f, yaml_node_t *n,
+	     void *base)
+{
+	struct plan *p = base;
+
+	(void)f;
+	p->preflight.given = true;
+	return parse_map(c, n, "preflight", preflight_fields, &p->preflight,
+			 NULL);
+}
+
+static void
+pr_preflight(FILE *out, const char *key, const struct field *f,
+	     const void *base, const struct plan *p)
+{
+	const struct plan_preflight *pf = &p->preflight;
+	char k[96];
+
+	(void)f;
+	(void)base;
+	snprintf(k, sizeof(k), "%s.gateway_namespace", key);
+	pr_str(out, k, pf->gateway_namespace != NULL ? pf->gateway_namespace :
+		       "(every namespace)");
+	snprintf(k, sizeof(k), "%s.virtualservice_namespace", key);
+	pr_str(out, k, pf->virtualservice_namespace != NULL ?
+		       pf->virtualservice_namespace : "(every namespace)");
+	snprintf(k, sizeof(k), "%s.service", key);
+	pr_str(out, k, pf->service != NULL ? pf->service : p->istio_workload);
+	snprintf(k, sizeof(k), "%s.service_namespace", key);
+	pr_str(out, k, pf->service_namespace != NULL ? pf->service_namespace :
+		       p->istio_namespace);
 }
 
 /* ------------------------------------------------------------------------
@@ -2336,6 +2393,8 @@ static const struct field top_fields[] = {
 	     gates_fields),
 	FLDS("rollback", fn_rollback, pr_rollback,
 	     rollback_fields),
+	FLDS("preflight", fn_preflight, pr_preflight,
+	     preflight_fields),
 	FEND
 };
 

@@ -116,6 +116,10 @@ audit(struct session *s, const char *action, const char *reason,
 	if (s->read_only)
 		return 0;
 	en.metrics = gate_result_json(&s->gates);
+	/* An advance from stage 0 is judged by the preflight: record it. */
+	if (stage_from == 0 && s->pf.evaluated && json_is_object(en.metrics))
+		json_object_set_new(en.metrics, "preflight",
+				    preflight_json(&s->pf));
 	rc = audit_append(s->plan->audit_log, &s->actor, &en, &e);
 	if (rc != 0) {
 		session_log(s, EVLOG_CRIT, "%s", e.msg);
@@ -140,6 +144,8 @@ apply_done(const struct driver_result *r, void *arg)
 
 	s->driver_busy = false;
 	if (r->have_weights) {
+		s->read_back_now = true;
+		s->read_back_error[0] = '\0';
 		s->rec.have_read_back = true;
 		s->rec.read_back = r->weights;
 		s->rec.read_back_wall_ms = clock_wall(s->clock);
@@ -379,6 +385,16 @@ session_can(struct session *s, enum event_type type, bool force,
 		*why = s->drift_why;
 		return false;
 	}
+	/*
+	 * The first shift waits for the guide's preflight, as a later one
+	 * waits for the gates: a failing or unknown check needs --force.
+	 */
+	if (type == EV_ADVANCE && st->stage == 0 &&
+	    st->phase == PHASE_READY && !force &&
+	    cutover_can(st, s->plan, &forced, NULL) && session_preflight(s)) {
+		*why = s->pf_why;
+		return false;
+	}
 	return cutover_can(st, s->plan, &ev, why);
 }
 
@@ -478,6 +494,13 @@ session_act(struct session *s, enum event_type type, bool force,
 	}
 	if (reason == NULL && force)
 		reason = "forced by the operator";
+	/* Forced past the preflight: the audit line names what failed. */
+	if (type == EV_ADVANCE && force && before.stage == 0 &&
+	    before.phase == PHASE_READY && session_preflight(s)) {
+		snprintf(s->audit_error, sizeof(s->audit_error), "%s, past the "
+			 "%s", reason, s->pf_why);
+		reason = s->audit_error;
+	}
 	s->outcome = SESSION_OUTCOME_NONE;
 	s->last_failure[0] = '\0';
 	if (run_effects(s, &fx, reason, forward) != 0) {
@@ -553,8 +576,14 @@ read_back_keep(struct session *s, const struct driver_result *r)
 {
 	s->driver_busy = false;
 	s->reading_back = false;
-	if (!r->ok || !r->have_weights)
+	if (!r->ok || !r->have_weights) {
+		snprintf(s->read_back_error, sizeof(s->read_back_error), "%s",
+			 r->ok ? "no weights in the answer" : r->message);
+		text_scrub(s->read_back_error, sizeof(s->read_back_error));
 		return false;
+	}
+	s->read_back_now = true;
+	s->read_back_error[0] = '\0';
 	s->rec.have_read_back = true;
 	s->rec.read_back = r->weights;
 	s->rec.read_back_wall_ms = clock_wall(s->clock);
@@ -843,6 +872,8 @@ evaluate(struct session *s)
 	ev.verdict = s->gates.verdict;
 	if (ev.verdict != VERDICT_NONE)
 		feed(s, &ev);
+	if (s->rec.state.stage == 0)
+		session_preflight(s);
 	watch_split(s, now);
 	watch_rollback(s, now);
 	changed(s, SESSION_DIRTY_METRICS);
@@ -871,6 +902,8 @@ fetch(struct session *s)
 			prom_refresh(s->prom);
 		if (s->kube != NULL)
 			kube_refresh(s->kube);
+		if (s->rec.state.stage == 0)
+			preflight_refresh(&s->pf);
 	}
 	s->fetched_once = true;
 }
@@ -1028,6 +1061,9 @@ session_open(struct session *s, const struct plan *p, const struct clock *c,
 		snprintf(s->driver_desc, sizeof(s->driver_desc),
 			 "none (watch only)");
 
+	preflight_init(&s->pf, p, l, opt->demo);
+	s->pf.on_update = kube_updated;
+	s->pf.on_update_arg = s;
 	if (!opt->demo) {
 		struct err pe;
 
@@ -1117,6 +1153,7 @@ session_close(struct session *s)
 		prom_free(s->prom);
 	if (s->kube != NULL)
 		kube_free(s->kube);
+	preflight_done(&s->pf);
 	driver_done(&s->driver);
 	if (s->demo != NULL)
 		demo_free(s->demo);
@@ -1189,8 +1226,11 @@ session_refresh_once(struct session *s)
 			prom_refresh(s->prom);
 		if (s->kube != NULL)
 			kube_refresh(s->kube);
+		if (s->rec.state.stage == 0)
+			preflight_refresh(&s->pf);
 		while (((s->prom != NULL && prom_busy(s->prom)) ||
-			(s->kube != NULL && kube_busy(s->kube))) &&
+			(s->kube != NULL && kube_busy(s->kube)) ||
+			preflight_busy(&s->pf)) &&
 		       clock_mono(s->clock) < end)
 			loop_run_once(s->loop, 100);
 	}
@@ -1201,6 +1241,8 @@ session_refresh_once(struct session *s)
 	 * the dashboard saw last (which may be hours old).
 	 */
 	s->rec.state.last_verdict = s->gates.verdict;
+	if (s->rec.state.stage == 0)
+		session_preflight(s);
 	{
 		double pct;
 		double total;
@@ -1208,6 +1250,48 @@ session_refresh_once(struct session *s)
 		s->measured_istio = session_measured_split(s,
 			clock_mono(s->clock), &pct, &total) ? pct : NAN;
 	}
+}
+
+bool
+session_preflight(struct session *s)
+{
+	struct preflight_input in = {
+		.plan = s->plan,
+		.metrics = &s->metrics,
+		.groups = s->groups,
+		.prom_configured = s->plan->prometheus.url != NULL,
+		.demo = s->demo != NULL,
+		.context = s->kube != NULL ? kube_context(s->kube) :
+			   s->pf.kube != NULL ? kube_context(s->pf.kube) :
+			   NULL,
+		.driver_present = driver_present(&s->driver),
+		.can_read_back = driver_present(&s->driver) &&
+				 driver_can_read_back(&s->driver),
+		.driver_name = driver_present(&s->driver) ?
+			       s->driver.ops->name : "none",
+		.have_read_back = s->read_back_now,
+		.read_back_istio = s->rec.read_back.istio,
+		.read_back_apisix = s->rec.read_back.apisix,
+		.read_back_error = s->read_back_error,
+		.now_mono = clock_mono(s->clock),
+	};
+	char buf[sizeof(s->pf_why) - 16];
+	bool blocks;
+
+
+	preflight_evaluate(&s->pf, &in);
+	blocks = preflight_blocks(&s->pf, buf, sizeof(buf));
+	snprintf(s->pf_why, sizeof(s->pf_why), "preflight: %s", blocks ? buf :
+		 "every check passes");
+	if (blocks != s->pf_blocked) {
+		s->pf_blocked = blocks;
+		if (s->live)
+			session_log(s, blocks ? EVLOG_WARN : EVLOG_NOTE, "%s",
+				    blocks ? s->pf_why : "preflight: every "
+				    "check passes");
+		changed(s, SESSION_DIRTY_STATE);
+	}
+	return blocks;
 }
 
 int64_t
@@ -1267,6 +1351,8 @@ session_status_json(struct session *s)
 					      "tty", s->holder.tty,
 					      "since", s->holder.since));
 	json_object_set_new(root, "gates", gate_result_json(&s->gates));
+	if (st->stage == 0 && s->pf.evaluated)
+		json_object_set_new(root, "preflight", preflight_json(&s->pf));
 	for (int i = 0; i < Q_COUNT; i++)
 		json_object_set_new(metrics, plan_query_key((enum query_id)i),
 				    series_json(s, (enum query_id)i, now));

@@ -41,6 +41,7 @@
 #include "metrics.h"
 #include "plan.h"
 #include "podhealth.h"
+#include "preflight.h"
 #include "store.h"
 
 struct prom;
@@ -113,6 +114,13 @@ struct session {
 	bool fetched_once;
 	struct gate_result gates;
 	enum verdict shown_verdict;
+
+	/* At stage 0: the guide's preflight (preflight.h). */
+	struct preflight pf;
+	char pf_why[640];	/* which checks block an advance, and why */
+	bool pf_blocked;	/* ... as last judged (logged on change) */
+	bool read_back_now;	/* the weights were read back in this run */
+	char read_back_error[200];	/* the last read-back's failure, or "" */
 
 	/* After a rollback: is the Istio gateway really losing its traffic? */
 	enum session_verify {
@@ -218,6 +226,12 @@ json_t *session_status_json(struct session *s);
  */
 bool session_measured_split(const struct session *s, int64_t now,
 			    double *pct, double *total_rps);
+
+/*
+ * Judge the preflight now (stage 0) from what the session knows; true
+ * when it blocks an advance (s->pf_why says why).
+ */
+bool session_preflight(struct session *s);
 
 /* Hold left of the current stage in ms (-1: none). */
 int64_t session_hold_left(const struct session *s);
