@@ -99,8 +99,11 @@ list_items(const char *body, size_t len, const char *kind, json_t **root,
 		return NULL;
 	}
 	items = json_object_get(*root, "items");
-	if (json_is_null(items) || items == NULL)
-		return json_array_get(json_array(), 0);	/* no items: none */
+	if (items == NULL || json_is_null(items)) {
+		/* An empty list may come without its items: none. */
+		json_object_set_new(*root, "items", json_array());
+		return json_object_get(*root, "items");
+	}
 	if (!json_is_array(items)) {
 		err_set(e, "the %s answer's items are not a list", kind);
 		json_decref(*root);

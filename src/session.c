@@ -892,6 +892,12 @@ kube_updated(void *arg)
 }
 
 static void
+preflight_updated(void *arg)
+{
+	changed(arg, SESSION_DIRTY_STATE | SESSION_DIRTY_METRICS);
+}
+
+static void
 fetch(struct session *s)
 {
 	if (s->demo != NULL) {
@@ -1062,7 +1068,7 @@ session_open(struct session *s, const struct plan *p, const struct clock *c,
 			 "none (watch only)");
 
 	preflight_init(&s->pf, p, l, opt->demo);
-	s->pf.on_update = kube_updated;
+	s->pf.on_update = preflight_updated;
 	s->pf.on_update_arg = s;
 	if (!opt->demo) {
 		struct err pe;
@@ -1276,6 +1282,7 @@ session_preflight(struct session *s)
 		.now_mono = clock_mono(s->clock),
 	};
 	char buf[sizeof(s->pf_why) - 16];
+	unsigned failing = 0;
 	bool blocks;
 
 
@@ -1283,12 +1290,19 @@ session_preflight(struct session *s)
 	blocks = preflight_blocks(&s->pf, buf, sizeof(buf));
 	snprintf(s->pf_why, sizeof(s->pf_why), "preflight: %s", blocks ? buf :
 		 "every check passes");
+	/* The event log hears of a check failing or of all passing, not of
+	 * the answers still due at the start. */
+	for (int i = 0; i < PF_COUNT; i++)
+		if (s->pf.c[i].state == PREFLIGHT_FAIL)
+			failing |= 1u << i;
+	if (s->live && (failing != s->pf_failing ||
+			(!blocks && s->pf_blocked)) &&
+	    (failing != 0 || !blocks))
+		session_log(s, blocks ? EVLOG_WARN : EVLOG_NOTE, "%s",
+			    s->pf_why);
+	s->pf_failing = failing;
 	if (blocks != s->pf_blocked) {
 		s->pf_blocked = blocks;
-		if (s->live)
-			session_log(s, blocks ? EVLOG_WARN : EVLOG_NOTE, "%s",
-				    blocks ? s->pf_why : "preflight: every "
-				    "check passes");
 		changed(s, SESSION_DIRTY_STATE);
 	}
 	return blocks;

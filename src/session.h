@@ -118,7 +118,8 @@ struct session {
 	/* At stage 0: the guide's preflight (preflight.h). */
 	struct preflight pf;
 	char pf_why[640];	/* which checks block an advance, and why */
-	bool pf_blocked;	/* ... as last judged (logged on change) */
+	bool pf_blocked;	/* ... as last judged */
+	unsigned pf_failing;	/* the failing checks (bits), logged on change */
 	bool read_back_now;	/* the weights were read back in this run */
 	char read_back_error[200];	/* the last read-back's failure, or "" */
 

@@ -74,6 +74,9 @@ session_view_fill(struct session *s, struct session_view *v)
 	v->plan = s->plan;
 	v->metrics = &s->metrics;
 	v->gates = &s->gates;
+	v->preflight = s->rec.state.stage == 0 &&
+		       s->rec.state.phase == PHASE_READY && s->pf.evaluated ?
+		       &s->pf : NULL;
 	v->groups = s->groups;
 	v->log = &s->log;
 }

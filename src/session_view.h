@@ -87,6 +87,8 @@ struct session_view {
 	const struct plan *plan;
 	const struct metrics *metrics;
 	const struct gate_result *gates;
+	/* At stage 0, ready: the preflight's checks (NULL otherwise). */
+	const struct preflight *preflight;
 	const struct group_health *groups;	/* plan->ngroups */
 	const struct evlog *log;
 };

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "pane.h"
+#include "preflight.h"
 #include "sparkline.h"
 
 /* Query values read in the unit of the gate that reads them. */
@@ -80,6 +81,59 @@ limit_cell(WINDOW *w, int y, int x, int width, const struct gate_def *d,
 		 "<=", num);
 	widget_text_align(w, y, x, width, widget_attr(ROLE_DIM), WIDGET_RIGHT,
 			  buf);
+}
+
+/*
+ * Stage 0: "preflight ✓✓✗✓✓✓✓✓- pods: gateway 2/3 ready (min 3)": a mark
+ * per check in the table's order, then each blocking check with its
+ * reason (sanitised when judged), as many as the row holds.
+ */
+static void
+preflight_row(WINDOW *w, int y, int width, const struct preflight *pf)
+{
+	char line[1024];
+	size_t n;
+	bool ascii = widget_ascii();
+	bool blocks = false;
+	int skipped = 0;
+
+	n = (size_t)snprintf(line, sizeof(line), "preflight ");
+	for (int i = 0; i < PF_COUNT; i++) {
+		const char *mark;
+
+		switch (pf->c[i].state) {
+		case PREFLIGHT_PASS:
+			mark = ascii ? "+" : "\u2713";
+			break;
+		case PREFLIGHT_FAIL:
+			mark = ascii ? "x" : "\u2717";
+			blocks = true;
+			break;
+		case PREFLIGHT_SKIP:
+			mark = "-";
+			skipped++;
+			break;
+		default:
+			mark = "?";
+			blocks = true;
+			break;
+		}
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s", mark);
+	}
+	if (!blocks)
+		snprintf(line + n, sizeof(line) - n, " ready for the first "
+			 "shift (%d skipped)", skipped);
+	for (int i = 0; i < PF_COUNT && n < sizeof(line); i++) {
+		const struct preflight_check *c = &pf->c[i];
+
+		if (c->state != PREFLIGHT_FAIL && c->state != PREFLIGHT_UNKNOWN)
+			continue;
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " %s%s: %s",
+				      c->state == PREFLIGHT_FAIL ? "" : "?",
+				      preflight_def((enum preflight_id)i)->name,
+				      c->reason);
+	}
+	widget_text(w, y, 0, width, blocks ? ROLE_CRIT : ROLE_OK, line);
 }
 
 static void
@@ -182,8 +236,12 @@ pane_metrics_draw(struct ui *u, WINDOW *w, int h, int width)
 				  WIDGET_RIGHT, buf);
 	}
 
-	/* The verdict row. */
+	/* The verdict row; before the first shift, the preflight's. */
 	widget_blank(w, h - 1, 0, width);
+	if (v->preflight != NULL) {
+		preflight_row(w, h - 1, width, v->preflight);
+		return;
+	}
 	gate_summary(g, buf, sizeof(buf));
 	vr = g->verdict == VERDICT_PASS ? ROLE_OK :
 	     g->verdict == VERDICT_FAIL ? ROLE_CRIT :
