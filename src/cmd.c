@@ -8,6 +8,7 @@
 #include "cmd.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -203,6 +204,25 @@ cmd_print_state(struct session *s, FILE *out)
 		else
 			fprintf(out, "unknown%s%s\n", g->error[0] ? ": " : "",
 				g->error);
+	}
+	{
+		static const char *const mark[] = {
+			[CL_MARK_UNKNOWN] = "[ ?? ]", [CL_MARK_DONE] = "[done]",
+			[CL_MARK_FAILED] = "[FAIL]", [CL_MARK_OPERATOR] = "[you ]",
+		};
+		struct checklist_item it[CL_COUNT];
+
+		if (session_checklist(s, it)) {
+			fprintf(out, "rollback checklist:\n");
+			for (int i = 0; i < CL_COUNT; i++) {
+				char *t = text_scrub_dup(it[i].text);
+
+				fprintf(out, "  %s %-28s %s\n", mark[it[i].mark],
+					checklist_label((enum checklist_id)i),
+					t);
+				free(t);
+			}
+		}
 	}
 	if (s->save_error[0] != '\0')
 		fprintf(out, "WARNING:  state not saved: %s\n", s->save_error);

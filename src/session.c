@@ -296,6 +296,8 @@ run_effects(struct session *s, const struct cutover_effects *fx,
 	return 0;
 }
 
+static void checklist_logs(struct session *s);
+
 /* Start or stop the watches that depend on the phase. */
 static void
 phase_changed(struct session *s, enum phase before)
@@ -304,6 +306,23 @@ phase_changed(struct session *s, enum phase before)
 	int64_t t = clock_mono(s->clock);
 
 	changed(s, SESSION_DIRTY_STATE);
+	if (now == PHASE_ROLLING_BACK) {
+		char buf[256];
+		char cause[320];
+		int64_t age = t - s->stage_since_mono;
+
+		/* The gates as they stood when the rollback was decided. */
+		gate_summary(&s->gates, buf, sizeof(buf));
+		snprintf(cause, sizeof(cause), "%s; gates: %s",
+			 before == PHASE_BREACH ? "a gate failed" :
+			 "the operator rolled back", buf);
+		if (s->rec.state.hold_ms > age)
+			age = s->rec.state.hold_ms;
+		checklist_begin(&s->cl, cause, clock_wall(s->clock), age);
+	}
+	if (now == PHASE_ROLLED_BACK && before == PHASE_ROLLING_BACK &&
+	    s->cl.active)
+		checklist_logs(s);
 	if (now == PHASE_ROLLED_BACK && before == PHASE_ROLLING_BACK) {
 		s->verify = VERIFY_WATCHING;
 		s->verify_since_mono = t;
@@ -888,7 +907,11 @@ prom_updated(void *arg)
 static void
 kube_updated(void *arg)
 {
-	changed(arg, SESSION_DIRTY_PODS);
+	struct session *s = arg;
+
+	changed(s, SESSION_DIRTY_PODS);
+	if (s->cl.logs == CL_LOGS_WAITING && !kube_busy(s->kube))
+		checklist_logs(s);
 }
 
 static void
@@ -1160,6 +1183,7 @@ session_close(struct session *s)
 	if (s->kube != NULL)
 		kube_free(s->kube);
 	preflight_done(&s->pf);
+	checklist_cancel(&s->cl);
 	driver_done(&s->driver);
 	if (s->demo != NULL)
 		demo_free(s->demo);
@@ -1256,6 +1280,209 @@ session_refresh_once(struct session *s)
 		s->measured_istio = session_measured_split(s,
 			clock_mono(s->clock), &pct, &total) ? pct : NAN;
 	}
+}
+
+/* --- the rollback checklist ------------------------------------------------ */
+
+static void
+checklist_done(struct checklist *cl, void *arg)
+{
+	struct session *s = arg;
+	const struct cutover_state *st = &s->rec.state;
+	char why[800];
+
+	snprintf(why, sizeof(why), "collected %d log%s of %d pod%s into %s "
+		 "(%d capped at %d bytes, %d failed)", cl->files,
+		 cl->files == 1 ? "" : "s", cl->pods, cl->pods == 1 ? "" : "s",
+		 cl->dir, cl->capped, s->plan->rollback.log_max_bytes,
+		 cl->failed);
+	session_log(s, cl->failed > 0 ? EVLOG_WARN : EVLOG_NOTE,
+		    "rollback checklist: %s", why);
+	audit(s, "rollback_logs", why, cl->failed > 0 || cl->files == 0 ?
+	      "failed" : "ok", st->stage, st->applied, st->stage,
+	      st->applied);
+	changed(s, SESSION_DIRTY_STATE);
+}
+
+/* Fetch the Istio logs, once the pods of its groups are listed. */
+static void
+checklist_logs(struct session *s)
+{
+	const struct cutover_state *st = &s->rec.state;
+	bool listed = true;
+
+	if (s->kube == NULL || s->demo != NULL) {
+		snprintf(s->cl.logs_error, sizeof(s->cl.logs_error), "%s",
+			 s->demo != NULL ? "simulated (demo): no logs" :
+			 "no Kubernetes API to fetch them from");
+		s->cl.logs = CL_LOGS_DONE;
+		return;
+	}
+	for (int i = 0; i < s->plan->ngroups; i++)
+		if (checklist_collects(s->plan, i) &&
+		    s->groups[i].state != SOURCE_OK)
+			listed = false;
+	if (!listed && s->cl.logs != CL_LOGS_WAITING) {
+		s->cl.logs = CL_LOGS_WAITING;
+		kube_refresh(s->kube);
+		if (kube_busy(s->kube))
+			return;
+	}
+	s->cl.on_done = checklist_done;
+	s->cl.on_done_arg = s;
+	if (checklist_fetch_logs(&s->cl, s->plan, s->kube, s->groups) != 0) {
+		session_log(s, EVLOG_WARN, "rollback checklist: no logs: %s",
+			    s->cl.logs_error);
+		audit(s, "rollback_logs", s->cl.logs_error, "failed",
+		      st->stage, st->applied, st->stage, st->applied);
+		s->cl.logs = CL_LOGS_DONE;
+	}
+}
+
+void
+session_wait_checklist(struct session *s, int64_t timeout_ms)
+{
+	int64_t end = clock_mono(s->clock) + timeout_ms;
+
+	while (checklist_busy(&s->cl) && clock_mono(s->clock) < end) {
+		loop_run_once(s->loop, 100);
+		if (s->cl.logs == CL_LOGS_WAITING && !kube_busy(s->kube))
+			checklist_logs(s);
+	}
+}
+
+static void
+item(struct checklist_item *it, enum checklist_mark m, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+item(struct checklist_item *it, enum checklist_mark m, const char *fmt, ...)
+{
+	va_list ap;
+
+	it->mark = m;
+	va_start(ap, fmt);
+	vsnprintf(it->text, sizeof(it->text), fmt, ap);
+	va_end(ap);
+	text_sanitise(it->text);
+}
+
+bool
+session_checklist(struct session *s, struct checklist_item out[CL_COUNT])
+{
+	const struct cutover_state *st = &s->rec.state;
+	const struct checklist *cl = &s->cl;
+	int64_t now = clock_mono(s->clock);
+	double rps;
+
+	if (!cl->active && st->phase != PHASE_ROLLED_BACK)
+		return false;
+	/* 1. The weights, as read back. */
+	if (s->read_back_now && s->rec.read_back.istio == 0 &&
+	    s->rec.read_back.apisix == 100)
+		item(&out[CL_WEIGHTS], CL_MARK_DONE, "istio 0%% / apisix 100%% "
+		     "read back");
+	else if (s->read_back_now)
+		item(&out[CL_WEIGHTS], CL_MARK_FAILED, "istio %d%% / apisix "
+		     "%d%% read back", s->rec.read_back.istio,
+		     s->rec.read_back.apisix);
+	else
+		item(&out[CL_WEIGHTS], CL_MARK_UNKNOWN, "not read back%s%s",
+		     s->read_back_error[0] ? ": " : "", s->read_back_error);
+	/* 2. Traffic recovered: the rollback verification. */
+	switch (s->verify) {
+	case VERIFY_DONE:
+		item(&out[CL_TRAFFIC], CL_MARK_DONE, "Istio below %.3g req/s "
+		     "after %llds", s->plan->rollback.verify_max_istio_rps,
+		     (long long)(s->verify_took_ms / 1000));
+		break;
+	case VERIFY_LATE:
+		item(&out[CL_TRAFFIC], CL_MARK_FAILED, "Istio still has "
+		     "traffic after %lld min",
+		     (long long)(s->plan->rollback.verify_timeout_ms / 60000));
+		break;
+	case VERIFY_WATCHING:
+		item(&out[CL_TRAFFIC], CL_MARK_UNKNOWN, "waiting for Istio to "
+		     "fall below %.3g req/s",
+		     s->plan->rollback.verify_max_istio_rps);
+		break;
+	case VERIFY_NONE:
+		if (metrics_value(&s->metrics, s->plan, Q_ISTIO_RPS, now,
+				  s->plan->gates.max_age_ms, &rps) &&
+		    rps <= s->plan->rollback.verify_max_istio_rps)
+			item(&out[CL_TRAFFIC], CL_MARK_DONE, "Istio at %.3g "
+			     "req/s now", rps);
+		else
+			item(&out[CL_TRAFFIC], CL_MARK_UNKNOWN, "not verified "
+			     "in this run");
+		break;
+	}
+	/* 3. The logs. */
+	if (s->demo != NULL)
+		item(&out[CL_LOGS], CL_MARK_UNKNOWN, "simulated (demo): no "
+		     "pods to fetch logs from");
+	else if (!cl->active)
+		item(&out[CL_LOGS], CL_MARK_UNKNOWN, "collected by the run "
+		     "that rolled back: see `cutover log` (rollback_logs)");
+	else if (checklist_busy(cl))
+		item(&out[CL_LOGS], CL_MARK_UNKNOWN, "fetching (%d of %d "
+		     "pods' logs written)", cl->files, cl->pods);
+	else if (cl->files > 0)
+		item(&out[CL_LOGS], cl->failed > 0 ? CL_MARK_FAILED :
+		     CL_MARK_DONE, "%d log%s of %d pod%s in %s%s", cl->files,
+		     cl->files == 1 ? "" : "s", cl->pods,
+		     cl->pods == 1 ? "" : "s", cl->dir, cl->failed > 0 ?
+		     " (some failed)" : "");
+	else
+		item(&out[CL_LOGS], CL_MARK_FAILED, "none: %s",
+		     cl->logs_error[0] ? cl->logs_error : "no answer");
+	/* 4. What caused it, for the analysis; 5. the retry. */
+	if (cl->active)
+		item(&out[CL_ROOT_CAUSE], CL_MARK_OPERATOR, "yours; %s",
+		     cl->cause);
+	else
+		item(&out[CL_ROOT_CAUSE], CL_MARK_OPERATOR, "yours; the gates "
+		     "that caused it are in the audit log");
+	item(&out[CL_RETRY], CL_MARK_OPERATOR, "yours: after the fix, "
+	     "`cutover advance --force` starts again at stage 1");
+	return true;
+}
+
+static const char *
+checklist_mark_name(enum checklist_mark m)
+{
+	switch (m) {
+	case CL_MARK_DONE:
+		return "done";
+	case CL_MARK_FAILED:
+		return "failed";
+	case CL_MARK_OPERATOR:
+		return "operator";
+	case CL_MARK_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+json_t *
+session_checklist_json(struct session *s)
+{
+	struct checklist_item it[CL_COUNT];
+	json_t *items;
+	json_t *o;
+
+	if (!session_checklist(s, it))
+		return NULL;
+	items = json_array();
+	for (int i = 0; i < CL_COUNT; i++)
+		json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s}",
+		    "item", checklist_name((enum checklist_id)i), "label",
+		    checklist_label((enum checklist_id)i), "state",
+		    checklist_mark_name(it[i].mark), "text", it[i].text));
+	o = json_pack("{s:o}", "items", items);
+	if (s->cl.active && s->cl.dir[0] != '\0')
+		json_object_set_new(o, "logs_dir", json_string(s->cl.dir));
+	return o;
 }
 
 bool
@@ -1367,6 +1594,12 @@ session_status_json(struct session *s)
 	json_object_set_new(root, "gates", gate_result_json(&s->gates));
 	if (st->stage == 0 && s->pf.evaluated)
 		json_object_set_new(root, "preflight", preflight_json(&s->pf));
+	{
+		json_t *cl = session_checklist_json(s);
+
+		if (cl != NULL)
+			json_object_set_new(root, "rollback_checklist", cl);
+	}
 	for (int i = 0; i < Q_COUNT; i++)
 		json_object_set_new(metrics, plan_query_key((enum query_id)i),
 				    series_json(s, (enum query_id)i, now));

@@ -80,6 +80,10 @@ struct session_view {
 	int64_t verify_since_mono;
 	int64_t verify_took_ms;
 
+	/* After a rollback: the guide's checklist, as far as proven. */
+	bool have_checklist;
+	struct checklist_item checklist[CL_COUNT];
+
 	/* What each key would do now. */
 	struct session_view_action act[SESSION_VIEW_KEYS];
 

@@ -10,7 +10,7 @@
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
 [ -n "${PROMETHEUS:-}" ] && [ -x "$PROMETHEUS" ] || skip_all "prometheus not found"
 [ -n "${PROMTOOL:-}" ] && [ -x "$PROMTOOL" ] || skip_all "promtool not found"
-plan 39
+plan 55
 
 # --- APISIX's metrics: healthy, 30 req/s, 0.33 % errors ----------------------
 "$PYTHON3" - "$T" <<'PY'
@@ -93,6 +93,8 @@ pods:
     collect_logs: true
 preflight:
   virtualservice_namespace: edge
+rollback:
+  log_max_bytes: 4096
 EOF
 C="$CUTOVER -c $T/cutover.yaml"
 
@@ -192,6 +194,58 @@ is "  audited as started" "$(audit_last action) $(audit_last result)" \
 like "  forced past the preflight, named" "$(audit_last reason)" \
 	'forced by the operator, past the preflight: virtualservice fails'
 is "  with the preflight in its metrics" "$(audit_last pf)" "fail"
+
+# --- the rollback checklist ------------------------------------------------------
+# Long logs (3000 lines, far over the cap) and a gateway pod that restarted.
+ctl POST "/_test/loglines?n=3000" >/dev/null
+ctl POST "/_test/pod?namespace=istio-system&name=$GW-d3e4f&restarts=2" >/dev/null
+$C rollback --yes >"$T/out" 2>"$T/err"
+is "rollback exits 0" "$?" 0
+like "the checklist: weights read back" "$(cat "$T/out")" \
+	'\[done\] weights back to 100% APISIX +istio 0% / apisix 100% read back'
+like "the checklist: logs collected, the directory named" "$(cat "$T/out")" \
+	'\[done\] Istio logs collected +5 logs of 4 pods in .*/state/preflight-test\.logs-'
+like "the checklist: the retry is the operator's" "$(cat "$T/out")" \
+	'\[you \] retry after the fix +yours: after the fix'
+DIR=$(ls -d "$T"/state/preflight-test.logs-* 2>/dev/null | head -n 1)
+ok "the logs' directory is next to the audit log" test -d "$DIR"
+for p in a1b2c d3e4f g5h6i; do
+	ok "  the log of gateway pod $p is there" test -s "$DIR/istio-system_$GW-$p.log"
+done
+ok "  the previous container's of the restarted pod" \
+	test -s "$DIR/istio-system_$GW-d3e4f.previous.log"
+ok "  istiod's (collect_logs)" test -s "$DIR/istio-system_istiod-6c7d8e9f0-k1l2m.log"
+big=$(find "$DIR" -type f -size +4096c | wc -l)
+is "  each capped at 4096 bytes" "$big" 0
+is "  mode 0700 for the directory" "$(stat -c %a "$DIR")" 700
+ok "the server was asked with sinceTime, limitBytes, previous only for the restarted pod" \
+	"$PYTHON3" - "$PORT" <<'PY'
+import json, sys, urllib.request
+r = urllib.request.urlopen("http://127.0.0.1:%s/_test/requests" % sys.argv[1])
+qs = [(json.loads(l)["path"], json.loads(l)["query"]) for l in r.read().decode().splitlines()
+      if json.loads(l)["path"].endswith("/log")]
+assert len(qs) == 5, qs
+assert all("sinceTime=" in q and "limitBytes=4096" in q for _, q in qs), qs
+prev = [p for p, q in qs if "previous=true" in q]
+assert len(prev) == 1 and "d3e4f" in prev[0], prev
+PY
+last_logs() {
+	"$PYTHON3" -c '
+import json, sys
+d = [json.loads(l) for l in open(sys.argv[1])]
+d = [e for e in d if e["action"] == "rollback_logs"][-1]
+print(d["result"], d["reason"])' "$T/state/pf.audit.jsonl"
+}
+like "the audit line names the directory" "$(last_logs)" \
+	"^ok collected 5 logs of 4 pods into $DIR"
+unlike "no log byte reaches the terminal: no escape, no token" \
+	"$(cat "$T/out" "$T/err")" "$(printf '\033')|sk-live"
+$C status --json >"$T/st.json" 2>"$T/st.err"
+is "status --json shows the checklist" "$("$PYTHON3" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))["rollback_checklist"]["items"]
+print(" ".join("%s=%s" % (i["item"], i["state"]) for i in d))' "$T/st.json")" \
+	"weights=done traffic=unknown logs=unknown root_cause=operator retry=operator"
 
 # --- Prometheus down: its check fails, the APISIX health cannot be judged
 kill "$PROM_PID"

@@ -136,6 +136,51 @@ preflight_row(WINDOW *w, int y, int width, const struct preflight *pf)
 	widget_text(w, y, 0, width, blocks ? ROLE_CRIT : ROLE_OK, line);
 }
 
+/*
+ * After a rollback: "rollback ✓?✓•• traffic: waiting for ...": a mark per
+ * item of the guide's checklist, then what is not done yet, in order.
+ */
+static void
+checklist_row(WINDOW *w, int y, int width, const struct checklist_item *it)
+{
+	char line[1024];
+	size_t n;
+	bool ascii = widget_ascii();
+	bool open = false;
+
+	n = (size_t)snprintf(line, sizeof(line), "rollback ");
+	for (int i = 0; i < CL_COUNT; i++) {
+		const char *mark;
+
+		switch (it[i].mark) {
+		case CL_MARK_DONE:
+			mark = ascii ? "+" : "\u2713";
+			break;
+		case CL_MARK_FAILED:
+			mark = ascii ? "x" : "\u2717";
+			open = true;
+			break;
+		case CL_MARK_OPERATOR:
+			mark = ascii ? "o" : "\u2022";
+			break;
+		default:
+			mark = "?";
+			open = true;
+			break;
+		}
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s", mark);
+	}
+	for (int i = 0; i < CL_COUNT && n < sizeof(line); i++)
+		if (it[i].mark != CL_MARK_DONE && it[i].mark != CL_MARK_OPERATOR)
+			n += (size_t)snprintf(line + n, sizeof(line) - n,
+					      " %s: %s", checklist_name(
+					      (enum checklist_id)i), it[i].text);
+	if (!open && n < sizeof(line))
+		snprintf(line + n, sizeof(line) - n, " %s; %s",
+			 it[CL_LOGS].text, it[CL_RETRY].text);
+	widget_text(w, y, 0, width, open ? ROLE_WARN : ROLE_OK, line);
+}
+
 static void
 pane_metrics_draw(struct ui *u, WINDOW *w, int h, int width)
 {
@@ -240,6 +285,10 @@ pane_metrics_draw(struct ui *u, WINDOW *w, int h, int width)
 	widget_blank(w, h - 1, 0, width);
 	if (v->preflight != NULL) {
 		preflight_row(w, h - 1, width, v->preflight);
+		return;
+	}
+	if (v->have_checklist) {
+		checklist_row(w, h - 1, width, v->checklist);
 		return;
 	}
 	gate_summary(g, buf, sizeof(buf));
