@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -22,6 +23,7 @@
 
 #include "http.h"
 #include "kube.h"
+#include "prom.h"
 #include "store.h"
 #include "text.h"
 #include "xmalloc.h"
@@ -244,9 +246,113 @@ checklist_fetch_logs(struct checklist *cl, const struct plan *p,
 	return 0;
 }
 
+static int
+rca_cmp(const void *a, const void *b)
+{
+	const struct prom_sample *x = a;
+	const struct prom_sample *y = b;
+
+	return x->value < y->value ? 1 : x->value > y->value ? -1 :
+	       strcmp(x->label, y->label);
+}
+
+static void
+rca_answered(const struct http_response *r, const char *msg, void *arg)
+{
+	struct checklist_rca_call *rc = arg;
+	struct checklist *cl = rc->cl;
+	char *out = cl->rca_text[rc->which];
+	size_t cap = sizeof(cl->rca_text[rc->which]);
+	struct prom_sample smp[64];
+	size_t len = 0;
+	struct err e;
+	int n = 0;
+
+	rc->call = NULL;
+	err_clear(&e);
+	if (msg[0] != '\0') {
+		snprintf(out, cap, "Prometheus: %s", msg);
+	} else if (prom_decode_vector(r->body, r->body_len, r->status,
+				      r->content_type, rc->which ==
+				      CL_RCA_CODE ? "response_code" :
+				      "destination_service_name", smp, 64, &n,
+				      &e) != 0) {
+		snprintf(out, cap, "Prometheus: %s", e.msg);
+	} else if (n == 0) {
+		snprintf(out, cap, "no Istio requests over the stage");
+	} else {
+		qsort(smp, (size_t)n, sizeof(smp[0]), rca_cmp);
+		out[0] = '\0';
+		for (int i = 0; i < n && i < 5 && len < cap; i++)
+			len += (size_t)snprintf(out + len, cap - len,
+						"%s%s %.2f%%", i > 0 ? ", " :
+						"", smp[i].label,
+						smp[i].value * 100.0);
+	}
+	text_scrub(out, cap);
+	if (--cl->rca_pending == 0 && cl->on_rca != NULL)
+		cl->on_rca(cl, cl->on_done_arg);
+}
+
+void
+checklist_summarise(struct checklist *cl, const struct plan *p,
+		    struct prom *pr)
+{
+	long secs = (long)((cl->rollback_wall_ms - cl->since_wall_ms) / 1000);
+	char gw[320];
+	char *q[CL_RCA_COUNT];
+
+	if (pr == NULL) {
+		for (int i = 0; i < CL_RCA_COUNT; i++)
+			snprintf(cl->rca_text[i], sizeof(cl->rca_text[i]),
+				 "no Prometheus in the plan");
+		return;
+	}
+	/* The gateway's own view (REFERENCE.md): reporter source, its
+	 * workload; never summed without the reporter. */
+	snprintf(gw, sizeof(gw), "reporter=\"source\",source_workload=\"%s\","
+		 "source_workload_namespace=\"%s\"", p->istio_workload,
+		 p->istio_namespace);
+	q[CL_RCA_CODE] = xasprintf("sum by (response_code) (rate("
+	    "istio_requests_total{%s}[%lds])) / scalar(sum(rate("
+	    "istio_requests_total{%s}[%lds])))", gw, secs, gw, secs);
+	/* A service without a single 5xx reads 0, not nothing. */
+	q[CL_RCA_SERVICE] = xasprintf("(sum by (destination_service_name) "
+	    "(rate(istio_requests_total{%s,response_code=~\"5..|0\"}[%lds]))"
+	    " or 0 * sum by (destination_service_name) (rate("
+	    "istio_requests_total{%s}[%lds]))) / sum by "
+	    "(destination_service_name) (rate(istio_requests_total{%s}"
+	    "[%lds]))", gw, secs, gw, secs, gw, secs);
+	cl->rca_pending = 1;
+	for (int i = 0; i < CL_RCA_COUNT; i++) {
+		struct checklist_rca_call *rc = &cl->rca[i];
+		struct err e;
+
+		rc->cl = cl;
+		rc->which = (enum checklist_rca)i;
+		err_clear(&e);
+		cl->rca_pending++;
+		rc->call = prom_call_start(pr, q[i], rca_answered, rc, &e);
+		if (rc->call == NULL) {
+			cl->rca_pending--;
+			snprintf(cl->rca_text[i], sizeof(cl->rca_text[i]),
+				 "Prometheus: %s", e.msg);
+			text_scrub(cl->rca_text[i], sizeof(cl->rca_text[i]));
+		}
+		free(q[i]);
+	}
+	if (--cl->rca_pending == 0 && cl->on_rca != NULL)
+		cl->on_rca(cl, cl->on_done_arg);
+}
+
 void
 checklist_cancel(struct checklist *cl)
 {
+	for (int i = 0; i < CL_RCA_COUNT; i++) {
+		prom_call_cancel(cl->rca[i].call);
+		cl->rca[i].call = NULL;
+	}
+	cl->rca_pending = 0;
 	for (int i = 0; i < cl->nfetch; i++) {
 		kube_call_cancel(cl->fetch[i].call);
 		cl->fetch[i].call = NULL;
@@ -259,5 +365,6 @@ checklist_cancel(struct checklist *cl)
 bool
 checklist_busy(const struct checklist *cl)
 {
-	return cl->logs == CL_LOGS_FETCHING || cl->logs == CL_LOGS_WAITING;
+	return cl->logs == CL_LOGS_FETCHING || cl->logs == CL_LOGS_WAITING ||
+	       cl->rca_pending > 0;
 }

@@ -29,6 +29,8 @@
 
 struct kube;
 struct kube_call;
+struct prom;
+struct prom_call;
 
 /* X(id, name, label): the guide's items, in its order. */
 #define CHECKLIST_LIST(X)                                                     \
@@ -54,7 +56,7 @@ enum checklist_mark {
 
 struct checklist_item {
 	enum checklist_mark mark;
-	char text[320];		/* sanitised */
+	char text[640];		/* sanitised */
 };
 
 #define CHECKLIST_PODS_MAX 64
@@ -70,6 +72,19 @@ struct checklist_fetch {
 	struct checklist *cl;
 	struct kube_call *call;
 	char file[96];		/* the file's name in the directory */
+};
+
+/* The two Prometheus questions of the root-cause summary. */
+enum checklist_rca {
+	CL_RCA_CODE,		/* Istio's requests by response code */
+	CL_RCA_SERVICE,		/* 5xx rate by destination service */
+	CL_RCA_COUNT
+};
+
+struct checklist_rca_call {
+	struct checklist *cl;
+	enum checklist_rca which;
+	struct prom_call *call;
 };
 
 struct checklist {
@@ -90,6 +105,11 @@ struct checklist {
 	struct checklist_fetch fetch[2 * CHECKLIST_PODS_MAX];
 	void (*on_done)(struct checklist *cl, void *arg);
 	void *on_done_arg;
+	/* The root-cause summary over the stage, from Prometheus. */
+	struct checklist_rca_call rca[CL_RCA_COUNT];
+	int rca_pending;
+	char rca_text[CL_RCA_COUNT][200];	/* "503 2.50%, 200 97.50%" */
+	void (*on_rca)(struct checklist *cl, void *arg);
 };
 
 /* A rollback began: remember why, and from when the logs are wanted. */
@@ -104,6 +124,14 @@ void checklist_begin(struct checklist *cl, const char *cause,
  */
 int checklist_fetch_logs(struct checklist *cl, const struct plan *p,
 			 struct kube *k, const struct group_health *groups);
+
+/*
+ * Ask Prometheus (`pr`, may be NULL) for the stage's Istio requests by
+ * response code and its 5xx rate by destination service; on_rca runs
+ * once both answered (with on_done_arg).
+ */
+void checklist_summarise(struct checklist *cl, const struct plan *p,
+			 struct prom *pr);
 
 /* Stop what is in flight (the files written stay). */
 void checklist_cancel(struct checklist *cl);

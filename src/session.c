@@ -297,6 +297,7 @@ run_effects(struct session *s, const struct cutover_effects *fx,
 }
 
 static void checklist_logs(struct session *s);
+static void checklist_summary_done(struct checklist *cl, void *arg);
 
 /* Start or stop the watches that depend on the phase. */
 static void
@@ -321,8 +322,18 @@ phase_changed(struct session *s, enum phase before)
 		checklist_begin(&s->cl, cause, clock_wall(s->clock), age);
 	}
 	if (now == PHASE_ROLLED_BACK && before == PHASE_ROLLING_BACK &&
-	    s->cl.active)
+	    s->cl.active) {
+		s->cl.on_done_arg = s;
+		s->cl.on_rca = checklist_summary_done;
+		if (s->demo != NULL)
+			for (int i = 0; i < CL_RCA_COUNT; i++)
+				snprintf(s->cl.rca_text[i],
+					 sizeof(s->cl.rca_text[i]),
+					 "simulated (demo)");
+		else
+			checklist_summarise(&s->cl, s->plan, s->prom);
 		checklist_logs(s);
+	}
 	if (now == PHASE_ROLLED_BACK && before == PHASE_ROLLING_BACK) {
 		s->verify = VERIFY_WATCHING;
 		s->verify_since_mono = t;
@@ -1304,6 +1315,24 @@ checklist_done(struct checklist *cl, void *arg)
 	changed(s, SESSION_DIRTY_STATE);
 }
 
+/* The root-cause summary answered: to the audit log with the cause. */
+static void
+checklist_summary_done(struct checklist *cl, void *arg)
+{
+	struct session *s = arg;
+	const struct cutover_state *st = &s->rec.state;
+	char why[1024];
+
+	snprintf(why, sizeof(why), "%s; Istio requests by response code "
+		 "over the stage: %s; 5xx rate by destination service: %s",
+		 cl->cause, cl->rca_text[CL_RCA_CODE],
+		 cl->rca_text[CL_RCA_SERVICE]);
+	session_log(s, EVLOG_NOTE, "rollback summary: %s", why);
+	audit(s, "rollback_summary", why, "ok", st->stage, st->applied,
+	      st->stage, st->applied);
+	changed(s, SESSION_DIRTY_STATE);
+}
+
 /* Fetch the Istio logs, once the pods of its groups are listed. */
 static void
 checklist_logs(struct session *s)
@@ -1424,7 +1453,7 @@ session_checklist(struct session *s, struct checklist_item out[CL_COUNT])
 	else if (!cl->active)
 		item(&out[CL_LOGS], CL_MARK_UNKNOWN, "collected by the run "
 		     "that rolled back: see `cutover log` (rollback_logs)");
-	else if (checklist_busy(cl))
+	else if (cl->logs == CL_LOGS_FETCHING || cl->logs == CL_LOGS_WAITING)
 		item(&out[CL_LOGS], CL_MARK_UNKNOWN, "fetching (%d of %d "
 		     "pods' logs written)", cl->files, cl->pods);
 	else if (cl->files > 0)
@@ -1438,8 +1467,11 @@ session_checklist(struct session *s, struct checklist_item out[CL_COUNT])
 		     cl->logs_error[0] ? cl->logs_error : "no answer");
 	/* 4. What caused it, for the analysis; 5. the retry. */
 	if (cl->active)
-		item(&out[CL_ROOT_CAUSE], CL_MARK_OPERATOR, "yours; %s",
-		     cl->cause);
+		item(&out[CL_ROOT_CAUSE], CL_MARK_OPERATOR, "yours; %s; by "
+		     "response code: %s; 5xx by service: %s", cl->cause,
+		     cl->rca_pending > 0 ? "asking Prometheus" :
+		     cl->rca_text[CL_RCA_CODE], cl->rca_pending > 0 ? "-" :
+		     cl->rca_text[CL_RCA_SERVICE]);
 	else
 		item(&out[CL_ROOT_CAUSE], CL_MARK_OPERATOR, "yours; the gates "
 		     "that caused it are in the audit log");

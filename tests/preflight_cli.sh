@@ -10,9 +10,9 @@
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
 [ -n "${PROMETHEUS:-}" ] && [ -x "$PROMETHEUS" ] || skip_all "prometheus not found"
 [ -n "${PROMTOOL:-}" ] && [ -x "$PROMTOOL" ] || skip_all "promtool not found"
-plan 55
+plan 59
 
-# --- APISIX's metrics: healthy, 30 req/s, 0.33 % errors ----------------------
+# --- APISIX's metrics: healthy, 30 req/s, 0.33 % errors; Istio's 30 req/s ---
 "$PYTHON3" - "$T" <<'PY'
 import sys, time
 T = sys.argv[1]
@@ -21,6 +21,11 @@ end = int(time.time()) // step * step + 600
 start = end - span
 series = [("apisix_http_status", 'code="200",route="api"', 30.0),
           ("apisix_http_status", 'code="502",route="api"', 0.1)]
+# The Istio gateway's own requests, for the rollback's summary.
+gw = 'reporter="source",source_workload="istio-ingressgateway",source_workload_namespace="istio-system"'
+series += [("istio_requests_total", gw + ',response_code="200",destination_service_name="storefront"', 19.5),
+           ("istio_requests_total", gw + ',response_code="503",destination_service_name="storefront"', 0.5),
+           ("istio_requests_total", gw + ',response_code="200",destination_service_name="checkout"', 10.0)]
 for le, r in [("50", 10), ("100", 20), ("250", 28), ("500", 29.7),
               ("1000", 30.1), ("+Inf", 30.1)]:
     series.append(("apisix_http_latency_bucket",
@@ -205,6 +210,12 @@ like "the checklist: weights read back" "$(cat "$T/out")" \
 	'\[done\] weights back to 100% APISIX +istio 0% / apisix 100% read back'
 like "the checklist: logs collected, the directory named" "$(cat "$T/out")" \
 	'\[done\] Istio logs collected +5 logs of 4 pods in .*/state/preflight-test\.logs-'
+like "the checklist: the summary by response code, from Prometheus" \
+	"$(cat "$T/out")" 'by response code: 200 98\.33%, 503 1\.67%'
+like "  and the 5xx rate by destination service" "$(cat "$T/out")" \
+	'5xx by service: storefront 2\.50%, checkout 0\.00%'
+like "  with the gates when it was decided" "$(cat "$T/out")" \
+	'root cause analysed +yours; the operator rolled back; gates: '
 like "the checklist: the retry is the operator's" "$(cat "$T/out")" \
 	'\[you \] retry after the fix +yours: after the fix'
 DIR=$(ls -d "$T"/state/preflight-test.logs-* 2>/dev/null | head -n 1)
@@ -236,6 +247,11 @@ d = [json.loads(l) for l in open(sys.argv[1])]
 d = [e for e in d if e["action"] == "rollback_logs"][-1]
 print(d["result"], d["reason"])' "$T/state/pf.audit.jsonl"
 }
+is "the summary is in the audit log" "$("$PYTHON3" -c '
+import json, sys
+d = [json.loads(l) for l in open(sys.argv[1])]
+d = [e for e in d if e["action"] == "rollback_summary"][-1]
+print("storefront 2.50%" in d["reason"] and "503 1.67%" in d["reason"])' "$T/state/pf.audit.jsonl")" True
 like "the audit line names the directory" "$(last_logs)" \
 	"^ok collected 5 logs of 4 pods into $DIR"
 unlike "no log byte reaches the terminal: no escape, no token" \

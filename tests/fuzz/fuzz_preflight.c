@@ -1,8 +1,9 @@
 /*
  * fuzz_preflight — what the Kubernetes API answers the preflight: the
  * input read as a Gateway list, as a VirtualService list (against the
- * Gateways it named) and as a Service.  Every name kept is short and has
- * no control character.
+ * Gateways it named) and as a Service; and what Prometheus answers the
+ * rollback summary (a vector of many series).  Every name kept is short
+ * and has no control character.
  */
 #include "config.h"
 
@@ -10,6 +11,7 @@
 
 #include "fuzz.h"
 #include "preflight.h"
+#include "prom.h"
 
 static void
 fuzz_refs_ok(const struct preflight_refs *r)
@@ -56,6 +58,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(rc >= -1 && rc <= 1);
 	if (rc == 1)
 		FUZZ_ASSERT(addr[0] != '\0' && strlen(addr) < sizeof(addr));
+	{
+		struct prom_sample smp[8];
+		int n = -1;
+
+		err_clear(&e);
+		if (prom_decode_vector(in, size, 200, "application/json",
+				       "response_code", smp, 8, &n, &e) == 0) {
+			FUZZ_ASSERT(n >= 0 && n <= 8);
+			for (int i = 0; i < n; i++)
+				for (const char *c = smp[i].label; *c; c++)
+					FUZZ_ASSERT((unsigned char)*c >= 0x20);
+		} else {
+			FUZZ_ASSERT(e.msg[0] != '\0');
+		}
+	}
 	free(in);
 	return 0;
 }
