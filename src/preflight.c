@@ -823,6 +823,22 @@ preflight_blocks(const struct preflight *pf, char *buf, size_t len)
 }
 
 json_t *
+preflight_json_brief(const struct preflight *pf)
+{
+	json_t *blocking = json_object();
+	char buf[8];
+	bool blocks = preflight_blocks(pf, buf, sizeof(buf));
+
+	for (int i = 0; i < PF_COUNT; i++)
+		if (pf->c[i].state == PREFLIGHT_FAIL ||
+		    pf->c[i].state == PREFLIGHT_UNKNOWN)
+			json_object_set_new(blocking, defs[i].name,
+					    json_string(pf->c[i].reason));
+	return json_pack("{s:s, s:o}", "verdict", blocks ? "fail" : "pass",
+			 "blocking", blocking);
+}
+
+json_t *
 preflight_json(const struct preflight *pf)
 {
 	json_t *checks = json_object();

@@ -176,6 +176,10 @@ bool preflight_blocks(const struct preflight *pf, char *buf, size_t len);
 /* {"verdict": "pass"|"fail", "checks": {name: {state, label, reason}}} */
 json_t *preflight_json(const struct preflight *pf);
 
+/* For the audit log, kept short: {"verdict", "blocking": {name: reason}}
+ * with only the checks that fail or are unknown. */
+json_t *preflight_json_brief(const struct preflight *pf);
+
 /*
  * The synthetic probes' part of the preflight: the one hook the probes
  * fill.  Without probes in the plan: PREFLIGHT_SKIP, "no probes

@@ -119,7 +119,7 @@ audit(struct session *s, const char *action, const char *reason,
 	/* An advance from stage 0 is judged by the preflight: record it. */
 	if (stage_from == 0 && s->pf.evaluated && json_is_object(en.metrics))
 		json_object_set_new(en.metrics, "preflight",
-				    preflight_json(&s->pf));
+				    preflight_json_brief(&s->pf));
 	rc = audit_append(s->plan->audit_log, &s->actor, &en, &e);
 	if (rc != 0) {
 		session_log(s, EVLOG_CRIT, "%s", e.msg);

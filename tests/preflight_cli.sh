@@ -180,13 +180,13 @@ import json, sys
 d = [json.loads(l) for l in open(sys.argv[2])]
 d = [e for e in d if e["action"] == "advance"][-1]
 f = sys.argv[1]
-print(d["metrics"]["preflight"]["checks"]["virtualservice"]["state"] if f == "pf" else d.get(f))' "$1" "$T/state/pf.audit.jsonl"
+print(d["metrics"]["preflight"]["blocking"]["virtualservice"] if f == "pf" else d.get(f))' "$1" "$T/state/pf.audit.jsonl"
 }
 is "  audited as refused" "$(audit_last action) $(audit_last result)" \
 	"advance refused"
 like "  with the failing check in its reason" "$(audit_last reason)" \
 	'preflight: virtualservice fails'
-is "  and the preflight in its metrics" "$(audit_last pf)" "fail"
+is "  and the preflight in its metrics" "$(audit_last pf)" "no VirtualService in edge binds shop.example.com"
 $C status >"$T/out" 2>&1
 like "status shows what blocks the first shift" "$(cat "$T/out")" \
 	'^preflight: +virtualservice fails'
@@ -198,7 +198,7 @@ is "  audited as started" "$(audit_last action) $(audit_last result)" \
 	"advance started"
 like "  forced past the preflight, named" "$(audit_last reason)" \
 	'forced by the operator, past the preflight: virtualservice fails'
-is "  with the preflight in its metrics" "$(audit_last pf)" "fail"
+is "  with the preflight in its metrics" "$(audit_last pf)" "no VirtualService in edge binds shop.example.com"
 
 # --- the rollback checklist ------------------------------------------------------
 # Long logs (3000 lines, far over the cap) and a gateway pod that restarted.
