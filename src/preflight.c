@@ -371,7 +371,7 @@ out:
 
 void
 preflight_init(struct preflight *pf, const struct plan *p, struct loop *l,
-	       bool demo)
+	       bool demo, struct kube *shared)
 {
 	struct err e;
 
@@ -384,8 +384,13 @@ preflight_init(struct preflight *pf, const struct plan *p, struct loop *l,
 	pf->host_configured = p->host != NULL && p->host[0] != '\0';
 	if (demo || !pf->kube_configured)
 		return;
+	if (shared != NULL) {
+		pf->kube = shared;
+		return;
+	}
 	err_clear(&e);
 	pf->kube = kube_new(p, l, NULL, &e);
+	pf->kube_owned = pf->kube != NULL;
 	if (pf->kube == NULL) {
 		snprintf(pf->kube_error, sizeof(pf->kube_error), "%s", e.msg);
 		text_scrub(pf->kube_error, sizeof(pf->kube_error));
@@ -399,7 +404,7 @@ preflight_done(struct preflight *pf)
 		kube_call_cancel(pf->calls[i]);
 		pf->calls[i] = NULL;
 	}
-	if (pf->kube != NULL)
+	if (pf->kube_owned)
 		kube_free(pf->kube);
 	pf->kube = NULL;
 }

@@ -134,7 +134,8 @@ struct preflight_input {
 struct preflight {
 	const struct plan *plan;	/* borrowed */
 	struct loop *loop;		/* borrowed */
-	struct kube *kube;		/* owned; NULL: not configured */
+	struct kube *kube;		/* NULL: not configured */
+	bool kube_owned;		/* made here, not the session's */
 	char kube_error[200];		/* why there is no client */
 	bool kube_configured;
 	bool host_configured;
@@ -152,11 +153,13 @@ struct preflight {
 
 /*
  * Set up for plan `p` on loop `l`.  With `demo` nothing is asked: the
- * simulated world has the objects.  Never fails: a Kubernetes client
- * that cannot be made is the reason of the Kubernetes checks.
+ * simulated world has the objects.  `shared` (borrowed, may be NULL) is
+ * the session's client, used rather than a second one (an exec plugin
+ * runs once).  Never fails: a Kubernetes client that cannot be made is
+ * the reason of the Kubernetes checks.
  */
 void preflight_init(struct preflight *pf, const struct plan *p,
-		    struct loop *l, bool demo);
+		    struct loop *l, bool demo, struct kube *shared);
 void preflight_done(struct preflight *pf);
 
 /* Ask the API again (not doubled while answers are due). */

@@ -1101,9 +1101,6 @@ session_open(struct session *s, const struct plan *p, const struct clock *c,
 		snprintf(s->driver_desc, sizeof(s->driver_desc),
 			 "none (watch only)");
 
-	preflight_init(&s->pf, p, l, opt->demo);
-	s->pf.on_update = preflight_updated;
-	s->pf.on_update_arg = s;
 	if (!opt->demo) {
 		struct err pe;
 
@@ -1136,6 +1133,10 @@ session_open(struct session *s, const struct plan *p, const struct clock *c,
 		if (s->source_note[0] != '\0')
 			session_log(s, EVLOG_WARN, "%s", s->source_note);
 	}
+	/* The preflight asks through the pods' client when there is one. */
+	preflight_init(&s->pf, p, l, opt->demo, s->kube);
+	s->pf.on_update = preflight_updated;
+	s->pf.on_update_arg = s;
 	return 0;
 
 fail_store:
@@ -1189,12 +1190,13 @@ session_close(struct session *s)
 	if (s->driver_busy && !s->reading_back)
 		s->rec.apply_in_flight = true;
 	save(s);
+	/* Their requests go through the sources' clients: stopped first. */
+	preflight_done(&s->pf);
+	checklist_cancel(&s->cl);
 	if (s->prom != NULL)
 		prom_free(s->prom);
 	if (s->kube != NULL)
 		kube_free(s->kube);
-	preflight_done(&s->pf);
-	checklist_cancel(&s->cl);
 	driver_done(&s->driver);
 	if (s->demo != NULL)
 		demo_free(s->demo);
