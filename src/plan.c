@@ -271,6 +271,7 @@ plan_done(struct plan *p)
 	free(p->prometheus.ca_file);
 	free(p->kubernetes.kubeconfig);
 	free(p->kubernetes.context);
+	notify_plan_free(p);
 	argv_free(&p->traffic.exec.set);
 	argv_free(&p->traffic.exec.get);
 	free(r->hosted_zone_id);
@@ -497,6 +498,8 @@ static const struct field top_fields[] = {
 	     rollback_fields),
 	FLDS("preflight", fn_preflight, pr_preflight,
 	     preflight_fields),
+	FLDS("notify", fn_notify, pr_notify,
+	     notify_fields),
 	FEND
 };
 

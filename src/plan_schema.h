@@ -207,6 +207,12 @@ extern const struct field preflight_fields[];
 int fn_preflight(struct ctx *, const struct field *, yaml_node_t *, void *);
 void pr_preflight(FILE *, const char *, const struct field *, const void *,
 		  const struct plan *);
+/* plan_notify.c: notify: */
+extern const struct field notify_fields[];
+int fn_notify(struct ctx *, const struct field *, yaml_node_t *, void *);
+void pr_notify(FILE *, const char *, const struct field *, const void *,
+	       const struct plan *);
+void notify_plan_free(struct plan *p);
 
 /* plan.c: the defaults the sections fall back on */
 void groups_free(struct plan *p);
