@@ -6,7 +6,8 @@
  *
  * Exit status: 0 done; 1 refused (a guard said no, or not confirmed);
  * 2 the traffic driver failed; 3 `status`: a configured data source
- * failed (Prometheus or the Kubernetes API); 64 usage; 65 bad plan file; 74 state file
+ * failed (Prometheus or the Kubernetes API); 4 `preflight`: a check fails
+ * or is unknown; 64 usage; 65 bad plan file; 74 state file
  * or audit log unreadable or unwritable (a step forward: before any change;
  * a rollback: after it, its record lost); 75 another cutover holds the plan.
  */
@@ -22,6 +23,7 @@ enum {
 	CLI_REFUSED = 1,
 	CLI_DRIVER_FAILED = 2,
 	CLI_SOURCE_FAILED = 3,
+	CLI_PREFLIGHT_FAILED = 4,
 	CLI_USAGE = 64,
 	CLI_BAD_PLAN = 65,
 	CLI_IO = 74,

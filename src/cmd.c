@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -21,6 +22,7 @@
 /* Each in its own cmd_*.c; the order is the usage text's. */
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_preflight_entry;
 extern const struct cmd_entry cmd_advance_entry;
 extern const struct cmd_entry cmd_pause_entry;
 extern const struct cmd_entry cmd_resume_entry;
@@ -33,6 +35,7 @@ extern const struct cmd_entry cmd_rbac_entry;
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_check_entry,
 	&cmd_status_entry,
+	&cmd_preflight_entry,
 	&cmd_advance_entry,
 	&cmd_pause_entry,
 	&cmd_resume_entry,
@@ -163,6 +166,10 @@ cmd_print_state(struct session *s, FILE *out)
 			(long long)(left / 1000 % 60));
 	fprintf(out, "gates:    %s\n", gate_summary(&s->gates, buf,
 						       sizeof(buf)));
+	if (st->stage == 0 && st->phase == PHASE_READY && s->pf.evaluated)
+		fprintf(out, "preflight: %s\n", s->pf_blocked ? s->pf_why +
+			sizeof("preflight:") : "every check passes (details: "
+			"`cutover preflight`)");
 	fprintf(out, "driver:   %s\n", s->driver_desc);
 	if (s->source_note[0] != '\0')
 		fprintf(out, "sources:  %s\n", s->source_note);
@@ -226,6 +233,25 @@ cmd_print_state(struct session *s, FILE *out)
 			if (ps->why[0] != '\0')
 				fprintf(out, ": %s", ps->why);
 			fputc('\n', out);
+		}
+	}
+	{
+		static const char *const mark[] = {
+			[CL_MARK_UNKNOWN] = "[ ?? ]", [CL_MARK_DONE] = "[done]",
+			[CL_MARK_FAILED] = "[FAIL]", [CL_MARK_OPERATOR] = "[you ]",
+		};
+		struct checklist_item it[CL_COUNT];
+
+		if (session_checklist(s, it)) {
+			fprintf(out, "rollback checklist:\n");
+			for (int i = 0; i < CL_COUNT; i++) {
+				char *t = text_scrub_dup(it[i].text);
+
+				fprintf(out, "  %s %-28s %s\n", mark[it[i].mark],
+					checklist_label((enum checklist_id)i),
+					t);
+				free(t);
+			}
 		}
 	}
 	if (s->save_error[0] != '\0')

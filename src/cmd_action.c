@@ -88,6 +88,8 @@ cmd_action(const struct cmd_options *c, const struct plan *p,
 		session_close(&s);
 		return CLI_DRIVER_FAILED;
 	}
+	/* The rollback checklist's logs: fetched before the session ends. */
+	session_wait_checklist(&s, p->kubernetes.timeout_ms * 2 + 30000);
 	rc = CLI_OK;
 	if (s.outcome == SESSION_OUTCOME_DRIVER_FAILED) {
 		fprintf(stderr, "cutover: driver failed: %s\n",

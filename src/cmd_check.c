@@ -31,6 +31,7 @@ cmd_check_exec(const struct cmd_options *o, const struct plan *p,
 	}
 	printf("plan OK: %d stages, driver %s\n", p->nstages,
 	       plan_driver_name(p->traffic.driver));
+	printf("(the file only: `cutover preflight` checks the world)\n");
 	return CLI_OK;
 }
 

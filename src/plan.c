@@ -52,6 +52,10 @@ plan_done(struct plan *p)
 	free(p->kubernetes.context);
 	notify_plan_free(p);
 	traffic_free(&p->traffic);
+	free(p->preflight.gateway_namespace);
+	free(p->preflight.virtualservice_namespace);
+	free(p->preflight.service);
+	free(p->preflight.service_namespace);
 	for (int i = 0; i < Q_COUNT; i++)
 		free(p->queries[i].promql);
 	groups_free(p);
@@ -257,6 +261,8 @@ static const struct field top_fields[] = {
 	     struct plan, rollback),
 	FLDS("probes", fn_probes, pr_probes,
 	     probes_fields),
+	FLDS("preflight", fn_preflight, pr_preflight,
+	     preflight_fields),
 	FLDS("notify", fn_notify, pr_notify,
 	     notify_fields),
 	FEND

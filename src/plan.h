@@ -135,6 +135,7 @@ struct plan_pod_group {
 	int min_ready;
 	bool sidecar_required;	/* every pod needs a ready istio-proxy */
 	enum side side;		/* which gateway this group serves, if any */
+	bool collect_logs;	/* logs fetched after a rollback (side istio: always) */
 };
 
 /* One notify: target (notify.h sends them). */
@@ -178,6 +179,16 @@ struct plan_rollback {
 	enum on_no_data on_no_data;	/* default hold */
 	int64_t verify_timeout_ms;	/* rollback verification, default 10m */
 	double verify_max_istio_rps;	/* "near zero", default 0.5 req/s */
+	int log_max_bytes;	/* per pod and container run, default 1 MiB */
+};
+
+/* What the preflight looks for (see preflight.h); NULL: the default. */
+struct plan_preflight {
+	char *gateway_namespace;	/* Gateways: NULL = every namespace */
+	char *virtualservice_namespace;	/* VirtualServices: NULL = every one */
+	char *service;		/* the gateway's Service, {istio_workload} */
+	char *service_namespace;	/* NULL: {istio_namespace} */
+	bool given;		/* the plan has a preflight: section */
 };
 
 struct plan_gates {
@@ -241,6 +252,7 @@ struct plan {
 	struct plan_rollback rollback;
 	struct plan_gates gates;
 	struct plan_probes probes;
+	struct plan_preflight preflight;
 	int64_t refresh_ms;	/* default 15s */
 	char *state_file;	/* default $XDG_STATE_HOME/cutover/<name>.state.json */
 	char *audit_log;	/* default $XDG_STATE_HOME/cutover/<name>.audit.jsonl */

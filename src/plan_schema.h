@@ -277,6 +277,11 @@ int plan_headers_parse(struct ctx *c, yaml_node_t *n, const char *key,
 void plan_headers_print(FILE *out, const char *key,
 			const struct plan_header *h, int n);
 
+/* plan_preflight.c: preflight: */
+extern const struct field preflight_fields[];
+int fn_preflight(struct ctx *, const struct field *, yaml_node_t *, void *);
+void pr_preflight(FILE *, const char *, const struct field *, const void *,
+		  const struct plan *);
 /* plan_notify.c: notify: */
 extern const struct field notify_fields[];
 int fn_notify(struct ctx *, const struct field *, yaml_node_t *, void *);

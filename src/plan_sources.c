@@ -564,6 +564,7 @@ const struct field group_fields[] = {
 	      1),
 	FLDFP("sidecar", fn_sidecar, pr_sidecar),
 	FLDFP("side", fn_side, pr_side),
+	FLD("collect_logs", F_BOOL, struct plan_pod_group, collect_logs),
 	FEND
 };
 

@@ -317,6 +317,8 @@ const struct field rollback_fields[] = {
 	      SEC, 24.0 * HOUR, 10 * MIN),
 	FLDBD("verify_max_istio_rps", F_NUM, struct plan_rollback,
 	      verify_max_istio_rps, 0, 1e9, 0.5),
+	FLDBD("log_max_bytes", F_INT, struct plan_rollback, log_max_bytes,
+	      1024, 64 * 1024 * 1024, 1024 * 1024),
 	FEND
 };
 

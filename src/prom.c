@@ -261,7 +261,7 @@ prom_decode_pair(json_t *pair, int64_t *wall_ms, double *v, bool want_number,
 static int
 prom_envelope(const char *body, size_t len, long http_status,
 	      const char *content_type, struct prom_answer *a, json_t **root,
-	      json_t **result, struct err *e)
+	      json_t **result, bool many, struct err *e)
 {
 	json_error_t jerr;
 	json_t *j, *status, *data, *rt, *w;
@@ -353,7 +353,7 @@ prom_envelope(const char *body, size_t len, long http_status,
 			return err_set(e, "result is not a list");
 		a->nseries = (int)json_array_size(*result);
 		a->empty = a->nseries == 0;
-		if (a->nseries > 1)
+		if (a->nseries > 1 && !many)
 			return err_set(e, "query returned %d series; expected "
 				       "one (use sum())", a->nseries);
 	} else {
@@ -370,7 +370,7 @@ prom_decode(const char *body, size_t len, long http_status,
 	int rc = -1;
 
 	if (prom_envelope(body, len, http_status, content_type, a, &root,
-			  &result, e) < 0)
+			  &result, false, e) < 0)
 		goto out;
 	switch (a->type) {
 	case PROM_RESULT_VECTOR:
@@ -421,7 +421,7 @@ prom_decode_range(const char *body, size_t len, long http_status,
 	r->points = NULL;
 	r->npoints = 0;
 	if (prom_envelope(body, len, http_status, content_type, &r->meta,
-			  &root, &result, e) < 0)
+			  &root, &result, false, e) < 0)
 		goto out;
 	if (r->meta.type != PROM_RESULT_MATRIX) {
 		err_set(e, "range query returned no matrix");
@@ -992,4 +992,112 @@ prom_backfill(struct prom *pr, int64_t span_ms, int64_t step_ms)
 	if (--pr->back_pending == 0)
 		prom_backfill_done(pr);
 	return started > 0 ? 0 : -1;
+}
+
+/* ------------------------------------------------------- one-off queries */
+
+int
+prom_decode_vector(const char *body, size_t len, long http_status,
+		   const char *content_type, const char *label,
+		   struct prom_sample *out, int max, int *n, struct err *e)
+{
+	struct prom_answer a;
+	json_t *root, *result, *s;
+	size_t i;
+	int rc = -1;
+
+	*n = 0;
+	if (prom_envelope(body, len, http_status, content_type, &a, &root,
+			  &result, true, e) < 0)
+		goto out;
+	if (a.type != PROM_RESULT_VECTOR) {
+		err_set(e, "query returned no instant vector");
+		goto out;
+	}
+	json_array_foreach(result, i, s) {
+		struct prom_sample *ps = &out[*n];
+		const char *lv = json_string_value(json_object_get(
+		    json_object_get(s, "metric"), label));
+		int64_t t;
+
+		if (*n >= max)
+			break;
+		if (prom_decode_pair(json_object_get(s, "value"), &t,
+				     &ps->value, true, e) < 0)
+			goto out;
+		snprintf(ps->label, sizeof(ps->label), "%s",
+			 lv != NULL ? lv : "(none)");
+		text_scrub(ps->label, sizeof(ps->label));
+		(*n)++;
+	}
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+struct prom_call {
+	struct prom *pr;
+	struct http_xfer *x;
+	prom_call_cb cb;
+	void *arg;
+};
+
+static void
+prom_call_answer(const struct http_response *r, void *arg)
+{
+	struct prom_call *c = arg;
+	char msg[256] = "";
+
+	c->x = NULL;
+	if (r->curl_code != 0 || r->status == 0)
+		prom_transport_error(r, msg, sizeof(msg));
+	else if (r->truncated)
+		snprintf(msg, sizeof(msg), "answer too large");
+	text_scrub(msg, sizeof(msg));
+	c->cb(r, msg, c->arg);
+	free(c);
+}
+
+struct prom_call *
+prom_call_start(struct prom *pr, const char *promql, prom_call_cb cb,
+		void *arg, struct err *e)
+{
+	struct http_request rq;
+	struct prom_call *c;
+	char ts[32];
+	char *userpwd;
+	char *esc;
+	char *body;
+
+	prom_request_init(pr, &rq, pr->url_query);
+	if (prom_auth(pr, &rq, &userpwd, e) < 0)
+		return NULL;
+	prom_time(clock_wall(loop_clock(pr->l)), ts, sizeof(ts));
+	esc = http_escape(promql);
+	body = xasprintf("query=%s&time=%s", esc, ts);
+	free(esc);
+	rq.body = body;
+	rq.body_len = strlen(body);
+	c = xcalloc(1, sizeof(*c));
+	c->pr = pr;
+	c->cb = cb;
+	c->arg = arg;
+	c->x = http_start(pr->l, &rq, prom_call_answer, c, e);
+	free(body);
+	prom_userpwd_free(userpwd);
+	if (c->x == NULL) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+prom_call_cancel(struct prom_call *c)
+{
+	if (c == NULL)
+		return;
+	http_cancel(c->x);
+	free(c);
 }

@@ -113,4 +113,34 @@ int prom_backfill(struct prom *pr, int64_t span_ms, int64_t step_ms);
 /* True while a refresh (or a backfill) has requests in flight. */
 bool prom_busy(const struct prom *pr);
 
+/* One sample of a vector answer: a label's value and the sample. */
+struct prom_sample {
+	char label[64];		/* scrubbed; "(none)" when absent */
+	double value;
+};
+
+/*
+ * Decode an /api/v1/query answer of many series (`sum by (label)`):
+ * at most `max` samples into out, *n of them.  0, or -1 with e.
+ */
+int prom_decode_vector(const char *body, size_t len, long http_status,
+		       const char *content_type, const char *label,
+		       struct prom_sample *out, int max, int *n,
+		       struct err *e);
+
+/*
+ * One instant query of any PromQL now, with the client's address and
+ * credentials (the rollback summary).  The callback runs once unless
+ * cancelled: `msg` is "" when an HTTP answer came (decode r), else the
+ * transport's error.  NULL (e filled) when nothing could be started.
+ */
+struct http_response;
+struct prom_call;
+typedef void (*prom_call_cb)(const struct http_response *r, const char *msg,
+			     void *arg);
+struct prom_call *prom_call_start(struct prom *pr, const char *promql,
+				  prom_call_cb cb, void *arg, struct err *e);
+/* Abort a call (NULL is fine); its callback is not called. */
+void prom_call_cancel(struct prom_call *c);
+
 #endif

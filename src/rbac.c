@@ -130,6 +130,36 @@ rbac_collect(struct rbac *r, const struct plan *p)
 			  "probes: the gateway's load-balancer address");
 		free(ns);
 	}
+	/* The rollback checklist reads the logs of the Istio groups. */
+	for (int i = 0; i < p->ngroups; i++)
+		if (p->groups[i].side == SIDE_ISTIO || p->groups[i].collect_logs)
+			rbac_need(r, p->groups[i].namespace, "", "pods/log",
+				  NULL, "get", "rollback checklist: logs");
+	/* The preflight reads the host's Istio objects and the Service. */
+	if (p->host != NULL && p->host[0] != '\0') {
+		const struct plan_preflight *pf = &p->preflight;
+
+		if (pf->gateway_namespace != NULL)
+			rbac_need(r, pf->gateway_namespace,
+				  "networking.istio.io", "gateways", NULL,
+				  "list", "preflight: the host's Gateway");
+		if (pf->virtualservice_namespace != NULL)
+			rbac_need(r, pf->virtualservice_namespace,
+				  "networking.istio.io", "virtualservices",
+				  NULL, "list", "preflight: its VirtualService");
+		if (pf->gateway_namespace == NULL ||
+		    pf->virtualservice_namespace == NULL)
+			rbac_note(r, "the preflight lists Gateways and "
+				  "VirtualServices in every namespace: set "
+				  "preflight.gateway_namespace and "
+				  "virtualservice_namespace, or grant list on "
+				  "them cluster-wide (a ClusterRole)");
+		rbac_need(r, pf->service_namespace != NULL ?
+			  pf->service_namespace : p->istio_namespace, "",
+			  "services", pf->service != NULL ? pf->service :
+			  p->istio_workload, "get",
+			  "preflight: the gateway's load balancer");
+	}
 	ops = driver_find(p->traffic.driver);
 	if (ops != NULL && ops->rbac != NULL)
 		ops->rbac(p, r);

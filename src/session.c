@@ -122,6 +122,10 @@ audit(struct session *s, const char *action, const char *reason,
 	if (s->read_only)
 		return 0;
 	en.metrics = gate_result_json(&s->gates);
+	/* An advance from stage 0 is judged by the preflight: record it. */
+	if (stage_from == 0 && s->pf.evaluated && json_is_object(en.metrics))
+		json_object_set_new(en.metrics, "preflight",
+				    preflight_json_brief(&s->pf));
 	rc = audit_append(s->plan->audit_log, &s->actor, &en, &e);
 	if (rc != 0) {
 		session_log(s, EVLOG_CRIT, "%s", e.msg);
@@ -165,6 +169,8 @@ notify_failed(void *arg, const char *target, const char *event,
 static void
 read_back_note(struct session *s, struct weights w)
 {
+	s->read_back_now = true;
+	s->read_back_error[0] = '\0';
 	s->rec.have_read_back = true;
 	s->rec.read_back = w;
 	s->rec.read_back_wall_ms = clock_wall(s->clock);
@@ -350,6 +356,9 @@ run_effects(struct session *s, const struct cutover_effects *fx,
 	return 0;
 }
 
+static void checklist_logs(struct session *s);
+static void checklist_summary_done(struct checklist *cl, void *arg);
+
 /* Start or stop the watches that depend on the phase. */
 static void
 phase_changed(struct session *s, enum phase before)
@@ -358,6 +367,33 @@ phase_changed(struct session *s, enum phase before)
 	int64_t t = clock_mono(s->clock);
 
 	changed(s, SESSION_DIRTY_STATE);
+	if (now == PHASE_ROLLING_BACK) {
+		char buf[256];
+		char cause[320];
+		int64_t age = t - s->stage_since_mono;
+
+		/* The gates as they stood when the rollback was decided. */
+		gate_summary(&s->gates, buf, sizeof(buf));
+		snprintf(cause, sizeof(cause), "%s; gates: %s",
+			 before == PHASE_BREACH ? "a gate failed" :
+			 "the operator rolled back", buf);
+		if (s->rec.state.hold_ms > age)
+			age = s->rec.state.hold_ms;
+		checklist_begin(&s->cl, cause, clock_wall(s->clock), age);
+	}
+	if (now == PHASE_ROLLED_BACK && before == PHASE_ROLLING_BACK &&
+	    s->cl.active) {
+		s->cl.on_done_arg = s;
+		s->cl.on_rca = checklist_summary_done;
+		if (s->demo != NULL)
+			for (int i = 0; i < CL_RCA_COUNT; i++)
+				snprintf(s->cl.rca_text[i],
+					 sizeof(s->cl.rca_text[i]),
+					 "simulated (demo)");
+		else
+			checklist_summarise(&s->cl, s->plan, s->prom);
+		checklist_logs(s);
+	}
 	if (now == PHASE_ROLLED_BACK && before == PHASE_ROLLING_BACK) {
 		s->verify = VERIFY_WATCHING;
 		s->verify_since_mono = t;
@@ -437,6 +473,16 @@ session_can(struct session *s, enum event_type type, bool force,
 			 s->drift_weights.istio, s->drift_weights.apisix,
 			 st->applied.istio, st->stage);
 		*why = s->drift_why;
+		return false;
+	}
+	/*
+	 * The first shift waits for the guide's preflight, as a later one
+	 * waits for the gates: a failing or unknown check needs --force.
+	 */
+	if (type == EV_ADVANCE && st->stage == 0 &&
+	    st->phase == PHASE_READY && !force &&
+	    cutover_can(st, s->plan, &forced, NULL) && session_preflight(s)) {
+		*why = s->pf_why;
 		return false;
 	}
 	return cutover_can(st, s->plan, &ev, why);
@@ -531,6 +577,13 @@ session_act(struct session *s, enum event_type type, bool force,
 	}
 	if (reason == NULL && force)
 		reason = "forced by the operator";
+	/* Forced past the preflight: the audit line names what failed. */
+	if (type == EV_ADVANCE && force && before.stage == 0 &&
+	    before.phase == PHASE_READY && session_preflight(s)) {
+		snprintf(s->audit_error, sizeof(s->audit_error), "%s, past the "
+			 "%s", reason, s->pf_why);
+		reason = s->audit_error;
+	}
 	s->outcome = SESSION_OUTCOME_NONE;
 	s->last_failure[0] = '\0';
 	if (run_effects(s, &fx, reason, forward) != 0) {
@@ -606,8 +659,12 @@ read_back_keep(struct session *s, const struct driver_result *r)
 {
 	s->driver_busy = false;
 	s->reading_back = false;
-	if (!r->ok || !r->have_weights)
+	if (!r->ok || !r->have_weights) {
+		snprintf(s->read_back_error, sizeof(s->read_back_error), "%s",
+			 r->ok ? "no weights in the answer" : r->message);
+		text_scrub(s->read_back_error, sizeof(s->read_back_error));
 		return false;
+	}
 	read_back_note(s, r->weights);
 	return true;
 }
@@ -877,6 +934,8 @@ evaluate(struct session *s)
 	ev.verdict = s->gates.verdict;
 	if (ev.verdict != VERDICT_NONE)
 		feed(s, &ev);
+	if (s->rec.state.stage == 0)
+		session_preflight(s);
 	watch_split(s, now);
 	watch_rollback(s, now);
 	changed(s, SESSION_DIRTY_METRICS);
@@ -891,7 +950,17 @@ prom_updated(void *arg)
 static void
 kube_updated(void *arg)
 {
-	changed(arg, SESSION_DIRTY_PODS);
+	struct session *s = arg;
+
+	changed(s, SESSION_DIRTY_PODS);
+	if (s->cl.logs == CL_LOGS_WAITING && !kube_busy(s->kube))
+		checklist_logs(s);
+}
+
+static void
+preflight_updated(void *arg)
+{
+	changed(arg, SESSION_DIRTY_STATE | SESSION_DIRTY_METRICS);
 }
 
 static void
@@ -909,6 +978,8 @@ fetch(struct session *s)
 			kube_set_watch(s->kube, true);
 			kube_refresh(s->kube);
 		}
+		if (s->rec.state.stage == 0)
+			preflight_refresh(&s->pf);
 	}
 	s->fetched_once = true;
 }
@@ -1179,6 +1250,10 @@ session_open(struct session *s, const struct plan *p, const struct clock *c,
 		if (s->source_note[0] != '\0')
 			session_log(s, EVLOG_WARN, "%s", s->source_note);
 	}
+	/* The preflight asks through the pods' client when there is one. */
+	preflight_init(&s->pf, p, l, opt->demo, s->kube);
+	s->pf.on_update = preflight_updated;
+	s->pf.on_update_arg = s;
 	if (p->nnotify > 0 && !s->read_only)
 		notify_start(s);
 	return 0;
@@ -1240,6 +1315,9 @@ session_close(struct session *s)
 	save(s);
 	probe_free(s->probes);
 	s->probes = NULL;
+	/* Their requests go through the sources' clients: stopped first. */
+	preflight_done(&s->pf);
+	checklist_cancel(&s->cl);
 	if (s->prom != NULL)
 		prom_free(s->prom);
 	if (s->kube != NULL)
@@ -1330,9 +1408,12 @@ session_refresh_once(struct session *s)
 			kube_refresh(s->kube);
 		if (s->probes != NULL)
 			probe_run_once(s->probes);
+		if (s->rec.state.stage == 0)
+			preflight_refresh(&s->pf);
 		while (((s->prom != NULL && prom_busy(s->prom)) ||
 			(s->kube != NULL && kube_busy(s->kube)) ||
-			(s->probes != NULL && probe_busy(s->probes))) &&
+			(s->probes != NULL && probe_busy(s->probes)) ||
+			preflight_busy(&s->pf)) &&
 		       clock_mono(s->clock) < end)
 			loop_run_once(s->loop, 100);
 	}
@@ -1343,6 +1424,8 @@ session_refresh_once(struct session *s)
 	 * the dashboard saw last (which may be hours old).
 	 */
 	s->rec.state.last_verdict = s->gates.verdict;
+	if (s->rec.state.stage == 0)
+		session_preflight(s);
 	{
 		double pct;
 		double total;
@@ -1350,6 +1433,280 @@ session_refresh_once(struct session *s)
 		s->measured_istio = session_measured_split(s,
 			clock_mono(s->clock), &pct, &total) ? pct : NAN;
 	}
+}
+
+/* --- the rollback checklist ------------------------------------------------ */
+
+static void
+checklist_done(struct checklist *cl, void *arg)
+{
+	struct session *s = arg;
+	const struct cutover_state *st = &s->rec.state;
+	char why[800];
+
+	snprintf(why, sizeof(why), "collected %d log%s of %d pod%s into %s "
+		 "(%d capped at %d bytes, %d failed)", cl->files,
+		 cl->files == 1 ? "" : "s", cl->pods, cl->pods == 1 ? "" : "s",
+		 cl->dir, cl->capped, s->plan->rollback.log_max_bytes,
+		 cl->failed);
+	session_log(s, cl->failed > 0 ? EVLOG_WARN : EVLOG_NOTE,
+		    "rollback checklist: %s", why);
+	audit(s, "rollback_logs", why, cl->failed > 0 || cl->files == 0 ?
+	      "failed" : "ok", st->stage, st->applied, st->stage,
+	      st->applied);
+	changed(s, SESSION_DIRTY_STATE);
+}
+
+/* The root-cause summary answered: to the audit log with the cause. */
+static void
+checklist_summary_done(struct checklist *cl, void *arg)
+{
+	struct session *s = arg;
+	const struct cutover_state *st = &s->rec.state;
+	char why[1024];
+
+	snprintf(why, sizeof(why), "%s; Istio requests by response code "
+		 "over the stage: %s; 5xx rate by destination service: %s",
+		 cl->cause, cl->rca_text[CL_RCA_CODE],
+		 cl->rca_text[CL_RCA_SERVICE]);
+	session_log(s, EVLOG_NOTE, "rollback summary: %s", why);
+	audit(s, "rollback_summary", why, "ok", st->stage, st->applied,
+	      st->stage, st->applied);
+	changed(s, SESSION_DIRTY_STATE);
+}
+
+/* Fetch the Istio logs, once the pods of its groups are listed. */
+static void
+checklist_logs(struct session *s)
+{
+	const struct cutover_state *st = &s->rec.state;
+	bool listed = true;
+
+	if (s->kube == NULL || s->demo != NULL) {
+		snprintf(s->cl.logs_error, sizeof(s->cl.logs_error), "%s",
+			 s->demo != NULL ? "simulated (demo): no logs" :
+			 "no Kubernetes API to fetch them from");
+		s->cl.logs = CL_LOGS_DONE;
+		return;
+	}
+	for (int i = 0; i < s->plan->ngroups; i++)
+		if (checklist_collects(s->plan, i) &&
+		    s->groups[i].state != SOURCE_OK)
+			listed = false;
+	if (!listed && s->cl.logs != CL_LOGS_WAITING) {
+		s->cl.logs = CL_LOGS_WAITING;
+		kube_refresh(s->kube);
+		if (kube_busy(s->kube))
+			return;
+	}
+	s->cl.on_done = checklist_done;
+	s->cl.on_done_arg = s;
+	if (checklist_fetch_logs(&s->cl, s->plan, s->kube, s->groups) != 0) {
+		session_log(s, EVLOG_WARN, "rollback checklist: no logs: %s",
+			    s->cl.logs_error);
+		audit(s, "rollback_logs", s->cl.logs_error, "failed",
+		      st->stage, st->applied, st->stage, st->applied);
+		s->cl.logs = CL_LOGS_DONE;
+	}
+}
+
+void
+session_wait_checklist(struct session *s, int64_t timeout_ms)
+{
+	int64_t end = clock_mono(s->clock) + timeout_ms;
+
+	while (checklist_busy(&s->cl) && clock_mono(s->clock) < end) {
+		loop_run_once(s->loop, 100);
+		if (s->cl.logs == CL_LOGS_WAITING && !kube_busy(s->kube))
+			checklist_logs(s);
+	}
+}
+
+static void
+item(struct checklist_item *it, enum checklist_mark m, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+item(struct checklist_item *it, enum checklist_mark m, const char *fmt, ...)
+{
+	va_list ap;
+
+	it->mark = m;
+	va_start(ap, fmt);
+	vsnprintf(it->text, sizeof(it->text), fmt, ap);
+	va_end(ap);
+	text_sanitise(it->text);
+}
+
+bool
+session_checklist(struct session *s, struct checklist_item out[CL_COUNT])
+{
+	const struct cutover_state *st = &s->rec.state;
+	const struct checklist *cl = &s->cl;
+	int64_t now = clock_mono(s->clock);
+	double rps;
+
+	if (!cl->active && st->phase != PHASE_ROLLED_BACK)
+		return false;
+	/* 1. The weights, as read back. */
+	if (s->read_back_now && s->rec.read_back.istio == 0 &&
+	    s->rec.read_back.apisix == 100)
+		item(&out[CL_WEIGHTS], CL_MARK_DONE, "istio 0%% / apisix 100%% "
+		     "read back");
+	else if (s->read_back_now)
+		item(&out[CL_WEIGHTS], CL_MARK_FAILED, "istio %d%% / apisix "
+		     "%d%% read back", s->rec.read_back.istio,
+		     s->rec.read_back.apisix);
+	else
+		item(&out[CL_WEIGHTS], CL_MARK_UNKNOWN, "not read back%s%s",
+		     s->read_back_error[0] ? ": " : "", s->read_back_error);
+	/* 2. Traffic recovered: the rollback verification. */
+	switch (s->verify) {
+	case VERIFY_DONE:
+		item(&out[CL_TRAFFIC], CL_MARK_DONE, "Istio below %.3g req/s "
+		     "after %llds", s->plan->rollback.verify_max_istio_rps,
+		     (long long)(s->verify_took_ms / 1000));
+		break;
+	case VERIFY_LATE:
+		item(&out[CL_TRAFFIC], CL_MARK_FAILED, "Istio still has "
+		     "traffic after %lld min",
+		     (long long)(s->plan->rollback.verify_timeout_ms / 60000));
+		break;
+	case VERIFY_WATCHING:
+		item(&out[CL_TRAFFIC], CL_MARK_UNKNOWN, "waiting for Istio to "
+		     "fall below %.3g req/s",
+		     s->plan->rollback.verify_max_istio_rps);
+		break;
+	case VERIFY_NONE:
+		if (metrics_value(&s->metrics, s->plan, Q_ISTIO_RPS, now,
+				  s->plan->gates.max_age_ms, &rps) &&
+		    rps <= s->plan->rollback.verify_max_istio_rps)
+			item(&out[CL_TRAFFIC], CL_MARK_DONE, "Istio at %.3g "
+			     "req/s now", rps);
+		else
+			item(&out[CL_TRAFFIC], CL_MARK_UNKNOWN, "not verified "
+			     "in this run");
+		break;
+	}
+	/* 3. The logs. */
+	if (s->demo != NULL)
+		item(&out[CL_LOGS], CL_MARK_UNKNOWN, "simulated (demo): no "
+		     "pods to fetch logs from");
+	else if (!cl->active)
+		item(&out[CL_LOGS], CL_MARK_UNKNOWN, "collected by the run "
+		     "that rolled back: see `cutover log` (rollback_logs)");
+	else if (cl->logs == CL_LOGS_FETCHING || cl->logs == CL_LOGS_WAITING)
+		item(&out[CL_LOGS], CL_MARK_UNKNOWN, "fetching (%d of %d "
+		     "pods' logs written)", cl->files, cl->pods);
+	else if (cl->files > 0)
+		item(&out[CL_LOGS], cl->failed > 0 ? CL_MARK_FAILED :
+		     CL_MARK_DONE, "%d log%s of %d pod%s in %s%s", cl->files,
+		     cl->files == 1 ? "" : "s", cl->pods,
+		     cl->pods == 1 ? "" : "s", cl->dir, cl->failed > 0 ?
+		     " (some failed)" : "");
+	else
+		item(&out[CL_LOGS], CL_MARK_FAILED, "none: %s",
+		     cl->logs_error[0] ? cl->logs_error : "no answer");
+	/* 4. What caused it, for the analysis; 5. the retry. */
+	if (cl->active)
+		item(&out[CL_ROOT_CAUSE], CL_MARK_OPERATOR, "yours; %s; by "
+		     "response code: %s; 5xx by service: %s", cl->cause,
+		     cl->rca_pending > 0 ? "asking Prometheus" :
+		     cl->rca_text[CL_RCA_CODE], cl->rca_pending > 0 ? "-" :
+		     cl->rca_text[CL_RCA_SERVICE]);
+	else
+		item(&out[CL_ROOT_CAUSE], CL_MARK_OPERATOR, "yours; the gates "
+		     "that caused it are in the audit log");
+	item(&out[CL_RETRY], CL_MARK_OPERATOR, "yours: after the fix, "
+	     "`cutover advance --force` starts again at stage 1");
+	return true;
+}
+
+static const char *
+checklist_mark_name(enum checklist_mark m)
+{
+	switch (m) {
+	case CL_MARK_DONE:
+		return "done";
+	case CL_MARK_FAILED:
+		return "failed";
+	case CL_MARK_OPERATOR:
+		return "operator";
+	case CL_MARK_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+json_t *
+session_checklist_json(struct session *s)
+{
+	struct checklist_item it[CL_COUNT];
+	json_t *items;
+	json_t *o;
+
+	if (!session_checklist(s, it))
+		return NULL;
+	items = json_array();
+	for (int i = 0; i < CL_COUNT; i++)
+		json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s}",
+		    "item", checklist_name((enum checklist_id)i), "label",
+		    checklist_label((enum checklist_id)i), "state",
+		    checklist_mark_name(it[i].mark), "text", it[i].text));
+	o = json_pack("{s:o}", "items", items);
+	if (s->cl.active && s->cl.dir[0] != '\0')
+		json_object_set_new(o, "logs_dir", json_string(s->cl.dir));
+	return o;
+}
+
+bool
+session_preflight(struct session *s)
+{
+	struct preflight_input in = {
+		.plan = s->plan,
+		.metrics = &s->metrics,
+		.groups = s->groups,
+		.prom_configured = s->plan->prometheus.url != NULL,
+		.demo = s->demo != NULL,
+		.context = s->kube != NULL ? kube_context(s->kube) :
+			   s->pf.kube != NULL ? kube_context(s->pf.kube) :
+			   NULL,
+		.driver_present = driver_present(&s->driver),
+		.can_read_back = driver_present(&s->driver) &&
+				 driver_can_read_back(&s->driver),
+		.driver_name = driver_present(&s->driver) ?
+			       s->driver.ops->name : "none",
+		.have_read_back = s->read_back_now,
+		.read_back_istio = s->rec.read_back.istio,
+		.read_back_apisix = s->rec.read_back.apisix,
+		.read_back_error = s->read_back_error,
+		.now_mono = clock_mono(s->clock),
+	};
+	char buf[sizeof(s->pf_why) - 16];
+	unsigned failing = 0;
+	bool blocks;
+
+
+	preflight_evaluate(&s->pf, &in);
+	blocks = preflight_blocks(&s->pf, buf, sizeof(buf));
+	snprintf(s->pf_why, sizeof(s->pf_why), "preflight: %s", blocks ? buf :
+		 "every check passes");
+	/* The event log hears of a check failing or of all passing, not of
+	 * the answers still due at the start. */
+	for (int i = 0; i < PF_COUNT; i++)
+		if (s->pf.c[i].state == PREFLIGHT_FAIL)
+			failing |= 1u << i;
+	if (s->live && (failing != s->pf_failing ||
+			(!blocks && s->pf_blocked)) &&
+	    (failing != 0 || !blocks))
+		session_log(s, blocks ? EVLOG_WARN : EVLOG_NOTE, "%s",
+			    s->pf_why);
+	s->pf_failing = failing;
+	if (blocks != s->pf_blocked) {
+		s->pf_blocked = blocks;
+		changed(s, SESSION_DIRTY_STATE);
+	}
+	return blocks;
 }
 
 int64_t
@@ -1510,6 +1867,14 @@ session_status_json(struct session *s)
 					      "tty", s->holder.tty,
 					      "since", s->holder.since));
 	json_object_set_new(root, "gates", gate_result_json(&s->gates));
+	if (st->stage == 0 && s->pf.evaluated)
+		json_object_set_new(root, "preflight", preflight_json(&s->pf));
+	{
+		json_t *cl = session_checklist_json(s);
+
+		if (cl != NULL)
+			json_object_set_new(root, "rollback_checklist", cl);
+	}
 	for (int i = 0; i < Q_COUNT; i++)
 		json_object_set_new(metrics, plan_query_key((enum query_id)i),
 				    series_json(s, (enum query_id)i, now));

@@ -32,6 +32,7 @@
 #include <jansson.h>
 
 #include "audit.h"
+#include "checklist.h"
 #include "cutover.h"
 #include "driver.h"
 #include "err.h"
@@ -41,6 +42,7 @@
 #include "metrics.h"
 #include "plan.h"
 #include "podhealth.h"
+#include "preflight.h"
 #include "store.h"
 
 struct prom;
@@ -117,6 +119,17 @@ struct session {
 	bool fetched_once;
 	struct gate_result gates;
 	enum verdict shown_verdict;
+
+	/* After a rollback: the guide's checklist (checklist.h). */
+	struct checklist cl;
+
+	/* At stage 0: the guide's preflight (preflight.h). */
+	struct preflight pf;
+	char pf_why[640];	/* which checks block an advance, and why */
+	bool pf_blocked;	/* ... as last judged */
+	unsigned pf_failing;	/* the failing checks (bits), logged on change */
+	bool read_back_now;	/* the weights were read back in this run */
+	char read_back_error[200];	/* the last read-back's failure, or "" */
 
 	/* After a rollback: is the Istio gateway really losing its traffic? */
 	enum session_verify {
@@ -225,6 +238,25 @@ json_t *session_probes_json(const struct session *s, int64_t now_mono_ms);
  */
 bool session_measured_split(const struct session *s, int64_t now,
 			    double *pct, double *total_rps);
+
+/*
+ * Judge the preflight now (stage 0) from what the session knows; true
+ * when it blocks an advance (s->pf_why says why).
+ */
+bool session_preflight(struct session *s);
+
+/*
+ * The rollback checklist as the session can prove it now (after a
+ * rollback in this run, or a state rolled back before it).  False when
+ * there is none to show.
+ */
+bool session_checklist(struct session *s, struct checklist_item out[CL_COUNT]);
+
+/* One-shot commands: wait (at most timeout_ms) for the logs to land. */
+void session_wait_checklist(struct session *s, int64_t timeout_ms);
+
+/* The checklist as JSON, NULL when there is none. */
+json_t *session_checklist_json(struct session *s);
 
 /* Hold left of the current stage in ms (-1: none). */
 int64_t session_hold_left(const struct session *s);

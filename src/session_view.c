@@ -74,6 +74,11 @@ session_view_fill(struct session *s, struct session_view *v)
 	v->plan = s->plan;
 	v->metrics = &s->metrics;
 	v->gates = &s->gates;
+	v->have_checklist = s->rec.state.phase == PHASE_ROLLED_BACK &&
+			    session_checklist(s, v->checklist);
+	v->preflight = s->rec.state.stage == 0 &&
+		       s->rec.state.phase == PHASE_READY && s->pf.evaluated ?
+		       &s->pf : NULL;
 	v->groups = s->groups;
 	v->log = &s->log;
 }

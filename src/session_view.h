@@ -80,6 +80,10 @@ struct session_view {
 	int64_t verify_since_mono;
 	int64_t verify_took_ms;
 
+	/* After a rollback: the guide's checklist, as far as proven. */
+	bool have_checklist;
+	struct checklist_item checklist[CL_COUNT];
+
 	/* What each key would do now. */
 	struct session_view_action act[SESSION_VIEW_KEYS];
 
@@ -87,6 +91,8 @@ struct session_view {
 	const struct plan *plan;
 	const struct metrics *metrics;
 	const struct gate_result *gates;
+	/* At stage 0, ready: the preflight's checks (NULL otherwise). */
+	const struct preflight *preflight;
 	const struct group_health *groups;	/* plan->ngroups */
 	const struct evlog *log;
 };

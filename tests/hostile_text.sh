@@ -170,7 +170,7 @@ rm -f "$T/badget"
 
 is "audit log: no escape, no secret" "$(hostile "$T/state/h.audit.jsonl")" ""
 $C log >"$T/log.out" 2>&1
-like "log shows the reason with '?'" "$(cat "$T/log.out")" '\(\?\[31mX\?\]0;t\?\)'
+like "log shows the reason with '?'" "$(cat "$T/log.out")" '\(\?\[31mX\?\]0;t\?[,)]'
 is "log: no escape" "$(hostile "$T/log.out")" ""
 
 # Another operator's line written by hand with raw control bytes.

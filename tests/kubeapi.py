@@ -31,6 +31,22 @@ Route objects (with --routes DIR: every *.json there, one object or a List):
       A VirtualService route with several destinations whose weights do not
       sum to 100 is refused with 422 Invalid (Istio's old validation).
   GET   /apis, /apis/GROUP/VERSION   discovery for those two resources
+  Gateways (networking.istio.io/v1) and Services (v1) from the same
+  directory, and the lists the preflight reads:
+  GET   /apis/networking.istio.io/v1[/namespaces/NS]/gateways
+  GET   /apis/networking.istio.io/v1[/namespaces/NS]/virtualservices
+  GET   /api/v1[/namespaces/NS]/services[/NAME]   (status.loadBalancer)
+
+Pod logs (generated: LINES lines a pod, one a minute up to now, the last
+one a minute ago; a restarted pod also has its previous container's):
+  GET /api/v1/namespaces/NS/pods/NAME/log
+      ?sinceTime=RFC3339  lines at or after it (else all)
+      ?previous=true      the previous container's log; 400 when the pod
+                          never restarted, as the API answers
+      ?limitBytes=N       at most N bytes (cut mid-line, as the API does)
+      ?timestamps=true    each line prefixed with its RFC 3339 time
+  Each log holds an ANSI escape and a bearer token, to show that what
+  reaches a terminal is sanitised and redacted.
 
 Test controls (no auth needed):
   GET  /_test/requests        the requests seen so far, as JSON lines
@@ -68,6 +84,17 @@ Test controls (no auth needed):
                               (each page holds N made-up pods, default the
                               limit asked, ignoring the limit, and a new
                               token, forever); mode= empty pages normally
+  POST /_test/pod?namespace=NS&name=N[&ready=true|false][&waiting=REASON]
+                 [&restarts=K]
+                              change a pod: its Ready condition and its
+                              containers' ready, a waiting reason (empty:
+                              running), restartCount
+  POST /_test/delete?plural=P&namespace=NS&name=N
+                              remove a Gateway, VirtualService or Service
+  POST /_test/lb?namespace=NS&name=N[&ip=A]
+                              set a Service's load-balancer address (no
+                              ip=: none, as while one is pending)
+  POST /_test/loglines?n=N    lines of each generated log (default 200)
   POST /_test/forbid?verb=get|patch&user=U
                               from now on that verb on routes gets 403
                               Forbidden with the API server's message
@@ -135,6 +162,8 @@ STATE = {
     "podfail": [],          # modes for the next pod list requests
     "paging": "",           # "", "repeat" or "endless"
     "paging_size": 0,       # endless: pods per page (0: the limit)
+    "services": {},         # (namespace, name) -> Service
+    "loglines": 200,        # lines of each generated pod log
     "events": [],           # events.k8s.io/v1 Events created
 }
 
@@ -142,6 +171,7 @@ STATE = {
 ROUTE_KINDS = {
     "virtualservices": ("networking.istio.io", "v1", "VirtualService"),
     "httproutes": ("gateway.networking.k8s.io", "v1", "HTTPRoute"),
+    "gateways": ("networking.istio.io", "v1", "Gateway"),
 }
 LOCK = threading.Lock()
 
@@ -286,6 +316,12 @@ def load_routes(directory):
             doc = json.load(f)
         objs = doc.get("items", []) if doc.get("kind") == "List" else [doc]
         for o in objs:
+            if o.get("kind") == "Service":
+                md = o.setdefault("metadata", {})
+                md.setdefault("namespace", "default")
+                md["resourceVersion"] = next_rv()
+                STATE["services"][(md["namespace"], md["name"])] = o
+                continue
             plural = [p for p, v in ROUTE_KINDS.items()
                       if v[2] == o.get("kind")]
             if not plural:
@@ -549,6 +585,13 @@ def pod_control(q):
         elif op == "restart":
             bump_restarts(pod)
             pod_event("MODIFIED", pod)
+        elif op == "" and any(k in q for k in ("ready", "waiting",
+                                               "restarts")):
+            # The preflight tests' form: set what is given, as it is.
+            change_pod(pod, q.get("ready", [None])[0],
+                       q.get("waiting", [None])[0],
+                       q.get("restarts", [None])[0])
+            pod_event("MODIFIED", pod)
         elif op == "reason":
             cs = pod.setdefault("status", {}).setdefault(
                 "containerStatuses", [{"name": "app", "restartCount": 0}])
@@ -702,6 +745,40 @@ def watch_control(path, q):
     return None
 
 
+def parse_time(s):
+    """RFC 3339 (Z or an offset, optional fraction) -> epoch seconds."""
+    import calendar
+    m = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?"
+                     r"(Z|[+-]\d\d:\d\d)", s)
+    if m is None:
+        raise ValueError(s)
+    t = calendar.timegm(time.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S"))
+    if m.group(3) != "Z":
+        sign = 1 if m.group(3)[0] == "+" else -1
+        t -= sign * (int(m.group(3)[1:3]) * 3600 + int(m.group(3)[4:6]) * 60)
+    return t
+
+
+def change_pod(p, ready, waiting, restarts):
+    st = p.setdefault("status", {})
+    if ready is not None:
+        val = "True" if ready == "true" else "False"
+        for c in st.setdefault("conditions", []):
+            if c.get("type") in ("Ready", "ContainersReady"):
+                c["status"] = val
+    for cs in st.setdefault("containerStatuses", [
+            {"name": c["name"], "ready": True, "restartCount": 0,
+             "state": {"running": {}}} for c in p["spec"]["containers"]]):
+        if ready is not None:
+            cs["ready"] = ready == "true"
+        if waiting is not None:
+            cs["state"] = {"waiting": {"reason": waiting}} if waiting \
+                else {"running": {}}
+        if restarts is not None:
+            cs["restartCount"] = int(restarts)
+    p["metadata"]["resourceVersion"] = RESOURCE_VERSION
+
+
 # --- the server -----------------------------------------------------------
 
 DISCOVERY_V1 = {
@@ -709,6 +786,11 @@ DISCOVERY_V1 = {
     "resources": [
         {"name": "pods", "singularName": "pod", "namespaced": True,
          "kind": "Pod", "shortNames": ["po"], "categories": ["all"],
+         "verbs": ["get", "list"]},
+        {"name": "pods/log", "singularName": "", "namespaced": True,
+         "kind": "Pod", "verbs": ["get"]},
+        {"name": "services", "singularName": "service", "namespaced": True,
+         "kind": "Service", "shortNames": ["svc"], "categories": ["all"],
          "verbs": ["get", "list"]},
         {"name": "namespaces", "singularName": "namespace",
          "namespaced": False, "kind": "Namespace", "shortNames": ["ns"],
@@ -804,7 +886,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         url = urlsplit(self.path)
-        q = parse_qs(url.query)
+        q = parse_qs(url.query, keep_blank_values=True)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         m = re.fullmatch(r"/apis/events\.k8s\.io/v1/namespaces/([^/]+)/events",
@@ -863,6 +945,31 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 STATE["patchfail"] = int(q.get("n", ["1"])[0])
             self.reply(200, {"patchfail": STATE["patchfail"]})
+        elif url.path == "/_test/delete":
+            one = lambda k: q.get(k, [""])[0]
+            with LOCK:
+                if one("plural") == "services":
+                    gone = STATE["services"].pop(
+                        (one("namespace"), one("name")), None)
+                else:
+                    gone = STATE["routes"].pop(
+                        (one("plural"), one("namespace"), one("name")),
+                        None)
+            self.reply(200 if gone else 404, {"deleted": gone is not None})
+        elif url.path == "/_test/lb":
+            one = lambda k: q.get(k, [""])[0]
+            with LOCK:
+                svc = STATE["services"].get((one("namespace"), one("name")))
+                if svc is not None:
+                    ing = [{"ip": one("ip")}] if one("ip") else []
+                    svc["status"] = {"loadBalancer": {"ingress": ing}} \
+                        if ing else {"loadBalancer": {}}
+                    svc["metadata"]["resourceVersion"] = next_rv()
+            self.reply(200 if svc else 404, svc or {})
+        elif url.path == "/_test/loglines":
+            with LOCK:
+                STATE["loglines"] = int(q.get("n", ["200"])[0])
+            self.reply(200, {"loglines": STATE["loglines"]})
         elif url.path == "/_test/forbid":
             verb = q.get("verb", [""])[0]
             with LOCK:
@@ -974,23 +1081,23 @@ class Handler(BaseHTTPRequestHandler):
             return False
         if path == "/apis":
             groups = []
-            for plural, (g, v, k) in sorted(ROUTE_KINDS.items()):
+            for g, v in sorted({(g, v) for g, v, k in ROUTE_KINDS.values()}):
                 gv = {"groupVersion": "%s/%s" % (g, v), "version": v}
                 groups.append({"name": g, "versions": [gv],
                                "preferredVersion": gv})
             self.reply(200, {"kind": "APIGroupList", "apiVersion": "v1",
                              "groups": groups})
             return True
-        for plural, (g, v, k) in ROUTE_KINDS.items():
-            if path == "/apis/%s/%s" % (g, v):
-                self.reply(200, {
-                    "kind": "APIResourceList", "apiVersion": "v1",
-                    "groupVersion": "%s/%s" % (g, v),
-                    "resources": [{
-                        "name": plural, "singularName": k.lower(),
-                        "namespaced": True, "kind": k,
-                        "verbs": ["get", "patch"]}]})
-                return True
+        res = [{"name": plural, "singularName": k.lower(),
+                "namespaced": True, "kind": k,
+                "verbs": ["get", "list", "patch"]}
+               for plural, (g, v, k) in sorted(ROUTE_KINDS.items())
+               if path == "/apis/%s/%s" % (g, v)]
+        if res:
+            self.reply(200, {"kind": "APIResourceList", "apiVersion": "v1",
+                             "groupVersion": path[len("/apis/"):],
+                             "resources": res})
+            return True
         return False
 
     def record(self, method, path, query, body=None):
@@ -1055,6 +1162,9 @@ class Handler(BaseHTTPRequestHandler):
         if not self.authorised(who):
             self.reply(401, status(401, "Unauthorized", "Unauthorized"))
             return
+        if self.istio_list(path) or self.services(path) or \
+                self.pod_log(path, q):
+            return
         if self.discovery(path) or self.route_request("GET", path, None):
             return
         if path == "/version":
@@ -1082,6 +1192,111 @@ class Handler(BaseHTTPRequestHandler):
                 self.get_pod(m.group(1), m.group(2))
             else:
                 self.list_pods(m.group(1), q)
+
+    def istio_list(self, path):
+        """GatewayList / VirtualServiceList, one namespace or all."""
+        m = re.fullmatch(r"/apis/networking\.istio\.io/v1(?:/namespaces/"
+                         r"([^/]+))?/(gateways|virtualservices)", path)
+        if m is None:
+            return False
+        ns, plural = m.group(1), m.group(2)
+        with LOCK:
+            items = [copy.deepcopy(o) for (p, n, _), o
+                     in sorted(STATE["routes"].items())
+                     if p == plural and (ns is None or n == ns)]
+        kind = ROUTE_KINDS[plural][2] + "List"
+        self.reply(200, {"apiVersion": "networking.istio.io/v1",
+                         "kind": kind, "items": items,
+                         "metadata": {"resourceVersion": str(STATE["rv"])}})
+        return True
+
+    def services(self, path):
+        m = re.fullmatch(r"/api/v1(?:/namespaces/([^/]+))?/services"
+                         r"(?:/([^/]+))?", path)
+        if m is None:
+            return False
+        ns, name = m.group(1), m.group(2)
+        with LOCK:
+            if name is not None:
+                svc = copy.deepcopy(STATE["services"].get((ns, name)))
+                items = None
+            else:
+                svc = None
+                items = [copy.deepcopy(o) for (n, _), o
+                         in sorted(STATE["services"].items())
+                         if ns is None or n == ns]
+        if items is not None:
+            self.reply(200, {"kind": "ServiceList", "apiVersion": "v1",
+                             "metadata": {"resourceVersion":
+                                          str(STATE["rv"])},
+                             "items": items})
+        elif svc is None:
+            self.reply(404, status(404, "NotFound",
+                                   'services "%s" not found' % name))
+        else:
+            self.reply(200, svc)
+        return True
+
+    def pod_log(self, path, q):
+        m = re.fullmatch(r"/api/v1/namespaces/([^/]+)/pods/([^/]+)/log",
+                         path)
+        if m is None:
+            return False
+        ns, name = m.group(1), m.group(2)
+        one = lambda k: q.get(k, [None])[0]
+        with LOCK:
+            pod = [p for p in STATE["pods"]
+                   if p["metadata"]["namespace"] == ns
+                   and p["metadata"]["name"] == name]
+            nlines = STATE["loglines"]
+        if not pod:
+            self.reply(404, status(404, "NotFound",
+                                   'pods "%s" not found' % name))
+            return True
+        restarts = sum(c.get("restartCount", 0) for c in
+                       pod[0].get("status", {}).get("containerStatuses",
+                                                    []))
+        previous = one("previous") == "true"
+        container = one("container") or \
+            pod[0]["spec"]["containers"][0]["name"]
+        if previous and restarts == 0:
+            self.reply(400, status(
+                400, "BadRequest", 'previous terminated container "%s" in '
+                'pod "%s" not found' % (container, name)))
+            return True
+        since = one("sinceTime")
+        try:
+            since_t = parse_time(since) if since else None
+        except ValueError:
+            self.reply(400, status(400, "BadRequest",
+                                   "invalid sinceTime %r" % since))
+            return True
+        now = int(time.time())
+        out = []
+        for i in range(nlines):
+            t = now - 60 * (nlines - i)
+            if since_t is not None and t < since_t:
+                continue
+            line = "%s %s%s line %d: upstream connect error\n" % (
+                time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t)),
+                "previous " if previous else "", name, i)
+            if i % 50 == 0:
+                line += "\x1b[31mAuthorization: Bearer sk-live-%s\x1b[0m\n" \
+                    % name
+            if one("timestamps") == "true":
+                line = time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z ",
+                                     time.gmtime(t)) + line
+            out.append(line)
+        body = "".join(out).encode()
+        limit = one("limitBytes")
+        if limit:
+            body = body[:int(limit)]
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        return True
 
     def get_pod(self, ns, name):
         for p in STATE["pods"]:

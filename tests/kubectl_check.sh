@@ -5,7 +5,9 @@
 # server holds: the label-selected pod names, the same names when paging
 # with --chunk-size=2 (and the server must have seen continue requests),
 # set-based selectors, and kubectl's own Unauthorized error for a wrong
-# token.  Skips (77 / TAP SKIP) without kubectl, openssl or python3.
+# token; the Istio Gateways and VirtualServices listed, a Service's
+# load-balancer address, and pod logs with --since-time, --limit-bytes
+# and --previous as kubectl asks for them.  Skips (77 / TAP SKIP) without kubectl, openssl or python3.
 
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 
@@ -14,7 +16,7 @@
 command -v openssl >/dev/null 2>&1 || skip_all "openssl not found"
 "$PYTHON3" -c 'import ssl' 2>/dev/null || skip_all "python3 with ssl missing"
 
-plan 8
+plan 15
 
 PODS="$top_srcdir/tests/fixtures/kube/pods"
 TOKEN="kubectl-check-token-$$"
@@ -27,6 +29,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=kubeapi-test" \
 	skip_all "openssl cannot make a test certificate"
 
 "$PYTHON3" "$top_srcdir/tests/kubeapi.py" --port 0 --pods "$PODS" \
+	--routes "$top_srcdir/tests/fixtures/preflight/objects" \
 	--token "$TOKEN" --tls-cert "$T/server.crt" \
 	--tls-key "$T/server.key" >"$T/server.out" 2>"$T/server.err" &
 track $!
@@ -133,3 +136,35 @@ else
 	like "a wrong token gives kubectl's Unauthorized error" \
 		"$(cat "$T/k5.err")" 'must be logged in to the server.*Unauthorized'
 fi
+
+# --- what the preflight and the rollback checklist read ----------------------
+got=$(k "$T/good.yaml" get gateways.networking.istio.io -A -o json 2>"$T/k6.err" | names)
+is "kubectl lists the Gateways of every namespace" "$got" "$(printf 'front-gateway\ninternal')"
+got=$(k "$T/good.yaml" get virtualservices.networking.istio.io -n edge -o json 2>"$T/k7.err" | names)
+is "kubectl lists the VirtualServices of a namespace" "$got" "storefront"
+got=$(k "$T/good.yaml" get service -n istio-system istio-ingressgateway \
+	-o 'jsonpath={.status.loadBalancer.ingress[0].ip}' 2>"$T/k8.err")
+is "kubectl reads the Service's load-balancer address" "$got" "203.0.113.10"
+POD=istio-ingressgateway-7b9c6d5f4-w5x6y
+since=$("$PYTHON3" -c 'import time; print(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 600)))')
+k "$T/good.yaml" logs -n istio-system "$POD" --since-time="$since" >"$T/log1" 2>"$T/k9.err"
+is "kubectl logs --since-time: the last ten minutes (one line a minute)" \
+	"$(grep -c 'upstream connect error' "$T/log1")" 10
+k "$T/good.yaml" logs -n istio-system "$POD" --limit-bytes=100 >"$T/log2" 2>"$T/k10.err"
+is "kubectl logs --limit-bytes=100: 100 bytes" "$(wc -c <"$T/log2" | tr -d ' ')" 100
+if k "$T/good.yaml" logs -n istio-system "$POD" --previous >"$T/log3" 2>"$T/k11.err"; then
+	fail "kubectl logs --previous of a pod that never restarted fails" "it succeeded"
+else
+	like "kubectl logs --previous of a pod that never restarted fails" \
+		"$(cat "$T/k11.err")" 'previous terminated container "istio-proxy" in pod'
+fi
+ok "the server saw sinceTime, limitBytes and previous" sh -c "
+	'$PYTHON3' - '$PORT' <<'EOF'
+import json, ssl, sys, urllib.request
+ctx = ssl._create_unverified_context()
+r = urllib.request.urlopen('https://127.0.0.1:%s/_test/requests' % sys.argv[1], context=ctx)
+qs = [json.loads(l)['query'] for l in r.read().decode().splitlines() if json.loads(l)['path'].endswith('/log')]
+assert any('sinceTime=' in q for q in qs), qs
+assert any('limitBytes=100' in q for q in qs), qs
+assert any('previous=true' in q for q in qs), qs
+EOF"

@@ -8,7 +8,7 @@
 # or the audit log's text.
 . "$top_srcdir/tests/lib.sh"
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
-plan 18
+plan 22
 
 TOKEN=s3cr3t-cli-probe-token
 PASSWORD=hunter2-cli-probe
@@ -86,8 +86,15 @@ print(p["verdict"], p["istio_address"], p["checks"][0]["istio"]["status"],
 like "status --json: the board" "$(cat "$T/status.json")" '"istio_p99_ms"'
 unlike "status --json shows no secret" "$(cat "$T/status.json")" "$secrets"
 
+$C preflight >"$T/pf.out" 2>&1
+is "preflight: a failing probe through Istio fails it (exit 4)" "$?" 4
+like "... naming the probe and why" "$(cat "$T/pf.out")" \
+	'down failed 1 in a row: HTTP 503, expected 200'
+unlike "preflight shows no secret" "$(cat "$T/pf.out")" "$secrets"
 $C advance --yes >"$T/out" 2>"$T/err"
-is "stage 0 -> 1" "$?" 0
+is "so the first shift is refused" "$?" 1
+$C advance --yes --force >"$T/out" 2>"$T/err"
+is "stage 0 -> 1, forced past the preflight" "$?" 0
 $C advance --yes >"$T/out" 2>"$T/err"
 is "advance with a failing probe is refused" "$?" 1
 unlike "the refusal shows no secret" "$(cat "$T/out" "$T/err")" "$secrets"

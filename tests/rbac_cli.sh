@@ -82,7 +82,9 @@ unlike "no ClusterRole, nothing cluster-wide" "$(cat "$T/roles.yaml")" \
 
 mkdir -p "$T/state"
 $C status >/dev/null 2>&1
-$C advance --yes >/dev/null 2>"$T/err"
+# The fixtures' api group has a pod in CrashLoopBackOff: the preflight
+# refuses the first shift, which is not what is tested here.
+$C advance --yes --force >/dev/null 2>"$T/err"
 is "advance" "$?" 0
 $C reconcile >/dev/null 2>&1
 $C rollback --yes >/dev/null 2>"$T/err"

@@ -1020,6 +1020,7 @@ static const struct {
 	{ "rollback", "ROLLBACK" },
 	{ "probes", "PROBES" },
 	{ "probes.checks", "PROBES" },
+	{ "preflight", "PREFLIGHT" },
 	{ "notify", "NOTIFY" },
 };
 #define NMAN_SECTIONS ((int)(sizeof(man_sections) / sizeof(man_sections[0])))

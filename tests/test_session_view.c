@@ -79,6 +79,22 @@ Test(session_view, says_what_the_session_says, .timeout = 60)
 	cr_assert_eq(v.plan, &f.plan);
 	cr_assert_eq(v.now_mono, f.clk.mono);
 
+	/*
+	 * Nothing observed and nothing read back yet: the preflight does not
+	 * know, and the first shift waits for it (or --force).
+	 */
+	cr_assert_not(v.act[SESSION_VIEW_ADVANCE].allowed);
+	cr_assert_not_null(strstr(v.act[SESSION_VIEW_ADVANCE].why,
+				  "preflight: "), "%s",
+			   v.act[SESSION_VIEW_ADVANCE].why);
+	cr_assert(v.act[SESSION_VIEW_FORCE].allowed);
+	for (int i = 0; i < 600 && session_busy(&f.s); i++) {
+		clock_fake_advance(&f.clk, 100);
+		loop_run_once(f.loop, 0);
+	}
+	session_refresh_once(&f.s);
+	session_view_fill(&f.s, &v);
+
 	/* Each action as session_can() judges it, with the same reason. */
 	cr_assert_eq(v.act[SESSION_VIEW_ADVANCE].allowed,
 		     session_can(&f.s, EV_ADVANCE, false, &why));

@@ -12,7 +12,7 @@ STATE="$XDG_STATE_HOME/cutover/demo.state.json"
 AUDIT="$XDG_STATE_HOME/cutover/demo.audit.jsonl"
 SCREENS="$T/screens.txt"
 
-plan 94
+plan 98
 
 # Every check waits for the screen's state, never for a time: a capture can
 # fall in the middle of a frame (the first lines new, the last ones old), so
@@ -87,6 +87,8 @@ demo_walk() {
 	screen_like "$sz: pods table" 20 '^group +ready +restarts'
 	screen_like "$sz: event log" 20 '^event log'
 	screen_like "$sz: hints line" 20 'n advance +p pause +r rollback .*q quit'
+	screen_like "$sz: the preflight in place of the gates line" 20 \
+		'^preflight .* ready for the first shift'
 
 	tmux_keys n
 	screen_ok "$sz: n asks 'Advance to stage 1?'" 20 'Advance to stage 1\?'
@@ -157,6 +159,8 @@ demo_walk() {
 		tmux_wait 20 'Roll back\?' && tmux_keys y
 	fi
 	screen_ok "$sz: y -> ROLLED BACK" 30 'ROLLED BACK'
+	screen_ok "$sz: the rollback checklist after it" 30 \
+		'^rollback [^ ]+ (weights|traffic|logs): '
 	ok "$sz: audit log: rollback" audit_has rollback
 
 	tmux_keys '?'

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "pane.h"
+#include "preflight.h"
 #include "sparkline.h"
 
 /* Query values read in the unit of the gate that reads them. */
@@ -80,6 +81,104 @@ limit_cell(WINDOW *w, int y, int x, int width, const struct gate_def *d,
 		 "<=", num);
 	widget_text_align(w, y, x, width, widget_attr(ROLE_DIM), WIDGET_RIGHT,
 			  buf);
+}
+
+/*
+ * Stage 0: "preflight ✓✓✗✓✓✓✓✓- pods: gateway 2/3 ready (min 3)": a mark
+ * per check in the table's order, then each blocking check with its
+ * reason (sanitised when judged), as many as the row holds.
+ */
+static void
+preflight_row(WINDOW *w, int y, int width, const struct preflight *pf)
+{
+	char line[1024];
+	size_t n;
+	bool ascii = widget_ascii();
+	bool blocks = false;
+	int skipped = 0;
+
+	n = (size_t)snprintf(line, sizeof(line), "preflight ");
+	for (int i = 0; i < PF_COUNT; i++) {
+		const char *mark;
+
+		switch (pf->c[i].state) {
+		case PREFLIGHT_PASS:
+			mark = ascii ? "+" : "\u2713";
+			break;
+		case PREFLIGHT_FAIL:
+			mark = ascii ? "x" : "\u2717";
+			blocks = true;
+			break;
+		case PREFLIGHT_SKIP:
+			mark = "-";
+			skipped++;
+			break;
+		default:
+			mark = "?";
+			blocks = true;
+			break;
+		}
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s", mark);
+	}
+	if (!blocks)
+		snprintf(line + n, sizeof(line) - n, " ready for the first "
+			 "shift (%d skipped)", skipped);
+	for (int i = 0; i < PF_COUNT && n < sizeof(line); i++) {
+		const struct preflight_check *c = &pf->c[i];
+
+		if (c->state != PREFLIGHT_FAIL && c->state != PREFLIGHT_UNKNOWN)
+			continue;
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " %s%s: %s",
+				      c->state == PREFLIGHT_FAIL ? "" : "?",
+				      preflight_def((enum preflight_id)i)->name,
+				      c->reason);
+	}
+	widget_text(w, y, 0, width, blocks ? ROLE_CRIT : ROLE_OK, line);
+}
+
+/*
+ * After a rollback: "rollback ✓?✓•• traffic: waiting for ...": a mark per
+ * item of the guide's checklist, then what is not done yet, in order.
+ */
+static void
+checklist_row(WINDOW *w, int y, int width, const struct checklist_item *it)
+{
+	char line[1024];
+	size_t n;
+	bool ascii = widget_ascii();
+	bool open = false;
+
+	n = (size_t)snprintf(line, sizeof(line), "rollback ");
+	for (int i = 0; i < CL_COUNT; i++) {
+		const char *mark;
+
+		switch (it[i].mark) {
+		case CL_MARK_DONE:
+			mark = ascii ? "+" : "\u2713";
+			break;
+		case CL_MARK_FAILED:
+			mark = ascii ? "x" : "\u2717";
+			open = true;
+			break;
+		case CL_MARK_OPERATOR:
+			mark = ascii ? "o" : "\u2022";
+			break;
+		default:
+			mark = "?";
+			open = true;
+			break;
+		}
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s", mark);
+	}
+	for (int i = 0; i < CL_COUNT && n < sizeof(line); i++)
+		if (it[i].mark != CL_MARK_DONE && it[i].mark != CL_MARK_OPERATOR)
+			n += (size_t)snprintf(line + n, sizeof(line) - n,
+					      " %s: %s", checklist_name(
+					      (enum checklist_id)i), it[i].text);
+	if (!open && n < sizeof(line))
+		snprintf(line + n, sizeof(line) - n, " %s; %s",
+			 it[CL_LOGS].text, it[CL_RETRY].text);
+	widget_text(w, y, 0, width, open ? ROLE_WARN : ROLE_OK, line);
 }
 
 static void
@@ -182,8 +281,16 @@ pane_metrics_draw(struct ui *u, WINDOW *w, int h, int width)
 				  WIDGET_RIGHT, buf);
 	}
 
-	/* The verdict row. */
+	/* The verdict row; before the first shift, the preflight's. */
 	widget_blank(w, h - 1, 0, width);
+	if (v->preflight != NULL) {
+		preflight_row(w, h - 1, width, v->preflight);
+		return;
+	}
+	if (v->have_checklist) {
+		checklist_row(w, h - 1, width, v->checklist);
+		return;
+	}
 	gate_summary(g, buf, sizeof(buf));
 	vr = g->verdict == VERDICT_PASS ? ROLE_OK :
 	     g->verdict == VERDICT_FAIL ? ROLE_CRIT :
