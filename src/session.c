@@ -720,9 +720,9 @@ session_measured_split(const struct session *s, int64_t now, double *pct,
 	double ar;
 	int64_t max_age = s->plan->gates.max_age_ms;
 
-	if (!metrics_value(&s->metrics, s->plan, Q_ISTIO_RPS, now, max_age,
+	if (!metrics_value(&s->seen, s->plan, Q_ISTIO_RPS, now, max_age,
 			   &ir) ||
-	    !metrics_value(&s->metrics, s->plan, Q_APISIX_RPS, now, max_age,
+	    !metrics_value(&s->seen, s->plan, Q_APISIX_RPS, now, max_age,
 			   &ar) || ir + ar <= 0)
 		return false;
 	*pct = 100.0 * ir / (ir + ar);
@@ -741,7 +741,10 @@ watch_split(struct session *s, int64_t now)
 	double pct;
 	double total;
 	double diff;
-	bool settled = now - s->stage_since_mono >= s->plan->gates.settle_ms;
+	/* A one-shot command has not watched the stage: the hold it has
+	 * observed says as much (the dashboard and `status` judge alike). */
+	bool settled = now - s->stage_since_mono >= s->plan->gates.settle_ms ||
+		       st->hold_ms >= s->plan->gates.settle_ms;
 	bool watch = st->stage >= 1 && (st->phase == PHASE_HOLDING ||
 		     st->phase == PHASE_READY || st->phase == PHASE_PAUSED ||
 		     st->phase == PHASE_BREACH || st->phase == PHASE_COMPLETE);
@@ -829,7 +832,10 @@ evaluate(struct session *s)
 	struct event ev = { .type = EV_VERDICT, .now_ms = now };
 	char buf[256];
 
-	gate_evaluate(s->plan, s->rec.state.stage, &s->metrics, s->groups, now,
+	s->seen = s->metrics;
+	s->seen_mono = now;
+	s->evaluated_once = true;
+	gate_evaluate(s->plan, s->rec.state.stage, &s->seen, s->groups, now,
 		      &s->gates);
 	if (s->gates.verdict != s->shown_verdict) {
 		s->shown_verdict = s->gates.verdict;
@@ -848,16 +854,37 @@ evaluate(struct session *s)
 	changed(s, SESSION_DIRTY_METRICS);
 }
 
+static bool
+sources_busy(const struct session *s)
+{
+	return (s->prom != NULL && prom_busy(s->prom)) ||
+	       (s->kube != NULL && kube_busy(s->kube));
+}
+
+/*
+ * The first answers are judged as soon as they are all in, so that the
+ * screen does not show "no data" for a whole interval after the start.
+ */
+static void
+first_answers(struct session *s)
+{
+	if (s->live && s->fetched_once && !s->evaluated_once &&
+	    !sources_busy(s))
+		evaluate(s);
+}
+
 static void
 prom_updated(void *arg)
 {
 	changed(arg, SESSION_DIRTY_METRICS);
+	first_answers(arg);
 }
 
 static void
 kube_updated(void *arg)
 {
 	changed(arg, SESSION_DIRTY_PODS);
+	first_answers(arg);
 }
 
 static void
@@ -900,8 +927,10 @@ refresh_fire(void *arg)
 		fetch(s);
 	if (s->fetched_once)
 		evaluate(s);
-	if (s->demo == NULL)
+	if (s->demo == NULL) {
 		fetch(s);
+		first_answers(s);
+	}
 	demo_autopilot(s);
 	s->refresh_timer = loop_timer_at(s->loop, clock_mono(s->clock) +
 					 s->plan->refresh_ms, refresh_fire, s);
@@ -958,6 +987,7 @@ session_open(struct session *s, const struct plan *p, const struct clock *c,
 	s->shown_verdict = VERDICT_NONE;
 	evlog_init(&s->log);
 	metrics_init(&s->metrics);
+	metrics_init(&s->seen);
 	audit_actor_current(&s->actor);
 	s->groups = xcalloc((size_t)(p->ngroups > 0 ? p->ngroups : 1),
 			    sizeof(*s->groups));
@@ -1194,20 +1224,17 @@ session_refresh_once(struct session *s)
 		       clock_mono(s->clock) < end)
 			loop_run_once(s->loop, 100);
 	}
-	gate_evaluate(s->plan, s->rec.state.stage, &s->metrics, s->groups,
-		      clock_mono(s->clock), &s->gates);
+	s->seen = s->metrics;
+	s->seen_mono = clock_mono(s->clock);
+	gate_evaluate(s->plan, s->rec.state.stage, &s->seen, s->groups,
+		      s->seen_mono, &s->gates);
 	/*
 	 * A one-shot command judges on this fresh verdict, not on whatever
 	 * the dashboard saw last (which may be hours old).
 	 */
 	s->rec.state.last_verdict = s->gates.verdict;
-	{
-		double pct;
-		double total;
-
-		s->measured_istio = session_measured_split(s,
-			clock_mono(s->clock), &pct, &total) ? pct : NAN;
-	}
+	/* The split is judged as the dashboard judges it. */
+	watch_split(s, s->seen_mono);
 }
 
 int64_t

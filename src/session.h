@@ -20,8 +20,11 @@
  * moves traffic is accepted.
  *
  * Gates are evaluated exactly once per refresh interval, on the data the
- * previous refresh brought (at most one interval old); a source that did
- * not answer makes its data age and, past max_age, no data.
+ * previous refresh brought (at most one interval old), and once more when
+ * the session's first answers are in; a source that did not answer makes
+ * its data age and, past max_age, no data.  What an evaluation judged is
+ * kept (`seen`), so that what is shown beside a verdict is what it was
+ * reached on.
  */
 #ifndef CUTOVER_SRC_SESSION_H
 #define CUTOVER_SRC_SESSION_H
@@ -111,6 +114,13 @@ struct session {
 	char source_note[256];	/* why a source is missing, "" if none */
 	struct demo *demo;
 	bool fetched_once;
+	bool evaluated_once;	/* the first answers were judged */
+	/*
+	 * The metrics as the gates last saw them, and when: the screen
+	 * draws the values and the verdict of that one evaluation together.
+	 */
+	struct metrics seen;
+	int64_t seen_mono;
 	struct gate_result gates;
 	enum verdict shown_verdict;
 
@@ -214,7 +224,8 @@ json_t *session_status_json(struct session *s);
 
 /*
  * Istio's share of the requests measured at both gateways (percent) and
- * the total request rate; false without fresh rates for both sides.
+ * the total request rate, as the last evaluation saw them at `now`; false
+ * without fresh rates for both sides.
  */
 bool session_measured_split(const struct session *s, int64_t now,
 			    double *pct, double *total_rps);

@@ -46,7 +46,9 @@ session_view_fill(struct session *s, struct session_view *v)
 	v->read_back_wall_ms = s->rec.read_back_wall_ms;
 	v->can_read_back = driver_present(&s->driver) &&
 			   driver_can_read_back(&s->driver);
-	v->have_measured = session_measured_split(s, v->now_mono,
+	/* What the last evaluation judged, beside its verdict. */
+	v->judged_mono = s->seen_mono;
+	v->have_measured = session_measured_split(s, s->seen_mono,
 						  &v->measured_istio,
 						  &v->measured_rps);
 	v->split_mismatch = s->split_mismatch;
@@ -72,7 +74,7 @@ session_view_fill(struct session *s, struct session_view *v)
 	v->act[SESSION_VIEW_RETRY].why = why;
 
 	v->plan = s->plan;
-	v->metrics = &s->metrics;
+	v->metrics = &s->seen;
 	v->gates = &s->gates;
 	v->groups = s->groups;
 	v->log = &s->log;

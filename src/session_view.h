@@ -72,6 +72,7 @@ struct session_view {
 	struct weights read_back;
 	int64_t read_back_wall_ms;
 	bool can_read_back;		/* the driver can read weights back */
+	int64_t judged_mono;		/* when the gates last judged */
 	bool have_measured;
 	double measured_istio;		/* percent */
 	double measured_rps;		/* both gateways together */
@@ -85,7 +86,7 @@ struct session_view {
 
 	/* Borrowed from the session. */
 	const struct plan *plan;
-	const struct metrics *metrics;
+	const struct metrics *metrics;	/* as the gates last judged them */
 	const struct gate_result *gates;
 	const struct group_health *groups;	/* plan->ngroups */
 	const struct evlog *log;

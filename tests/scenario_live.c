@@ -44,6 +44,7 @@
 #include "prom.h"
 #include "promtest.h"
 #include "session.h"
+#include "session_view.h"
 #include "xmalloc.h"
 
 #define STEP_S 15
@@ -516,6 +517,19 @@ scen_eval(struct scen *sc)
 	if (sc->x.exact)
 		assert_rel(g->g[G_TRAFFIC].value, sc->x.irps, "istio rps");
 	if (sc->x.ierr_have) {
+		struct session_view v;
+		double shown;
+
+		/* The screen draws the values this verdict was reached on,
+		 * not the answers fetched since (one refresh newer). */
+		session_view_fill(&sc->s, &v);
+		cr_assert(metrics_value(v.metrics, &sc->plan,
+					Q_ISTIO_ERROR_RATE, v.judged_mono,
+					sc->plan.gates.max_age_ms, &shown));
+		cr_assert_eq(shown, g->g[G_ERROR_RATE].value, "evaluation %d: "
+			     "shown %.17g, judged %.17g", sc->n, shown,
+			     g->g[G_ERROR_RATE].value);
+		cr_assert(v.gates == g);
 		assert_rel(g->g[G_ERROR_RATE].value, sc->x.ierr, "error rate");
 		assert_rel(g->g[G_AVAILABILITY].value, sc->x.iavail,
 			   "availability");
