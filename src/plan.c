@@ -403,7 +403,7 @@ plan_defaults(struct plan *p)
 	p->rollback.automatic = true;
 	p->rollback.consecutive = 3;
 	p->rollback.on_no_data = NO_DATA_HOLD;
-	p->rollback.verify_timeout_ms = 10 * MIN;
+	p->rollback.verify_timeout_ms = 5 * MIN;	/* the guide's 5 minutes */
 	p->rollback.verify_max_istio_rps = 0.5;
 
 	gates_gate_defaults(&p->gates);

@@ -298,9 +298,15 @@ phase_changed(struct session *s, enum phase before)
 	int64_t t = clock_mono(s->clock);
 
 	changed(s, SESSION_DIRTY_STATE);
+	/* The stage rolled back from: its limits stay on the screen while
+	 * the rollback is verified. */
+	if (now == PHASE_ROLLING_BACK && s->rec.state.stage > 0)
+		s->verify_stage = s->rec.state.stage;
 	if (now == PHASE_ROLLED_BACK && before == PHASE_ROLLING_BACK) {
 		s->verify = VERIFY_WATCHING;
 		s->verify_since_mono = t;
+		s->verify_acked = false;
+		s->verify_why[0] = '\0';
 		session_log(s, EVLOG_NOTE, "verifying the rollback: waiting "
 			    "for Istio's request rate to fall below %.3g req/s",
 			    s->plan->rollback.verify_max_istio_rps);
@@ -821,7 +827,10 @@ watch_rollback(struct session *s, int64_t now)
 		session_log(s, EVLOG_CRIT, "%s", why);
 		audit(s, "rollback_unverified", why, "warning", st->stage,
 		      st->applied, st->stage, st->applied);
+		snprintf(s->verify_why, sizeof(s->verify_why), "%s", why);
 		s->bell = true;
+		s->verify_bell_mono = now;
+		changed(s, SESSION_DIRTY_ALARM);
 	}
 }
 
@@ -832,11 +841,16 @@ evaluate(struct session *s)
 	struct event ev = { .type = EV_VERDICT, .now_ms = now };
 	char buf[256];
 
+	bool verifying = (s->verify == VERIFY_WATCHING ||
+			  s->verify == VERIFY_LATE) && s->verify_stage > 0;
+
 	s->seen = s->metrics;
 	s->seen_mono = now;
 	s->evaluated_once = true;
-	gate_evaluate(s->plan, s->rec.state.stage, &s->seen, s->groups, now,
-		      &s->gates);
+	/* While a rollback is verified Istio is judged by the limits of the
+	 * stage it was rolled back from: shown, never acted on. */
+	gate_evaluate(s->plan, verifying ? s->verify_stage :
+		      s->rec.state.stage, &s->seen, s->groups, now, &s->gates);
 	if (s->gates.verdict != s->shown_verdict) {
 		s->shown_verdict = s->gates.verdict;
 		if (s->gates.verdict != VERDICT_NONE)
@@ -847,7 +861,7 @@ evaluate(struct session *s)
 				    gate_summary(&s->gates, buf, sizeof(buf)));
 	}
 	ev.verdict = s->gates.verdict;
-	if (ev.verdict != VERDICT_NONE)
+	if (ev.verdict != VERDICT_NONE && !verifying)
 		feed(s, &ev);
 	watch_split(s, now);
 	watch_rollback(s, now);
@@ -957,6 +971,13 @@ tick_fire(void *arg)
 	 * fresh screen then sends a few bytes a second, not a full pane).
 	 */
 	changed(s, SESSION_DIRTY_CLOCK);
+	/* An unverified rollback rings until someone acknowledges it. */
+	if (s->verify == VERIFY_LATE && !s->verify_acked &&
+	    now - s->verify_bell_mono >= 60000) {
+		s->verify_bell_mono = now;
+		s->bell = true;
+		changed(s, SESSION_DIRTY_ALARM);
+	}
 	for (int i = 0; i < Q_COUNT; i++) {
 		int64_t age = metrics_age_ms(&s->metrics, (enum query_id)i, now);
 
@@ -1156,6 +1177,22 @@ session_close(struct session *s)
 	free(s->groups);
 	evlog_done(&s->log);
 	s->plan = NULL;
+}
+
+int
+session_acknowledge(struct session *s)
+{
+	const struct cutover_state *st = &s->rec.state;
+
+	if (s->verify != VERIFY_LATE || s->verify_acked)
+		return -1;
+	s->verify_acked = true;
+	audit(s, "alarm_acknowledged", s->verify_why, "ok", st->stage,
+	      st->applied, st->stage, st->applied);
+	session_log(s, EVLOG_NOTE, "the operator acknowledged: %s",
+		    s->verify_why);
+	changed(s, SESSION_DIRTY_ALARM | SESSION_DIRTY_STATE);
+	return 0;
 }
 
 bool

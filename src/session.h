@@ -133,6 +133,10 @@ struct session {
 	} verify;
 	int64_t verify_since_mono;
 	int64_t verify_took_ms;
+	int verify_stage;	/* the stage rolled back from (its limits) */
+	bool verify_acked;	/* VERIFY_LATE seen by the operator */
+	int64_t verify_bell_mono;	/* the alarm's bell, again each minute */
+	char verify_why[160];	/* why it is late */
 	/* Measured split against the applied weights, after the settle time. */
 	int64_t stage_since_mono;
 	bool split_mismatch;
@@ -195,6 +199,12 @@ bool session_can(struct session *s, enum event_type type, bool force,
  * weights are in force (audited).  -1 with `why` when no stage has them.
  */
 int session_reconcile_drift(struct session *s, const char **why);
+
+/*
+ * The operator saw the alarm that a rollback is not verified: the banner
+ * and the bell stop (audited).  -1 when there is nothing to acknowledge.
+ */
+int session_acknowledge(struct session *s);
 
 /* Is a driver step in flight? */
 bool session_busy(const struct session *s);

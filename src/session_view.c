@@ -55,6 +55,8 @@ session_view_fill(struct session *s, struct session_view *v)
 	v->verify = s->verify;
 	v->verify_since_mono = s->verify_since_mono;
 	v->verify_took_ms = s->verify_took_ms;
+	v->verify_alarm = s->verify == VERIFY_LATE && !s->verify_acked;
+	v->verify_why = s->verify_why;
 
 	v->act[SESSION_VIEW_ADVANCE].allowed =
 		session_can(s, EV_ADVANCE, false, &why);

@@ -80,6 +80,8 @@ struct session_view {
 	enum session_verify verify;	/* after a rollback */
 	int64_t verify_since_mono;
 	int64_t verify_took_ms;
+	bool verify_alarm;		/* late and not acknowledged yet */
+	const char *verify_why;		/* why it is late, "" if not */
 
 	/* What each key would do now. */
 	struct session_view_action act[SESSION_VIEW_KEYS];

@@ -1067,11 +1067,40 @@ Test(scenario, rollback_unverified_when_istio_keeps_traffic)
 			  "traffic still reaching Istio after 2 min (", 42) == 0,
 		  "%s", jstr(a, "reason"));
 	cr_assert_str_eq(jstr(a, "result"), "warning");
+	{
+		struct session_view v;
+
+		/* An alarm on the screen, with Istio still judged by the
+		 * limits of the stage it was rolled back from. */
+		session_view_fill(&sc.s, &v);
+		cr_assert(v.verify_alarm);
+		cr_assert_str_eq(v.verify_why, jstr(a, "reason"));
+		cr_assert_eq(v.gates->stage, 1);
+		cr_assert(v.gates->g[G_ERROR_RATE].enabled);
+		cr_assert_float_eq(v.gates->g[G_ERROR_RATE].limit,
+				   sc.plan.stages[0].max_error_rate, 1e-12);
+		cr_assert(v.gates->g[G_ERROR_RATE].have_value);
+		cr_assert_eq(sc.s.rec.state.phase, PHASE_ROLLED_BACK);
+	}
 	json_decref(a);
 	/* said once */
 	scen_eval(&sc);
 	cr_assert_eq(sc.s.verify, VERIFY_LATE);
 	cr_assert_eq(audit_count("rollback_unverified"), 1);
 	cr_assert_eq(audit_count("rollback_verified"), 0);
+	/* until acknowledged, once */
+	cr_assert_eq(session_acknowledge(&sc.s), 0);
+	{
+		struct session_view v;
+
+		session_view_fill(&sc.s, &v);
+		cr_assert_not(v.verify_alarm);
+	}
+	a = audit_last("alarm_acknowledged");
+	cr_assert(strncmp(jstr(a, "reason"), "traffic still reaching Istio",
+			  28) == 0, "%s", jstr(a, "reason"));
+	json_decref(a);
+	cr_assert_eq(session_acknowledge(&sc.s), -1);
+	cr_assert_eq(audit_count("alarm_acknowledged"), 1);
 	scen_done(&sc);
 }

@@ -93,7 +93,12 @@ pane_header_draw(struct ui *u, WINDOW *w, int h, int width)
 
 	/* Second line: the loudest thing that needs the operator. */
 	widget_blank(w, 1, 0, width);
-	if (st->alarm) {
+	if (v->verify_alarm) {
+		snprintf(buf, sizeof(buf), "ROLLBACK NOT VERIFIED: %s - check "
+			 "the driver and DNS; a acknowledges", v->verify_why);
+		widget_fill(w, 1, 0, width, ROLE_BANNER);
+		widget_text(w, 1, 1, width - 2, ROLE_BANNER, buf);
+	} else if (st->alarm) {
 		widget_fill(w, 1, 0, width, ROLE_BANNER);
 		widget_text(w, 1, 1, width - 2, ROLE_BANNER,
 			    "ALARM: gate failing and automatic rollback is "

@@ -471,6 +471,12 @@ key(struct ui *u, int k)
 	case ACT_RETRY:
 		ask(u, PENDING_RETRY);
 		break;
+	case ACT_ACK:
+		if (session_acknowledge(u->s) != 0)
+			note(u, "no alarm to acknowledge");
+		break;
+	case ACT_LOG:
+		break;
 	case ACT_HELP:
 		show_help(u);
 		break;
