@@ -42,6 +42,7 @@ struct pending {
 };
 
 #define UI_DIALOGS_MAX 4
+#define UI_GROUPS_MAX 32	/* pod groups listed (a plan has at most 32) */
 
 struct ui {
 	struct session *s;		/* acted on only through session_*() */
@@ -54,6 +55,7 @@ struct ui {
 	struct pending dialogs[UI_DIALOGS_MAX];
 	int ndialogs;
 	struct table pods;
+	int pod_order[UI_GROUPS_MAX];	/* group of each row, failing first */
 	struct textlog *log;
 	uint64_t log_seen;		/* evlog lines copied to the textlog */
 	bool quit;

@@ -167,22 +167,27 @@ draw_too_small(void)
 	wnoutrefresh(stdscr);
 }
 
+/* Each dialog in a window of its own size: the panes beside it stay. */
 static void
 draw_dialogs(struct ui *u)
 {
 	for (int i = 0; i < u->ndialogs; i++) {
 		int w = COLS - 8 < 70 ? COLS - 8 : 70;
 		int h = LINES - 6 < 18 ? LINES - 6 : 18;
+		int bw, bh;
+		WINDOW *dw;
 
 		if (u->dialogs[i].kind == PENDING_INFO) {
-			w = COLS - 4 < 76 ? COLS - 4 : 76;
+			w = COLS - 2 < 80 ? COLS - 2 : 80;
 			h = LINES - 2;
 		}
-		WINDOW *dw = newwin(h, w, (LINES - h) / 2, (COLS - w) / 2);
-
+		dialog_size(u->dialogs[i].dialog, w, h, &bw, &bh);
+		if (bw < 1 || bh < 1)
+			continue;
+		dw = newwin(bh, bw, (LINES - bh) / 2, (COLS - bw) / 2);
 		if (dw == NULL)
 			continue;
-		dialog_draw(u->dialogs[i].dialog, dw, 0, 0, w, h);
+		dialog_draw(u->dialogs[i].dialog, dw, 0, 0, bw, bh);
 		wnoutrefresh(dw);
 		delwin(dw);
 	}
@@ -392,7 +397,15 @@ show_help(struct ui *u)
 	char *body = xasprintf("%s\nA stage advances only on the operator's "
 			       "key (or the demo autopilot).  Gates are "
 			       "pass, fail or no data; no data never "
-			       "passes.\nAny key closes this help.", keys);
+			       "passes.\nThe log view (l): Up/Down and "
+			       "PgUp/PgDn scroll, / searches, n and N go to "
+			       "the next and previous match, Esc or l goes "
+			       "back.\nAges of data: dim when fresh, amber "
+			       "when late, red when stale.  A pane that hides "
+			       "rows says how many (+2 groups); Tab focuses "
+			       "it, j/k scroll it.\n"
+			       "j/k and PgUp/PgDn scroll this help; "
+			       "any other key closes it.", keys);
 
 	push_dialog(u, dialog_new(DIALOG_INFO, "cutover keys", body, NULL),
 		    PENDING_INFO, false);

@@ -9,7 +9,8 @@
  *  - DIALOG_TYPED: the operator types a given word and presses Enter; a
  *    wrong word is refused (the dialog stays open and says so), Backspace
  *    edits, Ctrl-U clears, Esc cancels.
- *  - DIALOG_INFO: any key closes it (DIALOG_YES).
+ *  - DIALOG_INFO: Up/Down/k/j, PgUp/PgDn, Home/End scroll a body taller
+ *    than the box; any other key closes it (DIALOG_YES).
  * KEY_RESIZE never answers a dialog.  Keys are characters (Unicode code
  * points) or curses KEY_* codes; values KEY_MIN..KEY_MAX count as KEY_*.
  * Once answered, a dialog keeps returning its answer.
@@ -48,8 +49,14 @@ enum dialog_result dialog_key(struct dialog *d, int key);
 enum dialog_result dialog_result(const struct dialog *d);
 /* What has been typed so far (UTF-8; DIALOG_TYPED). */
 const char *dialog_input(const struct dialog *d);
+/*
+ * The size of d's own rectangle when drawn in a box width x height: an
+ * overlay covers that much and nothing beside it.
+ */
+void dialog_size(const struct dialog *d, int width, int height, int *bw,
+		 int *bh);
 /* Draw d centred in the box (y, x, width, height), clipped to it. */
-void dialog_draw(const struct dialog *d, WINDOW *w, int y, int x, int width,
+void dialog_draw(struct dialog *d, WINDOW *w, int y, int x, int width,
 		 int height);
 
 #endif

@@ -1,0 +1,176 @@
+#!/bin/sh
+# ui_screen — the screen at 80x24 and 120x40 against a realistic cluster:
+# an EKS context (its ARN) and five pod groups from the Kubernetes API
+# test server, one of them failing.  The header keeps stage, phase, hold
+# countdown and clock and shortens the context to its cluster's name;
+# the pods pane puts the failing group first and counts the groups it
+# hides; the help scrolls to its last line; a dialog covers only its own
+# rectangle.  Every wait is on the screen's state.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/tmux.sh"
+. "$top_srcdir/tests/kubeapi.sh"
+tmux_require
+
+plan 21
+
+ARN="arn:aws:eks:eu-west-1:111222333444:cluster/ExampleCluster"
+kubeapi_start --pods "$top_srcdir/tests/fixtures/kube/pods" --token tok-1
+cat >"$T/kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+current-context: "$ARN"
+clusters:
+- name: local
+  cluster: {server: "http://127.0.0.1:$PORT"}
+contexts:
+- name: "$ARN"
+  context: {cluster: local, user: operator}
+users:
+- name: operator
+  user: {token: "tok-1"}
+EOF
+chmod 600 "$T/kubeconfig"
+cat >"$T/set.sh" <<EOF
+#!/bin/sh
+printf 'istio=%s apisix=%s\n' "\$1" "\$2" >"$T/weights"
+EOF
+cat >"$T/get.sh" <<EOF
+#!/bin/sh
+cat "$T/weights" 2>/dev/null || echo "istio=0 apisix=100"
+EOF
+cat >"$T/plan.yaml" <<EOF
+name: storefront-ingress-migration
+host: shop.example.com
+refresh: 1s
+state_file: $T/state/screen.state.json
+audit_log: $T/state/screen.audit.jsonl
+kubernetes:
+  kubeconfig: $T/kubeconfig
+  timeout: 3s
+traffic:
+  driver: exec
+  exec:
+    set: [sh, $T/set.sh, "{istio}", "{apisix}"]
+    get: [sh, $T/get.sh]
+    timeout: 20s
+pods:
+  - name: istio-ingressgateway
+    namespace: istio-system
+    selector: app=istio-ingressgateway
+    min_ready: 2
+    side: istio
+  - name: api
+    namespace: voiceassistant-prod
+    selector: app=api
+    min_ready: 3
+    sidecar: required
+  - name: legacy
+    namespace: voiceassistant-prod
+    selector: app=legacy
+    min_ready: 1
+  - name: worker
+    namespace: voiceassistant-prod
+    selector: app=worker
+    min_ready: 1
+  - name: istiod
+    namespace: istio-system
+    selector: app=istiod
+    min_ready: 1
+    side: istio
+rollback:
+  automatic: false
+EOF
+
+# --- 80x24 ---------------------------------------------------------------
+tmux_start 80 24 "$CUTOVER -c $T/plan.yaml"
+if tmux_wait 20 'stage 0/5 READY .*[0-9][0-9]:[0-9][0-9]Z +[0-9][0-9]:[0-9][0-9] local$'; then
+	pass "80x24: stage, phase and clock on the first line"
+else
+	fail "80x24: stage, phase and clock on the first line" "$(tmux_diag)"
+fi
+line1=$(printf '%s\n' "$TMUX_SCREEN" | sed -n 1p)
+like "80x24: the EKS context shows its cluster's name" "$line1" \
+	'ctx ExampleCluster|ctx Example'
+unlike "80x24: not the ARN" "$line1" 'arn:aws'
+if tmux_wait 20 '^istiod +.*below minimum'; then
+	pass "80x24: istiod (no pods) is failing"
+else
+	fail "80x24: istiod (no pods) is failing" "$(tmux_diag)"
+fi
+# The pods pane: a header and three rows at 80x24; the failing group first.
+rows=$(printf '%s\n' "$TMUX_SCREEN" | grep -A2 '^group ' | sed -n '2,3p' |
+	awk '{print $1}' | tr '\n' ' ')
+is "80x24: the failing groups come first" "$rows" "api istiod "
+like "80x24: the hidden groups are counted" "$TMUX_SCREEN" \
+	'\+2 groups \(Tab, j/k\)'
+like "80x24: a group needing no sidecars shows -" "$TMUX_SCREEN" \
+	'^istiod +0/0 min 1 +0 \(0 new\) +- '
+# Advance: the header's countdown appears beside the phase.
+tmux_keys n
+tmux_wait 10 'Advance to stage 1' >/dev/null
+if printf '%s\n' "$TMUX_SCREEN" | grep -q '^stages '; then
+	pass "80x24: the panes beside a dialog stay drawn"
+else
+	fail "80x24: the panes beside a dialog stay drawn" "$(tmux_diag)"
+fi
+tmux_keys y
+if tmux_wait 20 'stage 1/5 (HOLDING|BREACH)  hold (paused )?[0-9hms]+ .*local$'; then
+	pass "80x24: stage, phase, hold countdown and clock after an advance"
+else
+	fail "80x24: stage, phase, hold countdown and clock after an advance" \
+		"$(tmux_diag)"
+fi
+# Focus the pods pane and scroll: the last group comes into view.
+tmux_keys Tab
+tmux_keys j j j j
+if tmux_wait 10 '^worker '; then
+	pass "80x24: the focused pods pane scrolls to the last group"
+else
+	fail "80x24: the focused pods pane scrolls to the last group" \
+		"$(tmux_diag)"
+fi
+# The help scrolls to its last line.
+tmux_keys '?'
+tmux_wait 10 'cutover keys' >/dev/null
+unlike "80x24: the help's last line is not shown at first" "$TMUX_SCREEN" \
+	'other key closes it'
+tmux_keys NPage NPage NPage NPage
+if tmux_wait 10 'any other key closes it'; then
+	pass "80x24: the help scrolls to its last line"
+else
+	fail "80x24: the help scrolls to its last line" "$(tmux_diag)"
+fi
+like "80x24: the help says where it is" "$TMUX_SCREEN" '[0-9]+-[0-9]+ of [0-9]+'
+tmux_keys x
+if tmux_wait_gone 10 'cutover keys'; then
+	pass "80x24: another key closes the help"
+else
+	fail "80x24: another key closes the help" "$(tmux_diag)"
+fi
+
+# --- 120x40 --------------------------------------------------------------
+tmux_start 120 40 "$CUTOVER -c $T/plan.yaml"
+if tmux_wait 20 'stage 1/5 [A-Z]+  hold (paused )?[0-9hms]+ .*[0-9][0-9]:[0-9][0-9] local$'; then
+	pass "120x40: stage, phase, countdown and clock on the first line"
+else
+	fail "120x40: stage, phase, countdown and clock on the first line" \
+		"$(tmux_diag)"
+fi
+line1=$(printf '%s\n' "$TMUX_SCREEN" | sed -n 1p)
+# The host gives way before the context, its cut marked.
+like "120x40: the plan name whole, the host whole or cut with …" "$line1" \
+	'^cutover storefront-ingress-migration sho(p\.example\.com|[a-z.]*…)  ctx'
+like "120x40: the cluster's name" "$line1" 'ctx ExampleCluster'
+tmux_wait 10 '^worker ' >/dev/null
+if printf '%s\n' "$TMUX_SCREEN" | grep -q '^istio-ingressgat' &&
+    printf '%s\n' "$TMUX_SCREEN" | grep -q '^worker ' &&
+    ! printf '%s\n' "$TMUX_SCREEN" | grep -q 'groups (Tab'; then
+	pass "120x40: every group shows, nothing is counted hidden"
+else
+	fail "120x40: every group shows, nothing is counted hidden" \
+		"$(tmux_diag)"
+fi
+like "120x40: the terminating pod of api is marked" "$TMUX_SCREEN" \
+	'^api .*1 terminating'
+like "120x40: api requires sidecars: counted" "$TMUX_SCREEN" \
+	'^api +[0-9]+/[0-9]+ min 3 .* [0-9]+/[0-9]+ '
