@@ -49,6 +49,78 @@ session_log(struct session *s, enum evlog_level lv, const char *fmt, ...)
 	changed(s, SESSION_DIRTY_LOG);
 }
 
+/*
+ * A decision: logged, and pinned on the screen until the next one.  The
+ * values it was taken on follow what was decided.
+ */
+static void
+decided(struct session *s, enum evlog_level lv, const char *what)
+{
+	char vals[256];
+	const struct gate_result *g = &s->gates;
+
+	if (g->verdict == VERDICT_NONE)
+		snprintf(vals, sizeof(vals), "gates not evaluated");
+	else
+		gate_summary(g, vals, sizeof(vals));
+	snprintf(s->decision, sizeof(s->decision), "%s (%s)", what, vals);
+	text_sanitise(s->decision);
+	s->decision_wall_ms = clock_wall(s->clock);
+	s->decision_level = lv;
+}
+
+/* An audited transition as a sentence ("entered stage 3 (50 %)"). */
+static void
+sentence(const struct effect *f, const char *why, char *buf, size_t len)
+{
+	const char *a = f->action;
+	size_t n;
+
+	if (strcmp(a, "advance") == 0)
+		snprintf(buf, len, "advancing from stage %d to stage %d "
+			 "(%d %%)", f->stage_from, f->stage_to, f->to.istio);
+	else if (strcmp(a, "stage_entered") == 0)
+		snprintf(buf, len, "entered stage %d (%d %%)", f->stage_to,
+			 f->to.istio);
+	else if (strcmp(a, "auto_rollback") == 0)
+		snprintf(buf, len, "automatic rollback from stage %d (%d %%)",
+			 f->stage_from, f->from.istio);
+	else if (strcmp(a, "rollback") == 0)
+		snprintf(buf, len, "rolling back from stage %d (%d %%)",
+			 f->stage_from, f->from.istio);
+	else if (strcmp(a, "rolled_back") == 0)
+		snprintf(buf, len, "rolled back: all traffic on APISIX");
+	else if (strcmp(a, "pause") == 0)
+		snprintf(buf, len, "paused stage %d", f->stage_from);
+	else if (strcmp(a, "resume") == 0)
+		snprintf(buf, len, "resumed stage %d", f->stage_from);
+	else if (strcmp(a, "hold_done") == 0)
+		snprintf(buf, len, "the hold of stage %d is over",
+			 f->stage_from);
+	else if (strcmp(a, "breach_cleared") == 0)
+		snprintf(buf, len, "stage %d no longer in breach",
+			 f->stage_from);
+	else if (strcmp(a, "alarm") == 0)
+		snprintf(buf, len, "alarm at stage %d", f->stage_from);
+	else if (strcmp(a, "shift_failed") == 0)
+		snprintf(buf, len, "the shift to stage %d failed",
+			 f->stage_to);
+	else if (strcmp(a, "rollback_failed") == 0)
+		snprintf(buf, len, "the rollback from stage %d failed",
+			 f->stage_from);
+	else if (strcmp(a, "retry") == 0)
+		snprintf(buf, len, "retrying at stage %d", f->stage_from);
+	else if (strcmp(a, "reconcile") == 0)
+		snprintf(buf, len, "adopted stage %d (%d %%) as in force",
+			 f->stage_to, f->to.istio);
+	else
+		snprintf(buf, len, "%s: stage %d to %d", a, f->stage_from,
+			 f->stage_to);
+	n = strlen(buf);
+	if (why != NULL && n < len)
+		snprintf(buf + n, len - n, ": %s", why);
+}
+
 static void
 changed(struct session *s, unsigned bits)
 {
@@ -255,13 +327,20 @@ run_effects(struct session *s, const struct cutover_effects *fx,
 				  f->stage_from, f->from, f->stage_to,
 				  f->to) != 0 && strict)
 				return -1;
-			session_log(s, strstr(f->action, "rollback") ||
-					       strstr(f->action, "failed") ?
-					       EVLOG_WARN : EVLOG_NOTE,
-				    "%s: stage %d -> %d%s%s", f->action,
-				    f->stage_from, f->stage_to,
-				    why != NULL ? ": " : "",
-				    why != NULL ? why : "");
+			{
+				enum evlog_level lv = strstr(f->action,
+					"rollback") || strstr(f->action,
+					"failed") ? EVLOG_WARN : EVLOG_NOTE;
+				char say[320];
+
+				sentence(f, why, say, sizeof(say));
+				session_log(s, lv, "%s", say);
+				if (strcmp(f->action, "advance") == 0 ||
+				    strstr(f->action, "rollback") != NULL ||
+				    strcmp(f->action, "alarm") == 0 ||
+				    strstr(f->action, "failed") != NULL)
+					decided(s, lv, say);
+			}
 			break;
 		case EFF_CANCEL:
 			driver_cancel(&s->driver);
@@ -312,6 +391,13 @@ phase_changed(struct session *s, enum phase before)
 			    s->plan->rollback.verify_max_istio_rps);
 	} else if (now != PHASE_ROLLED_BACK) {
 		s->verify = VERIFY_NONE;
+	}
+	if (now == PHASE_BREACH && before != PHASE_BREACH) {
+		char d[64];
+
+		snprintf(d, sizeof(d), "breach at stage %d",
+			 s->rec.state.stage);
+		decided(s, EVLOG_CRIT, d);
 	}
 	if (before == PHASE_SHIFTING || before == PHASE_ROLLING_BACK) {
 		s->stage_since_mono = t;
@@ -603,6 +689,14 @@ read_back_done(const struct driver_result *r, void *arg)
 				    "%d%%) differ from the state file (istio "
 				    "%d%%): changed outside cutover?",
 				    r->weights.istio, st->applied.istio);
+			{
+				char d[160];
+
+				snprintf(d, sizeof(d), "drift: istio %d %% in "
+					 "force, %d %% in the state file",
+					 r->weights.istio, st->applied.istio);
+				decided(s, EVLOG_CRIT, d);
+			}
 			s->bell = true;
 		}
 		if (s->checking)
@@ -664,9 +758,15 @@ check_done(const struct driver_result *r, void *arg)
 			   !st->uncertain;
 		s->drift_weights = r->weights;
 		if (s->drift) {
+			char d[160];
+
 			audit(s, "reconcile_mismatch", "weights in force "
 			      "differ from the state file", "warning",
 			      st->stage, st->applied, st->stage, r->weights);
+			snprintf(d, sizeof(d), "drift: istio %d %% in force, "
+				 "%d %% in the state file", r->weights.istio,
+				 st->applied.istio);
+			decided(s, EVLOG_CRIT, d);
 			s->bell = true;
 		}
 	} else {
@@ -806,6 +906,7 @@ watch_rollback(struct session *s, int64_t now)
 			 "req/s after %llds", rps,
 			 (long long)(s->verify_took_ms / 1000));
 		session_log(s, EVLOG_NOTE, "%s", why);
+		decided(s, EVLOG_NOTE, why);
 		audit(s, "rollback_verified", why, "ok", st->stage, st->applied,
 		      st->stage, st->applied);
 		return;
@@ -828,6 +929,7 @@ watch_rollback(struct session *s, int64_t now)
 		audit(s, "rollback_unverified", why, "warning", st->stage,
 		      st->applied, st->stage, st->applied);
 		snprintf(s->verify_why, sizeof(s->verify_why), "%s", why);
+		decided(s, EVLOG_CRIT, why);
 		s->bell = true;
 		s->verify_bell_mono = now;
 		changed(s, SESSION_DIRTY_ALARM);

@@ -143,6 +143,12 @@ struct session {
 	double measured_istio;	/* percent, NAN when unknown */
 
 	struct evlog log;
+	/* The last decision (advance, breach, rollback, drift, verification)
+	 * with the values it was taken on: pinned on the screen until the
+	 * next one. */
+	char decision[320];
+	int64_t decision_wall_ms;
+	enum evlog_level decision_level;
 	struct audit_actor actor;
 	struct loop_timer *refresh_timer;
 	struct loop_timer *tick_timer;

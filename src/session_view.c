@@ -80,6 +80,9 @@ session_view_fill(struct session *s, struct session_view *v)
 	v->gates = &s->gates;
 	v->groups = s->groups;
 	v->log = &s->log;
+	v->decision = s->decision;
+	v->decision_wall_ms = s->decision_wall_ms;
+	v->decision_level = s->decision_level;
 }
 
 unsigned

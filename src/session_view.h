@@ -92,6 +92,11 @@ struct session_view {
 	const struct gate_result *gates;
 	const struct group_health *groups;	/* plan->ngroups */
 	const struct evlog *log;
+
+	/* The last decision, pinned until the next ("" and 0: none yet). */
+	const char *decision;
+	int64_t decision_wall_ms;
+	enum evlog_level decision_level;
 };
 
 /* Fill `v` from the session as it is now. */

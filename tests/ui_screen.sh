@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/kubeapi.sh"
 tmux_require
 
-plan 21
+plan 30
 
 ARN="arn:aws:eks:eu-west-1:111222333444:cluster/ExampleCluster"
 kubeapi_start --pods "$top_srcdir/tests/fixtures/kube/pods" --token tok-1
@@ -174,3 +174,70 @@ like "120x40: the terminating pod of api is marked" "$TMUX_SCREEN" \
 	'^api .*1 terminating'
 like "120x40: api requires sidecars: counted" "$TMUX_SCREEN" \
 	'^api +[0-9]+/[0-9]+ min 3 .* [0-9]+/[0-9]+ '
+
+# --- the pinned decision and the full-screen log (the demo, real time) -----
+rm -rf "$XDG_STATE_HOME/cutover"
+tmux_start 80 24 "$CUTOVER --demo --no-autopilot --demo-speed 1"
+tmux_wait 20 'stage 0/5 READY' >/dev/null
+tmux_keys n
+tmux_wait 10 'Advance to stage 1' >/dev/null
+tmux_keys y
+if tmux_wait 20 '^decided .*advancing from stage 0 to stage 1 \(10 %\)'; then
+	pass "the advance is pinned as the last decision, with its values"
+else
+	fail "the advance is pinned as the last decision, with its values" \
+		"$(tmux_diag)"
+fi
+if tmux_wait 20 '[0-9]{2}:[0-9]{2}:[0-9]{2} entered stage 1 \(10 %\)'; then
+	pass "event lines read as sentences"
+else
+	fail "event lines read as sentences" "$(tmux_diag)"
+fi
+tmux_wait 20 'stage 1/5 HOLDING' >/dev/null
+# Ten later events: pause and resume, five times.
+i=0
+while [ $i -lt 5 ]; do
+	tmux_keys p
+	tmux_wait 10 'stage 1/5 PAUSED' >/dev/null
+	tmux_keys p
+	tmux_wait 10 'stage 1/5 HOLDING' >/dev/null
+	i=$((i + 1))
+done
+if tmux_wait 10 '[0-9]{2}:[0-9]{2}:[0-9]{2} resumed stage 1' &&
+    printf '%s\n' "$TMUX_SCREEN" |
+    grep -Eq '^decided .*advancing from stage 0 to stage 1'; then
+	pass "the pinned decision survives 10 later events"
+else
+	fail "the pinned decision survives 10 later events" "$(tmux_diag)"
+fi
+unlike "the advance itself has scrolled out of the event log pane" \
+	"$(printf '%s\n' "$TMUX_SCREEN" | grep -v '^decided')" \
+	'[0-9] advancing from stage 0'
+tmux_keys l
+if tmux_wait 10 '^event log: lines [0-9]+-[0-9]+ of [0-9]+'; then
+	pass "l opens the whole log full screen"
+else
+	fail "l opens the whole log full screen" "$(tmux_diag)"
+fi
+tmux_keys g
+like "the full log holds the advance" "$(tmux_screen)" \
+	'[0-9] advancing from stage 0 to stage 1'
+tmux_keys G / r e s u m e d Enter
+if tmux_wait 10 '[0-9] resumed stage 1' &&
+    ! printf '%s\n' "$TMUX_SCREEN" | grep -q 'not found'; then
+	pass "/ finds a line"
+else
+	fail "/ finds a line" "$(tmux_diag)"
+fi
+tmux_keys / n o - s u c h - l i n e Enter
+if tmux_wait 10 'not found: no-such-line'; then
+	pass "/ says when nothing matches"
+else
+	fail "/ says when nothing matches" "$(tmux_diag)"
+fi
+tmux_keys Escape
+if tmux_wait 10 '^n advance .*q quit' && tmux_wait 10 'stage 1/5'; then
+	pass "Esc goes back to the dashboard"
+else
+	fail "Esc goes back to the dashboard" "$(tmux_diag)"
+fi

@@ -58,6 +58,14 @@ struct ui {
 	int pod_order[UI_GROUPS_MAX];	/* group of each row, failing first */
 	struct textlog *log;
 	uint64_t log_seen;		/* evlog lines copied to the textlog */
+	struct {
+		bool open;		/* the full-screen log (logview.c) */
+		int top;		/* first line shown, -1: follow */
+		int match;		/* line of the last match, -1: none */
+		bool typing;		/* a search is being typed */
+		char query[64];
+		char status[96];
+	} lv;
 	bool quit;
 	int exit_code;
 	char note[256];			/* one-line message in the hints row */

@@ -25,6 +25,7 @@
 
 #include "dialog.h"
 #include "keymap.h"
+#include "logview.h"
 #include "pane.h"
 #include "theme.h"
 #include "xmalloc.h"
@@ -205,6 +206,14 @@ draw(struct ui *u, unsigned d)
 		draw_too_small();
 		doupdate();
 		u->dirty = 0;
+		return;
+	}
+	if (u->lv.open) {
+		/* The whole log over the panes: redrawn as lines come. */
+		if (u->dirty != 0 || (d & SESSION_DIRTY_LOG))
+			logview_draw(u);
+		u->dirty = 0;
+		doupdate();
 		return;
 	}
 	/* An overlay covers panes: redraw everything under it. */
@@ -455,6 +464,14 @@ key(struct ui *u, int k)
 			u->quit = true;
 		return;
 	}
+	if (u->lv.open) {
+		if (!logview_key(u, k)) {
+			/* Back to the panes: all of them again. */
+			clearok(curscr, TRUE);
+		}
+		u->dirty = ALL_PANES;
+		return;
+	}
 	a = keymap_lookup(k);
 	/* The focused pane first, then the global keymap (tig's order). */
 	if (a != ACT_NONE && pane_table[u->focus]->key != NULL) {
@@ -489,6 +506,8 @@ key(struct ui *u, int k)
 			note(u, "no alarm to acknowledge");
 		break;
 	case ACT_LOG:
+		logview_open(u);
+		u->dirty = ALL_PANES;
 		break;
 	case ACT_HELP:
 		show_help(u);
