@@ -470,6 +470,7 @@ static const struct field top_fields[] = {
 	FLD("istio_workload", F_STR, struct plan, istio_workload),
 	FLD("istio_namespace", F_DNS, struct plan, istio_namespace),
 	FLDB("refresh", F_DUR, struct plan, refresh_ms, SEC, 1.0 * HOUR),
+	FLD("require_reason", F_BOOL, struct plan, require_reason),
 	FLDFP("state_file", fn_state_path, pr_state_path),
 	FLDFP("audit_log", fn_state_path, pr_state_path),
 	FLDS("prometheus", fn_prometheus, pr_prometheus,

@@ -217,6 +217,7 @@ struct plan {
 	int64_t refresh_ms;	/* default 15s */
 	char *state_file;	/* default $XDG_STATE_HOME/cutover/<name>.state.json */
 	char *audit_log;	/* default $XDG_STATE_HOME/cutover/<name>.audit.jsonl */
+	bool require_reason;	/* advance and rollback need a reason */
 	bool state_file_given;	/* set in the file: plan_finish keeps it */
 	bool audit_log_given;
 };

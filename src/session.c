@@ -50,6 +50,27 @@ session_log(struct session *s, enum evlog_level lv, const char *fmt, ...)
 }
 
 /*
+ * The values an action is taken on: the last evaluation, or before the
+ * first stage (no limits yet) what was seen judged by stage 1's limits,
+ * so that the first advance records what it advanced on.
+ */
+static void
+record_gates(const struct session *s, struct gate_result *g)
+{
+	bool answered = false;
+
+	*g = s->gates;
+	for (int i = 0; i < Q_COUNT; i++)
+		if (s->seen.q[i].state == SOURCE_OK)
+			answered = true;
+	/* Nothing answered: nothing to record but that. */
+	if (g->verdict == VERDICT_NONE && s->evaluated_once && answered &&
+	    s->plan->nstages >= 1)
+		gate_evaluate(s->plan, 1, &s->seen, s->groups, s->seen_mono,
+			      g);
+}
+
+/*
  * A decision: logged, and pinned on the screen until the next one.  The
  * values it was taken on follow what was decided.
  */
@@ -57,12 +78,13 @@ static void
 decided(struct session *s, enum evlog_level lv, const char *what)
 {
 	char vals[256];
-	const struct gate_result *g = &s->gates;
+	struct gate_result g;
 
-	if (g->verdict == VERDICT_NONE)
+	record_gates(s, &g);
+	if (g.verdict == VERDICT_NONE)
 		snprintf(vals, sizeof(vals), "gates not evaluated");
 	else
-		gate_summary(g, vals, sizeof(vals));
+		gate_summary(&g, vals, sizeof(vals));
 	snprintf(s->decision, sizeof(s->decision), "%s (%s)", what, vals);
 	text_sanitise(s->decision);
 	s->decision_wall_ms = clock_wall(s->clock);
@@ -182,12 +204,14 @@ audit(struct session *s, const char *action, const char *reason,
 		.reason = reason,
 		.result = result,
 	};
+	struct gate_result g;
 	struct err e;
 	int rc;
 
 	if (s->read_only)
 		return 0;
-	en.metrics = gate_result_json(&s->gates);
+	record_gates(s, &g);
+	en.metrics = gate_result_json(&g);
 	rc = audit_append(s->plan->audit_log, &s->actor, &en, &e);
 	if (rc != 0) {
 		session_log(s, EVLOG_CRIT, "%s", e.msg);
@@ -529,6 +553,14 @@ session_act(struct session *s, enum event_type type, bool force,
 	}
 	if (forward)
 		close(fd);
+	/* The plan asks for a reason (a change ticket) on every advance. */
+	if (type == EV_ADVANCE && s->plan->require_reason &&
+	    (reason == NULL || reason[0] == '\0')) {
+		*why = "the plan requires a reason for an advance "
+		       "(require_reason: give --reason)";
+		refused(s, type, *why);
+		return -1;
+	}
 	if (!session_can(s, type, force, why)) {
 		refused(s, type, *why);
 		return -1;
@@ -1094,6 +1126,29 @@ tick_fire(void *arg)
 
 /* --- lifecycle -------------------------------------------------------------- */
 
+/*
+ * An action refused because another cutover holds the plan's lock: on
+ * the record too (best effort; the holder's own lines stay whole, every
+ * line being one append).  The state file is not read: no stage.
+ */
+static void
+lock_refused(struct session *s, const char *why)
+{
+	struct audit_entry en = {
+		.wall_ms = clock_wall(s->clock),
+		.action = "lock_refused",
+		.stage_from = -1,
+		.stage_to = -1,
+		.reason = why,
+		.result = "refused",
+	};
+	struct err e;
+
+	if (s->plan->audit_log != NULL &&
+	    audit_append(s->plan->audit_log, &s->actor, &en, &e) != 0)
+		session_log(s, EVLOG_WARN, "%s", e.msg);
+}
+
 int
 session_open(struct session *s, const struct plan *p, const struct clock *c,
 	     struct loop *l, const struct session_options *opt,
@@ -1122,8 +1177,14 @@ session_open(struct session *s, const struct plan *p, const struct clock *c,
 	if (opt->read_only) {
 		s->read_only = true;
 	} else if (store_lock(&s->store, &s->holder, e) != 0) {
-		if (!allow_read_only)
+		if (!allow_read_only) {
+			/* Held by another cutover: a refusal for the
+			 * record.  Any other failure (a link, a
+			 * permission) writes nothing. */
+			if (s->holder.pid > 0)
+				lock_refused(s, e->msg);
 			goto fail_store;
+		}
 		s->read_only = true;
 		session_log(s, EVLOG_WARN, "read-only: %s", e->msg);
 	}
@@ -1282,6 +1343,16 @@ session_close(struct session *s)
 }
 
 int
+session_record(struct session *s, const char *action, const char *why,
+	       const char *result)
+{
+	const struct cutover_state *st = &s->rec.state;
+
+	return audit(s, action, why, result, st->stage, st->applied,
+		     st->stage, st->applied);
+}
+
+int
 session_acknowledge(struct session *s)
 {
 	const struct cutover_state *st = &s->rec.state;
@@ -1365,6 +1436,7 @@ session_refresh_once(struct session *s)
 	}
 	s->seen = s->metrics;
 	s->seen_mono = clock_mono(s->clock);
+	s->evaluated_once = true;
 	gate_evaluate(s->plan, s->rec.state.stage, &s->seen, s->groups,
 		      s->seen_mono, &s->gates);
 	/*

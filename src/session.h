@@ -212,6 +212,14 @@ int session_reconcile_drift(struct session *s, const char **why);
  */
 int session_acknowledge(struct session *s);
 
+/*
+ * Write an audit line for something that is no transition (a dashboard
+ * leaving on a signal, a refusal of the lock): the state as it is, the
+ * values as last seen.  Best effort; -1 when it could not be written.
+ */
+int session_record(struct session *s, const char *action, const char *why,
+		   const char *result);
+
 /* Is a driver step in flight? */
 bool session_busy(const struct session *s);
 

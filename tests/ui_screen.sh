@@ -113,7 +113,7 @@ if printf '%s\n' "$TMUX_SCREEN" | grep -q '^stages '; then
 else
 	fail "80x24: the panes beside a dialog stay drawn" "$(tmux_diag)"
 fi
-tmux_keys y
+tmux_yes
 if tmux_wait 20 'stage 1/5 (HOLDING|BREACH)  hold (paused )?[0-9hms]+ .*local$'; then
 	pass "80x24: stage, phase, hold countdown and clock after an advance"
 else
@@ -181,7 +181,7 @@ tmux_start 80 24 "$CUTOVER --demo --no-autopilot --demo-speed 1"
 tmux_wait 20 'stage 0/5 READY' >/dev/null
 tmux_keys n
 tmux_wait 10 'Advance to stage 1' >/dev/null
-tmux_keys y
+tmux_yes
 if tmux_wait 20 '^decided .*advancing from stage 0 to stage 1 \(10 %\)'; then
 	pass "the advance is pinned as the last decision, with its values"
 else

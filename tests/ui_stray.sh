@@ -34,7 +34,7 @@ tmux_start 100 30 "$CUTOVER -c $T/stray.yaml"
 tmux_wait 20 'read back: istio 0% / apisix 100%' >/dev/null
 tmux_keys n
 tmux_wait 10 'Advance to stage 1' >/dev/null
-tmux_keys y
+tmux_yes
 if tmux_wait 20 'driver: applied istio 10% / apisix 90%'; then
 	pass "the driver's command ran"
 else

@@ -36,6 +36,7 @@ struct pending {
 		PENDING_INFO,
 	} kind;
 	bool force;
+	bool reason_step;		/* the reason asked after a yes */
 	enum phase phase;
 	int stage;
 	uint32_t seq;

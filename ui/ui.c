@@ -252,6 +252,7 @@ push_dialog(struct ui *u, struct dialog *d, enum action_kind kind, bool force)
 	p->dialog = d;
 	p->kind = kind;
 	p->force = force;
+	p->reason_step = false;
 	p->phase = st->phase;
 	p->stage = st->stage;
 	p->seq = st->seq;
@@ -292,23 +293,64 @@ withdraw_stale(struct ui *u)
 }
 
 static void
-act(struct ui *u, enum event_type type, bool force)
+act_why(struct ui *u, enum event_type type, bool force, const char *reason)
 {
 	const char *why = NULL;
 
-	if (session_act(u->s, type, force, NULL, &why) != 0)
+	if (session_act(u->s, type, force, reason, &why) != 0)
 		note(u, "%s refused: %s", cutover_event_name(type), why);
 }
 
 static void
-confirmed(struct ui *u, const struct pending *p)
+act(struct ui *u, enum event_type type, bool force)
 {
+	act_why(u, type, force, NULL);
+}
+
+/*
+ * After a yes to an advance or a rollback: the reason for the record (a
+ * change ticket), optional unless the plan requires one.  It belongs to
+ * the state the question was asked in, so a change withdraws it too.
+ */
+static void
+ask_reason(struct ui *u, const struct pending *p)
+{
+	bool required = look(u)->plan->require_reason;
+	struct dialog *d = dialog_new(DIALOG_TEXT, p->kind == PENDING_ROLLBACK ?
+				      "Reason for the rollback" :
+				      "Reason for the advance",
+				      "For the audit log: a change ticket, "
+				      "an incident, a few words.", NULL);
+	struct pending *q;
+
+	dialog_set_required(d, required);
+	if (u->ndialogs == UI_DIALOGS_MAX) {
+		dialog_free(d);
+		return;
+	}
+	q = &u->dialogs[u->ndialogs++];
+	*q = *p;
+	q->dialog = d;
+	q->reason_step = true;
+	u->dirty = ALL_PANES;
+}
+
+static void
+confirmed(struct ui *u, const struct pending *p, const char *reason)
+{
+	if ((p->kind == PENDING_ADVANCE || p->kind == PENDING_ROLLBACK) &&
+	    !p->reason_step) {
+		ask_reason(u, p);
+		return;
+	}
 	switch (p->kind) {
 	case PENDING_ADVANCE:
-		act(u, EV_ADVANCE, p->force);
+		act_why(u, EV_ADVANCE, p->force, reason != NULL &&
+			reason[0] != '\0' ? reason : NULL);
 		break;
 	case PENDING_ROLLBACK:
-		act(u, EV_ROLLBACK, false);
+		act_why(u, EV_ROLLBACK, false, reason != NULL &&
+			reason[0] != '\0' ? reason : NULL);
 		break;
 	case PENDING_RETRY:
 		act(u, EV_RETRY, false);
@@ -449,11 +491,15 @@ key(struct ui *u, int k)
 			return;
 		{
 			struct pending copy = *p;
+			char reason[DIALOG_INPUT_MAX * 4 + 1];
 
+			snprintf(reason, sizeof(reason), "%s",
+				 dialog_input(p->dialog));
 			copy.dialog = NULL;
 			pop_dialog(u);
 			if (r == DIALOG_YES)
-				confirmed(u, &copy);
+				confirmed(u, &copy, copy.reason_step ?
+					  reason : NULL);
 			else if (copy.kind != PENDING_INFO)
 				note(u, "cancelled; nothing changed");
 		}
@@ -581,6 +627,12 @@ on_signal(int signo, void *arg)
 	case SIGINT:
 		session_log(u->s, EVLOG_WARN, "signal %d: saving and leaving; "
 			    "traffic untouched", signo);
+		/* Who closed the terminal is not known; that it closed is. */
+		session_record(u->s, "dashboard_exit", signo == SIGHUP ?
+			       "SIGHUP: the terminal hung up; traffic "
+			       "untouched" : signo == SIGTERM ? "SIGTERM: "
+			       "terminated; traffic untouched" : "SIGINT: "
+			       "interrupted; traffic untouched", "ok");
 		u->quit = true;
 		u->exit_code = 128 + signo;
 		break;

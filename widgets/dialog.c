@@ -28,6 +28,7 @@ struct dialog {
 	char input[DIALOG_INPUT_MAX * 4 + 1];
 	size_t ninput;
 	bool mismatch;		/* Enter was pressed on a wrong word */
+	bool required;		/* DIALOG_TEXT: an empty line is refused */
 	int top;		/* DIALOG_INFO: first body line shown */
 	int page;		/* ... body lines shown at the last draw */
 	int max_top;		/* ... and the last top there is */
@@ -138,6 +139,12 @@ dialog_append(struct dialog *d, int key)
 	d->input[d->ninput] = '\0';
 }
 
+void
+dialog_set_required(struct dialog *d, bool required)
+{
+	d->required = required;
+}
+
 enum dialog_result
 dialog_key(struct dialog *d, int key)
 {
@@ -174,10 +181,16 @@ dialog_key(struct dialog *d, int key)
 			d->result = DIALOG_NO;
 		break;
 	case DIALOG_TYPED:
+	case DIALOG_TEXT:
 		if (key == 27) {
 			d->result = DIALOG_NO;
 		} else if (dialog_is_enter(key)) {
-			if (strcmp(d->input, d->word) == 0)
+			if (d->kind == DIALOG_TEXT &&
+			    (d->ninput > 0 || !d->required))
+				d->result = DIALOG_YES;
+			else if (d->kind == DIALOG_TEXT)
+				d->mismatch = true;
+			else if (strcmp(d->input, d->word) == 0)
 				d->result = DIALOG_YES;
 			else
 				d->mismatch = true;
@@ -206,6 +219,7 @@ dialog_footer(const struct dialog *d)
 	case DIALOG_CONFIRM:
 		return "y: yes   n/Esc/Enter: no";
 	case DIALOG_TYPED:
+	case DIALOG_TEXT:
 		return "Enter: confirm   Esc: cancel";
 	case DIALOG_INFO:
 		break;
@@ -233,7 +247,8 @@ dialog_inner(const struct dialog *d, int width, int *extra)
 		inner = most;
 	if (inner > width - 4)
 		inner = width - 4;
-	*extra = 2 + 1 + 1 + (d->kind == DIALOG_TYPED ? 2 : 0);
+	*extra = 2 + 1 + 1 + (d->kind == DIALOG_TYPED ||
+			      d->kind == DIALOG_TEXT ? 2 : 0);
 	return inner;
 }
 
@@ -339,8 +354,14 @@ dialog_draw(struct dialog *d, WINDOW *w, int y, int x, int width, int height)
 		row++;
 	}
 	row++;
-	if (d->kind == DIALOG_TYPED && row + 2 < by + bh) {
-		if (d->mismatch)
+	if ((d->kind == DIALOG_TYPED || d->kind == DIALOG_TEXT) &&
+	    row + 2 < by + bh) {
+		if (d->kind == DIALOG_TEXT)
+			prompt = xasprintf("%s", d->mismatch ? "a reason is "
+					   "required:" : d->required ?
+					   "reason (required):" :
+					   "reason (optional; Enter skips):");
+		else if (d->mismatch)
 			prompt = xasprintf("does not match; type \"%s\":",
 			    d->word);
 		else

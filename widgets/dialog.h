@@ -9,6 +9,9 @@
  *  - DIALOG_TYPED: the operator types a given word and presses Enter; a
  *    wrong word is refused (the dialog stays open and says so), Backspace
  *    edits, Ctrl-U clears, Esc cancels.
+ *  - DIALOG_TEXT: the operator types a line (a reason) and presses
+ *    Enter; an empty line is refused when the text is required
+ *    (dialog_set_required); Backspace edits, Ctrl-U clears, Esc cancels.
  *  - DIALOG_INFO: Up/Down/k/j, PgUp/PgDn, Home/End scroll a body taller
  *    than the box; any other key closes it (DIALOG_YES).
  * KEY_RESIZE never answers a dialog.  Keys are characters (Unicode code
@@ -23,6 +26,7 @@
 enum dialog_kind {
 	DIALOG_CONFIRM,
 	DIALOG_TYPED,
+	DIALOG_TEXT,
 	DIALOG_INFO
 };
 
@@ -43,6 +47,8 @@ struct dialog *dialog_new(enum dialog_kind kind, const char *title,
 void dialog_free(struct dialog *d);
 /* Role of the border and title (ROLE_CRIT for a louder question). */
 void dialog_set_role(struct dialog *d, enum role r);
+/* DIALOG_TEXT: whether Enter on an empty line is refused. */
+void dialog_set_required(struct dialog *d, bool required);
 /* Feed one key; returns the answer so far. */
 enum dialog_result dialog_key(struct dialog *d, int key);
 /* The answer so far. */
