@@ -1527,6 +1527,12 @@ session_status_json(struct session *s)
 					    json_integer(g->restarts));
 			json_object_set_new(o, "with_sidecar",
 					    json_integer(g->with_sidecar));
+			json_object_set_new(o, "sidecar_ready",
+					    json_integer(g->sidecar_ready));
+			json_object_set_new(o, "verdict", json_string(
+				group_health_ok(g, s->plan->groups[i]
+						.sidecar_required) ?
+				"pass" : "fail"));
 			json_object_set_new(o, "worst_reason",
 					    json_string(g->worst_reason));
 		}
