@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "gate.h"
 #include "store.h"
 #include "text.h"
 #include "xmalloc.h"
@@ -153,6 +154,56 @@ audit_text(json_t *o, const char *key)
 }
 
 /*
+ * The key values of a line: its verdict, and the gate that decided it
+ * (or, on a pass, the error rate) with its value and limit, in the
+ * gate's unit: "fail: error_rate 5.27% (limit 5.00%)".  "" when the line
+ * has none.
+ */
+static void
+print_values(json_t *metrics, FILE *out)
+{
+	const char *verdict = json_string_value(json_object_get(metrics,
+								"verdict"));
+	const char *by = json_string_value(json_object_get(metrics,
+							   "decided_by"));
+	json_t *gates = json_object_get(metrics, "gates");
+	const struct gate_def *d = NULL;
+	json_t *g;
+	char *vs;
+	char v[32];
+	char l[32];
+
+	if (verdict == NULL)
+		return;
+	vs = text_scrub_dup(verdict);
+	if (by == NULL)
+		by = "error_rate";
+	for (int i = 0; i < GATE_COUNT; i++)
+		if (strcmp(gate_name((enum gate_id)i), by) == 0)
+			d = gate_def((enum gate_id)i);
+	g = json_object_get(gates, by);
+	if (d == NULL || !json_is_object(g)) {
+		fprintf(out, "  [%s]", vs);
+		free(vs);
+		return;
+	}
+	if (json_is_number(json_object_get(g, "value")))
+		gate_format(d->unit, json_number_value(json_object_get(g,
+			    "value")), false, v, sizeof(v));
+	else
+		snprintf(v, sizeof(v), "no data");
+	fprintf(out, "  [%s: %s %s", vs, d->name, v);
+	if (json_is_number(json_object_get(g, "limit"))) {
+		gate_format(d->unit, json_number_value(json_object_get(g,
+			    "limit")), false, l, sizeof(l));
+		fprintf(out, " (limit %s%s)", d->dir == GATE_DIR_MIN ? ">=" :
+			"<=", l);
+	}
+	fputc(']', out);
+	free(vs);
+}
+
+/*
  * Any line may have been written by another operator's cutover or by
  * hand: every string is scrubbed before it reaches the terminal.
  */
@@ -181,6 +232,7 @@ print_readable(json_t *j, FILE *out)
 		fprintf(out, "  from %s", ssh);
 	if (reason != NULL)
 		fprintf(out, "  (%s)", reason);
+	print_values(json_object_get(j, "metrics"), out);
 	fputc('\n', out);
 	free(when);
 	free(user);

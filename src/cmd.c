@@ -186,9 +186,14 @@ cmd_print_state(struct session *s, FILE *out)
 		if (q->state == SOURCE_UNKNOWN && s->source_note[0] != '\0')
 			continue;
 		fprintf(out, "  %-20s ", plan_query_key((enum query_id)i));
-		if (have)
-			fprintf(out, "%-12.6g", v);
-		else
+		if (have) {
+			const struct gate_def *d = gate_def_of_query(i);
+			char num[32];
+
+			/* As the dashboard reads it: 0.50%, 833 ms. */
+			fprintf(out, "%-12s", gate_format(d != NULL ? d->unit :
+				GATE_UNIT_RATE, v, false, num, sizeof(num)));
+		} else
 			fprintf(out, "%-12s", "no data");
 		if (age != INT64_MAX)
 			fprintf(out, " age %llds", (long long)(age / 1000));
@@ -201,8 +206,10 @@ cmd_print_state(struct session *s, FILE *out)
 
 		fprintf(out, "  pods %-15s ", s->plan->groups[i].name);
 		if (g->state == SOURCE_OK)
-			fprintf(out, "%d/%d ready (min %d) restarts %lld %s\n",
-				g->ready, g->total, g->min_ready,
+			fprintf(out, "%s  %d/%d ready (min %d) restarts %lld "
+				"%s\n", group_health_ok(g,
+				s->plan->groups[i].sidecar_required) ? "ok  " :
+				"FAIL", g->ready, g->total, g->min_ready,
 				(long long)g->restarts, g->worst_reason);
 		else
 			fprintf(out, "unknown%s%s\n", g->error[0] ? ": " : "",

@@ -22,6 +22,7 @@ cmd_action(const struct cmd_options *c, const struct plan *p,
 {
 	struct session s;
 	const char *why = NULL;
+	const char *reason = c->reason;
 	char question[256];
 	int rc = cmd_open_session(c, &s, p, l, false);
 	int64_t deadline = cmd_deadline(p);
@@ -32,15 +33,24 @@ cmd_action(const struct cmd_options *c, const struct plan *p,
 		session_close(&s);
 		return CLI_DRIVER_FAILED;
 	}
-	if (type == EV_ADVANCE)
+	/* Every action records the values it was taken on; a rollback (and
+	 * a retry, which may be one) never waits for the sources. */
+	if (type == EV_ADVANCE || type == EV_PAUSE || type == EV_RESUME)
 		session_refresh_once(&s);
 
+	/* A rollback never waits, not even for a reason the plan wants. */
+	if (type == EV_ROLLBACK && p->require_reason &&
+	    (reason == NULL || reason[0] == '\0')) {
+		fprintf(stderr, "cutover: the plan requires a reason "
+			"(--reason); rolling back without one\n");
+		reason = "no reason given (the plan requires one)";
+	}
 	if (type == EV_ADVANCE || type == EV_ROLLBACK || type == EV_RETRY) {
 		struct weights to;
 
 		/* Ask only about what the guards would let through. */
 		if (!session_can(&s, type, c->force, &why)) {
-			session_act(&s, type, c->force, c->reason, &why);
+			session_act(&s, type, c->force, reason, &why);
 			fprintf(stderr, "cutover: %s refused: %s\n",
 				cutover_event_name(type), why);
 			rc = s.outcome == SESSION_OUTCOME_NOT_RECORDED ?
@@ -73,7 +83,7 @@ cmd_action(const struct cmd_options *c, const struct plan *p,
 			return CLI_REFUSED;
 		}
 	}
-	if (session_act(&s, type, c->force, c->reason, &why) != 0) {
+	if (session_act(&s, type, c->force, reason, &why) != 0) {
 		fprintf(stderr, "cutover: %s refused: %s\n",
 			cutover_event_name(type), why);
 		rc = s.outcome == SESSION_OUTCOME_NOT_RECORDED ? CLI_IO :

@@ -273,12 +273,16 @@ demo_observe(struct demo *d, struct metrics *m, struct group_health *groups)
 		g->total = n;
 		g->ready = n;
 		g->min_ready = pg->min_ready;
-		g->restarts = pg->side == SIDE_ISTIO && spiking(d, now) ? 2 : 0;
-		g->recent_restarts = g->restarts;
+		/* A restart count only grows: the spike's restarts stay
+		 * counted after the rollback; only the recent ones go. */
+		g->recent_restarts = pg->side == SIDE_ISTIO &&
+				     spiking(d, now) ? 2 : 0;
+		if (g->recent_restarts > g->restarts)
+			g->restarts = g->recent_restarts;
 		g->with_sidecar = pg->side == SIDE_APISIX ? 0 : n;
 		g->sidecar_ready = g->with_sidecar;
 		snprintf(g->worst_reason, sizeof(g->worst_reason), "%s",
-			 g->restarts > 0 ? "OOMKilled" : "");
+			 g->recent_restarts > 0 ? "OOMKilled" : "");
 	}
 	m->last_refresh_mono_ms = now;
 }

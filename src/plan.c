@@ -239,6 +239,7 @@ static const struct field top_fields[] = {
 	       "istio-system"),
 	FLDBD("refresh", F_DUR, struct plan, refresh_ms, SEC, 1.0 * HOUR,
 	      15 * SEC),
+	FLD("require_reason", F_BOOL, struct plan, require_reason),
 	FLDFP("state_file", fn_state_path, pr_state_path),
 	FLDFP("audit_log", fn_state_path, pr_state_path),
 	FLDN("prometheus", fn_prometheus, pr_prometheus, prometheus_fields,

@@ -258,6 +258,7 @@ struct plan {
 	char *audit_log;	/* default $XDG_STATE_HOME/cutover/<name>.audit.jsonl */
 	struct plan_notify *notify;	/* notify: targets */
 	int nnotify;
+	bool require_reason;	/* advance and rollback need a reason */
 	bool state_file_given;	/* set in the file: plan_finish keeps it */
 	bool audit_log_given;
 };

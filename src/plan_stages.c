@@ -314,7 +314,7 @@ const struct field rollback_fields[] = {
 	      3),
 	FLDFP("on_no_data", fn_on_no_data, pr_on_no_data),
 	FLDBD("verify_timeout", F_DUR, struct plan_rollback, verify_timeout_ms,
-	      SEC, 24.0 * HOUR, 10 * MIN),
+	      SEC, 24.0 * HOUR, 5 * MIN),
 	FLDBD("verify_max_istio_rps", F_NUM, struct plan_rollback,
 	      verify_max_istio_rps, 0, 1e9, 0.5),
 	FLDBD("log_max_bytes", F_INT, struct plan_rollback, log_max_bytes,

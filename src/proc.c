@@ -1,9 +1,10 @@
 /*
  * proc — child processes on the loop.
  *
- * A child is started with posix_spawnp (never a shell) in its own process
- * group, with default signal dispositions, an empty signal mask, stdin on
- * /dev/null and stdout/stderr into pipes whose parent ends are
+ * A child is started with posix_spawnp (never a shell) in its own session
+ * (no controlling terminal) and process group, with default signal
+ * dispositions, an empty signal mask, stdin on /dev/null and
+ * stdout/stderr into pipes whose parent ends are
  * non-blocking and watched by the loop.  Output beyond PROC_OUTPUT_MAX per
  * stream is read and thrown away so the child never blocks on a full pipe.
  *
@@ -614,9 +615,20 @@ proc_start(struct loop *l, char *const argv[], char *const env[],
 	sigemptyset(&none);
 	posix_spawnattr_setsigdefault(&attr, &all);
 	posix_spawnattr_setsigmask(&attr, &none);
+	/*
+	 * A session of its own (and so a group of its own): no controlling
+	 * terminal, so nothing the child runs can reach the dashboard's
+	 * terminal through /dev/tty while curses draws there, nor get the
+	 * terminal's signals.
+	 */
+#ifdef POSIX_SPAWN_SETSID
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+#else
 	posix_spawnattr_setpgroup(&attr, 0);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
 	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+#endif
 
 	envp = proc_env_merge(env);
 	rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv, envp);

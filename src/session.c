@@ -55,6 +55,100 @@ session_log(struct session *s, enum evlog_level lv, const char *fmt, ...)
 	changed(s, SESSION_DIRTY_LOG);
 }
 
+/*
+ * The values an action is taken on: the last evaluation, or before the
+ * first stage (no limits yet) what was seen judged by stage 1's limits,
+ * so that the first advance records what it advanced on.
+ */
+static void
+record_gates(const struct session *s, struct gate_result *g)
+{
+	bool answered = false;
+
+	*g = s->gates;
+	for (int i = 0; i < Q_COUNT; i++)
+		if (s->seen.q[i].state == SOURCE_OK)
+			answered = true;
+	/* Nothing answered: nothing to record but that. */
+	if (g->verdict == VERDICT_NONE && s->evaluated_once && answered &&
+	    s->plan->nstages >= 1)
+		gate_evaluate(s->plan, 1, &s->seen, s->groups, s->seen_mono,
+			      g);
+}
+
+/*
+ * A decision: logged, and pinned on the screen until the next one.  The
+ * values it was taken on follow what was decided.
+ */
+static void
+decided(struct session *s, enum evlog_level lv, const char *what)
+{
+	char vals[256];
+	struct gate_result g;
+
+	record_gates(s, &g);
+	if (g.verdict == VERDICT_NONE)
+		snprintf(vals, sizeof(vals), "gates not evaluated");
+	else
+		gate_summary(&g, vals, sizeof(vals));
+	snprintf(s->decision, sizeof(s->decision), "%s (%s)", what, vals);
+	text_sanitise(s->decision);
+	s->decision_wall_ms = clock_wall(s->clock);
+	s->decision_level = lv;
+}
+
+/* An audited transition as a sentence ("entered stage 3 (50 %)"). */
+static void
+sentence(const struct effect *f, const char *why, char *buf, size_t len)
+{
+	const char *a = f->action;
+	size_t n;
+
+	if (strcmp(a, "advance") == 0)
+		snprintf(buf, len, "advancing from stage %d to stage %d "
+			 "(%d %%)", f->stage_from, f->stage_to, f->to.istio);
+	else if (strcmp(a, "stage_entered") == 0)
+		snprintf(buf, len, "entered stage %d (%d %%)", f->stage_to,
+			 f->to.istio);
+	else if (strcmp(a, "auto_rollback") == 0)
+		snprintf(buf, len, "automatic rollback from stage %d (%d %%)",
+			 f->stage_from, f->from.istio);
+	else if (strcmp(a, "rollback") == 0)
+		snprintf(buf, len, "rolling back from stage %d (%d %%)",
+			 f->stage_from, f->from.istio);
+	else if (strcmp(a, "rolled_back") == 0)
+		snprintf(buf, len, "rolled back: all traffic on APISIX");
+	else if (strcmp(a, "pause") == 0)
+		snprintf(buf, len, "paused stage %d", f->stage_from);
+	else if (strcmp(a, "resume") == 0)
+		snprintf(buf, len, "resumed stage %d", f->stage_from);
+	else if (strcmp(a, "hold_done") == 0)
+		snprintf(buf, len, "the hold of stage %d is over",
+			 f->stage_from);
+	else if (strcmp(a, "breach_cleared") == 0)
+		snprintf(buf, len, "stage %d no longer in breach",
+			 f->stage_from);
+	else if (strcmp(a, "alarm") == 0)
+		snprintf(buf, len, "alarm at stage %d", f->stage_from);
+	else if (strcmp(a, "shift_failed") == 0)
+		snprintf(buf, len, "the shift to stage %d failed",
+			 f->stage_to);
+	else if (strcmp(a, "rollback_failed") == 0)
+		snprintf(buf, len, "the rollback from stage %d failed",
+			 f->stage_from);
+	else if (strcmp(a, "retry") == 0)
+		snprintf(buf, len, "retrying at stage %d", f->stage_from);
+	else if (strcmp(a, "reconcile") == 0)
+		snprintf(buf, len, "adopted stage %d (%d %%) as in force",
+			 f->stage_to, f->to.istio);
+	else
+		snprintf(buf, len, "%s: stage %d to %d", a, f->stage_from,
+			 f->stage_to);
+	n = strlen(buf);
+	if (why != NULL && n < len)
+		snprintf(buf + n, len - n, ": %s", why);
+}
+
 static void
 changed(struct session *s, unsigned bits)
 {
@@ -116,12 +210,14 @@ audit(struct session *s, const char *action, const char *reason,
 		.reason = reason,
 		.result = result,
 	};
+	struct gate_result g;
 	struct err e;
 	int rc;
 
 	if (s->read_only)
 		return 0;
-	en.metrics = gate_result_json(&s->gates);
+	record_gates(s, &g);
+	en.metrics = gate_result_json(&g);
 	/* An advance from stage 0 is judged by the preflight: record it. */
 	if (stage_from == 0 && s->pf.evaluated && json_is_object(en.metrics))
 		json_object_set_new(en.metrics, "preflight",
@@ -321,13 +417,20 @@ run_effects(struct session *s, const struct cutover_effects *fx,
 				  f->stage_from, f->from, f->stage_to,
 				  f->to) != 0 && strict)
 				return -1;
-			session_log(s, strstr(f->action, "rollback") ||
-					       strstr(f->action, "failed") ?
-					       EVLOG_WARN : EVLOG_NOTE,
-				    "%s: stage %d -> %d%s%s", f->action,
-				    f->stage_from, f->stage_to,
-				    why != NULL ? ": " : "",
-				    why != NULL ? why : "");
+			{
+				enum evlog_level lv = strstr(f->action,
+					"rollback") || strstr(f->action,
+					"failed") ? EVLOG_WARN : EVLOG_NOTE;
+				char say[320];
+
+				sentence(f, why, say, sizeof(say));
+				session_log(s, lv, "%s", say);
+				if (strcmp(f->action, "advance") == 0 ||
+				    strstr(f->action, "rollback") != NULL ||
+				    strcmp(f->action, "alarm") == 0 ||
+				    strstr(f->action, "failed") != NULL)
+					decided(s, lv, say);
+			}
 			break;
 		case EFF_CANCEL:
 			driver_cancel(&s->driver);
@@ -394,14 +497,27 @@ phase_changed(struct session *s, enum phase before)
 			checklist_summarise(&s->cl, s->plan, s->prom);
 		checklist_logs(s);
 	}
+	/* The stage rolled back from: its limits stay on the screen while
+	 * the rollback is verified. */
+	if (now == PHASE_ROLLING_BACK && s->rec.state.stage > 0)
+		s->verify_stage = s->rec.state.stage;
 	if (now == PHASE_ROLLED_BACK && before == PHASE_ROLLING_BACK) {
 		s->verify = VERIFY_WATCHING;
 		s->verify_since_mono = t;
+		s->verify_acked = false;
+		s->verify_why[0] = '\0';
 		session_log(s, EVLOG_NOTE, "verifying the rollback: waiting "
 			    "for Istio's request rate to fall below %.3g req/s",
 			    s->plan->rollback.verify_max_istio_rps);
 	} else if (now != PHASE_ROLLED_BACK) {
 		s->verify = VERIFY_NONE;
+	}
+	if (now == PHASE_BREACH && before != PHASE_BREACH) {
+		char d[64];
+
+		snprintf(d, sizeof(d), "breach at stage %d",
+			 s->rec.state.stage);
+		decided(s, EVLOG_CRIT, d);
 	}
 	if (before == PHASE_SHIFTING || before == PHASE_ROLLING_BACK) {
 		s->stage_since_mono = t;
@@ -543,6 +659,14 @@ session_act(struct session *s, enum event_type type, bool force,
 	}
 	if (forward)
 		close(fd);
+	/* The plan asks for a reason (a change ticket) on every advance. */
+	if (type == EV_ADVANCE && s->plan->require_reason &&
+	    (reason == NULL || reason[0] == '\0')) {
+		*why = "the plan requires a reason for an advance "
+		       "(require_reason: give --reason)";
+		refused(s, type, *why);
+		return -1;
+	}
 	if (!session_can(s, type, force, why)) {
 		refused(s, type, *why);
 		return -1;
@@ -705,6 +829,14 @@ read_back_done(const struct driver_result *r, void *arg)
 				    "%d%%) differ from the state file (istio "
 				    "%d%%): changed outside cutover?",
 				    r->weights.istio, st->applied.istio);
+			{
+				char d[160];
+
+				snprintf(d, sizeof(d), "drift: istio %d %% in "
+					 "force, %d %% in the state file",
+					 r->weights.istio, st->applied.istio);
+				decided(s, EVLOG_CRIT, d);
+			}
 			s->bell = true;
 		}
 		if (s->checking)
@@ -766,9 +898,15 @@ check_done(const struct driver_result *r, void *arg)
 			   !st->uncertain;
 		s->drift_weights = r->weights;
 		if (s->drift) {
+			char d[160];
+
 			audit(s, "reconcile_mismatch", "weights in force "
 			      "differ from the state file", "warning",
 			      st->stage, st->applied, st->stage, r->weights);
+			snprintf(d, sizeof(d), "drift: istio %d %% in force, "
+				 "%d %% in the state file", r->weights.istio,
+				 st->applied.istio);
+			decided(s, EVLOG_CRIT, d);
 			s->bell = true;
 		}
 	} else {
@@ -811,9 +949,9 @@ session_measured_split(const struct session *s, int64_t now, double *pct,
 	double ar;
 	int64_t max_age = s->plan->gates.max_age_ms;
 
-	if (!metrics_value(&s->metrics, s->plan, Q_ISTIO_RPS, now, max_age,
+	if (!metrics_value(&s->seen, s->plan, Q_ISTIO_RPS, now, max_age,
 			   &ir) ||
-	    !metrics_value(&s->metrics, s->plan, Q_APISIX_RPS, now, max_age,
+	    !metrics_value(&s->seen, s->plan, Q_APISIX_RPS, now, max_age,
 			   &ar) || ir + ar <= 0)
 		return false;
 	*pct = 100.0 * ir / (ir + ar);
@@ -832,7 +970,10 @@ watch_split(struct session *s, int64_t now)
 	double pct;
 	double total;
 	double diff;
-	bool settled = now - s->stage_since_mono >= s->plan->gates.settle_ms;
+	/* A one-shot command has not watched the stage: the hold it has
+	 * observed says as much (the dashboard and `status` judge alike). */
+	bool settled = now - s->stage_since_mono >= s->plan->gates.settle_ms ||
+		       st->hold_ms >= s->plan->gates.settle_ms;
 	bool watch = st->stage >= 1 && (st->phase == PHASE_HOLDING ||
 		     st->phase == PHASE_READY || st->phase == PHASE_PAUSED ||
 		     st->phase == PHASE_BREACH || st->phase == PHASE_COMPLETE);
@@ -888,6 +1029,7 @@ watch_rollback(struct session *s, int64_t now)
 			 "req/s after %llds", rps,
 			 (long long)(s->verify_took_ms / 1000));
 		session_log(s, EVLOG_NOTE, "%s", why);
+		decided(s, EVLOG_NOTE, why);
 		audit(s, "rollback_verified", why, "ok", st->stage, st->applied,
 		      st->stage, st->applied);
 		return;
@@ -909,7 +1051,11 @@ watch_rollback(struct session *s, int64_t now)
 		session_log(s, EVLOG_CRIT, "%s", why);
 		audit(s, "rollback_unverified", why, "warning", st->stage,
 		      st->applied, st->stage, st->applied);
+		snprintf(s->verify_why, sizeof(s->verify_why), "%s", why);
+		decided(s, EVLOG_CRIT, why);
 		s->bell = true;
+		s->verify_bell_mono = now;
+		changed(s, SESSION_DIRTY_ALARM);
 	}
 }
 
@@ -920,8 +1066,16 @@ evaluate(struct session *s)
 	struct event ev = { .type = EV_VERDICT, .now_ms = now };
 	char buf[256];
 
-	gate_evaluate(s->plan, s->rec.state.stage, &s->metrics, s->groups, now,
-		      &s->gates);
+	bool verifying = (s->verify == VERIFY_WATCHING ||
+			  s->verify == VERIFY_LATE) && s->verify_stage > 0;
+
+	s->seen = s->metrics;
+	s->seen_mono = now;
+	s->evaluated_once = true;
+	/* While a rollback is verified Istio is judged by the limits of the
+	 * stage it was rolled back from: shown, never acted on. */
+	gate_evaluate(s->plan, verifying ? s->verify_stage :
+		      s->rec.state.stage, &s->seen, s->groups, now, &s->gates);
 	if (s->gates.verdict != s->shown_verdict) {
 		s->shown_verdict = s->gates.verdict;
 		if (s->gates.verdict != VERDICT_NONE)
@@ -932,7 +1086,7 @@ evaluate(struct session *s)
 				    gate_summary(&s->gates, buf, sizeof(buf)));
 	}
 	ev.verdict = s->gates.verdict;
-	if (ev.verdict != VERDICT_NONE)
+	if (ev.verdict != VERDICT_NONE && !verifying)
 		feed(s, &ev);
 	if (s->rec.state.stage == 0)
 		session_preflight(s);
@@ -941,10 +1095,30 @@ evaluate(struct session *s)
 	changed(s, SESSION_DIRTY_METRICS);
 }
 
+static bool
+sources_busy(const struct session *s)
+{
+	return (s->prom != NULL && prom_busy(s->prom)) ||
+	       (s->kube != NULL && kube_busy(s->kube));
+}
+
+/*
+ * The first answers are judged as soon as they are all in, so that the
+ * screen does not show "no data" for a whole interval after the start.
+ */
+static void
+first_answers(struct session *s)
+{
+	if (s->live && s->fetched_once && !s->evaluated_once &&
+	    !sources_busy(s))
+		evaluate(s);
+}
+
 static void
 prom_updated(void *arg)
 {
 	changed(arg, SESSION_DIRTY_METRICS);
+	first_answers(arg);
 }
 
 static void
@@ -953,6 +1127,7 @@ kube_updated(void *arg)
 	struct session *s = arg;
 
 	changed(s, SESSION_DIRTY_PODS);
+	first_answers(s);
 	if (s->cl.logs == CL_LOGS_WAITING && !kube_busy(s->kube))
 		checklist_logs(s);
 }
@@ -1009,8 +1184,10 @@ refresh_fire(void *arg)
 		fetch(s);
 	if (s->fetched_once)
 		evaluate(s);
-	if (s->demo == NULL)
+	if (s->demo == NULL) {
 		fetch(s);
+		first_answers(s);
+	}
 	demo_autopilot(s);
 	s->refresh_timer = loop_timer_at(s->loop, clock_mono(s->clock) +
 					 s->plan->refresh_ms, refresh_fire, s);
@@ -1037,6 +1214,13 @@ tick_fire(void *arg)
 	 * fresh screen then sends a few bytes a second, not a full pane).
 	 */
 	changed(s, SESSION_DIRTY_CLOCK);
+	/* An unverified rollback rings until someone acknowledges it. */
+	if (s->verify == VERIFY_LATE && !s->verify_acked &&
+	    now - s->verify_bell_mono >= 60000) {
+		s->verify_bell_mono = now;
+		s->bell = true;
+		changed(s, SESSION_DIRTY_ALARM);
+	}
 	for (int i = 0; i < Q_COUNT; i++) {
 		int64_t age = metrics_age_ms(&s->metrics, (enum query_id)i, now);
 
@@ -1130,6 +1314,29 @@ notify_stop(struct session *s)
 	s->notify_kube = NULL;
 }
 
+/*
+ * An action refused because another cutover holds the plan's lock: on
+ * the record too (best effort; the holder's own lines stay whole, every
+ * line being one append).  The state file is not read: no stage.
+ */
+static void
+lock_refused(struct session *s, const char *why)
+{
+	struct audit_entry en = {
+		.wall_ms = clock_wall(s->clock),
+		.action = "lock_refused",
+		.stage_from = -1,
+		.stage_to = -1,
+		.reason = why,
+		.result = "refused",
+	};
+	struct err e;
+
+	if (s->plan->audit_log != NULL &&
+	    audit_append(s->plan->audit_log, &s->actor, &en, &e) != 0)
+		session_log(s, EVLOG_WARN, "%s", e.msg);
+}
+
 int
 session_open(struct session *s, const struct plan *p, const struct clock *c,
 	     struct loop *l, const struct session_options *opt,
@@ -1146,6 +1353,7 @@ session_open(struct session *s, const struct plan *p, const struct clock *c,
 	s->shown_verdict = VERDICT_NONE;
 	evlog_init(&s->log);
 	metrics_init(&s->metrics);
+	metrics_init(&s->seen);
 	audit_actor_current(&s->actor);
 	s->groups = xcalloc((size_t)(p->ngroups > 0 ? p->ngroups : 1),
 			    sizeof(*s->groups));
@@ -1157,8 +1365,14 @@ session_open(struct session *s, const struct plan *p, const struct clock *c,
 	if (opt->read_only) {
 		s->read_only = true;
 	} else if (store_lock(&s->store, &s->holder, e) != 0) {
-		if (!allow_read_only)
+		if (!allow_read_only) {
+			/* Held by another cutover: a refusal for the
+			 * record.  Any other failure (a link, a
+			 * permission) writes nothing. */
+			if (s->holder.pid > 0)
+				lock_refused(s, e->msg);
 			goto fail_store;
+		}
 		s->read_only = true;
 		session_log(s, EVLOG_WARN, "read-only: %s", e->msg);
 	}
@@ -1333,6 +1547,32 @@ session_close(struct session *s)
 	s->plan = NULL;
 }
 
+int
+session_record(struct session *s, const char *action, const char *why,
+	       const char *result)
+{
+	const struct cutover_state *st = &s->rec.state;
+
+	return audit(s, action, why, result, st->stage, st->applied,
+		     st->stage, st->applied);
+}
+
+int
+session_acknowledge(struct session *s)
+{
+	const struct cutover_state *st = &s->rec.state;
+
+	if (s->verify != VERIFY_LATE || s->verify_acked)
+		return -1;
+	s->verify_acked = true;
+	audit(s, "alarm_acknowledged", s->verify_why, "ok", st->stage,
+	      st->applied, st->stage, st->applied);
+	session_log(s, EVLOG_NOTE, "the operator acknowledged: %s",
+		    s->verify_why);
+	changed(s, SESSION_DIRTY_ALARM | SESSION_DIRTY_STATE);
+	return 0;
+}
+
 bool
 session_busy(const struct session *s)
 {
@@ -1417,8 +1657,11 @@ session_refresh_once(struct session *s)
 		       clock_mono(s->clock) < end)
 			loop_run_once(s->loop, 100);
 	}
-	gate_evaluate(s->plan, s->rec.state.stage, &s->metrics, s->groups,
-		      clock_mono(s->clock), &s->gates);
+	s->seen = s->metrics;
+	s->seen_mono = clock_mono(s->clock);
+	s->evaluated_once = true;
+	gate_evaluate(s->plan, s->rec.state.stage, &s->seen, s->groups,
+		      s->seen_mono, &s->gates);
 	/*
 	 * A one-shot command judges on this fresh verdict, not on whatever
 	 * the dashboard saw last (which may be hours old).
@@ -1433,6 +1676,8 @@ session_refresh_once(struct session *s)
 		s->measured_istio = session_measured_split(s,
 			clock_mono(s->clock), &pct, &total) ? pct : NAN;
 	}
+	/* The split is judged as the dashboard judges it. */
+	watch_split(s, s->seen_mono);
 }
 
 /* --- the rollback checklist ------------------------------------------------ */
@@ -1901,6 +2146,12 @@ session_status_json(struct session *s)
 					    json_integer(g->restarts));
 			json_object_set_new(o, "with_sidecar",
 					    json_integer(g->with_sidecar));
+			json_object_set_new(o, "sidecar_ready",
+					    json_integer(g->sidecar_ready));
+			json_object_set_new(o, "verdict", json_string(
+				group_health_ok(g, s->plan->groups[i]
+						.sidecar_required) ?
+				"pass" : "fail"));
 			json_object_set_new(o, "worst_reason",
 					    json_string(g->worst_reason));
 		}

@@ -20,8 +20,11 @@
  * moves traffic is accepted.
  *
  * Gates are evaluated exactly once per refresh interval, on the data the
- * previous refresh brought (at most one interval old); a source that did
- * not answer makes its data age and, past max_age, no data.
+ * previous refresh brought (at most one interval old), and once more when
+ * the session's first answers are in; a source that did not answer makes
+ * its data age and, past max_age, no data.  What an evaluation judged is
+ * kept (`seen`), so that what is shown beside a verdict is what it was
+ * reached on.
  */
 #ifndef CUTOVER_SRC_SESSION_H
 #define CUTOVER_SRC_SESSION_H
@@ -117,6 +120,13 @@ struct session {
 	char source_note[256];	/* why a source is missing, "" if none */
 	struct demo *demo;
 	bool fetched_once;
+	bool evaluated_once;	/* the first answers were judged */
+	/*
+	 * The metrics as the gates last saw them, and when: the screen
+	 * draws the values and the verdict of that one evaluation together.
+	 */
+	struct metrics seen;
+	int64_t seen_mono;
 	struct gate_result gates;
 	enum verdict shown_verdict;
 
@@ -140,12 +150,22 @@ struct session {
 	} verify;
 	int64_t verify_since_mono;
 	int64_t verify_took_ms;
+	int verify_stage;	/* the stage rolled back from (its limits) */
+	bool verify_acked;	/* VERIFY_LATE seen by the operator */
+	int64_t verify_bell_mono;	/* the alarm's bell, again each minute */
+	char verify_why[160];	/* why it is late */
 	/* Measured split against the applied weights, after the settle time. */
 	int64_t stage_since_mono;
 	bool split_mismatch;
 	double measured_istio;	/* percent, NAN when unknown */
 
 	struct evlog log;
+	/* The last decision (advance, breach, rollback, drift, verification)
+	 * with the values it was taken on: pinned on the screen until the
+	 * next one. */
+	char decision[320];
+	int64_t decision_wall_ms;
+	enum evlog_level decision_level;
 	struct audit_actor actor;
 	struct loop_timer *refresh_timer;
 	struct loop_timer *tick_timer;
@@ -203,6 +223,20 @@ bool session_can(struct session *s, enum event_type type, bool force,
  */
 int session_reconcile_drift(struct session *s, const char **why);
 
+/*
+ * The operator saw the alarm that a rollback is not verified: the banner
+ * and the bell stop (audited).  -1 when there is nothing to acknowledge.
+ */
+int session_acknowledge(struct session *s);
+
+/*
+ * Write an audit line for something that is no transition (a dashboard
+ * leaving on a signal, a refusal of the lock): the state as it is, the
+ * values as last seen.  Best effort; -1 when it could not be written.
+ */
+int session_record(struct session *s, const char *action, const char *why,
+		   const char *result);
+
 /* Is a driver step in flight? */
 bool session_busy(const struct session *s);
 
@@ -234,7 +268,8 @@ json_t *session_probes_json(const struct session *s, int64_t now_mono_ms);
 
 /*
  * Istio's share of the requests measured at both gateways (percent) and
- * the total request rate; false without fresh rates for both sides.
+ * the total request rate, as the last evaluation saw them at `now`; false
+ * without fresh rates for both sides.
  */
 bool session_measured_split(const struct session *s, int64_t now,
 			    double *pct, double *total_rps);

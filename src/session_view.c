@@ -46,13 +46,17 @@ session_view_fill(struct session *s, struct session_view *v)
 	v->read_back_wall_ms = s->rec.read_back_wall_ms;
 	v->can_read_back = driver_present(&s->driver) &&
 			   driver_can_read_back(&s->driver);
-	v->have_measured = session_measured_split(s, v->now_mono,
+	/* What the last evaluation judged, beside its verdict. */
+	v->judged_mono = s->seen_mono;
+	v->have_measured = session_measured_split(s, s->seen_mono,
 						  &v->measured_istio,
 						  &v->measured_rps);
 	v->split_mismatch = s->split_mismatch;
 	v->verify = s->verify;
 	v->verify_since_mono = s->verify_since_mono;
 	v->verify_took_ms = s->verify_took_ms;
+	v->verify_alarm = s->verify == VERIFY_LATE && !s->verify_acked;
+	v->verify_why = s->verify_why;
 
 	v->act[SESSION_VIEW_ADVANCE].allowed =
 		session_can(s, EV_ADVANCE, false, &why);
@@ -72,7 +76,7 @@ session_view_fill(struct session *s, struct session_view *v)
 	v->act[SESSION_VIEW_RETRY].why = why;
 
 	v->plan = s->plan;
-	v->metrics = &s->metrics;
+	v->metrics = &s->seen;
 	v->gates = &s->gates;
 	v->have_checklist = s->rec.state.phase == PHASE_ROLLED_BACK &&
 			    session_checklist(s, v->checklist);
@@ -81,6 +85,9 @@ session_view_fill(struct session *s, struct session_view *v)
 		       &s->pf : NULL;
 	v->groups = s->groups;
 	v->log = &s->log;
+	v->decision = s->decision;
+	v->decision_wall_ms = s->decision_wall_ms;
+	v->decision_level = s->decision_level;
 }
 
 unsigned

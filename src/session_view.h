@@ -72,6 +72,7 @@ struct session_view {
 	struct weights read_back;
 	int64_t read_back_wall_ms;
 	bool can_read_back;		/* the driver can read weights back */
+	int64_t judged_mono;		/* when the gates last judged */
 	bool have_measured;
 	double measured_istio;		/* percent */
 	double measured_rps;		/* both gateways together */
@@ -79,6 +80,8 @@ struct session_view {
 	enum session_verify verify;	/* after a rollback */
 	int64_t verify_since_mono;
 	int64_t verify_took_ms;
+	bool verify_alarm;		/* late and not acknowledged yet */
+	const char *verify_why;		/* why it is late, "" if not */
 
 	/* After a rollback: the guide's checklist, as far as proven. */
 	bool have_checklist;
@@ -89,12 +92,17 @@ struct session_view {
 
 	/* Borrowed from the session. */
 	const struct plan *plan;
-	const struct metrics *metrics;
+	const struct metrics *metrics;	/* as the gates last judged them */
 	const struct gate_result *gates;
 	/* At stage 0, ready: the preflight's checks (NULL otherwise). */
 	const struct preflight *preflight;
 	const struct group_health *groups;	/* plan->ngroups */
 	const struct evlog *log;
+
+	/* The last decision, pinned until the next ("" and 0: none yet). */
+	const char *decision;
+	int64_t decision_wall_ms;
+	enum evlog_level decision_level;
 };
 
 /* Fill `v` from the session as it is now. */

@@ -45,6 +45,7 @@
 #include "prom.h"
 #include "promtest.h"
 #include "session.h"
+#include "session_view.h"
 #include "xmalloc.h"
 
 #define STEP_S 15
@@ -186,6 +187,19 @@ write_openmetrics(FILE *f, void *arg)
 		  c_aerr, false);
 	om_series(f, "apisix_http_status", "code=\"502\",route=\"web\"", c_aerr,
 		  NULL, false);
+	/* APISIX's latency, for the preflight's "every APISIX query has
+	 * data": half the requests under 100 ms, all under 200 ms. */
+	fprintf(f, "# TYPE apisix_http_latency_bucket unknown\n");
+	for (int i = 0; i < NSAMPLES; i++) {
+		static const char *const le[] = { "100", "200", "+Inf" };
+		static const double share[] = { 0.5, 1, 1 };
+
+		for (int b = 0; b < 3; b++)
+			fprintf(f, "apisix_http_latency_bucket{type=\"request\","
+				"le=\"%s\"} %.17g %lld\n", le[b],
+				c_atot[i] * share[b],
+				(long long)(base_s + (int64_t)i * STEP_S));
+	}
 }
 
 /* What the gates should see for the query 8 s after sample k. */
@@ -517,6 +531,19 @@ scen_eval(struct scen *sc)
 	if (sc->x.exact)
 		assert_rel(g->g[G_TRAFFIC].value, sc->x.irps, "istio rps");
 	if (sc->x.ierr_have) {
+		struct session_view v;
+		double shown;
+
+		/* The screen draws the values this verdict was reached on,
+		 * not the answers fetched since (one refresh newer). */
+		session_view_fill(&sc->s, &v);
+		cr_assert(metrics_value(v.metrics, &sc->plan,
+					Q_ISTIO_ERROR_RATE, v.judged_mono,
+					sc->plan.gates.max_age_ms, &shown));
+		cr_assert_eq(shown, g->g[G_ERROR_RATE].value, "evaluation %d: "
+			     "shown %.17g, judged %.17g", sc->n, shown,
+			     g->g[G_ERROR_RATE].value);
+		cr_assert(v.gates == g);
 		assert_rel(g->g[G_ERROR_RATE].value, sc->x.ierr, "error rate");
 		assert_rel(g->g[G_AVAILABILITY].value, sc->x.iavail,
 			   "availability");
@@ -1054,11 +1081,40 @@ Test(scenario, rollback_unverified_when_istio_keeps_traffic)
 			  "traffic still reaching Istio after 2 min (", 42) == 0,
 		  "%s", jstr(a, "reason"));
 	cr_assert_str_eq(jstr(a, "result"), "warning");
+	{
+		struct session_view v;
+
+		/* An alarm on the screen, with Istio still judged by the
+		 * limits of the stage it was rolled back from. */
+		session_view_fill(&sc.s, &v);
+		cr_assert(v.verify_alarm);
+		cr_assert_str_eq(v.verify_why, jstr(a, "reason"));
+		cr_assert_eq(v.gates->stage, 1);
+		cr_assert(v.gates->g[G_ERROR_RATE].enabled);
+		cr_assert_float_eq(v.gates->g[G_ERROR_RATE].limit,
+				   sc.plan.stages[0].max_error_rate, 1e-12);
+		cr_assert(v.gates->g[G_ERROR_RATE].have_value);
+		cr_assert_eq(sc.s.rec.state.phase, PHASE_ROLLED_BACK);
+	}
 	json_decref(a);
 	/* said once */
 	scen_eval(&sc);
 	cr_assert_eq(sc.s.verify, VERIFY_LATE);
 	cr_assert_eq(audit_count("rollback_unverified"), 1);
 	cr_assert_eq(audit_count("rollback_verified"), 0);
+	/* until acknowledged, once */
+	cr_assert_eq(session_acknowledge(&sc.s), 0);
+	{
+		struct session_view v;
+
+		session_view_fill(&sc.s, &v);
+		cr_assert_not(v.verify_alarm);
+	}
+	a = audit_last("alarm_acknowledged");
+	cr_assert(strncmp(jstr(a, "reason"), "traffic still reaching Istio",
+			  28) == 0, "%s", jstr(a, "reason"));
+	json_decref(a);
+	cr_assert_eq(session_acknowledge(&sc.s), -1);
+	cr_assert_eq(audit_count("alarm_acknowledged"), 1);
 	scen_done(&sc);
 }

@@ -10,7 +10,7 @@
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
 [ -n "${PROMETHEUS:-}" ] && [ -x "$PROMETHEUS" ] || skip_all "prometheus not found"
 [ -n "${PROMTOOL:-}" ] && [ -x "$PROMTOOL" ] || skip_all "promtool not found"
-plan 26
+plan 30
 
 # --- the scenario and its expected values ----------------------------------
 "$PYTHON3" - "$T" <<'PY'
@@ -170,6 +170,20 @@ PY
 while read -r verdict key rest; do
 	is "pods of $key match the fixtures ($rest)" "$verdict" ok
 done <"$T/pods"
+is "status --json: each group's sidecar_ready and verdict" "$("$PYTHON3" -c '
+import json, sys
+st = json.load(open(sys.argv[1]))
+print(" ".join("%s:%s:%s" % (g["name"], type(g.get("sidecar_ready")).__name__, g.get("verdict")) for g in st["pods"]))' "$T/status.json")" \
+	"gateway:int:pass api:int:fail"
+# The text status reads as the dashboard does: percentages, milliseconds,
+# and each group's verdict.
+$CUTOVER -c "$T/plan.yaml" status >"$T/status.txt" 2>&1
+like "status: the error rate as a percentage" "$(cat "$T/status.txt")" \
+	'istio_error_rate +0\.50% '
+like "status: P95 in milliseconds" "$(cat "$T/status.txt")" \
+	'istio_p95_ms +833 ms '
+like "status: each pod group's verdict" "$(cat "$T/status.txt")" \
+	'pods gateway +ok +2/2 ready'
 unlike "the bearer token is not printed" "$(cat "$T/status.json" "$T/status.err")" "secret-token-1"
 
 # The dashboard in a real terminal shows the same numbers.

@@ -201,7 +201,7 @@ Test(plan_defaults, guide_table, .init = setup_env)
 	cr_assert_eq(p.rollback.automatic, true);
 	cr_assert_eq(p.rollback.consecutive, 3);
 	cr_assert_eq(p.rollback.on_no_data, NO_DATA_HOLD);
-	cr_assert_eq(p.rollback.verify_timeout_ms, 600000);
+	cr_assert_eq(p.rollback.verify_timeout_ms, 300000);
 	cr_assert_float_eq(p.rollback.verify_max_istio_rps, 0.5, 1e-12);
 	cr_assert_float_eq(p.gates.min_request_rate, 0.1, 1e-12);
 	cr_assert_eq(p.gates.max_age_ms, 30000);

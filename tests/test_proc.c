@@ -305,6 +305,34 @@ Test(proc, own_process_group_default_signals)
 	loop_free(l);
 }
 
+/*
+ * A child starts a session of its own: it has no controlling terminal,
+ * so nothing it runs can write to the dashboard's terminal through
+ * /dev/tty (a shell's "Terminated", a prompt) while curses draws there.
+ */
+Test(proc, own_session_no_controlling_terminal)
+{
+	struct loop *l = loop_new(&clock_system);
+	struct got g = { 0 };
+	long sid = 0, pid = 0;
+	char *s;
+
+	start_sh(l, "ps -o sid= -p $$ | tr -d ' '; echo $$; "
+		 "if (exec 3</dev/tty) 2>/dev/null; then echo tty; "
+		 "else echo no-tty; fi", NULL, 5000, &g);
+	cr_assert_lt(run_until(l, &g), ITER_CAP);
+	cr_assert_eq(g.r.exit_code, 0, "%s", g.r.err);
+	s = g.r.out;
+	sid = strtol(s, &s, 10);
+	pid = strtol(s, &s, 10);
+	cr_assert_eq(sid, pid, "the child leads its own session: %s",
+		     g.r.out);
+	cr_assert_neq(sid, (long)getsid(0));
+	cr_assert_not_null(strstr(g.r.out, "no-tty"), "out: %s", g.r.out);
+	got_done(&g);
+	loop_free(l);
+}
+
 Test(proc, closed_pipes_then_exit_reaped_without_blocking)
 {
 	struct loop *l = loop_new(&clock_system);

@@ -271,6 +271,32 @@ Test(text_utf8, wide_clip_no_half_char)
 	delwin(p);
 }
 
+Test(text_utf8, cut_marked_with_an_ellipsis)
+{
+	WINDOW *p = canvas(2, 10);
+	cchar_t cc;
+	wchar_t wcs[CCHARW_MAX + 1];
+	attr_t a;
+	short pair;
+
+	cr_assert_eq(widget_text_cut(p, 0, 0, 10, ROLE_OK, "short"), 5);
+	cr_assert_eq(widget_text_cut(p, 1, 0, 8, ROLE_OK, "much too long"),
+		     8);
+	cr_assert_eq(mvwin_wch(p, 0, 4, &cc), OK);
+	getcchar(&cc, wcs, &a, &pair, NULL);
+	cr_assert_eq(wcs[0], L't');
+	cr_assert_eq(mvwin_wch(p, 0, 5, &cc), OK);
+	getcchar(&cc, wcs, &a, &pair, NULL);
+	cr_assert_eq(wcs[0], L'~', "nothing drawn past a text that fits");
+	cr_assert_eq(mvwin_wch(p, 1, 6, &cc), OK);
+	getcchar(&cc, wcs, &a, &pair, NULL);
+	cr_assert_eq(wcs[0], L'o');
+	cr_assert_eq(mvwin_wch(p, 1, 7, &cc), OK);
+	getcchar(&cc, wcs, &a, &pair, NULL);
+	cr_assert_eq(wcs[0], L'\u2026', "the cut is marked");
+	delwin(p);
+}
+
 Test(text_utf8, clipped_at_window_edge)
 {
 	WINDOW *p = canvas(1, 6);
@@ -739,6 +765,29 @@ Test(dialog, body_clipped_to_height)
 
 	dialog_draw(d, p, 0, 1, 32, 7);
 	golden(p, "dialog_info_clipped");
+	dialog_free(d);
+	delwin(p);
+}
+
+Test(dialog, info_scrolls_to_its_last_line)
+{
+	struct dialog *d = dialog_new(DIALOG_INFO, "Help",
+	    "one\ntwo\nthree\nfour\nfive\nsix", NULL);
+	WINDOW *p = canvas(7, 34);
+	int bw, bh;
+
+	/* Its own rectangle: as wide as its text, as tall as the box. */
+	dialog_size(d, 32, 7, &bw, &bh);
+	cr_assert_eq(bw, 28);
+	cr_assert_eq(bh, 7);
+	dialog_draw(d, p, 0, 1, 32, 7);
+	cr_assert_eq(dialog_key(d, 'j'), DIALOG_PENDING);
+	cr_assert_eq(dialog_key(d, KEY_NPAGE), DIALOG_PENDING);
+	cr_assert_eq(dialog_key(d, KEY_NPAGE), DIALOG_PENDING);
+	dialog_draw(d, p, 0, 1, 32, 7);
+	golden(p, "dialog_info_scrolled");
+	cr_assert_eq(dialog_key(d, KEY_HOME), DIALOG_PENDING);
+	cr_assert_eq(dialog_key(d, 'x'), DIALOG_YES);
 	dialog_free(d);
 	delwin(p);
 }

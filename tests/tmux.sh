@@ -97,6 +97,17 @@ tmux_keys() {
 	tx send-keys -t "$TMUX_SESSION" "$@"
 }
 
+# tmux_yes [REASON]: answer y to an advance or a rollback, then the reason
+# prompt that follows (REASON, or none: Enter skips it).  Keys are taken
+# in order, so nothing waits in between (a short hold may be running).
+tmux_yes() {
+	tmux_keys y
+	if [ -n "${1:-}" ]; then
+		tmux_type "$1"
+	fi
+	tmux_keys Enter
+}
+
 # Send a literal string.
 tmux_type() {
 	tx send-keys -t "$TMUX_SESSION" -l "$1"

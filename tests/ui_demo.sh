@@ -108,7 +108,7 @@ demo_walk() {
 
 	tmux_keys n
 	screen_ok "$sz: n asks again" 20 'Advance to stage 1\?'
-	tmux_keys y
+	tmux_yes
 	screen_ok "$sz: y -> stage 1/5 HOLDING" 15 'stage 1/5 HOLDING'
 	is "$sz: state file says stage 1" \
 		"$(json_get "$STATE" 'd["state"]["stage"]')" 1
@@ -118,7 +118,7 @@ demo_walk() {
 	screen_ok "$sz: the hold ends: stage 1/5 READY" 30 'stage 1/5 READY'
 	tmux_keys n
 	screen_ok "$sz: n asks 'Advance to stage 2?'" 20 'Advance to stage 2\?'
-	tmux_keys y
+	tmux_yes
 	screen_ok "$sz: y -> stage 2/5 HOLDING" 15 'stage 2/5 HOLDING'
 
 	# Stage 2's hold is short at this speed: act at once.
@@ -149,14 +149,14 @@ demo_walk() {
 
 	tmux_keys r
 	screen_ok "$sz: r asks 'Roll back?'" 20 'Roll back\?'
-	tmux_keys y
+	tmux_yes
 	# On a busy machine the hold may end while the question is open: the
 	# dashboard then withdraws it (the state changed), as it must; ask
 	# once more.
 	if ! tmux_wait 30 'ROLLED BACK' &&
 	    printf '%s\n' "$TMUX_SCREEN" | grep -q 'withdrawn'; then
 		tmux_keys r
-		tmux_wait 20 'Roll back\?' && tmux_keys y
+		tmux_wait 20 'Roll back\?' && tmux_yes
 	fi
 	screen_ok "$sz: y -> ROLLED BACK" 30 'ROLLED BACK'
 	screen_ok "$sz: the rollback checklist after it" 30 \

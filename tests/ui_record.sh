@@ -50,7 +50,7 @@ else
 fi
 tmux_keys n
 tmux_wait 5 'Advance to stage 1' >/dev/null
-tmux_keys y
+tmux_yes
 if tmux_wait 5 'advance refused: audit log: .*not a directory'; then
 	pass "the refusal is on screen"
 else
@@ -94,7 +94,7 @@ if tmux_wait 5 'Advance to stage 1\?'; then
 else
 	fail "n asks (the drift is not known yet)" "$(tmux_diag)"
 fi
-tmux_keys y
+tmux_yes
 if tmux_wait 10 '[0-9]{2}:[0-9]{2}:[0-9]{2} advance refused: the weights in force'; then
 	pass "the advance reads the weights again and is refused"
 else

@@ -12,7 +12,7 @@ AUDIT="$XDG_STATE_HOME/cutover/demo.audit.jsonl"
 DEMO="$CUTOVER --demo --no-autopilot --demo-speed 600"
 ESC=$(printf '\033')
 
-plan 29
+plan 31
 
 # run_demo ARGS ENV...: start the demo in a fresh 80x24 pane.
 run_demo() {
@@ -86,7 +86,7 @@ to_stage1() {
 	tmux_wait 20 'stage 0/5 READY' >/dev/null
 	tmux_keys n
 	tmux_wait 5 'Advance to stage 1\?' >/dev/null
-	tmux_keys y
+	tmux_yes
 	tmux_wait 15 'stage 1/5 (HOLDING|READY)' >/dev/null
 }
 rm -rf "$XDG_STATE_HOME/cutover"
@@ -124,7 +124,7 @@ sig_test() {
 	tmux_wait 20 'stage 0/5 READY' >/dev/null
 	tmux_keys n
 	tmux_wait 5 'Advance to stage 1\?' >/dev/null
-	tmux_keys y
+	tmux_yes
 	tmux_wait 15 'stage 1/5 (HOLDING|READY)' >/dev/null
 	wait_for 5 grep -q stage_entered "$AUDIT"
 	pid=$(tmux_wait_cutover_pid 5)
@@ -152,7 +152,11 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 sys.exit(0 if d["state"]["stage"] == 1 else 1)' "$STATE"
 	after=$(wc -l <"$AUDIT")
-	is "SIG$sig: no audit line after the signal (no traffic change)" "$after" "$before"
+	# No traffic change; one line saying the dashboard left, and why.
+	is "SIG$sig: one audit line after the signal" "$after" "$((before + 1))"
+	like "SIG$sig: it records the dashboard's exit by SIG$sig" \
+		"$(tail -n 1 "$AUDIT")" \
+		"\"action\": ?\"dashboard_exit\".*\"reason\": ?\"SIG$sig"
 	weights_after=$("$PYTHON3" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["state"]["applied"])' "$STATE" 2>/dev/null)
 	is "SIG$sig: applied weights unchanged" "$weights_after" "$weights_before"
 }

@@ -26,6 +26,8 @@ static const struct binding {
 	{ 'p', "p", ACT_PAUSE },
 	{ 'r', "r", ACT_ROLLBACK },
 	{ 't', "t", ACT_RETRY },
+	{ 'a', "a", ACT_ACK },
+	{ 'l', "l", ACT_LOG },
 	{ '?', "?", ACT_HELP },
 	{ 'q', "q", ACT_QUIT },
 	{ '\t', "Tab", ACT_FOCUS },

@@ -36,12 +36,14 @@ struct pending {
 		PENDING_INFO,
 	} kind;
 	bool force;
+	bool reason_step;		/* the reason asked after a yes */
 	enum phase phase;
 	int stage;
 	uint32_t seq;
 };
 
 #define UI_DIALOGS_MAX 4
+#define UI_GROUPS_MAX 32	/* pod groups listed (a plan has at most 32) */
 
 struct ui {
 	struct session *s;		/* acted on only through session_*() */
@@ -54,8 +56,17 @@ struct ui {
 	struct pending dialogs[UI_DIALOGS_MAX];
 	int ndialogs;
 	struct table pods;
+	int pod_order[UI_GROUPS_MAX];	/* group of each row, failing first */
 	struct textlog *log;
 	uint64_t log_seen;		/* evlog lines copied to the textlog */
+	struct {
+		bool open;		/* the full-screen log (logview.c) */
+		int top;		/* first line shown, -1: follow */
+		int match;		/* line of the last match, -1: none */
+		bool typing;		/* a search is being typed */
+		char query[64];
+		char status[96];
+	} lv;
 	bool quit;
 	int exit_code;
 	char note[256];			/* one-line message in the hints row */

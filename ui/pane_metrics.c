@@ -47,7 +47,8 @@ value_cell(struct ui *u, WINDOW *w, int y, int x, int width, enum query_id q,
 	char buf[32];
 	double v;
 
-	if (metrics_value(sv->metrics, sv->plan, q, sv->now_mono,
+	/* The value the verdict was reached on, not a newer one. */
+	if (metrics_value(sv->metrics, sv->plan, q, sv->judged_mono,
 			  sv->plan->gates.max_age_ms, &v)) {
 		enum role r = ROLE_NORMAL;
 
@@ -298,7 +299,21 @@ pane_metrics_draw(struct ui *u, WINDOW *w, int h, int width)
 	{
 		char line[320];
 
-		if (g->verdict == VERDICT_FAIL)
+		bool watching = st->phase == PHASE_HOLDING ||
+				st->phase == PHASE_BREACH;
+
+		/* Breaches count only while a hold is watched: after a
+		 * rollback the count is over, not at 0 of 3. */
+		if (g->verdict == VERDICT_FAIL && !watching) {
+			char ph[32];
+
+			snprintf(ph, sizeof(ph), "%s",
+				 cutover_phase_name(st->phase));
+			for (char *p = ph; *p != '\0'; p++)
+				if (*p == '_')
+					*p = ' ';
+			snprintf(line, sizeof(line), "gates %s  (%s)", buf, ph);
+		} else if (g->verdict == VERDICT_FAIL)
 			snprintf(line, sizeof(line), "gates %s  (breach %d/%d%s)",
 				 buf, st->breaches, v->plan->rollback.consecutive,
 				 v->plan->rollback.automatic ? ", then auto "

@@ -1,12 +1,16 @@
 /*
  * pane_pods — one row per pod group: ready against the minimum, restarts
- * (recent ones counted apart), the worst reason (CrashLoopBackOff, ...)
- * and the sidecar coverage.  A group whose list could not be fetched says
- * so; it is never shown as healthy.
+ * (recent ones counted apart), the worst reason (CrashLoopBackOff, ...),
+ * terminating pods, and the sidecar coverage where the group requires
+ * sidecars ("-" elsewhere: a gateway's or istiod's pods have none).  A
+ * group whose list could not be fetched says so; it is never shown as
+ * healthy.  Failing groups come first, then unknown ones; a pane too
+ * short for every group says how many it hides, and scrolls (focused).
  */
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "pane.h"
 
@@ -18,12 +22,43 @@ static const struct table_col cols[] = {
 	{ "status", 20, 2, WIDGET_LEFT },
 };
 
+/* 0: failing, 1: unknown, 2: healthy with a reason, 3: healthy. */
+static int
+pods_rank(const struct ui *u, int i)
+{
+	const struct plan_pod_group *pg = &u->view.plan->groups[i];
+	const struct group_health *g = &u->view.groups[i];
+
+	if (g->state == SOURCE_ERROR)
+		return 0;
+	if (g->state != SOURCE_OK)
+		return 1;
+	if (!group_health_ok(g, pg->sidecar_required))
+		return 0;
+	return g->worst_reason[0] != '\0' || g->terminating > 0 ? 2 : 3;
+}
+
+/* The groups in the order drawn: by rank, then as in the plan. */
+static void
+pods_order(struct ui *u)
+{
+	int n = u->view.plan->ngroups < UI_GROUPS_MAX ?
+		u->view.plan->ngroups : UI_GROUPS_MAX;
+	int k = 0;
+
+	for (int r = 0; r <= 3; r++)
+		for (int i = 0; i < n; i++)
+			if (pods_rank(u, i) == r)
+				u->pod_order[k++] = i;
+}
+
 static const char *
 cell(void *arg, int row, int col, enum role *role)
 {
 	struct ui *u = arg;
-	const struct plan_pod_group *pg = &u->view.plan->groups[row];
-	const struct group_health *g = &u->view.groups[row];
+	int gi = u->pod_order[row];
+	const struct plan_pod_group *pg = &u->view.plan->groups[gi];
+	const struct group_health *g = &u->view.groups[gi];
 	static char buf[128];
 	bool ok = group_health_ok(g, pg->sidecar_required);
 
@@ -49,7 +84,7 @@ cell(void *arg, int row, int col, enum role *role)
 		*role = g->recent_restarts > 0 ? ROLE_WARN : ROLE_NORMAL;
 		return buf;
 	case 3:
-		if (pg->side == SIDE_APISIX && !pg->sidecar_required)
+		if (!pg->sidecar_required)
 			return "-";
 		snprintf(buf, sizeof(buf), "%d/%d", g->sidecar_ready, g->total);
 		if (pg->sidecar_required && g->sidecar_ready <
@@ -57,12 +92,21 @@ cell(void *arg, int row, int col, enum role *role)
 			*role = ROLE_CRIT;
 		return buf;
 	default:
-		if (g->worst_reason[0] != '\0') {
+		if (g->worst_reason[0] != '\0')
 			*role = ok ? ROLE_WARN : ROLE_CRIT;
-			return g->worst_reason;
+		else
+			*role = ok ? ROLE_OK : ROLE_CRIT;
+		snprintf(buf, sizeof(buf), "%s", g->worst_reason[0] != '\0' ?
+			 g->worst_reason : ok ? "ok" : "below minimum");
+		if (g->terminating > 0) {
+			size_t n = strlen(buf);
+
+			snprintf(buf + n, sizeof(buf) - n, ", %d terminating",
+				 g->terminating);
+			if (*role == ROLE_OK)
+				*role = ROLE_WARN;
 		}
-		*role = ok ? ROLE_OK : ROLE_CRIT;
-		return ok ? "ok" : "below minimum";
+		return buf;
 	}
 }
 
@@ -72,16 +116,32 @@ pane_pods_init(struct ui *u)
 	table_init(&u->pods, cols, (int)(sizeof(cols) / sizeof(cols[0])),
 		   cell, u);
 	u->pods.empty = "no pod groups in the plan";
-	table_set_rows(&u->pods, u->view.plan->ngroups);
+	table_set_rows(&u->pods, u->view.plan->ngroups < UI_GROUPS_MAX ?
+		       u->view.plan->ngroups : UI_GROUPS_MAX);
 }
 
 static void
 pane_pods_draw(struct ui *u, WINDOW *w, int h, int width)
 {
-	u->pods.selectable = u->focus == PANE_PODS;
-	table_draw(&u->pods, w, 0, 0, width, h);
+	struct table *t = &u->pods;
+	int shown;
+
+	pods_order(u);
+	t->selectable = u->focus == PANE_PODS;
+	table_draw(t, w, 0, 0, width, h);
 	if (u->focus == PANE_PODS)
 		widget_text(w, 0, 0, 5, ROLE_FOCUS, "group");
+	/* A pane too short for every group says how many it hides. */
+	shown = t->nrows - t->top < t->page ? t->nrows - t->top : t->page;
+	if (shown < t->nrows) {
+		char buf[64];
+		int hidden = t->nrows - shown;
+
+		snprintf(buf, sizeof(buf), " +%d group%s (Tab, j/k) ", hidden,
+			 hidden == 1 ? "" : "s");
+		widget_text_align(w, 0, width - 24, 24, widget_attr(ROLE_WARN),
+				  WIDGET_RIGHT, buf);
+	}
 }
 
 static int

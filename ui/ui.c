@@ -25,6 +25,7 @@
 
 #include "dialog.h"
 #include "keymap.h"
+#include "logview.h"
 #include "pane.h"
 #include "theme.h"
 #include "xmalloc.h"
@@ -170,22 +171,27 @@ draw_too_small(void)
 	wnoutrefresh(stdscr);
 }
 
+/* Each dialog in a window of its own size: the panes beside it stay. */
 static void
 draw_dialogs(struct ui *u)
 {
 	for (int i = 0; i < u->ndialogs; i++) {
 		int w = COLS - 8 < 70 ? COLS - 8 : 70;
 		int h = LINES - 6 < 18 ? LINES - 6 : 18;
+		int bw, bh;
+		WINDOW *dw;
 
 		if (u->dialogs[i].kind == PENDING_INFO) {
-			w = COLS - 4 < 76 ? COLS - 4 : 76;
+			w = COLS - 2 < 80 ? COLS - 2 : 80;
 			h = LINES - 2;
 		}
-		WINDOW *dw = newwin(h, w, (LINES - h) / 2, (COLS - w) / 2);
-
+		dialog_size(u->dialogs[i].dialog, w, h, &bw, &bh);
+		if (bw < 1 || bh < 1)
+			continue;
+		dw = newwin(bh, bw, (LINES - bh) / 2, (COLS - bw) / 2);
 		if (dw == NULL)
 			continue;
-		dialog_draw(u->dialogs[i].dialog, dw, 0, 0, w, h);
+		dialog_draw(u->dialogs[i].dialog, dw, 0, 0, bw, bh);
 		wnoutrefresh(dw);
 		delwin(dw);
 	}
@@ -203,6 +209,14 @@ draw(struct ui *u, unsigned d)
 		draw_too_small();
 		doupdate();
 		u->dirty = 0;
+		return;
+	}
+	if (u->lv.open) {
+		/* The whole log over the panes: redrawn as lines come. */
+		if (u->dirty != 0 || (d & SESSION_DIRTY_LOG))
+			logview_draw(u);
+		u->dirty = 0;
+		doupdate();
 		return;
 	}
 	/* An overlay covers panes: redraw everything under it. */
@@ -241,6 +255,7 @@ push_dialog(struct ui *u, struct dialog *d, enum action_kind kind, bool force)
 	p->dialog = d;
 	p->kind = kind;
 	p->force = force;
+	p->reason_step = false;
 	p->phase = st->phase;
 	p->stage = st->stage;
 	p->seq = st->seq;
@@ -281,23 +296,64 @@ withdraw_stale(struct ui *u)
 }
 
 static void
-act(struct ui *u, enum event_type type, bool force)
+act_why(struct ui *u, enum event_type type, bool force, const char *reason)
 {
 	const char *why = NULL;
 
-	if (session_act(u->s, type, force, NULL, &why) != 0)
+	if (session_act(u->s, type, force, reason, &why) != 0)
 		note(u, "%s refused: %s", cutover_event_name(type), why);
 }
 
 static void
-confirmed(struct ui *u, const struct pending *p)
+act(struct ui *u, enum event_type type, bool force)
 {
+	act_why(u, type, force, NULL);
+}
+
+/*
+ * After a yes to an advance or a rollback: the reason for the record (a
+ * change ticket), optional unless the plan requires one.  It belongs to
+ * the state the question was asked in, so a change withdraws it too.
+ */
+static void
+ask_reason(struct ui *u, const struct pending *p)
+{
+	bool required = look(u)->plan->require_reason;
+	struct dialog *d = dialog_new(DIALOG_TEXT, p->kind == PENDING_ROLLBACK ?
+				      "Reason for the rollback" :
+				      "Reason for the advance",
+				      "For the audit log: a change ticket, "
+				      "an incident, a few words.", NULL);
+	struct pending *q;
+
+	dialog_set_required(d, required);
+	if (u->ndialogs == UI_DIALOGS_MAX) {
+		dialog_free(d);
+		return;
+	}
+	q = &u->dialogs[u->ndialogs++];
+	*q = *p;
+	q->dialog = d;
+	q->reason_step = true;
+	u->dirty = ALL_PANES;
+}
+
+static void
+confirmed(struct ui *u, const struct pending *p, const char *reason)
+{
+	if ((p->kind == PENDING_ADVANCE || p->kind == PENDING_ROLLBACK) &&
+	    !p->reason_step) {
+		ask_reason(u, p);
+		return;
+	}
 	switch (p->kind) {
 	case PENDING_ADVANCE:
-		act(u, EV_ADVANCE, p->force);
+		act_why(u, EV_ADVANCE, p->force, reason != NULL &&
+			reason[0] != '\0' ? reason : NULL);
 		break;
 	case PENDING_ROLLBACK:
-		act(u, EV_ROLLBACK, false);
+		act_why(u, EV_ROLLBACK, false, reason != NULL &&
+			reason[0] != '\0' ? reason : NULL);
 		break;
 	case PENDING_RETRY:
 		act(u, EV_RETRY, false);
@@ -395,7 +451,15 @@ show_help(struct ui *u)
 	char *body = xasprintf("%s\nA stage advances only on the operator's "
 			       "key (or the demo autopilot).  Gates are "
 			       "pass, fail or no data; no data never "
-			       "passes.\nAny key closes this help.", keys);
+			       "passes.\nThe log view (l): Up/Down and "
+			       "PgUp/PgDn scroll, / searches, n and N go to "
+			       "the next and previous match, Esc or l goes "
+			       "back.\nAges of data: dim when fresh, amber "
+			       "when late, red when stale.  A pane that hides "
+			       "rows says how many (+2 groups); Tab focuses "
+			       "it, j/k scroll it.\n"
+			       "j/k and PgUp/PgDn scroll this help; "
+			       "any other key closes it.", keys);
 
 	push_dialog(u, dialog_new(DIALOG_INFO, "cutover keys", body, NULL),
 		    PENDING_INFO, false);
@@ -430,11 +494,15 @@ key(struct ui *u, int k)
 			return;
 		{
 			struct pending copy = *p;
+			char reason[DIALOG_INPUT_MAX * 4 + 1];
 
+			snprintf(reason, sizeof(reason), "%s",
+				 dialog_input(p->dialog));
 			copy.dialog = NULL;
 			pop_dialog(u);
 			if (r == DIALOG_YES)
-				confirmed(u, &copy);
+				confirmed(u, &copy, copy.reason_step ?
+					  reason : NULL);
 			else if (copy.kind != PENDING_INFO)
 				note(u, "cancelled; nothing changed");
 		}
@@ -443,6 +511,14 @@ key(struct ui *u, int k)
 	if (u->lay.too_small) {
 		if (k == 'q')
 			u->quit = true;
+		return;
+	}
+	if (u->lv.open) {
+		if (!logview_key(u, k)) {
+			/* Back to the panes: all of them again. */
+			clearok(curscr, TRUE);
+		}
+		u->dirty = ALL_PANES;
 		return;
 	}
 	a = keymap_lookup(k);
@@ -473,6 +549,14 @@ key(struct ui *u, int k)
 		break;
 	case ACT_RETRY:
 		ask(u, PENDING_RETRY);
+		break;
+	case ACT_ACK:
+		if (session_acknowledge(u->s) != 0)
+			note(u, "no alarm to acknowledge");
+		break;
+	case ACT_LOG:
+		logview_open(u);
+		u->dirty = ALL_PANES;
 		break;
 	case ACT_HELP:
 		show_help(u);
@@ -546,6 +630,12 @@ on_signal(int signo, void *arg)
 	case SIGINT:
 		session_log(u->s, EVLOG_WARN, "signal %d: saving and leaving; "
 			    "traffic untouched", signo);
+		/* Who closed the terminal is not known; that it closed is. */
+		session_record(u->s, "dashboard_exit", signo == SIGHUP ?
+			       "SIGHUP: the terminal hung up; traffic "
+			       "untouched" : signo == SIGTERM ? "SIGTERM: "
+			       "terminated; traffic untouched" : "SIGINT: "
+			       "interrupted; traffic untouched", "ok");
 		u->quit = true;
 		u->exit_code = 128 + signo;
 		break;

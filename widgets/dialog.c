@@ -5,8 +5,9 @@
  * the inner width, a blank line, for DIALOG_TYPED a prompt line and an
  * input line, the key footer (ROLE_DIM), the bottom border.  The inner
  * width is the widest of title, body lines and footer, between 24 and 56
- * columns, shrunk to the box.  Body lines that do not fit the height are
- * dropped from the end, the last shown one replaced by "...".
+ * columns (76 for an info), shrunk to the box.  Body lines that do not fit
+ * the height are dropped from the end, the last shown one replaced by
+ * "..."; an info scrolls instead, its footer saying which lines show.
  * The typed answer is kept as UTF-8 and compared byte for byte.
  */
 #include "config.h"
@@ -27,6 +28,10 @@ struct dialog {
 	char input[DIALOG_INPUT_MAX * 4 + 1];
 	size_t ninput;
 	bool mismatch;		/* Enter was pressed on a wrong word */
+	bool required;		/* DIALOG_TEXT: an empty line is refused */
+	int top;		/* DIALOG_INFO: first body line shown */
+	int page;		/* ... body lines shown at the last draw */
+	int max_top;		/* ... and the last top there is */
 	enum dialog_result result;
 };
 
@@ -134,6 +139,12 @@ dialog_append(struct dialog *d, int key)
 	d->input[d->ninput] = '\0';
 }
 
+void
+dialog_set_required(struct dialog *d, bool required)
+{
+	d->required = required;
+}
+
 enum dialog_result
 dialog_key(struct dialog *d, int key)
 {
@@ -143,7 +154,24 @@ dialog_key(struct dialog *d, int key)
 		return d->result;
 	switch (d->kind) {
 	case DIALOG_INFO:
-		d->result = DIALOG_YES;
+		if (key == KEY_UP || key == 'k')
+			d->top--;
+		else if (key == KEY_DOWN || key == 'j')
+			d->top++;
+		else if (key == KEY_PPAGE)
+			d->top -= d->page > 1 ? d->page - 1 : 1;
+		else if (key == KEY_NPAGE || key == ' ')
+			d->top += d->page > 1 ? d->page - 1 : 1;
+		else if (key == KEY_HOME)
+			d->top = 0;
+		else if (key == KEY_END)
+			d->top = d->max_top;
+		else
+			d->result = DIALOG_YES;
+		if (d->top > d->max_top)
+			d->top = d->max_top;
+		if (d->top < 0)
+			d->top = 0;
 		break;
 	case DIALOG_CONFIRM:
 		if (key == 'y' || key == 'Y')
@@ -153,10 +181,16 @@ dialog_key(struct dialog *d, int key)
 			d->result = DIALOG_NO;
 		break;
 	case DIALOG_TYPED:
+	case DIALOG_TEXT:
 		if (key == 27) {
 			d->result = DIALOG_NO;
 		} else if (dialog_is_enter(key)) {
-			if (strcmp(d->input, d->word) == 0)
+			if (d->kind == DIALOG_TEXT &&
+			    (d->ninput > 0 || !d->required))
+				d->result = DIALOG_YES;
+			else if (d->kind == DIALOG_TEXT)
+				d->mismatch = true;
+			else if (strcmp(d->input, d->word) == 0)
 				d->result = DIALOG_YES;
 			else
 				d->mismatch = true;
@@ -176,6 +210,8 @@ dialog_key(struct dialog *d, int key)
 	return d->result;
 }
 
+static int dialog_body_width(const char *s);
+
 static const char *
 dialog_footer(const struct dialog *d)
 {
@@ -183,11 +219,37 @@ dialog_footer(const struct dialog *d)
 	case DIALOG_CONFIRM:
 		return "y: yes   n/Esc/Enter: no";
 	case DIALOG_TYPED:
+	case DIALOG_TEXT:
 		return "Enter: confirm   Esc: cancel";
 	case DIALOG_INFO:
 		break;
 	}
 	return "any key: close";
+}
+
+/* The inner width, and the rows taken besides the body. */
+static int
+dialog_inner(const struct dialog *d, int width, int *extra)
+{
+	int inner = dialog_body_width(d->body);
+	int most = d->kind == DIALOG_INFO ? 76 : 56;
+
+	if (widget_text_width(d->title) + 4 > inner)
+		inner = widget_text_width(d->title) + 4;
+	if (widget_text_width(dialog_footer(d)) > inner)
+		inner = widget_text_width(dialog_footer(d));
+	if (d->kind == DIALOG_TYPED &&
+	    widget_text_width(d->word) + 24 > inner)
+		inner = widget_text_width(d->word) + 24;
+	if (inner < 24)
+		inner = 24;
+	if (inner > most)
+		inner = most;
+	if (inner > width - 4)
+		inner = width - 4;
+	*extra = 2 + 1 + 1 + (d->kind == DIALOG_TYPED ||
+			      d->kind == DIALOG_TEXT ? 2 : 0);
+	return inner;
 }
 
 /* Widest body paragraph, in columns. */
@@ -222,37 +284,43 @@ dialog_body_lines(const char *s, int width)
 }
 
 void
-dialog_draw(const struct dialog *d, WINDOW *w, int y, int x, int width,
-	    int height)
+dialog_size(const struct dialog *d, int width, int height, int *bw, int *bh)
 {
-	int inner, bw, bh, nbody, extra, by, bx, row;
+	int extra;
+	int inner = dialog_inner(d, width, &extra);
+	int nbody = dialog_body_lines(d->body, inner > 0 ? inner : 1);
+
+	*bw = inner + 4 < width ? inner + 4 : width;
+	*bh = nbody + extra < height ? nbody + extra : height;
+	if (*bw < 0)
+		*bw = 0;
+	if (*bh < 0)
+		*bh = 0;
+}
+
+void
+dialog_draw(struct dialog *d, WINDOW *w, int y, int x, int width, int height)
+{
+	int inner, bw, bh, nbody, total, extra, by, bx, row;
+	bool scrolls;
 	const char *s;
 	size_t len;
 	char *prompt;
 
-	inner = dialog_body_width(d->body);
-	if (widget_text_width(d->title) + 4 > inner)
-		inner = widget_text_width(d->title) + 4;
-	if (widget_text_width(dialog_footer(d)) > inner)
-		inner = widget_text_width(dialog_footer(d));
-	if (d->kind == DIALOG_TYPED &&
-	    widget_text_width(d->word) + 24 > inner)
-		inner = widget_text_width(d->word) + 24;
-	if (inner < 24)
-		inner = 24;
-	if (inner > 56)
-		inner = 56;
-	if (inner > width - 4)
-		inner = width - 4;
+	inner = dialog_inner(d, width, &extra);
 	if (inner < 1 || height < 3)
 		return;
 	bw = inner + 4;
-	extra = 2 + 1 + 1 + (d->kind == DIALOG_TYPED ? 2 : 0);
-	nbody = dialog_body_lines(d->body, inner);
+	total = nbody = dialog_body_lines(d->body, inner);
 	if (nbody + extra > height)
 		nbody = height - extra;
 	if (nbody < 0)
 		nbody = 0;
+	scrolls = d->kind == DIALOG_INFO && nbody < total;
+	d->page = nbody;
+	d->max_top = scrolls ? total - nbody : 0;
+	if (d->top > d->max_top)
+		d->top = d->max_top;
 	bh = nbody + extra;
 	if (bh > height)
 		bh = height;
@@ -271,11 +339,14 @@ dialog_draw(const struct dialog *d, WINDOW *w, int y, int x, int width,
 	}
 	row = by + 1;
 	s = d->body;
+	/* A scrolled info starts further down its body. */
+	for (int i = 0; scrolls && i < d->top && s != NULL; i++)
+		s = widget_wrap(s, inner, &len);
 	for (int i = 0; i < nbody && s != NULL; i++) {
 		const char *seg = s;
 
 		s = widget_wrap(s, inner, &len);
-		if (i == nbody - 1 && s != NULL)
+		if (i == nbody - 1 && s != NULL && !scrolls)
 			widget_text(w, row, bx + 2, inner, ROLE_NORMAL, "...");
 		else
 			widget_textn(w, row, bx + 2, inner, ROLE_NORMAL, seg,
@@ -283,8 +354,14 @@ dialog_draw(const struct dialog *d, WINDOW *w, int y, int x, int width,
 		row++;
 	}
 	row++;
-	if (d->kind == DIALOG_TYPED && row + 2 < by + bh) {
-		if (d->mismatch)
+	if ((d->kind == DIALOG_TYPED || d->kind == DIALOG_TEXT) &&
+	    row + 2 < by + bh) {
+		if (d->kind == DIALOG_TEXT)
+			prompt = xasprintf("%s", d->mismatch ? "a reason is "
+					   "required:" : d->required ?
+					   "reason (required):" :
+					   "reason (optional; Enter skips):");
+		else if (d->mismatch)
 			prompt = xasprintf("does not match; type \"%s\":",
 			    d->word);
 		else
@@ -313,6 +390,14 @@ dialog_draw(const struct dialog *d, WINDOW *w, int y, int x, int width,
 		}
 		row++;
 	}
-	if (row < by + bh - 1)
+	if (row < by + bh - 1 && scrolls) {
+		char *f = xasprintf("%d-%d of %d  j/k PgUp/PgDn: scroll, "
+				    "other keys close", d->top + 1,
+				    d->top + nbody, total);
+
+		widget_text(w, row, bx + 2, inner, ROLE_DIM, f);
+		free(f);
+	} else if (row < by + bh - 1) {
 		widget_text(w, row, bx + 2, inner, ROLE_DIM, dialog_footer(d));
+	}
 }

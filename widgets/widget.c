@@ -168,6 +168,22 @@ widget_text(WINDOW *w, int y, int x, int width, enum role r,
 }
 
 int
+widget_text_cut(WINDOW *w, int y, int x, int width, enum role r,
+		const char *utf8)
+{
+	int room = widget_room(w, y, x, width);
+	int used;
+
+	if (utf8 == NULL || room <= 0)
+		return 0;
+	if (widget_text_width(utf8) <= room)
+		return widget_text(w, y, x, room, r, utf8);
+	used = widget_text(w, y, x, room - 1, r, utf8);
+	return used + widget_text(w, y, x + used, 1, r,
+				  widget_ascii() ? "~" : "\u2026");
+}
+
+int
 widget_textn_width(const char *utf8, size_t len)
 {
 	size_t i = 0;

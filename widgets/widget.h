@@ -67,6 +67,12 @@ bool widget_ascii(void);
 /* Print UTF-8 at (y, x) clipped to width columns; returns columns used. */
 int widget_text(WINDOW *w, int y, int x, int width, enum role r,
 		const char *utf8);
+/*
+ * As widget_text, but a text that does not fit ends in "…" ("~" in
+ * ASCII) where it was cut, never silently.
+ */
+int widget_text_cut(WINDOW *w, int y, int x, int width, enum role r,
+		    const char *utf8);
 /* Same for the first len bytes of utf8. */
 int widget_textn(WINDOW *w, int y, int x, int width, enum role r,
 		 const char *utf8, size_t len);
