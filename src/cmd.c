@@ -27,6 +27,7 @@ extern const struct cmd_entry cmd_rollback_entry;
 extern const struct cmd_entry cmd_retry_entry;
 extern const struct cmd_entry cmd_reconcile_entry;
 extern const struct cmd_entry cmd_log_entry;
+extern const struct cmd_entry cmd_guard_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_check_entry,
@@ -38,6 +39,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_retry_entry,
 	&cmd_reconcile_entry,
 	&cmd_log_entry,
+	&cmd_guard_entry,
 	NULL,
 };
 

@@ -235,6 +235,7 @@ plan_defaults(struct plan *p)
 	p->rollback.on_no_data = NO_DATA_HOLD;
 	p->rollback.verify_timeout_ms = 10 * MIN;
 	p->rollback.verify_max_istio_rps = 0.5;
+	p->guard.grace_ms = 10 * SEC;
 
 	gates_gate_defaults(&p->gates);
 	p->gates.settle_ms = 5 * MIN;
@@ -272,6 +273,9 @@ plan_done(struct plan *p)
 	free(p->kubernetes.context);
 	argv_free(&p->traffic.exec.set);
 	argv_free(&p->traffic.exec.get);
+	argv_free(&p->guard.operators);
+	free(p->guard.group);
+	free(p->guard.socket_group);
 	free(r->hosted_zone_id);
 	free(r->record_name);
 	free(r->record_type);
@@ -490,6 +494,7 @@ static const struct field top_fields[] = {
 	     gates_fields),
 	FLDS("rollback", fn_rollback, pr_rollback,
 	     rollback_fields),
+	FLDS("guard", fn_guard, NULL, guard_fields),
 	FEND
 };
 

@@ -188,6 +188,14 @@ struct plan_rollback {
 	double verify_max_istio_rps;	/* "near zero", default 0.5 req/s */
 };
 
+/* guard: who may act through the guard; its idle grace. */
+struct plan_guard {
+	struct plan_argv operators;	/* user names; none: anyone */
+	char *group;		/* members may act too; NULL: none */
+	char *socket_group;	/* may reach the socket; NULL: the user's */
+	int64_t grace_ms;	/* at stage 0 with no client; default 10s */
+};
+
 struct plan_gates {
 	double min_request_rate;	/* req/s below which: no data, default 0.1 */
 	int64_t max_age_ms;	/* older samples are stale; default 2 refreshes */
@@ -214,6 +222,7 @@ struct plan {
 	int nstages;
 	struct plan_rollback rollback;
 	struct plan_gates gates;
+	struct plan_guard guard;
 	int64_t refresh_ms;	/* default 15s */
 	char *state_file;	/* default $XDG_STATE_HOME/cutover/<name>.state.json */
 	char *audit_log;	/* default $XDG_STATE_HOME/cutover/<name>.audit.jsonl */

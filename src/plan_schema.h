@@ -202,6 +202,10 @@ void pr_rollback(FILE *, const char *, const struct field *, const void *,
 		 const struct plan *);
 int stages_resolve(struct ctx *c, struct stage_read *sr);
 
+/* plan_guard.c: guard: */
+extern const struct field guard_fields[];
+int fn_guard(struct ctx *, const struct field *, yaml_node_t *, void *);
+
 /* plan.c: the defaults the sections fall back on */
 void groups_free(struct plan *p);
 void stage_gate_defaults(struct plan_stage *s);

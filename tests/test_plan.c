@@ -1005,6 +1005,7 @@ static const struct {
 	{ "stages", "STAGES" },
 	{ "gates", "GATES AND VERDICTS" },
 	{ "rollback", "ROLLBACK" },
+	{ "guard", "GUARD" },
 };
 #define NMAN_SECTIONS ((int)(sizeof(man_sections) / sizeof(man_sections[0])))
 
