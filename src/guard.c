@@ -720,12 +720,14 @@ guard_idle_over(struct guard *g)
 {
 	int64_t now = clock_mono(g->s.clock);
 
+	/* The demo's traffic is simulated: its guard ends with its last
+	 * client, so that the demo leaves nothing running. */
+	if (g->opt->demo)
+		return g->nclients == 0 && g->had_client;
 	if (g->nclients > 0 || guard_on_istio_now(&g->s)) {
 		g->idle_since = -1;
 		return false;
 	}
-	if (g->opt->demo)
-		return g->had_client;
 	if (g->idle_since < 0)
 		g->idle_since = now;
 	return now - g->idle_since >= g->plan->guard.grace_ms;

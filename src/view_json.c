@@ -489,9 +489,10 @@ vj_get_enum(const json_t *o, const char *key, const char *const *t, int n,
 		(dst) = vj_i_;                                                \
 	} while (0)
 
+/* Weights adding up to 100; with `none`, 0/0 too (none known yet). */
 static int
-vj_get_weights(const json_t *o, const char *key, struct weights *w,
-	       struct err *e)
+vj_get_weights(const json_t *o, const char *key, bool none,
+	       struct weights *w, struct err *e)
 {
 	json_t *v = vj_get(o, key, e);
 
@@ -499,14 +500,22 @@ vj_get_weights(const json_t *o, const char *key, struct weights *w,
 		return -1;
 	VJ_INT(v, "istio", 0, 100, w->istio);
 	VJ_INT(v, "apisix", 0, 100, w->apisix);
-	if (w->istio + w->apisix != 100)
+	if (w->istio + w->apisix != 100 &&
+	    !(none && w->istio == 0 && w->apisix == 0))
 		return err_set(e, "view: \"%s\" does not add up to 100", key);
 	return 0;
 }
 
 #define VJ_WEIGHTS(o, key, dst)                                               \
 	do {                                                                  \
-		if (vj_get_weights((o), (key), &(dst), e) != 0)               \
+		if (vj_get_weights((o), (key), false, &(dst), e) != 0)        \
+			return -1;                                            \
+	} while (0)
+
+/* Weights that may not be known yet (pending, read back, drift). */
+#define VJ_WEIGHTS0(o, key, dst)                                              \
+	do {                                                                  \
+		if (vj_get_weights((o), (key), true, &(dst), e) != 0)         \
 			return -1;                                            \
 	} while (0)
 
@@ -534,7 +543,7 @@ vj_dec_state(const json_t *j, const struct plan *p, struct cutover_state *s,
 	    vj_phase(j, "resume_to", &s->resume_to, e) != 0)
 		return -1;
 	VJ_WEIGHTS(j, "applied", s->applied);
-	VJ_WEIGHTS(j, "pending", s->pending);
+	VJ_WEIGHTS0(j, "pending", s->pending);
 	VJ_BOOL(j, "uncertain", s->uncertain);
 	VJ_BOOL(j, "retry_rollback", s->retry_rollback);
 	VJ_INT(j, "seq", 0, UINT32_MAX, s->seq);
@@ -846,10 +855,10 @@ vj_dec(struct view_json *n, const json_t *j, struct err *e)
 	VJ_BOOL(j, "busy", v->busy);
 	VJ_BOOL(j, "reading_back", v->reading_back);
 	VJ_BOOL(j, "drift", v->drift);
-	VJ_WEIGHTS(j, "drift_weights", v->drift_weights);
+	VJ_WEIGHTS0(j, "drift_weights", v->drift_weights);
 
 	VJ_BOOL(j, "have_read_back", v->have_read_back);
-	VJ_WEIGHTS(j, "read_back", v->read_back);
+	VJ_WEIGHTS0(j, "read_back", v->read_back);
 	VJ_TIME(j, "read_back_wall_ms", v->read_back_wall_ms);
 	VJ_BOOL(j, "can_read_back", v->can_read_back);
 	VJ_BOOL(j, "have_measured", v->have_measured);

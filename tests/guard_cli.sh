@@ -11,7 +11,7 @@
 # at stage 0 with no client it leaves after its grace.
 . "$top_srcdir/tests/lib.sh"
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
-plan 39
+plan 47
 
 cat >"$T/set.sh" <<'SH'
 #!/bin/sh
@@ -158,6 +158,40 @@ wait_for 10 gone
 ok "... and it is gone" gone
 ok "... audited with the reason" audit_has guard_stop reason maintenance
 ok "... and its socket removed" test ! -e "$SOCK"
+
+# kill -9 while the driver works: the next guard settles the apply from
+# the state file, reading the weights back; nothing is applied twice.
+rm -f "$T/state/g.state.json" "$T/weights"
+: >"$T/argv.log"
+guard_start $C >"$T/gs.out"
+"$PYTHON3" "$top_srcdir/tests/guardc.py" "$SOCK" watch 30 nothing \
+	>"$T/watch.out" 2>&1 &
+WATCH=$!
+track $WATCH
+wait_for 10 grep -q ready "$T/watch.out"
+touch "$T/linger"
+$C advance --yes >"$T/bg.out" 2>&1 &
+BG=$!
+track $BG
+wait_for 10 test -s "$T/argv.log"
+kill -9 "$GUARD_PID"
+wait "$BG"
+is "the command waiting on a killed guard says so (exit 74)" "$?" 74
+like "... guard down" "$(cat "$T/bg.out")" "guard down"
+wait "$WATCH"
+like "an attached client sees the guard go" "$(cat "$T/watch.out")" "closed"
+is "the state file marks the apply in flight" \
+	"$("$PYTHON3" -c 'import json,sys; print(json.load(open(sys.argv[1]))["apply_in_flight"])' "$T/state/g.state.json")" True
+rm -f "$T/linger"
+wait_for 10 grep -q istio=10 "$T/weights"
+guard_start $C >"$T/gs.out"
+wait_for 10 sh -c "$C status | grep -q 'phase: holding'"
+like "the new guard settled it: stage 1" "$($C status 2>/dev/null)" "stage: +1/5 +phase: holding"
+is "the driver was asked once, never twice" "$(grep -c '^10 90 1$' "$T/argv.log")" 1
+ok "the settling is audited" audit_has reconcile reason "interrupted apply had taken effect"
+$C guard --stop --yes >"$T/out" 2>&1
+is "... and it stops" "$?" 0
+wait_for 10 gone
 
 # At stage 0 (a fresh state) with no client, it leaves after its grace.
 rm -f "$T/state/g.state.json" "$T/weights"

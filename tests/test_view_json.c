@@ -411,6 +411,27 @@ Test(view_json, refuses_what_does_not_fit, .timeout = 60)
 	fix_close(&f);
 }
 
+/* Weights not known yet (0/0) travel too: a guard just started. */
+Test(view_json, unknown_weights_are_not_an_error, .timeout = 60)
+{
+	struct fix f;
+	struct session_view v;
+	struct view_json vj;
+	struct err e;
+
+	fix_open(&f);
+	session_view_fill(&f.s, &v);
+	v.drift_weights = (struct weights){ 0, 0 };
+	v.read_back = (struct weights){ 0, 0 };
+	v.state.pending = (struct weights){ 0, 0 };
+	view_json_init(&vj, &f.plan);
+	err_clear(&e);
+	cr_assert_eq(round_trip(&v, 0, &vj, &e), 0, "%s", e.msg);
+	same_view(&v, &vj.v);
+	view_json_done(&vj);
+	fix_close(&f);
+}
+
 Test(view_json, control_characters_are_sanitised, .timeout = 60)
 {
 	struct fix f;
