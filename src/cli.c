@@ -159,6 +159,19 @@ dashboard(const struct cmd_options *c, const struct plan *p, struct loop *l,
 		return CLI_USAGE;
 	}
 	err_clear(&e);
+	/* The plan's guard runs: draw its views, act through it. */
+	if (!c->no_guard && !c->demo) {
+		rc = session_attach(&s, p, loop_clock(l), l, &e);
+		if (rc < 0) {
+			cmd_complain(&e);
+			return CLI_IO;
+		}
+		if (rc == 1) {
+			rc = ui(&s, &uo);
+			session_close(&s);
+			return rc;
+		}
+	}
 	if (session_open(&s, p, loop_clock(l), l, &o, true, &e) != 0) {
 		cmd_complain(&e);
 		return CLI_IO;

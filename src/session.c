@@ -42,7 +42,8 @@ session_log(struct session *s, enum evlog_level lv, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	text_sanitise(buf);
-	evlog_add(&s->log, clock_wall(s->clock), lv, "%s", buf);
+	evlog_add(s->remote != NULL ? session_remote_log(s) : &s->log,
+		  clock_wall(s->clock), lv, "%s", buf);
 	/* One-shot commands have no event log pane: warnings go to stderr. */
 	if (!s->live && s->opt.echo_warnings && lv >= EVLOG_WARN)
 		fprintf(stderr, "cutover: %s\n", buf);
@@ -408,6 +409,9 @@ session_act(struct session *s, enum event_type type, bool force,
 	const char *dummy;
 	bool forward;
 	struct err e;
+
+	if (s->remote != NULL)
+		return session_remote_act(s, type, force, reason, why);
 	int fd = -1;
 
 	if (why == NULL)
@@ -1103,6 +1107,10 @@ session_close(struct session *s)
 {
 	if (s->plan == NULL)
 		return;
+	if (s->remote != NULL) {
+		session_remote_close(s);
+		return;
+	}
 	loop_timer_cancel(s->loop, s->refresh_timer);
 	loop_timer_cancel(s->loop, s->tick_timer);
 	s->refresh_timer = s->tick_timer = NULL;

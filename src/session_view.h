@@ -80,6 +80,10 @@ struct session_view {
 	int64_t verify_since_mono;
 	int64_t verify_took_ms;
 
+	/* Attached to the plan's guard (session_remote.c); 0 / false else. */
+	long guard_pid;
+	bool guard_down;		/* it went: nothing watches the gates */
+
 	/* What each key would do now. */
 	struct session_view_action act[SESSION_VIEW_KEYS];
 

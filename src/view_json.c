@@ -718,21 +718,24 @@ vj_check_log(const json_t *j, uint64_t *total, uint64_t *from,
 }
 
 static void
-vj_take_log(struct evlog *l, const json_t *j, uint64_t total, uint64_t from)
+vj_take_log(struct view_json *vj, const json_t *j, uint64_t total,
+	    uint64_t from)
 {
 	const json_t *lines = json_object_get(j, "lines");
+	struct evlog *l = &vj->log;
 
-	if (total < l->total) {		/* another guard: start again */
-		evlog_done(l);
-		evlog_init(l);
-	}
+	if (total < vj->log_total)	/* another guard: its lines anew */
+		vj->log_total = 0;
+	/* The first lines: number them as the guard does. */
+	if (l->total == 0)
+		l->total = from > vj->log_total ? from : vj->log_total;
 	for (uint64_t k = from; k < total; k++) {
 		const json_t *line = json_array_get(lines, (size_t)(k - from));
 		const char *lv = json_string_value(json_object_get(line,
 								   "level"));
 		int level = EVLOG_INFO;
 
-		if (k < l->total)
+		if (k < vj->log_total)
 			continue;	/* seen */
 		for (int i = 0; i < VJ_NELEM(vj_level_name); i++)
 			if (strcmp(lv, vj_level_name[i]) == 0)
@@ -740,11 +743,8 @@ vj_take_log(struct evlog *l, const json_t *j, uint64_t total, uint64_t from)
 		evlog_add(l, json_integer_value(json_object_get(line,
 		    "wall_ms")), (enum evlog_level)level, "%s",
 		    json_string_value(json_object_get(line, "text")));
-		/* Lines before `from` never came: count them as gone. */
-		l->total = k + 1;
 	}
-	if (l->total < total)
-		l->total = total;
+	vj->log_total = total;
 }
 
 static void
@@ -920,8 +920,9 @@ view_json_decode(struct view_json *vj, const json_t *j, struct err *e)
 	}
 	vj_parts_done(vj);
 	n.log = vj->log;	/* the log stays; everything else is new */
+	n.log_total = vj->log_total;
 	*vj = n;
-	vj_take_log(&vj->log, log, total, from);
+	vj_take_log(vj, log, total, from);
 	vj_point(vj);
 	return 0;
 }

@@ -56,7 +56,8 @@ struct view_json {
 	struct gate_result gates;
 	struct group_health *groups;	/* plan->ngroups */
 	int ngroups;
-	struct evlog log;
+	struct evlog log;	/* the guard's lines, and the client's own */
+	uint64_t log_total;	/* the guard's lines seen, by its numbers */
 };
 
 /*

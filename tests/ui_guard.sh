@@ -1,0 +1,83 @@
+#!/bin/sh
+# ui_guard — the dashboard attached to the plan's guard: it draws the
+# guard's views and says it is attached; an advance and a rollback from
+# other processes show on it within 2 s; two dashboards show the same
+# phase; q and a killed terminal (SIGHUP) only detach, the guard goes on;
+# kill -9 of the guard shows the red banner within 2 s, and the dashboard
+# attaches again to the guard started next.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/tmux.sh"
+tmux_require
+plan 13
+
+cat >"$T/set.sh" <<'SH'
+#!/bin/sh
+printf 'istio=%s apisix=%s\n' "$1" "$2" >"$T_DIR/weights"
+echo "set istio=$1 apisix=$2"
+SH
+cat >"$T/get.sh" <<'SH'
+#!/bin/sh
+cat "$T_DIR/weights" 2>/dev/null || echo "istio=0 apisix=100"
+SH
+cat >"$T/cutover.yaml" <<EOF2
+name: ui-guard
+state_file: $T/state/u.state.json
+audit_log: $T/state/u.audit.jsonl
+traffic:
+  driver: exec
+  exec:
+    set: [sh, $T/set.sh, "{istio}", "{apisix}", "{stage}"]
+    get: [sh, $T/get.sh]
+    timeout: 20s
+pods: []
+guard:
+  grace: 60s
+EOF2
+export T_DIR="$T"
+C="$CUTOVER -c $T/cutover.yaml"
+
+guard_start $C >"$T/gs.out"
+tmux_start 100 30 "$C" T_DIR="$T"
+tmux_wait 10 "guard: pid $GUARD_PID \(attached\)"
+ok "the dashboard attaches to the running guard" \
+	tmux_wait 1 "guard: pid $GUARD_PID \(attached\)"
+$C advance --yes >"$T/adv.out" 2>&1
+ok "an advance from another process shows within 2 s" \
+	tmux_wait_ms 2000 "stage 1/5 HOLDING"
+# A second dashboard in another window of the same server.
+tx new-window -t "$TMUX_SESSION" "env -u NO_COLOR LANG=C.UTF-8 \
+TERM=xterm-256color HOME='$HOME' XDG_STATE_HOME='$XDG_STATE_HOME' \
+XDG_RUNTIME_DIR='$XDG_RUNTIME_DIR' T_DIR='$T' $C; exec sleep 600"
+sleep_until_two() {
+	tx capture-pane -p -t "$TMUX_SESSION:1" | grep -q "attached"
+}
+wait_for 10 sleep_until_two
+ok "a second dashboard attaches" sleep_until_two
+$C rollback --yes >"$T/out" 2>&1
+ok "a rollback from another process shows within 2 s" \
+	tmux_wait_ms 2000 "rolled.back"
+ok "... on the second dashboard too" \
+	sh -c "tx() { \"$TMUX_BIN\" -L \"$TMUX_SOCK\" -f /dev/null \"\$@\"; }; \
+	tx capture-pane -p -t '$TMUX_SESSION:1' | grep -Eq 'rolled.back'"
+tx kill-window -t "$TMUX_SESSION:1"
+tmux_keys q
+tmux_wait_gone 5 "attached" >/dev/null
+ok "q detaches the dashboard" tmux_wait_gone 1 "guard: pid"
+ok "... and the guard goes on" kill -0 "$GUARD_PID"
+
+tmux_start 100 30 "$C" T_DIR="$T"
+tmux_wait 10 "attached" >/dev/null
+kill -9 "$GUARD_PID"
+ok "kill -9 of the guard: the red banner within 2 s" \
+	tmux_wait_ms 2000 "GUARD DOWN - gates not watched"
+guard_start $C >"$T/gs.out"
+ok "a new guard starts" kill -0 "$GUARD_PID"
+ok "the dashboard attaches to it again" \
+	tmux_wait 10 "guard: pid $GUARD_PID \(attached\)"
+ok "... and the banner goes" tmux_wait_gone 2 "GUARD DOWN"
+tmux_cleanup
+sleep_gone() { ! kill -0 "$GUARD_PID" 2>/dev/null; }
+ok "the terminal killed (SIGHUP): the guard goes on" kill -0 "$GUARD_PID"
+$C guard --stop --yes >"$T/out" 2>&1
+wait_for 10 sleep_gone
+ok "... until stopped" sleep_gone
