@@ -85,7 +85,20 @@ struct guard {
 	int exit_code;
 	int64_t idle_since;	/* monotonic: no client, off Istio */
 	bool had_client;
+	struct loop_timer *readback;
 };
+
+/* traffic.readback_interval: an outside change is drift. */
+static void
+guard_readback(void *arg)
+{
+	struct guard *g = arg;
+
+	session_read_back(&g->s);
+	g->readback = loop_timer_at(g->loop, clock_mono(g->s.clock) +
+				    g->plan->traffic.readback_interval_ms,
+				    guard_readback, g);
+}
 
 /* ---- where ---------------------------------------------------------------- */
 
@@ -666,7 +679,9 @@ guard_on_istio(const struct session_view *v)
 {
 	const struct cutover_state *st = &v->state;
 
-	if (st->stage >= 1 || st->applied.istio > 0 || v->busy)
+	/* A read-back moves nothing; an apply may have. */
+	if (st->stage >= 1 || st->applied.istio > 0 ||
+	    (v->busy && !v->reading_back))
 		return true;
 	switch (st->phase) {
 	case PHASE_SHIFTING:
@@ -796,6 +811,10 @@ guard_run(const struct plan *p, struct loop *l, const struct guard_options *o)
 	loop_add_fd(l, g->lfd, POLLIN, guard_accept, g);
 	session_view_on_change(&g->s, guard_wake, g);
 	session_start(&g->s, true);
+	if (p->traffic.readback_interval_ms > 0)
+		g->readback = loop_timer_at(l, clock_mono(g->s.clock) +
+					    p->traffic.readback_interval_ms,
+					    guard_readback, g);
 	guard_audit(g, &g->s.actor, "guard_start", g->path, "ok");
 	session_log(&g->s, EVLOG_NOTE, "guard %ld on %s", (long)getpid(),
 		    g->path);
@@ -827,6 +846,7 @@ guard_run(const struct plan *p, struct loop *l, const struct guard_options *o)
 	}
 	guard_sweep(g);
 	session_view_on_change(&g->s, NULL, NULL);
+	loop_timer_cancel(l, g->readback);
 	loop_del_fd(l, g->lfd);
 	close(g->lfd);
 	unlink(g->path);

@@ -153,6 +153,7 @@ struct plan_traffic {
 	struct plan_route53 route53;
 	struct plan_cloudflare cloudflare;
 	struct plan_kube_route kubernetes;
+	int64_t readback_interval_ms;	/* the guard reads back; 0: never */
 };
 
 struct plan_pod_group {

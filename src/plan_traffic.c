@@ -268,14 +268,16 @@ fn_traffic(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 		if (k->type != YAML_SCALAR_NODE || is_null(k))
 			return errn(c, k, "expected a key name in traffic, got "
 				    "%s", kind_name(k));
-		if (strcmp(scalar(k), "driver") == 0)
+		if (strcmp(scalar(k), "driver") == 0 ||
+		    strcmp(scalar(k), "readback_interval") == 0)
 			known = true;
 		for (int i = 0; i < NDRIVERS; i++)
 			if (strcmp(scalar(k), drivers[i].name) == 0)
 				known = true;
 		if (!known)
 			return errn(c, k, "unknown key '%s' in traffic "
-				    "(expected one of: driver, %s)", scalar(k),
+				    "(expected one of: driver, "
+				    "readback_interval, %s)", scalar(k),
 				    names);
 		for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < pr;
 		     q++) {
@@ -303,6 +305,30 @@ fn_traffic(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 		return errn(c, dn, "unknown driver '%s' (expected one of: %s)",
 			    scalar(dn), names);
 	p->traffic.driver = drivers[chosen].kind;
+
+	/* How often the guard reads the weights back (drift). */
+	{
+		yaml_node_t *rk = NULL;
+		yaml_node_t *rn = map_get(c, n, "readback_interval", &rk);
+		const char *why;
+		int64_t ms;
+
+		if (rn != NULL) {
+			if (want_scalar(c, rn, "readback_interval",
+					"a duration") == -1)
+				return -1;
+			if (dur_parse(scalar(rn), &ms, &why) == -1)
+				return errn(c, rn, "invalid duration '%s' for "
+					    "'readback_interval': %s (use ms, "
+					    "s, m, h: 30s, 5m)", scalar(rn),
+					    why);
+			if (ms != 0 && (ms < SEC || ms > 24 * HOUR))
+				return errn(c, rn, "'readback_interval' must "
+					    "be 0 (never) or between 1s and "
+					    "24h, got '%s'", scalar(rn));
+			p->traffic.readback_interval_ms = ms;
+		}
+	}
 
 	for (int i = 0; i < NDRIVERS; i++) {
 		yaml_node_t *k = NULL, *v = map_get(c, n, drivers[i].name, &k);
@@ -358,6 +384,7 @@ walk_traffic(const char *section,
 	     void (*fn)(const char *, const char *, void *), void *arg)
 {
 	fn(section, "driver", arg);
+	fn(section, "readback_interval", arg);
 	for (int i = 0; i < NDRIVERS; i++) {
 		char dsub[64];
 

@@ -578,6 +578,8 @@ read_back_done(const struct driver_result *r, void *arg)
 	} else {
 		session_log(s, EVLOG_WARN, "read back failed: %s", r->message);
 	}
+	bool was_drift = s->drift;
+
 	if (!interrupted && r->ok && r->have_weights) {
 		bool settled = !st->uncertain && st->phase != PHASE_ERROR &&
 			       st->phase != PHASE_SHIFTING &&
@@ -591,7 +593,8 @@ read_back_done(const struct driver_result *r, void *arg)
 	if (s->read_only)
 		return;
 	if (!interrupted) {
-		if (r->ok && r->have_weights &&
+		/* Drift is said once, not at every read-back. */
+		if (r->ok && r->have_weights && !was_drift &&
 		    !weights_eq(r->weights, st->applied)) {
 			audit(s, "reconcile_mismatch", "weights in force "
 			      "differ from the state file", "warning",
@@ -1134,6 +1137,15 @@ session_close(struct session *s)
 	free(s->groups);
 	evlog_done(&s->log);
 	s->plan = NULL;
+}
+
+void
+session_read_back(struct session *s)
+{
+	if (s->read_only || session_busy(s) || s->checking ||
+	    !driver_present(&s->driver) || !driver_can_read_back(&s->driver))
+		return;
+	reconcile(s);
 }
 
 bool

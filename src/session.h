@@ -203,6 +203,13 @@ bool session_can(struct session *s, enum event_type type, bool force,
  */
 int session_reconcile_drift(struct session *s, const char **why);
 
+/*
+ * Read the weights back now (the guard, every traffic.readback_interval):
+ * weights changed outside cutover are drift, audited and alarmed once.
+ * Nothing when a driver step runs or the driver cannot read back.
+ */
+void session_read_back(struct session *s);
+
 /* Is a driver step in flight? */
 bool session_busy(const struct session *s);
 

@@ -3,6 +3,7 @@
 # traffic driver that records its calls: it starts detached with its
 # socket in a private directory, one guard per plan; the commands that act
 # go through it (the lock is the guard's, so --no-guard is locked out);
+# it reads the weights back on its own and an outside change is drift;
 # a rollback goes through at once while a dashboard-like client is
 # attached, which sees it; a user who is not an operator (nobody) may
 # watch and is refused actions; a client of another protocol version, or
@@ -11,11 +12,12 @@
 # at stage 0 with no client it leaves after its grace.
 . "$top_srcdir/tests/lib.sh"
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
-plan 47
+plan 53
 
 cat >"$T/set.sh" <<'SH'
 #!/bin/sh
 echo "$*" >>"$T_DIR/argv.log"
+while [ -f "$T_DIR/linger" ]; do sleep 0.05; done
 printf 'istio=%s apisix=%s\n' "$1" "$2" >"$T_DIR/weights"
 echo "set istio=$1 apisix=$2"
 SH
@@ -38,6 +40,7 @@ traffic:
     set: [sh, $T/set.sh, "{istio}", "{apisix}", "{stage}"]
     get: [sh, $T/get.sh]
     timeout: 20s
+  readback_interval: 1s
 pods: []
 guard:
   operators: [root, $(id -un)]
@@ -85,6 +88,19 @@ ok "... and the reason" audit_has advance reason "first step"
 
 $C advance --yes --no-guard >"$T/out" 2>"$T/err"
 is "--no-guard acts alone and finds the lock taken" "$?" 75
+
+# Weights changed outside: the guard's periodic read-back finds the drift.
+echo "istio=25 apisix=75" >"$T/weights"
+wait_for 10 audit_has reconcile_mismatch result warning
+ok "the guard reads back by itself and audits the drift" \
+	audit_has reconcile_mismatch result warning
+$C advance --yes >"$T/out" 2>"$T/err"
+is "an advance is refused while weights drifted" "$?" 1
+like "... saying why" "$(cat "$T/err")" "advance refused: .*(drift|outside|reconcile)"
+$C reconcile >"$T/out" 2>"$T/err"
+is "reconcile through the guard adopts the stage in force" "$?" 0
+like "... stage 2" "$(cat "$T/out")" "stage: +2/5"
+is "the driver was not asked meanwhile" "$(wc -l <"$T/argv.log")" 1
 
 # A dashboard-like client attached; a rollback from elsewhere goes at once.
 "$PYTHON3" "$top_srcdir/tests/guardc.py" "$SOCK" watch 20 rolled_back \
