@@ -2,13 +2,14 @@
 # ui_guard — the dashboard attached to the plan's guard: it draws the
 # guard's views and says it is attached; an advance and a rollback from
 # other processes show on it within 2 s; two dashboards show the same
-# phase; q and a killed terminal (SIGHUP) only detach, the guard goes on;
+# phase; a confirmation open in one is withdrawn when another client's
+# action changes the state; q and a killed terminal (SIGHUP) only detach, the guard goes on;
 # kill -9 of the guard shows the red banner within 2 s, and the dashboard
 # attaches again to the guard started next.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/tmux.sh"
 tmux_require
-plan 13
+plan 17
 
 cat >"$T/set.sh" <<'SH'
 #!/bin/sh
@@ -53,6 +54,20 @@ sleep_until_two() {
 }
 wait_for 10 sleep_until_two
 ok "a second dashboard attaches" sleep_until_two
+# The header's state and hold, left of the clocks, on both screens.
+head0=$(tx capture-pane -p -t "$TMUX_SESSION:0" | head -n 1 | cut -c 1-70)
+head1=$(tx capture-pane -p -t "$TMUX_SESSION:1" | head -n 1 | cut -c 1-70)
+like "the first dashboard: stage, phase and hold" "$head0" \
+	"stage 1/5 HOLDING +hold .*30m00s"
+is "the second shows the same, to the second" "$head1" "$head0"
+# A confirmation open here is withdrawn when another client acts.
+tmux_keys r
+tmux_wait 5 "Roll back\?" >/dev/null
+$C pause >"$T/out" 2>&1
+ok "a confirmation is withdrawn when another client changes the state" \
+	tmux_wait 3 "confirmation withdrawn"
+ok "... and the dialog is gone" tmux_wait_gone 3 "Roll back\?"
+$C resume >"$T/out" 2>&1
 $C rollback --yes >"$T/out" 2>&1
 ok "a rollback from another process shows within 2 s" \
 	tmux_wait_ms 2000 "rolled.back"
