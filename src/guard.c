@@ -841,9 +841,12 @@ guard_run(const struct plan *p, struct loop *l, const struct guard_options *o)
 			break;
 		}
 	}
-	for (struct guard_client *c = g->clients; c != NULL; c = c->next) {
+	/* A stop, not a death: attached dashboards do not restart it. */
+	for (struct guard_client *c = g->clients; c != NULL; c = c->next)
+		if (!c->dead && c->hello && !c->closing)
+			guard_send_error(c, "the guard stops");
+	for (struct guard_client *c = g->clients; c != NULL; c = c->next)
 		c->dead = true;
-	}
 	guard_sweep(g);
 	session_view_on_change(&g->s, NULL, NULL);
 	loop_timer_cancel(l, g->readback);

@@ -236,6 +236,7 @@ plan_defaults(struct plan *p)
 	p->rollback.verify_timeout_ms = 10 * MIN;
 	p->rollback.verify_max_istio_rps = 0.5;
 	p->guard.grace_ms = 10 * SEC;
+	p->guard.restart = true;
 	p->traffic.readback_interval_ms = 1 * MIN;
 
 	gates_gate_defaults(&p->gates);

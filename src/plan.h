@@ -195,6 +195,7 @@ struct plan_guard {
 	char *group;		/* members may act too; NULL: none */
 	char *socket_group;	/* may reach the socket; NULL: the user's */
 	int64_t grace_ms;	/* at stage 0 with no client; default 10s */
+	bool restart;		/* a dashboard restarts a dead guard; true */
 };
 
 struct plan_gates {

@@ -15,6 +15,7 @@ const struct field guard_fields[] = {
 	FLD("group", F_NAME, struct plan_guard, group),
 	FLD("socket_group", F_NAME, struct plan_guard, socket_group),
 	FLDB("grace", F_DUR, struct plan_guard, grace_ms, 0, 24.0 * HOUR),
+	FLD("restart", F_BOOL, struct plan_guard, restart),
 	FEND
 };
 

@@ -9,18 +9,21 @@
  * a log line and the bell; the operator's own notes ("confirmation
  * withdrawn") go to the decoded view's log.  When the guard goes (killed,
  * OOM), the view says so at once (guard_down: the header's red banner)
- * and every two seconds the session tries to attach again, to a guard
- * restarted by systemd or by an operator.
+ * and every two seconds the session tries to attach again; when no guard
+ * answers it starts one (guard.restart, at most every 10 s), unless the
+ * guard said it was stopping (an operator's --stop, a signal).
  */
 #include "config.h"
 
 #include "session.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "guard_conn.h"
@@ -33,6 +36,8 @@ struct session_remote {
 	struct guard_conn gc;
 	bool attached;		/* gc is open */
 	bool down;		/* it was, and the guard went */
+	bool stopped;		/* ... saying it stops: not to be restarted */
+	int64_t restarted_mono;	/* when this dashboard last started one */
 	enum phase last_phase;
 	bool last_alarm;
 	struct loop_timer *retry;
@@ -66,6 +71,51 @@ remote_down(struct session *s, const char *why)
 				 REMOTE_RETRY_MS, remote_retry, s);
 }
 
+/*
+ * Start the plan's guard again (guard.restart): `cutover guard` in a
+ * grandchild, so that nothing is left for this process to reap.  The new
+ * guard settles an apply the dead one left in flight from the state file.
+ */
+static void
+remote_restart(struct session *s)
+{
+	const struct plan *p = s->plan;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return;
+	if (pid == 0) {
+		const char *argv[8];
+		int n = 0, fd;
+
+		if (fork() != 0)
+			_exit(0);
+		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (fd >= 0) {
+			dup2(fd, STDIN_FILENO);
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		argv[n++] = "cutover";
+		if (p->path != NULL) {
+			argv[n++] = "-c";
+			argv[n++] = p->path;
+		}
+		if (p->kubernetes.context != NULL) {
+			argv[n++] = "--context";
+			argv[n++] = p->kubernetes.context;
+		}
+		argv[n++] = "guard";
+		argv[n] = NULL;
+		execv("/proc/self/exe", (char *const *)argv);
+		_exit(127);
+	}
+	waitpid(pid, NULL, 0);
+	session_log(s, EVLOG_WARN, "starting the guard again");
+}
+
 /* Attach again when a guard answers; the old view stays until then. */
 static void
 remote_retry(void *arg)
@@ -74,11 +124,18 @@ remote_retry(void *arg)
 	struct session_remote *r = s->remote;
 	struct guard_conn gc;
 	struct err e;
+	int rc;
 
 	r->retry = NULL;
 	err_clear(&e);
-	if (guard_conn_open(&gc, s->plan, PROTO_ROLE_DASHBOARD, 1000,
-			    &e) != 1) {
+	rc = guard_conn_open(&gc, s->plan, PROTO_ROLE_DASHBOARD, 1000, &e);
+	if (rc == 0 && !r->stopped && s->plan->guard.restart &&
+	    clock_mono(s->clock) - r->restarted_mono > 10000) {
+		/* Several dashboards may try: the lock lets one guard in. */
+		r->restarted_mono = clock_mono(s->clock);
+		remote_restart(s);
+	}
+	if (rc != 1) {
 		r->retry = loop_timer_at(s->loop, clock_mono(s->clock) +
 					 REMOTE_RETRY_MS, remote_retry, s);
 		return;
@@ -158,6 +215,8 @@ remote_read(int fd, short revents, void *arg)
 		} else if (m.type == PROTO_ERROR) {
 			session_log(s, EVLOG_CRIT, "the guard says: %s",
 				    m.u.error);
+			if (strcmp(m.u.error, "the guard stops") == 0)
+				r->stopped = true;
 		}
 		proto_msg_done(&m);
 	}

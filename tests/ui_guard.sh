@@ -5,11 +5,12 @@
 # phase; a confirmation open in one is withdrawn when another client's
 # action changes the state; q and a killed terminal (SIGHUP) only detach, the guard goes on;
 # kill -9 of the guard shows the red banner within 2 s, and the dashboard
-# attaches again to the guard started next.
+# starts a new guard and attaches to it; a guard stopped on purpose is
+# not started again.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/tmux.sh"
 tmux_require
-plan 17
+plan 21
 
 cat >"$T/set.sh" <<'SH'
 #!/bin/sh
@@ -85,13 +86,32 @@ tmux_wait 10 "attached" >/dev/null
 kill -9 "$GUARD_PID"
 ok "kill -9 of the guard: the red banner within 2 s" \
 	tmux_wait_ms 2000 "GUARD DOWN - gates not watched"
-guard_start $C >"$T/gs.out"
-ok "a new guard starts" kill -0 "$GUARD_PID"
-ok "the dashboard attaches to it again" \
-	tmux_wait 10 "guard: pid $GUARD_PID \(attached\)"
-ok "... and the banner goes" tmux_wait_gone 2 "GUARD DOWN"
-tmux_cleanup
+OLD=$GUARD_PID
+tmux_wait 15 "guard: pid [0-9]+ \(attached\)" >/dev/null
+GUARD_PID=$(printf '%s\n' "$TMUX_SCREEN" |
+	sed -n 's/.*guard: pid \([0-9][0-9]*\) (attached).*/\1/p')
+[ -n "$GUARD_PID" ] && CLEANUP_GUARDS="$CLEANUP_GUARDS $GUARD_PID"
+ok "the dashboard starts a new guard by itself" \
+	sh -c "[ -n '$GUARD_PID' ] && [ '$GUARD_PID' != '$OLD' ] && kill -0 '$GUARD_PID'"
+ok "... attaches to it, and the banner goes" tmux_wait_gone 2 "GUARD DOWN"
+ok "... which settled the state file: stage 0, rolled back" \
+	sh -c "$C status 2>/dev/null | grep -Eq 'stage: +0/5 +phase: rolled_back'"
+# A guard stopped on purpose is not started again.
+$C guard --stop --yes >"$T/out" 2>&1
+ok "a stop shows as the guard down" tmux_wait 5 "GUARD DOWN"
 sleep_gone() { ! kill -0 "$GUARD_PID" 2>/dev/null; }
+wait_for 10 sleep_gone
+# Its retries come every 2 s: 5 s without a new guard is none.
+if tmux_wait 5 "guard: pid [0-9]+ \(attached\)" ||
+    ls "$XDG_RUNTIME_DIR"/cutover/*.sock >/dev/null 2>&1; then
+	fail "... and the dashboard does not start it again" "$TMUX_SCREEN"
+else
+	pass "... and the dashboard does not start it again"
+fi
+guard_start $C >"$T/gs.out"
+ok "... until one is started" \
+	tmux_wait 10 "guard: pid $GUARD_PID \(attached\)"
+tmux_cleanup
 ok "the terminal killed (SIGHUP): the guard goes on" kill -0 "$GUARD_PID"
 $C guard --stop --yes >"$T/out" 2>&1
 wait_for 10 sleep_gone
