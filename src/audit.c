@@ -72,16 +72,11 @@ audit_open(const char *path, struct err *e)
 	return fd;
 }
 
-int
-audit_append(const char *path, const struct audit_actor *a,
-	     const struct audit_entry *en, struct err *e)
+json_t *
+audit_line(const struct audit_actor *a, const struct audit_entry *en)
 {
 	char when[40];
 	json_t *line;
-	char *text;
-	size_t len;
-	int fd;
-	int rc = 0;
 
 	clock_rfc3339(en->wall_ms, when, sizeof(when));
 	line = json_pack("{s:s, s:{s:s, s:I, s:s, s:s, s:I}, s:s, s:i, s:i, "
@@ -96,7 +91,7 @@ audit_append(const char *path, const struct audit_actor *a,
 			 "to", weights_obj(en->to),
 			 "result", en->result != NULL ? en->result : "ok");
 	if (line == NULL)
-		return err_set(e, "cannot encode an audit line");
+		return NULL;
 	if (en->reason != NULL) {
 		/* Outside text: redacted, and valid UTF-8 for the encoder. */
 		char *reason = text_scrub_dup(en->reason);
@@ -106,6 +101,22 @@ audit_append(const char *path, const struct audit_actor *a,
 	}
 	if (en->metrics != NULL)
 		json_object_set(line, "metrics", en->metrics);
+	return line;
+}
+
+int
+audit_append(const char *path, const struct audit_actor *a,
+	     const struct audit_entry *en, struct err *e)
+{
+	json_t *line;
+	char *text;
+	size_t len;
+	int fd;
+	int rc = 0;
+
+	line = audit_line(a, en);
+	if (line == NULL)
+		return err_set(e, "cannot encode an audit line");
 	text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(line);
 	if (text == NULL)

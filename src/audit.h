@@ -49,6 +49,10 @@ void audit_actor_current(struct audit_actor *a);
  */
 int audit_open(const char *path, struct err *e);
 
+/* The line as JSON (what audit_append writes, and notify sends); caller
+ * decrefs.  NULL when it cannot be encoded. */
+json_t *audit_line(const struct audit_actor *a, const struct audit_entry *en);
+
 /* Append one line to `path` (created 0600) and fsync it. */
 int audit_append(const char *path, const struct audit_actor *a,
 		 const struct audit_entry *en, struct err *e);

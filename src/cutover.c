@@ -438,6 +438,9 @@ on_verdict(struct cutover_state *s, const struct plan *p,
 		    s->phase == PHASE_COMPLETE) {
 			s->resume_to = s->phase;
 			s->phase = PHASE_BREACH;
+			/* Recorded as breach_cleared is: with the values. */
+			fx_audit(fx, "breach", "gate failed",
+				 s->stage, s->applied, s->stage, s->applied);
 		}
 		if (s->breaches < p->rollback.consecutive) {
 			if (old != VERDICT_FAIL || s->breaches == 1)

@@ -28,6 +28,7 @@
 #include "plan.h"
 
 struct driver;
+struct rbac;
 
 struct driver_result {
 	bool ok;
@@ -70,6 +71,9 @@ struct driver_ops {
 	/* Whether read_back can work with these settings (NULL: it can
 	 * whenever read_back is set). */
 	bool (*can_read_back)(const struct driver *d);
+	/* The Kubernetes permissions these settings need (rbac.h); NULL:
+	 * none. */
+	void (*rbac)(const struct plan *p, struct rbac *r);
 };
 
 struct driver {

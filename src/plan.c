@@ -273,6 +273,7 @@ plan_done(struct plan *p)
 	free(p->prometheus.ca_file);
 	free(p->kubernetes.kubeconfig);
 	free(p->kubernetes.context);
+	notify_plan_free(p);
 	argv_free(&p->traffic.exec.set);
 	argv_free(&p->traffic.exec.get);
 	argv_free(&p->guard.operators);
@@ -497,6 +498,8 @@ static const struct field top_fields[] = {
 	FLDS("rollback", fn_rollback, pr_rollback,
 	     rollback_fields),
 	FLDS("guard", fn_guard, NULL, guard_fields),
+	FLDS("notify", fn_notify, pr_notify,
+	     notify_fields),
 	FEND
 };
 

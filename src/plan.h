@@ -165,6 +165,25 @@ struct plan_pod_group {
 	enum side side;		/* which gateway this group serves, if any */
 };
 
+/* One notify: target (notify.h sends them). */
+struct plan_notify {
+	char *type;		/* slack, webhook, grafana, kubernetes-events */
+	char *name;		/* for messages; default the type */
+	struct plan_argv events;	/* event names; none: the default set */
+	char *url;		/* webhook, grafana: not a secret */
+	char *url_file;		/* slack, webhook: the URL is a secret */
+	char *token_file;	/* grafana, webhook: bearer token */
+	char *dashboard_uid;	/* grafana */
+	struct plan_argv tags;	/* grafana */
+	char *namespace;	/* kubernetes-events: the object's, default
+				 * istio_namespace */
+	char *object_kind;	/* default Deployment */
+	char *object_name;	/* default istio_workload */
+	char *object_api_version;	/* default apps/v1 */
+	int64_t timeout_ms;	/* per request, default 10s */
+	int retries;		/* after the first try, default 5 */
+};
+
 /* Its gate limits' keys and defaults are listed in GATE_LIST (gate.h). */
 struct plan_stage {
 	int istio;		/* percent 1..100; APISIX gets 100 - istio */
@@ -228,6 +247,8 @@ struct plan {
 	int64_t refresh_ms;	/* default 15s */
 	char *state_file;	/* default $XDG_STATE_HOME/cutover/<name>.state.json */
 	char *audit_log;	/* default $XDG_STATE_HOME/cutover/<name>.audit.jsonl */
+	struct plan_notify *notify;	/* notify: targets */
+	int nnotify;
 	bool state_file_given;	/* set in the file: plan_finish keeps it */
 	bool audit_log_given;
 };

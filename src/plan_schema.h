@@ -205,6 +205,12 @@ int stages_resolve(struct ctx *c, struct stage_read *sr);
 /* plan_guard.c: guard: */
 extern const struct field guard_fields[];
 int fn_guard(struct ctx *, const struct field *, yaml_node_t *, void *);
+/* plan_notify.c: notify: */
+extern const struct field notify_fields[];
+int fn_notify(struct ctx *, const struct field *, yaml_node_t *, void *);
+void pr_notify(FILE *, const char *, const struct field *, const void *,
+	       const struct plan *);
+void notify_plan_free(struct plan *p);
 
 /* plan.c: the defaults the sections fall back on */
 void groups_free(struct plan *p);

@@ -19,12 +19,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "demo.h"
 #include "kube.h"
+#include "notify.h"
 #include "proc.h"
 #include "prom.h"
 #include "text.h"
 #include "xmalloc.h"
+
+/* How long a closing session waits for its notifications. */
+#define NOTIFY_DRAIN_MS 5000
 
 #define TICK_MS 1000
 #define SAVE_EVERY_MS 1000
@@ -123,9 +128,35 @@ audit(struct session *s, const char *action, const char *reason,
 		snprintf(s->record_error, sizeof(s->record_error), "%s",
 			 e.msg);
 		s->record_lost = true;
+	} else if (s->notify != NULL) {
+		/* What was recorded, and only that, is told. */
+		json_t *line = audit_line(&s->actor, &en);
+
+		if (line != NULL)
+			notify_audit(s->notify, line);
+		json_decref(line);
 	}
 	json_decref(en.metrics);
 	return rc;
+}
+
+/* A notification failed: shown at its first failure, audited once when
+ * it is given up. */
+static void
+notify_failed(void *arg, const char *target, const char *event,
+	      const char *why, bool given_up)
+{
+	struct session *s = arg;
+	const struct cutover_state *st = &s->rec.state;
+	char line[640];
+
+	snprintf(line, sizeof(line), "notify %s (%s): %s", target, event,
+		 why);
+	session_log(s, EVLOG_WARN, "%s%s", line,
+		    given_up ? "" : "; retrying");
+	if (given_up)
+		audit(s, "notify_failed", line, "failed", st->stage,
+		      st->applied, st->stage, st->applied);
 }
 
 /* --- the driver ------------------------------------------------------------ */
@@ -949,6 +980,51 @@ tick_fire(void *arg)
 
 /* --- lifecycle -------------------------------------------------------------- */
 
+/* The notify: targets; Events go through the pods' Kubernetes client,
+ * or one of their own. */
+static void
+notify_start(struct session *s)
+{
+	const struct plan *p = s->plan;
+	struct kube *k = s->kube;
+	struct err e;
+	bool events = false;
+
+	err_clear(&e);
+	for (int i = 0; i < p->nnotify; i++)
+		if (strcmp(p->notify[i].type, "kubernetes-events") == 0)
+			events = true;
+	if (events && k == NULL && !s->opt.demo) {
+		s->notify_kube = kube_new(p, s->loop, NULL, &e);
+		k = s->notify_kube;
+		text_scrub(e.msg, sizeof(e.msg));
+	}
+	s->notify = notify_new(p, s->loop, k, s->opt.demo ?
+			       "the demo has no cluster" : e.msg);
+	notify_on_fail(s->notify, notify_failed, s);
+}
+
+/*
+ * Give the notifications still queued a few seconds to go (a one-shot
+ * command ends right after its action); what is left is given up,
+ * audited.
+ */
+static void
+notify_stop(struct session *s)
+{
+	int64_t end = clock_mono(&clock_system) + NOTIFY_DRAIN_MS;
+
+	for (int i = 0; i < 100000 && notify_pending(s->notify) > 0 &&
+	     clock_mono(&clock_system) < end; i++)
+		loop_run_once(s->loop, 50);
+	notify_abandon(s->notify, "not sent before cutover exited");
+	notify_free(s->notify);
+	s->notify = NULL;
+	if (s->notify_kube != NULL)
+		kube_free(s->notify_kube);
+	s->notify_kube = NULL;
+}
+
 int
 session_open(struct session *s, const struct plan *p, const struct clock *c,
 	     struct loop *l, const struct session_options *opt,
@@ -1067,6 +1143,8 @@ session_open(struct session *s, const struct plan *p, const struct clock *c,
 		if (s->source_note[0] != '\0')
 			session_log(s, EVLOG_WARN, "%s", s->source_note);
 	}
+	if (p->nnotify > 0 && !s->read_only)
+		notify_start(s);
 	return 0;
 
 fail_store:
@@ -1117,6 +1195,8 @@ session_close(struct session *s)
 	loop_timer_cancel(s->loop, s->refresh_timer);
 	loop_timer_cancel(s->loop, s->tick_timer);
 	s->refresh_timer = s->tick_timer = NULL;
+	if (s->notify != NULL)
+		notify_stop(s);
 	/*
 	 * A driver step still running is abandoned, not undone: the state
 	 * file says an apply is in flight and the next start reads back.

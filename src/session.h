@@ -110,6 +110,8 @@ struct session {
 	struct group_health *groups;	/* plan->ngroups */
 	struct prom *prom;
 	struct kube *kube;
+	struct notify *notify;	/* NULL: no notify: targets */
+	struct kube *notify_kube;	/* for Events when no pod groups */
 	char source_note[256];	/* why a source is missing, "" if none */
 	struct demo *demo;
 	bool fetched_once;

@@ -114,6 +114,7 @@ STATE = {
     "podfail": [],          # modes for the next pod list requests
     "paging": "",           # "", "repeat" or "endless"
     "paging_size": 0,       # endless: pods per page (0: the limit)
+    "events": [],           # events.k8s.io/v1 Events created
 }
 
 # plural -> (group, version, kind)
@@ -504,12 +505,64 @@ class Handler(BaseHTTPRequestHandler):
             return True
         return STATE["client_auth"] and who.startswith("cert:")
 
+    def create_event(self, ns, body):
+        """POST an events.k8s.io/v1 Event: validated as the API server
+        does for the fields a reporter must set, then stored."""
+        try:
+            ev = json.loads(body)
+        except ValueError:
+            self.reply(400, status(400, "BadRequest", "invalid JSON"))
+            return
+        errs = []
+        for f in ("reportingController", "reportingInstance", "action",
+                  "reason", "eventTime"):
+            if not isinstance(ev.get(f), str) or not ev.get(f):
+                errs.append("%s: Required value" % f)
+            elif len(ev[f]) > 128 and f != "eventTime":
+                errs.append("%s: Too long: must have at most 128 bytes" % f)
+        if ev.get("apiVersion") != "events.k8s.io/v1" or \
+                ev.get("kind") != "Event":
+            errs.append("apiVersion/kind: must be events.k8s.io/v1 Event")
+        if ev.get("type") not in ("Normal", "Warning"):
+            errs.append("type: Unsupported value")
+        if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z",
+                            str(ev.get("eventTime", ""))):
+            errs.append("eventTime: must be a MicroTime")
+        if len(ev.get("note", "").encode()) > 1024:
+            errs.append("note: Too long: must have at most 1024 bytes")
+        reg = ev.get("regarding") or {}
+        if not reg.get("kind") or not reg.get("name"):
+            errs.append("regarding: Required value")
+        md = ev.get("metadata") or {}
+        if md.get("namespace", ns) != ns:
+            errs.append("metadata.namespace: does not match the request")
+        if errs:
+            self.reply(422, status(422, "Invalid", "Event is invalid: " +
+                                   ", ".join(errs)))
+            return
+        with LOCK:
+            md["name"] = md.get("name") or "%s%05d" % (
+                md.get("generateName", "event-"), len(STATE["events"]))
+            md["namespace"] = ns
+            md["resourceVersion"] = next_rv()
+            ev["metadata"] = md
+            STATE["events"].append(ev)
+        self.reply(201, ev)
+
     def do_POST(self):
         url = urlsplit(self.path)
         q = parse_qs(url.query)
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        body = self.rfile.read(length) if length else b""
+        m = re.fullmatch(r"/apis/events\.k8s\.io/v1/namespaces/([^/]+)/events",
+                         url.path)
+        if m is not None:
+            who = self.record("POST", url.path, url.query, body)
+            if not self.authorised(who):
+                self.reply(401, status(401, "Unauthorized", "Unauthorized"))
+            else:
+                self.create_event(m.group(1), body)
+            return
         if url.path == "/_test/gone":
             with LOCK:
                 STATE["gone"] = int(q.get("n", ["1"])[0])
@@ -726,6 +779,10 @@ class Handler(BaseHTTPRequestHandler):
                 self.reply(404, status(404, "NotFound", "no such route"))
             else:
                 self.reply(200, obj)
+            return
+        if path == "/_test/events":
+            with LOCK:
+                self.reply(200, {"items": copy.deepcopy(STATE["events"])})
             return
         if path == "/_test/requests":
             with LOCK:

@@ -1006,6 +1006,7 @@ static const struct {
 	{ "gates", "GATES AND VERDICTS" },
 	{ "rollback", "ROLLBACK" },
 	{ "guard", "GUARD" },
+	{ "notify", "NOTIFY" },
 };
 #define NMAN_SECTIONS ((int)(sizeof(man_sections) / sizeof(man_sections[0])))
 

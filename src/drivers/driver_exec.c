@@ -29,6 +29,7 @@
 #include <jansson.h>
 
 #include "proc.h"
+#include "rbac.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 
@@ -448,6 +449,15 @@ exec_deadline(const struct plan *p)
 	return 2 * (p->traffic.exec.timeout_ms + 5000);
 }
 
+/* The scripts' own needs are theirs: say so rather than guess. */
+static void
+ed_rbac(const struct plan *p, struct rbac *r)
+{
+	(void)p;
+	rbac_note(r, "traffic.driver exec: the set/get scripts need their "
+		  "own permissions, not listed here.");
+}
+
 const struct driver_ops exec_driver = {
 	.name = "exec",
 	.kind = DRIVER_EXEC,
@@ -457,6 +467,7 @@ const struct driver_ops exec_driver = {
 	.read_back = exec_read_back,
 	.describe = exec_describe,
 	.can_read_back = exec_can_read_back,
+	.rbac = ed_rbac,
 };
 
 /* --- parsing the `get` output --------------------------------------------- */

@@ -48,6 +48,7 @@
 
 #include "http.h"
 #include "kube.h"
+#include "rbac.h"
 #include "xmalloc.h"
 
 /* Routes of one object that may name both backends. */
@@ -797,6 +798,19 @@ kd_deadline(const struct plan *p)
 	return 8 * p->traffic.kubernetes.timeout_ms + 60000;
 }
 
+/* The route object: read, then patched (never created or deleted). */
+static void
+kd_rbac(const struct plan *p, struct rbac *r)
+{
+	const struct plan_kube_route *k = &p->traffic.kubernetes;
+	bool vs = strcmp(k->kind, "VirtualService") == 0;
+
+	rbac_need(r, k->namespace,
+		  vs ? "networking.istio.io" : "gateway.networking.k8s.io",
+		  vs ? "virtualservices" : "httproutes", k->name, "get patch",
+		  "the kubernetes traffic driver: its route's weights");
+}
+
 const struct driver_ops kube_driver = {
 	.name = "kubernetes",
 	.kind = DRIVER_KUBERNETES,
@@ -806,6 +820,7 @@ const struct driver_ops kube_driver = {
 	.apply = kd_apply,
 	.read_back = kd_read_back,
 	.describe = kd_describe,
+	.rbac = kd_rbac,
 };
 
 int
