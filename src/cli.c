@@ -45,6 +45,10 @@ usage(FILE *out)
 	      "      --json          machine-readable output (status, log)\n"
 	      "      --read-only     watch only; never act, never take the "
 	      "lock\n"
+	      "      --no-guard      act in this process, not through the "
+	      "plan's guard\n"
+	      "      --foreground    guard: stay in the foreground (systemd)\n"
+	      "      --stop          guard: stop the plan's guard\n"
 	      "      --demo          run against the built-in simulation\n"
 	      "      --demo-speed N  demo time compression (default 60)\n"
 	      "      --no-autopilot  demo: advance only when asked\n"
@@ -65,6 +69,9 @@ enum {
 	OPT_NO_AUTOPILOT,
 	OPT_NO_COLOR,
 	OPT_ASCII,
+	OPT_NO_GUARD,
+	OPT_FOREGROUND,
+	OPT_STOP,
 };
 
 static const struct option long_options[] = {
@@ -80,6 +87,9 @@ static const struct option long_options[] = {
 	{ "no-autopilot", no_argument, NULL, OPT_NO_AUTOPILOT },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "ascii", no_argument, NULL, OPT_ASCII },
+	{ "no-guard", no_argument, NULL, OPT_NO_GUARD },
+	{ "foreground", no_argument, NULL, OPT_FOREGROUND },
+	{ "stop", no_argument, NULL, OPT_STOP },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -149,6 +159,19 @@ dashboard(const struct cmd_options *c, const struct plan *p, struct loop *l,
 		return CLI_USAGE;
 	}
 	err_clear(&e);
+	/* The plan's guard runs: draw its views, act through it. */
+	if (!c->no_guard && !c->demo) {
+		rc = session_attach(&s, p, loop_clock(l), l, &e);
+		if (rc < 0) {
+			cmd_complain(&e);
+			return CLI_IO;
+		}
+		if (rc == 1) {
+			rc = ui(&s, &uo);
+			session_close(&s);
+			return rc;
+		}
+	}
 	if (session_open(&s, p, loop_clock(l), l, &o, true, &e) != 0) {
 		cmd_complain(&e);
 		return CLI_IO;
@@ -232,6 +255,15 @@ parse_args(struct cmd_options *c, const char **cmd, int argc, char **argv)
 			break;
 		case OPT_ASCII:
 			c->ascii = true;
+			break;
+		case OPT_NO_GUARD:
+			c->no_guard = true;
+			break;
+		case OPT_FOREGROUND:
+			c->foreground = true;
+			break;
+		case OPT_STOP:
+			c->stop = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -30,6 +30,7 @@ extern const struct cmd_entry cmd_rollback_entry;
 extern const struct cmd_entry cmd_retry_entry;
 extern const struct cmd_entry cmd_reconcile_entry;
 extern const struct cmd_entry cmd_log_entry;
+extern const struct cmd_entry cmd_guard_entry;
 extern const struct cmd_entry cmd_rbac_entry;
 
 const struct cmd_entry *const cmd_table[] = {
@@ -43,6 +44,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_retry_entry,
 	&cmd_reconcile_entry,
 	&cmd_log_entry,
+	&cmd_guard_entry,
 	&cmd_rbac_entry,
 	NULL,
 };

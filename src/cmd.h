@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "proto.h"
+
 struct err;
 struct loop;
 struct plan;
@@ -36,6 +38,9 @@ struct cmd_options {
 	bool autopilot;		/* not --no-autopilot */
 	bool no_color;
 	bool ascii;
+	bool no_guard;		/* --no-guard: never through a guard */
+	bool foreground;	/* guard --foreground */
+	bool stop;		/* guard --stop */
 };
 
 struct cmd_entry {
@@ -70,6 +75,14 @@ int64_t cmd_deadline(const struct plan *p);
 /* Read the weights back (settling an interrupted apply); false, said on
  * stderr, when that did not finish within `deadline` ms. */
 bool cmd_start_settled(struct session *s, int64_t deadline);
+/*
+ * Act through the plan's guard when one runs (cmd_guard.c): the exit
+ * status, or CMD_NO_GUARD when none runs (or --no-guard) and the command
+ * acts itself.
+ */
+#define CMD_NO_GUARD (-1)
+int cmd_guard_act(const struct cmd_options *o, const struct plan *p,
+		  enum proto_action a);
 /* The readable state: stage, weights, gates, metrics, pods. */
 void cmd_print_state(struct session *s, FILE *out);
 

@@ -1,6 +1,7 @@
 /*
  * cmd_action — the commands that act: advance, pause, resume, rollback,
- * retry.  Each takes the lock, settles an interrupted apply, refreshes the
+ * retry.  Through the plan's guard when one runs (cmd_guard_act);
+ * otherwise each takes the lock, settles an interrupted apply, refreshes the
  * sources before an advance so the gates judge fresh data, asks for
  * confirmation (or --yes) of a weight change the guards would let
  * through, acts, and waits for the driver within its deadline.
@@ -16,6 +17,23 @@
 #include "plan.h"
 #include "session.h"
 
+static enum proto_action
+cmd_action_of(enum event_type type)
+{
+	switch (type) {
+	case EV_ADVANCE:
+		return PROTO_ACT_ADVANCE;
+	case EV_PAUSE:
+		return PROTO_ACT_PAUSE;
+	case EV_RESUME:
+		return PROTO_ACT_RESUME;
+	case EV_RETRY:
+		return PROTO_ACT_RETRY;
+	default:
+		return PROTO_ACT_ROLLBACK;
+	}
+}
+
 static int
 cmd_action(const struct cmd_options *c, const struct plan *p,
 	   struct loop *l, enum event_type type)
@@ -24,9 +42,12 @@ cmd_action(const struct cmd_options *c, const struct plan *p,
 	const char *why = NULL;
 	const char *reason = c->reason;
 	char question[256];
-	int rc = cmd_open_session(c, &s, p, l, false);
+	int rc = cmd_guard_act(c, p, cmd_action_of(type));
 	int64_t deadline = cmd_deadline(p);
 
+	if (rc != CMD_NO_GUARD)
+		return rc;
+	rc = cmd_open_session(c, &s, p, l, false);
 	if (rc != CLI_OK)
 		return rc;
 	if (!cmd_start_settled(&s, deadline)) {

@@ -20,8 +20,11 @@ cmd_reconcile_exec(const struct cmd_options *c, const struct plan *p,
 		   struct loop *l)
 {
 	struct session s;
-	int rc = cmd_open_session(c, &s, p, l, false);
+	int rc = cmd_guard_act(c, p, PROTO_ACT_RECONCILE);
 
+	if (rc != CMD_NO_GUARD)
+		return rc;
+	rc = cmd_open_session(c, &s, p, l, false);
 	if (rc != CLI_OK)
 		return rc;
 	if (!cmd_start_settled(&s, cmd_deadline(p))) {

@@ -56,6 +56,9 @@ plan_done(struct plan *p)
 	free(p->preflight.virtualservice_namespace);
 	free(p->preflight.service);
 	free(p->preflight.service_namespace);
+	argv_free(&p->guard.operators);
+	free(p->guard.group);
+	free(p->guard.socket_group);
 	for (int i = 0; i < Q_COUNT; i++)
 		free(p->queries[i].promql);
 	groups_free(p);
@@ -246,7 +249,7 @@ static const struct field top_fields[] = {
 	     struct plan, prometheus),
 	FLDN("kubernetes", fn_kubernetes, pr_kubernetes, kubernetes_fields,
 	     struct plan, kubernetes),
-	{ .key = "traffic", .type = F_FN, .fn = fn_traffic,
+	{ .key = "traffic", .type = F_FN, .fn = fn_traffic, .dflt = traffic_default,
 	  .pr = pr_traffic, .walk = walk_traffic },
 	/* Its keys are the plan's own members (window, queries[]). */
 	{ .key = "queries", .type = F_FN, .fn = fn_queries, .pr = pr_queries,
@@ -264,6 +267,7 @@ static const struct field top_fields[] = {
 	     probes_fields),
 	FLDS("preflight", fn_preflight, pr_preflight,
 	     preflight_fields),
+	FLDN("guard", fn_guard, NULL, guard_fields, struct plan, guard),
 	FLDS("notify", fn_notify, pr_notify,
 	     notify_fields),
 	FEND

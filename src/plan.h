@@ -126,6 +126,7 @@ struct plan_traffic {
 	 */
 	void *settings;
 	const struct field *fields;
+	int64_t readback_interval_ms;	/* the guard reads back; 0: never */
 };
 
 struct plan_pod_group {
@@ -191,6 +192,15 @@ struct plan_preflight {
 	bool given;		/* the plan has a preflight: section */
 };
 
+/* guard: who may act through the guard; its idle grace. */
+struct plan_guard {
+	struct plan_argv operators;	/* user names; none: anyone */
+	char *group;		/* members may act too; NULL: none */
+	char *socket_group;	/* may reach the socket; NULL: the user's */
+	int64_t grace_ms;	/* at stage 0 with no client; default 10s */
+	bool restart;		/* a dashboard restarts a dead guard; true */
+};
+
 struct plan_gates {
 	double min_request_rate;	/* req/s below which: no data, default 0.1 */
 	int64_t max_age_ms;	/* older samples are stale; default 2 refreshes */
@@ -253,6 +263,7 @@ struct plan {
 	struct plan_gates gates;
 	struct plan_probes probes;
 	struct plan_preflight preflight;
+	struct plan_guard guard;
 	int64_t refresh_ms;	/* default 15s */
 	char *state_file;	/* default $XDG_STATE_HOME/cutover/<name>.state.json */
 	char *audit_log;	/* default $XDG_STATE_HOME/cutover/<name>.audit.jsonl */

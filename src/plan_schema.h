@@ -224,6 +224,7 @@ void pr_pods(FILE *, const char *, const struct field *, const void *,
 	     const struct plan *);
 
 /* plan_traffic.c: traffic: and the chosen driver's section */
+void traffic_default(const struct field *f, void *base);
 int fn_traffic(struct ctx *, const struct field *, yaml_node_t *, void *);
 void pr_traffic(FILE *, const char *, const struct field *, const void *,
 		const struct plan *);
@@ -282,6 +283,9 @@ extern const struct field preflight_fields[];
 int fn_preflight(struct ctx *, const struct field *, yaml_node_t *, void *);
 void pr_preflight(FILE *, const char *, const struct field *, const void *,
 		  const struct plan *);
+/* plan_guard.c: guard: */
+extern const struct field guard_fields[];
+int fn_guard(struct ctx *, const struct field *, yaml_node_t *, void *);
 /* plan_notify.c: notify: */
 extern const struct field notify_fields[];
 int fn_notify(struct ctx *, const struct field *, yaml_node_t *, void *);

@@ -25,6 +25,14 @@ section_fields(const struct driver_ops *ops)
 	return ops->plan_fields != NULL ? ops->plan_fields : no_fields;
 }
 
+/* What traffic: holds outside a driver's section: the read-back interval. */
+void
+traffic_default(const struct field *f, void *base)
+{
+	(void)f;
+	((struct plan *)base)->traffic.readback_interval_ms = MIN;
+}
+
 void
 traffic_free(struct plan_traffic *t)
 {
@@ -112,13 +120,15 @@ fn_traffic(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 		if (k->type != YAML_SCALAR_NODE || is_null(k))
 			return errn(c, k, "expected a key name in traffic, got "
 				    "%s", kind_name(k));
-		if (strcmp(scalar(k), "driver") == 0)
+		if (strcmp(scalar(k), "driver") == 0 ||
+		    strcmp(scalar(k), "readback_interval") == 0)
 			known = true;
 		if (driver_find_name(scalar(k)) != NULL)
 			known = true;
 		if (!known)
 			return errn(c, k, "unknown key '%s' in traffic "
-				    "(expected one of: driver, %s)", scalar(k),
+				    "(expected one of: driver, "
+				    "readback_interval, %s)", scalar(k),
 				    names);
 		for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < pr;
 		     q++) {
@@ -143,6 +153,30 @@ fn_traffic(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 	if (chosen == NULL)
 		return errn(c, dn, "unknown driver '%s' (expected one of: %s)",
 			    scalar(dn), names);
+
+	/* How often the guard reads the weights back (drift). */
+	{
+		yaml_node_t *rk = NULL;
+		yaml_node_t *rn = map_get(c, n, "readback_interval", &rk);
+		const char *why;
+		int64_t ms;
+
+		if (rn != NULL) {
+			if (want_scalar(c, rn, "readback_interval",
+					"a duration") == -1)
+				return -1;
+			if (dur_parse(scalar(rn), &ms, &why) == -1)
+				return errn(c, rn, "invalid duration '%s' for "
+					    "'readback_interval': %s (use ms, "
+					    "s, m, h: 30s, 5m)", scalar(rn),
+					    why);
+			if (ms != 0 && (ms < SEC || ms > 24 * HOUR))
+				return errn(c, rn, "'readback_interval' must "
+					    "be 0 (never) or between 1s and "
+					    "24h, got '%s'", scalar(rn));
+			p->traffic.readback_interval_ms = ms;
+		}
+	}
 
 	for (size_t i = 0; (ops = driver_at(i)) != NULL; i++) {
 		yaml_node_t *k = NULL, *v = map_get(c, n, ops->name, &k);
@@ -201,6 +235,7 @@ walk_traffic(const char *section,
 	const struct driver_ops *ops;
 
 	fn(section, "driver", arg);
+	fn(section, "readback_interval", arg);
 	for (size_t i = 0; (ops = driver_at(i)) != NULL; i++) {
 		char dsub[64];
 

@@ -48,7 +48,8 @@ session_log(struct session *s, enum evlog_level lv, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	text_sanitise(buf);
-	evlog_add(&s->log, clock_wall(s->clock), lv, "%s", buf);
+	evlog_add(s->remote != NULL ? session_remote_log(s) : &s->log,
+		  clock_wall(s->clock), lv, "%s", buf);
 	/* One-shot commands have no event log pane: warnings go to stderr. */
 	if (!s->live && s->opt.echo_warnings && lv >= EVLOG_WARN)
 		fprintf(stderr, "cutover: %s\n", buf);
@@ -630,6 +631,9 @@ session_act(struct session *s, enum event_type type, bool force,
 	const char *dummy;
 	bool forward;
 	struct err e;
+
+	if (s->remote != NULL)
+		return session_remote_act(s, type, force, reason, why);
 	int fd = -1;
 
 	if (why == NULL)
@@ -806,6 +810,8 @@ read_back_done(const struct driver_result *r, void *arg)
 	} else {
 		session_log(s, EVLOG_WARN, "read back failed: %s", r->message);
 	}
+	bool was_drift = s->drift;
+
 	if (!interrupted && r->ok && r->have_weights) {
 		bool settled = !st->uncertain && st->phase != PHASE_ERROR &&
 			       st->phase != PHASE_SHIFTING &&
@@ -819,7 +825,8 @@ read_back_done(const struct driver_result *r, void *arg)
 	if (s->read_only)
 		return;
 	if (!interrupted) {
-		if (r->ok && r->have_weights &&
+		/* Drift is said once, not at every read-back. */
+		if (r->ok && r->have_weights && !was_drift &&
 		    !weights_eq(r->weights, st->applied)) {
 			audit(s, "reconcile_mismatch", "weights in force "
 			      "differ from the state file", "warning",
@@ -1515,6 +1522,10 @@ session_close(struct session *s)
 {
 	if (s->plan == NULL)
 		return;
+	if (s->remote != NULL) {
+		session_remote_close(s);
+		return;
+	}
 	loop_timer_cancel(s->loop, s->refresh_timer);
 	loop_timer_cancel(s->loop, s->tick_timer);
 	s->refresh_timer = s->tick_timer = NULL;
@@ -1571,6 +1582,15 @@ session_acknowledge(struct session *s)
 		    s->verify_why);
 	changed(s, SESSION_DIRTY_ALARM | SESSION_DIRTY_STATE);
 	return 0;
+}
+
+void
+session_read_back(struct session *s)
+{
+	if (s->read_only || session_busy(s) || s->checking ||
+	    !driver_present(&s->driver) || !driver_can_read_back(&s->driver))
+		return;
+	reconcile(s);
 }
 
 bool

@@ -52,6 +52,8 @@ struct prom;
 struct kube;
 struct demo;
 struct probe_runner;
+struct session_remote;
+struct session_view;
 
 struct session_options {
 	bool read_only;		/* never take the lock, never act */
@@ -178,6 +180,7 @@ struct session {
 	void *on_change_arg;
 	loop_signal_cb on_signal;	/* the dashboard's, for all but SIGCHLD */
 	void *on_signal_arg;
+	struct session_remote *remote;	/* attached to the guard, or NULL */
 };
 
 /*
@@ -189,6 +192,20 @@ int session_open(struct session *s, const struct plan *p,
 		 const struct clock *c, struct loop *l,
 		 const struct session_options *opt, bool allow_read_only,
 		 struct err *e);
+
+/*
+ * Attach to the plan's guard instead (session_remote.c): the session's
+ * model is the guard's, its view the one the guard pushes, its actions
+ * sent to the guard.  1: attached; 0: no guard runs; -1: e says why.
+ */
+int session_attach(struct session *s, const struct plan *p,
+		   const struct clock *c, struct loop *l, struct err *e);
+/* For session.c and session_view.c: the attached session's side. */
+void session_remote_close(struct session *s);
+void session_remote_fill(struct session *s, struct session_view *v);
+int session_remote_act(struct session *s, enum event_type type, bool force,
+		       const char *reason, const char **why);
+struct evlog *session_remote_log(struct session *s);
 
 /* Save the state and release everything; traffic is never touched. */
 void session_close(struct session *s);
@@ -236,6 +253,13 @@ int session_acknowledge(struct session *s);
  */
 int session_record(struct session *s, const char *action, const char *why,
 		   const char *result);
+
+/*
+ * Read the weights back now (the guard, every traffic.readback_interval):
+ * weights changed outside cutover are drift, audited and alarmed once.
+ * Nothing when a driver step runs or the driver cannot read back.
+ */
+void session_read_back(struct session *s);
 
 /* Is a driver step in flight? */
 bool session_busy(const struct session *s);

@@ -18,6 +18,10 @@ session_view_fill(struct session *s, struct session_view *v)
 	const struct cutover_state *st = &s->rec.state;
 	const char *why;
 
+	if (s->remote != NULL) {
+		session_remote_fill(s, v);
+		return;
+	}
 	memset(v, 0, sizeof(*v));
 	v->plan_name = s->plan->name;
 	v->host = s->plan->host;

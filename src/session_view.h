@@ -87,6 +87,10 @@ struct session_view {
 	bool have_checklist;
 	struct checklist_item checklist[CL_COUNT];
 
+	/* Attached to the plan's guard (session_remote.c); 0 / false else. */
+	long guard_pid;
+	bool guard_down;		/* it went: nothing watches the gates */
+
 	/* What each key would do now. */
 	struct session_view_action act[SESSION_VIEW_KEYS];
 

@@ -19,6 +19,7 @@ TAP_N=0
 TAP_FAILED=0
 T=$(mktemp -d "${TMPDIR:-/tmp}/cutover-test.XXXXXX")
 CLEANUP_PIDS=""
+CLEANUP_GUARDS=""
 
 cleanup() {
 	for p in $CLEANUP_PIDS; do
@@ -26,6 +27,18 @@ cleanup() {
 	done
 	for p in $CLEANUP_PIDS; do
 		wait "$p" 2>/dev/null
+	done
+	# Guards are not our children: TERM, a bounded wait, then KILL.
+	for p in $CLEANUP_GUARDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $CLEANUP_GUARDS; do
+		local i=0
+		while kill -0 "$p" 2>/dev/null && [ "$i" -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -9 "$p" 2>/dev/null
 	done
 	if [ -n "${KEEP_TMP:-}" ] || [ "$TAP_FAILED" -ne 0 ]; then
 		echo "# temp dir kept: $T" >&2
@@ -149,9 +162,25 @@ track() {
 	CLEANUP_PIDS="$CLEANUP_PIDS $1"
 }
 
+# guard_start CUTOVER-ARGS...: start the plan's guard (detached) and
+# remember its pid for the EXIT trap; prints what `cutover guard` said.
+guard_start() {
+	local out pid
+	out=$("$@" guard 2>&1)
+	echo "$out"
+	pid=$(echo "$out" | sed -n 's/.*: pid \([0-9][0-9]*\),.*/\1/p')
+	[ -n "$pid" ] || return 1
+	CLEANUP_GUARDS="$CLEANUP_GUARDS $pid"
+	GUARD_PID=$pid
+}
+
 # A state directory of the test's own, so nothing touches ~/.local/state;
 # not group-writable whatever the caller's umask (cutover refuses that).
 umask 022
 export XDG_STATE_HOME="$T/state"
 export HOME="$T/home"
 mkdir -p "$HOME" "$XDG_STATE_HOME"
+# Guards' sockets too: a test never reaches a guard outside it.
+export XDG_RUNTIME_DIR="$T/run"
+mkdir -p "$XDG_RUNTIME_DIR"
+chmod 700 "$XDG_RUNTIME_DIR"

@@ -1021,6 +1021,7 @@ static const struct {
 	{ "probes", "PROBES" },
 	{ "probes.checks", "PROBES" },
 	{ "preflight", "PREFLIGHT" },
+	{ "guard", "GUARD" },
 	{ "notify", "NOTIFY" },
 };
 #define NMAN_SECTIONS ((int)(sizeof(man_sections) / sizeof(man_sections[0])))

@@ -70,6 +70,7 @@ tmux_start() {
 	shift 3
 	envs="LANG=C.UTF-8 LC_ALL= TERM=xterm-256color"
 	envs="$envs HOME=$(sq "$HOME") XDG_STATE_HOME=$(sq "$XDG_STATE_HOME")"
+	envs="$envs XDG_RUNTIME_DIR=$(sq "$XDG_RUNTIME_DIR")"
 	envs="$envs PATH=$(sq "$PATH")"
 	for kv in "$@"; do
 		envs="$envs $(sq "$kv")"

@@ -163,7 +163,12 @@ pane_header_draw(struct ui *u, WINDOW *w, int h, int width)
 
 	/* Second line: the loudest thing that needs the operator. */
 	widget_blank(w, 1, 0, width);
-	if (v->verify_alarm) {
+	if (v->guard_down) {
+		widget_fill(w, 1, 0, width, ROLE_BANNER);
+		widget_text_cut(w, 1, 1, width - 2, ROLE_BANNER,
+			    "GUARD DOWN - gates not watched; attaching again "
+			    "when it is back (cutover guard)");
+	} else if (v->verify_alarm) {
 		snprintf(buf, sizeof(buf), "ROLLBACK NOT VERIFIED: %s - check "
 			 "the driver and DNS; a acknowledges", v->verify_why);
 		widget_fill(w, 1, 0, width, ROLE_BANNER);
@@ -192,6 +197,12 @@ pane_header_draw(struct ui *u, WINDOW *w, int h, int width)
 		else
 			snprintf(buf, sizeof(buf), "READ-ONLY: watching only");
 		widget_text_cut(w, 1, 0, width, ROLE_WARN, buf);
+	} else if (v->guard_pid > 0) {
+		snprintf(buf, sizeof(buf), "guard: pid %ld (attached)  |  "
+			 "driver %s%s%s", v->guard_pid, v->driver_desc,
+			 v->source_note[0] ? "  |  " : "", v->source_note);
+		widget_text_cut(w, 1, 0, width, v->source_note[0] ? ROLE_WARN :
+			    ROLE_DIM, buf);
 	} else {
 		snprintf(buf, sizeof(buf), "lock: this process (pid %ld)  |  "
 			 "driver %s%s%s", v->pid, v->driver_desc,
