@@ -34,6 +34,7 @@
 #include "audit.h"
 #include "cli.h"
 #include "loop.h"
+#include "notify.h"
 #include "proto.h"
 #include "session.h"
 #include "session_view.h"
@@ -370,8 +371,16 @@ guard_audit(struct guard *g, const struct audit_actor *a, const char *action,
 	struct err e;
 
 	err_clear(&e);
-	if (audit_append(g->plan->audit_log, a, &en, &e) != 0)
+	if (audit_append(g->plan->audit_log, a, &en, &e) != 0) {
 		session_log(&g->s, EVLOG_CRIT, "%s", e.msg);
+	} else if (g->s.notify != NULL) {
+		/* Told as every audit line is: from the line itself. */
+		json_t *line = audit_line(a, &en);
+
+		if (line != NULL)
+			notify_audit(g->s.notify, line);
+		json_decref(line);
+	}
 }
 
 static void

@@ -74,7 +74,11 @@
 	X(NOTIFY_EV_DRIFT, "drift", "reconcile_mismatch", true, "Warning",    \
 	  "Drift", "weights changed outside cutover")                         \
 	X(NOTIFY_EV_SPLIT_MISMATCH, "split_mismatch", "split_mismatch",       \
-	  false, "Warning", "SplitMismatch", "measured split differs")
+	  false, "Warning", "SplitMismatch", "measured split differs")        \
+	X(NOTIFY_EV_GUARD_STARTED, "guard_started", "guard_start", true,      \
+	  "Normal", "GuardStarted", "guard started")                          \
+	X(NOTIFY_EV_GUARD_STOPPED, "guard_stopped", "guard_stop", true,       \
+	  "Warning", "GuardStopped", "guard stopped: gates not watched")
 
 enum notify_event {
 #define X(id, name, action, dflt, ktype, kreason, words) id,

@@ -14,7 +14,7 @@
 . "$top_srcdir/tests/lib.sh"
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
 "$PYTHON3" -c 'import json' 2>/dev/null || skip_all "python3 not found"
-plan 31
+plan 33
 . "$top_srcdir/tests/kubeapi.sh"
 
 kubeapi_start --token events-token
@@ -180,6 +180,17 @@ is "what the hung target still held at exit is given up, audited" \
 like "... saying why" \
 	"$(audit '[x["reason"] for x in a if x["action"] == "notify_failed" and "hung" in x["reason"]][-1]')" \
 	"not sent before cutover exited"
+
+# The guard tells when it starts and when it is stopped.
+plan_with "$T/guarded.yaml" ""
+guard_start $CUTOVER -c "$T/guarded.yaml" >"$T/gs.out"
+ok "a guard starts" test -n "$GUARD_PID"
+$CUTOVER -c "$T/guarded.yaml" guard --stop --yes >"$T/out" 2>&1
+gone() { ! kill -0 "$GUARD_PID" 2>/dev/null; }
+wait_for 20 gone
+is "the webhook heard the guard start and stop" \
+	"$(seen /hook/ '[q["body"]["event"] for q in r if q["body"]["event"].startswith("guard")]')" \
+	"['guard_started', 'guard_stopped']"
 
 # Secrets: nowhere but the request itself.
 unlike "the Slack URL is in no audit line" "$(cat "$T/state/notify.audit.jsonl")" "slack-s3cret"

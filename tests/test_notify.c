@@ -82,6 +82,8 @@ Test(notify, events_and_actions)
 	cr_expect_eq(notify_event_find("drift"), NOTIFY_EV_DRIFT);
 	cr_expect_eq(notify_event_of_action("notify_failed"), -1,
 		     "a notification's own failure is never sent");
+	cr_expect_eq(notify_event_of_action("guard_stop"),
+		     NOTIFY_EV_GUARD_STOPPED);
 	cr_expect_eq(notify_event_find("nonsense"), -1);
 	notify_event_names(names, sizeof(names));
 	cr_expect(strstr(names, "rollback_unverified") != NULL);
