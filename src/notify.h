@@ -75,6 +75,9 @@
 	  "Drift", "weights changed outside cutover")                         \
 	X(NOTIFY_EV_SPLIT_MISMATCH, "split_mismatch", "split_mismatch",       \
 	  false, "Warning", "SplitMismatch", "measured split differs")        \
+	X(NOTIFY_EV_PREFLIGHT_FAILING, "preflight_failing",                   \
+	  "preflight_failing", true, "Warning", "PreflightFailing",           \
+	  "preflight failing")                                                \
 	X(NOTIFY_EV_GUARD_STARTED, "guard_started", "guard_start", true,      \
 	  "Normal", "GuardStarted", "guard started")                          \
 	X(NOTIFY_EV_GUARD_STOPPED, "guard_stopped", "guard_stop", true,       \

@@ -1966,6 +1966,15 @@ session_preflight(struct session *s)
 	    (failing != 0 || !blocks))
 		session_log(s, blocks ? EVLOG_WARN : EVLOG_NOTE, "%s",
 			    s->pf_why);
+	/* A check that starts failing is on the record (and told): once
+	 * per change of the failing set, never for answers still due. */
+	if (s->live && !s->read_only && failing != 0 &&
+	    (failing & ~s->pf_failing) != 0) {
+		const struct cutover_state *st = &s->rec.state;
+
+		audit(s, "preflight_failing", s->pf_why, "warning", st->stage,
+		      st->applied, st->stage, st->applied);
+	}
 	s->pf_failing = failing;
 	if (blocks != s->pf_blocked) {
 		s->pf_blocked = blocks;

@@ -14,7 +14,7 @@
 . "$top_srcdir/tests/lib.sh"
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
 "$PYTHON3" -c 'import json' 2>/dev/null || skip_all "python3 not found"
-plan 33
+plan 34
 . "$top_srcdir/tests/kubeapi.sh"
 
 kubeapi_start --token events-token
@@ -181,10 +181,21 @@ like "... saying why" \
 	"$(audit '[x["reason"] for x in a if x["action"] == "notify_failed" and "hung" in x["reason"]][-1]')" \
 	"not sent before cutover exited"
 
-# The guard tells when it starts and when it is stopped.
+# The guard tells when it starts and when it is stopped; at stage 0 it
+# watches the preflight, and a check that starts failing is told too
+# (weights found at 10/90 are not the 0/100 of a cutover not begun).
 plan_with "$T/guarded.yaml" ""
+printf 'istio=10 apisix=90\n' >"$T/weights"
 guard_start $CUTOVER -c "$T/guarded.yaml" >"$T/gs.out"
 ok "a guard starts" test -n "$GUARD_PID"
+pf_told() {
+	[ "$(seen /hook/ 'len([q for q in r if q["body"]["event"] == "preflight_failing"])')" -ge 1 ]
+}
+wait_for 20 pf_told
+like "a failing preflight check is told, naming it" \
+	"$(seen /hook/ '[q["body"]["text"] for q in r if q["body"]["event"] == "preflight_failing"]')" \
+	"preflight failing.*weights fails"
+printf 'istio=0 apisix=100\n' >"$T/weights"
 $CUTOVER -c "$T/guarded.yaml" guard --stop --yes >"$T/out" 2>&1
 gone() { ! kill -0 "$GUARD_PID" 2>/dev/null; }
 wait_for 20 gone
