@@ -47,6 +47,9 @@ like "  naming the preflight's failing check" "$TMUX_SCREEN" \
 	'preflight: prometheus fails'
 tmux_type advance
 tmux_keys Enter
+# Then the optional reason (Enter skips it).
+tmux_wait 10 'Reason for the advance' >/dev/null
+tmux_keys Enter
 if tmux_wait 30 'stage 1/5'; then
 	pass "typing 'advance' shifts to stage 1"
 else
