@@ -181,3 +181,60 @@ Test(session_view, the_session_keeps_sigchld, .timeout = 60)
 	cr_assert_eq(got[SIGCHLD], 0);
 	fix_close(&f);
 }
+
+/*
+ * The demo's restart counts only grow: the gateway's restarts during the
+ * spike stay counted after the rollback (only the recent ones go), as a
+ * real pod's restartCount does.  The autopilot walks the demo to its
+ * spike and rollback on the fake clock, a second at a time, bounded.
+ */
+Test(session_view, demo_restarts_survive_its_rollback, .timeout = 120)
+{
+	struct session_options opt = { .demo = true, .demo_speed = 60,
+				       .autopilot = true };
+	struct fix f;
+	struct err e;
+	int gw = -1;
+	int64_t seen_max = 0;
+	bool rolled_back = false;
+	int i;
+
+	memset(&f, 0, sizeof(f));
+	snprintf(f.dir, sizeof(f.dir), "/tmp/cutover-view.XXXXXX");
+	cr_assert_not_null(mkdtemp(f.dir));
+	setenv("XDG_STATE_HOME", f.dir, 1);
+	err_clear(&e);
+	plan_defaults(&f.plan);
+	demo_plan(&f.plan, 60);
+	cr_assert_eq(plan_finish(&f.plan, &e), 0, "%s", e.msg);
+	f.plan.traffic.driver = DRIVER_DEMO;
+	for (i = 0; i < f.plan.ngroups; i++)
+		if (f.plan.groups[i].side == SIDE_ISTIO)
+			gw = i;
+	cr_assert_geq(gw, 0, "the demo has an Istio gateway group");
+	clock_fake_init(&f.clk, 1000000, 1767225600000);
+	f.loop = loop_new(&f.clk.clock);
+	cr_assert_eq(session_open(&f.s, &f.plan, &f.clk.clock, f.loop, &opt,
+				  false, &e), 0, "%s", e.msg);
+	session_start(&f.s, true);
+	for (i = 0; i < 20000 && !rolled_back; i++) {
+		clock_fake_advance(&f.clk, 1000);
+		loop_run_once(f.loop, 0);
+		if (f.s.groups[gw].restarts > seen_max)
+			seen_max = f.s.groups[gw].restarts;
+		rolled_back = f.s.rec.state.phase == PHASE_ROLLED_BACK;
+	}
+	cr_assert(rolled_back, "the demo rolls back by itself (after %d s)", i);
+	cr_assert_gt(seen_max, 0, "the spike restarted gateway pods");
+	/* Well after the rollback: the count is still there. */
+	for (i = 0; i < 120; i++) {
+		clock_fake_advance(&f.clk, 1000);
+		loop_run_once(f.loop, 0);
+	}
+	cr_expect_eq(f.s.groups[gw].restarts, seen_max,
+		     "restarts %lld after the rollback, %lld during the spike",
+		     (long long)f.s.groups[gw].restarts, (long long)seen_max);
+	cr_expect_eq(f.s.groups[gw].recent_restarts, 0,
+		     "only the recent ones go");
+	fix_close(&f);
+}
