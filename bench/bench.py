@@ -484,7 +484,7 @@ class Bench:
                 pred = lambda s: "cutover keys" not in s.text()  # noqa: E731
             else:
                 pred = lambda s: ("cutover keys" in s.text() and  # noqa
-                                  "Any key closes this help" in s.text())
+                                  "any key: close" in s.text())
             k = t.send(b"?")
             got = t.wait(pred, 5.0)
             if got is None:

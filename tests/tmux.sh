@@ -109,6 +109,14 @@ tmux_yes() {
 	tmux_keys Enter
 }
 
+# tmux_wait_preflight [SECONDS]: until the stage-0 preflight passes (the
+# gates line says "ready for the first shift").  An advance pressed
+# before the first read-back meets the typed confirmation, as it must
+# while a check is unknown.
+tmux_wait_preflight() {
+	tmux_wait "${1:-20}" 'ready for the first shift' >/dev/null
+}
+
 # Send a literal string.
 tmux_type() {
 	tx send-keys -t "$TMUX_SESSION" -l "$1"

@@ -39,6 +39,7 @@ tmux_start 80 24 "$CUTOVER --demo --no-autopilot --demo-speed 1"
 tmux_wait 20 'stage 0/5 READY' >/dev/null
 # The first answers are judged as soon as they are in.
 tmux_wait 20 '^error rate +[0-9.]+%' >/dev/null
+tmux_wait_preflight
 tmux_keys n
 tmux_wait 10 'Advance to stage 1' >/dev/null
 tmux_keys y

@@ -48,6 +48,7 @@ if tmux_wait 20 'stage 0/5'; then
 else
 	fail "the dashboard starts" "$(tmux_diag)"
 fi
+tmux_wait_preflight
 tmux_keys n
 tmux_wait 5 'Advance to stage 1' >/dev/null
 tmux_yes

@@ -39,6 +39,7 @@ for term in xterm-256color screen tmux-256color vt100; do
 	else
 		fail "TERM=$term: the dashboard draws" "$(tmux_diag)"
 	fi
+	tmux_wait_preflight
 	tmux_keys n
 	if tmux_wait 5 'Advance to stage 1\?'; then
 		pass "TERM=$term: the confirmation dialog draws"
@@ -61,6 +62,7 @@ tmux_wait 20 'stage 0/5 READY' >/dev/null
 tmux_wait 5 '^requests .*[^ ] +[0-9]+/s' >/dev/null
 like "LANG=C TERM=vt100: the timeline in ASCII" "$TMUX_SCREEN" '^stages +\[0%\] -?> 10% -?> 25%'
 is "LANG=C TERM=vt100: only ASCII on the screen" "$(non_ascii)" 0
+tmux_wait_preflight
 tmux_keys n
 tmux_wait 5 'Advance to stage 1\?' >/dev/null
 is "LANG=C TERM=vt100: only ASCII on the screen (dialog open)" "$(non_ascii)" 0
@@ -84,6 +86,7 @@ colours() {
 # colour when colour is on.
 to_stage1() {
 	tmux_wait 20 'stage 0/5 READY' >/dev/null
+	tmux_wait_preflight
 	tmux_keys n
 	tmux_wait 5 'Advance to stage 1\?' >/dev/null
 	tmux_yes
@@ -122,6 +125,7 @@ sig_test() {
 	rm -rf "$XDG_STATE_HOME/cutover"
 	run_demo ""
 	tmux_wait 20 'stage 0/5 READY' >/dev/null
+	tmux_wait_preflight
 	tmux_keys n
 	tmux_wait 5 'Advance to stage 1\?' >/dev/null
 	tmux_yes
