@@ -407,7 +407,7 @@ Test(driver, a_toy_driver_registered_in_the_table_works_end_to_end)
 	/* Unknown until registered; registered once. */
 	cr_assert_eq(load(p, TOY_PLAN, &e), -1);
 	cr_assert_str_eq(e.msg, "unknown key 'toy' in traffic (expected one "
-	    "of: driver, exec, route53, cloudflare, kubernetes)");
+	    "of: driver, readback_interval, exec, route53, cloudflare, kubernetes)");
 	cr_assert_eq(driver_register(&toy_driver, &e), 0, "%s", e.msg);
 	cr_assert_eq(driver_register(&toy_driver, &e), -1);
 	cr_assert_eq(driver_register(&exec_driver, &e), -1);

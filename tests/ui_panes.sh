@@ -26,7 +26,9 @@ key_then_help() {
 		tmux_wait_gone 20 'cutover keys'
 }
 
-following='^event log *$'
+# The log pane's title, following or scrolled back (the hint after it
+# says l opens the whole log).
+following='^event log( +l: all of it, / searches)? *$'
 scrolled='^event log \(scrolled; j/Down to follow\)'
 
 # At least N refusals in the event log on the screen.
