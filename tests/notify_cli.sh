@@ -49,6 +49,7 @@ export T_DIR="$T"
 plan_with() { # plan_with FILE EXTRA-TARGETS
 	cat >"$1" <<PLAN
 name: notify-test
+refresh: 2s
 istio_namespace: istio-system
 istio_workload: istio-ingressgateway
 state_file: $T/state/notify.state.json
@@ -191,7 +192,7 @@ ok "a guard starts" test -n "$GUARD_PID"
 pf_told() {
 	[ "$(seen /hook/ 'len([q for q in r if q["body"]["event"] == "preflight_failing"])')" -ge 1 ]
 }
-wait_for 20 pf_told
+wait_for 40 pf_told
 like "a failing preflight check is told, naming it" \
 	"$(seen /hook/ '[q["body"]["text"] for q in r if q["body"]["event"] == "preflight_failing"]')" \
 	"preflight failing.*weights fails"
