@@ -10,11 +10,14 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "loop.h"
 #include "notify.h"
 #include "plan.h"
+#include "secret.h"
+#include "xmalloc.h"
 
 static json_t *
 sample(const char *action, const char *result, const char *reason)
@@ -230,4 +233,64 @@ Test(notify, refused_and_unwanted_are_not_queued)
 	loop_free(l);
 	p.notify = NULL;
 	p.nnotify = 0;
+}
+
+/*
+ * The secret files a target reads (a Slack URL, a token) are outside
+ * input: one line, bounded, surrounding blanks dropped; empty, several
+ * lines, too large and missing are refused, naming the file, never
+ * quoting it.
+ */
+Test(notify, secret_files_are_bounded_and_one_line)
+{
+	char dir[] = "/tmp/cutover-secret.XXXXXX";
+	char path[128];
+	struct err e;
+	size_t len = 0;
+	char *s;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/s", dir);
+	f = fopen(path, "w");
+	fputs("  https://hooks.example/T0/B0/s3cret-line  \n\n", f);
+	fclose(f);
+	err_clear(&e);
+	s = secret_read_file(path, 4096, &len, &e);
+	cr_assert_not_null(s, "%s", e.msg);
+	cr_expect_str_eq(s, "https://hooks.example/T0/B0/s3cret-line");
+	cr_expect_eq(len, strlen(s) + 1);
+	xfree_secret(s, len);
+
+	f = fopen(path, "w");
+	fputs("first-s3cret\nsecond-s3cret\n", f);
+	fclose(f);
+	err_clear(&e);
+	cr_expect_null(secret_read_file(path, 4096, &len, &e));
+	cr_expect(strstr(e.msg, "more than one line") != NULL, "%s", e.msg);
+	cr_expect(strstr(e.msg, "s3cret") == NULL, "never quoted: %s", e.msg);
+
+	f = fopen(path, "w");
+	fputs(" \t\r\n", f);
+	fclose(f);
+	err_clear(&e);
+	cr_expect_null(secret_read_file(path, 4096, &len, &e));
+	cr_expect(strstr(e.msg, "is empty") != NULL, "%s", e.msg);
+
+	/* An endless file (a device, a pipe) is read no further than the
+	 * bound. */
+	f = fopen(path, "w");
+	for (int i = 0; i < 5000; i++)
+		fputc('x', f);
+	fclose(f);
+	err_clear(&e);
+	cr_expect_null(secret_read_file(path, 4096, &len, &e));
+	cr_expect(strstr(e.msg, "larger than 4096 bytes") != NULL, "%s", e.msg);
+	cr_expect_null(secret_read_file("/dev/zero", 4096, &len, &e));
+
+	unlink(path);
+	err_clear(&e);
+	cr_expect_null(secret_read_file(path, 4096, &len, &e));
+	cr_expect(strstr(e.msg, "cannot read") != NULL, "%s", e.msg);
+	rmdir(dir);
 }
