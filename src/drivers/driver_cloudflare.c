@@ -45,6 +45,7 @@
 
 #include "driver.h"
 #include "http.h"
+#include "secret.h"
 #include "plan_schema.h"
 #include "xmalloc.h"
 
@@ -89,8 +90,7 @@ static char *
 cloudflare_token(const struct cloudflare_priv *x, struct err *e)
 {
 	const char *env = getenv("CLOUDFLARE_API_TOKEN");
-	char *tok, *s, *end;
-	FILE *f;
+	char *tok;
 	size_t n;
 
 	if (x->cfg->token_file == NULL) {
@@ -102,29 +102,17 @@ cloudflare_token(const struct cloudflare_priv *x, struct err *e)
 		}
 		return xstrdup(env);
 	}
-	f = fopen(x->cfg->token_file, "r");
-	if (f == NULL) {
-		err_set(e, "cannot read the Cloudflare token file %s: %s",
-		    x->cfg->token_file, strerror(errno));
+	/* One line, bounded, blanks around it dropped (secret.h). */
+	tok = secret_read_file(x->cfg->token_file, CLOUDFLARE_TOKEN_MAX, &n,
+			       e);
+	if (tok == NULL) {
+		err_prefix(e, "the Cloudflare token file");
 		return NULL;
 	}
-	tok = xcalloc(1, CLOUDFLARE_TOKEN_MAX + 1);
-	n = fread(tok, 1, CLOUDFLARE_TOKEN_MAX, f);
-	fclose(f);
-	tok[n] = '\0';
-	for (s = tok; isspace((unsigned char)*s); s++)
-		;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		end--;
-	*end = '\0';
-	memmove(tok, s, strlen(s) + 1);
-	xwipe(tok + strlen(tok), n - strlen(tok));	/* what the move left */
-	if (*tok == '\0' || strpbrk(tok, " \t\r\n") != NULL) {
+	if (strpbrk(tok, " \t\r") != NULL) {
 		cloudflare_wipe(tok);
-		err_set(e, "the Cloudflare token file %s %s",
-		    x->cfg->token_file, n == 0 ? "is empty" :
-		    "does not hold one token");
+		err_set(e, "the Cloudflare token file %s does not hold one "
+		    "token", x->cfg->token_file);
 		return NULL;
 	}
 	return tok;
