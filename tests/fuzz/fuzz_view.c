@@ -1,0 +1,43 @@
+/*
+ * fuzz_view — what a dashboard attached to a guard decodes: the view the
+ * guard pushes, one JSON document.  The fingerprint is set to the plan's
+ * own so that inputs go past it into the metrics, gates, pod groups and
+ * log; each input is decoded twice into one view (the log is appended to,
+ * the rest replaced).  A refused view leaves an error; nothing leaks.
+ */
+#include "config.h"
+
+#include <jansson.h>
+
+#include "fuzz.h"
+#include "view_json.h"
+
+static struct plan plan;
+static char fingerprint[17];
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct view_json vj;
+	struct err e;
+	json_t *j;
+
+	if (plan.name == NULL) {
+		plan_defaults(&plan);
+		plan_fingerprint(&plan, fingerprint);
+	}
+	j = json_loadb((const char *)data, size, JSON_DECODE_ANY, NULL);
+	if (j == NULL)
+		return 0;
+	if (json_is_object(j))
+		json_object_set_new(j, "fingerprint", json_string(fingerprint));
+	view_json_init(&vj, &plan);
+	for (int pass = 0; pass < 2; pass++) {
+		err_clear(&e);
+		if (view_json_decode(&vj, j, &e) != 0)
+			FUZZ_ASSERT(e.msg[0] != '\0');
+	}
+	view_json_done(&vj);
+	json_decref(j);
+	return 0;
+}
