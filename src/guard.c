@@ -474,6 +474,13 @@ guard_act(struct guard_client *c, const struct proto_act *a)
 		guard_result(c, a->id, rc == 0, why);
 		return;
 	}
+	if (a->name == PROTO_ACT_ACKNOWLEDGE) {
+		rc = session_acknowledge(s);
+		s->actor = own;
+		guard_result(c, a->id, rc == 0, rc == 0 ? "acknowledged" :
+			     "no alarm to acknowledge");
+		return;
+	}
 	s->outcome = SESSION_OUTCOME_NONE;
 	c->seq_before = s->rec.state.seq;
 	rc = session_act(s, guard_event(a->name), a->force, reason, &why);

@@ -31,7 +31,8 @@
 
 #include "err.h"
 
-#define PROTO_VERSION 1
+/* 2: the view carries the checklist, preflight, decision, alarm, probes. */
+#define PROTO_VERSION 2
 
 /* The longest line a guard reads from a client, and a client from a guard. */
 #define PROTO_CLIENT_LINE_MAX 4096
@@ -60,7 +61,8 @@ enum proto_role {
 	X(PROTO_ACT_ROLLBACK, "rollback")                                     \
 	X(PROTO_ACT_RETRY, "retry")                                           \
 	X(PROTO_ACT_RECONCILE, "reconcile")                                   \
-	X(PROTO_ACT_STOP, "stop")
+	X(PROTO_ACT_STOP, "stop")                                             \
+	X(PROTO_ACT_ACKNOWLEDGE, "acknowledge")
 
 enum proto_action {
 #define X(id, name) id,

@@ -1573,6 +1573,8 @@ session_acknowledge(struct session *s)
 {
 	const struct cutover_state *st = &s->rec.state;
 
+	if (s->remote != NULL)
+		return session_remote_acknowledge(s);
 	if (s->verify != VERIFY_LATE || s->verify_acked)
 		return -1;
 	s->verify_acked = true;

@@ -206,6 +206,7 @@ void session_remote_fill(struct session *s, struct session_view *v);
 int session_remote_act(struct session *s, enum event_type type, bool force,
 		       const char *reason, const char **why);
 struct evlog *session_remote_log(struct session *s);
+int session_remote_acknowledge(struct session *s);
 
 /* Save the state and release everything; traffic is never touched. */
 void session_close(struct session *s);

@@ -338,6 +338,20 @@ session_remote_act(struct session *s, enum event_type type, bool force,
 	return 0;
 }
 
+/* The verification's alarm, acknowledged at the guard (audited there). */
+int
+session_remote_acknowledge(struct session *s)
+{
+	struct session_remote *r = s->remote;
+	struct err e;
+
+	if (r->down || !r->gc.welcome.may_act || !r->gc.vj.v.verify_alarm)
+		return -1;
+	err_clear(&e);
+	return guard_conn_act(&r->gc, PROTO_ACT_ACKNOWLEDGE, NULL, false,
+			      &e) != 0 ? 0 : -1;
+}
+
 struct evlog *
 session_remote_log(struct session *s)
 {

@@ -26,6 +26,8 @@ static const char *const vj_str_key[VIEW_JSON_NSTR] = {
 	[VIEW_JSON_SOURCE_NOTE] = "source_note",
 	[VIEW_JSON_SAVE_ERROR] = "save_error",
 	[VIEW_JSON_LAST_FAILURE] = "last_failure",
+	[VIEW_JSON_VERIFY_WHY] = "verify_why",
+	[VIEW_JSON_DECISION] = "decision",
 };
 
 static const char *const vj_key_name[SESSION_VIEW_KEYS] = {
@@ -54,6 +56,20 @@ static const char *const vj_level_name[] = {
 	[EVLOG_NOTE] = "note",
 	[EVLOG_WARN] = "warn",
 	[EVLOG_CRIT] = "crit",
+};
+
+static const char *const vj_mark_name[] = {
+	[CL_MARK_UNKNOWN] = "unknown",
+	[CL_MARK_DONE] = "done",
+	[CL_MARK_FAILED] = "failed",
+	[CL_MARK_OPERATOR] = "operator",
+};
+
+static const char *const vj_preflight_name[] = {
+	[PREFLIGHT_UNKNOWN] = "unknown",
+	[PREFLIGHT_PASS] = "pass",
+	[PREFLIGHT_FAIL] = "fail",
+	[PREFLIGHT_SKIP] = "skipped",
 };
 
 static const char *const vj_verdict_name[] = {
@@ -147,14 +163,53 @@ vj_series(const struct series *se)
 }
 
 static json_t *
-vj_metrics(const struct metrics *m)
+vj_probe(const struct probe_series *ps)
+{
+	json_t *j = json_object();
+	json_t *ok = json_array();
+	json_t *ms = json_array();
+
+	json_object_set_new(j, "state", json_string(vj_source_name[ps->state]));
+	json_object_set_new(j, "last_ok", json_boolean(ps->last_ok));
+	json_object_set_new(j, "failures", json_integer(ps->failures));
+	json_object_set_new(j, "last_status", json_integer(ps->last_status));
+	json_object_set_new(j, "last_ms", vj_real(ps->last_ms));
+	json_object_set_new(j, "last_mono_ms", json_integer(ps->last_mono_ms));
+	json_object_set_new(j, "why", json_string(ps->why));
+	for (int i = 0; i < ps->nhistory && i < PROBE_HISTORY; i++) {
+		json_array_append_new(ok, vj_real(ps->ok_history[i]));
+		json_array_append_new(ms, vj_real(ps->ms_history[i]));
+	}
+	json_object_set_new(j, "ok_history", ok);
+	json_object_set_new(j, "ms_history", ms);
+	return j;
+}
+
+/* The probes the plan names, each through both gateways. */
+static int
+vj_nprobes(const struct plan *p)
+{
+	return p->probes.n < PLAN_PROBES_MAX ? p->probes.n : PLAN_PROBES_MAX;
+}
+
+static json_t *
+vj_metrics(const struct metrics *m, const struct plan *p)
 {
 	json_t *j = json_object();
 	json_t *q = json_array();
+	json_t *probes = json_array();
 
 	for (int i = 0; i < Q_COUNT; i++)
 		json_array_append_new(q, vj_series(&m->q[i]));
 	json_object_set_new(j, "q", q);
+	for (int i = 0; i < vj_nprobes(p); i++) {
+		json_t *sides = json_array();
+
+		for (int k = 0; k < PROBE_SIDES; k++)
+			json_array_append_new(sides, vj_probe(&m->probe[i][k]));
+		json_array_append_new(probes, sides);
+	}
+	json_object_set_new(j, "probes", probes);
 	json_object_set_new(j, "last_refresh_mono_ms",
 			    json_integer(m->last_refresh_mono_ms));
 	json_object_set_new(j, "in_flight", json_boolean(m->in_flight));
@@ -206,6 +261,8 @@ vj_group(const struct group_health *g)
 	json_object_set_new(j, "sidecar_ready",
 			    json_integer(g->sidecar_ready));
 	json_object_set_new(j, "worst_reason", json_string(g->worst_reason));
+	json_object_set_new(j, "sidecar_missing",
+			    json_integer(g->sidecar_missing));
 	for (int i = 0; i < g->npods && i < VIEW_JSON_PODS_MAX; i++) {
 		const struct pod_health *p = &g->pods[i];
 
@@ -243,6 +300,33 @@ vj_log(const struct evlog *l, uint64_t from)
 	return j;
 }
 
+static json_t *
+vj_checklist(const struct checklist_item *it)
+{
+	json_t *j = json_array();
+
+	for (int i = 0; i < CL_COUNT; i++)
+		json_array_append_new(j, json_pack("{s:s, s:s}", "mark",
+		    vj_mark_name[it[i].mark], "text", it[i].text));
+	return j;
+}
+
+/* The preflight's checks (null: none shown, not at stage 0). */
+static json_t *
+vj_preflight(const struct preflight *pf)
+{
+	json_t *c;
+
+	if (pf == NULL)
+		return json_null();
+	c = json_array();
+	for (int i = 0; i < PF_COUNT; i++)
+		json_array_append_new(c, json_pack("{s:s, s:s}", "state",
+		    vj_preflight_name[pf->c[i].state], "reason",
+		    pf->c[i].reason));
+	return json_pack("{s:o}", "checks", c);
+}
+
 json_t *
 view_json_encode(const struct session_view *v, uint64_t log_from)
 {
@@ -257,6 +341,8 @@ view_json_encode(const struct session_view *v, uint64_t log_from)
 		[VIEW_JSON_SOURCE_NOTE] = v->source_note,
 		[VIEW_JSON_SAVE_ERROR] = v->save_error,
 		[VIEW_JSON_LAST_FAILURE] = v->last_failure,
+		[VIEW_JSON_VERIFY_WHY] = v->verify_why,
+		[VIEW_JSON_DECISION] = v->decision,
 	};
 	char fp[17];
 
@@ -302,13 +388,23 @@ view_json_encode(const struct session_view *v, uint64_t log_from)
 			    json_integer(v->verify_since_mono));
 	json_object_set_new(j, "verify_took_ms",
 			    json_integer(v->verify_took_ms));
+	json_object_set_new(j, "verify_alarm", json_boolean(v->verify_alarm));
+	json_object_set_new(j, "judged_mono", json_integer(v->judged_mono));
+	json_object_set_new(j, "have_checklist",
+			    json_boolean(v->have_checklist));
+	json_object_set_new(j, "checklist", vj_checklist(v->checklist));
+	json_object_set_new(j, "preflight", vj_preflight(v->preflight));
+	json_object_set_new(j, "decision_wall_ms",
+			    json_integer(v->decision_wall_ms));
+	json_object_set_new(j, "decision_level",
+			    json_string(vj_level_name[v->decision_level]));
 
 	for (int k = 0; k < SESSION_VIEW_KEYS; k++)
 		json_object_set_new(act, vj_key_name[k], json_pack("{s:b, s:o}",
 		    "allowed", v->act[k].allowed, "why", vj_str(v->act[k].why)));
 	json_object_set_new(j, "act", act);
 
-	json_object_set_new(j, "metrics", vj_metrics(v->metrics));
+	json_object_set_new(j, "metrics", vj_metrics(v->metrics, v->plan));
 	json_object_set_new(j, "gates", vj_gates(v->gates));
 	for (int i = 0; i < v->plan->ngroups; i++)
 		json_array_append_new(groups, vj_group(&v->groups[i]));
@@ -585,8 +681,79 @@ vj_dec_series(const json_t *j, struct series *se, struct err *e)
 	return 0;
 }
 
+/* A list of reals as vj_real() wrote them, at most `max`, into out. */
 static int
-vj_dec_metrics(const json_t *j, struct metrics *m, struct err *e)
+vj_get_reals(const json_t *o, const char *key, double *out, int max, int *n,
+	     struct err *e)
+{
+	json_t *a = vj_get(o, key, e);
+
+	if (a == NULL)
+		return -1;
+	if (!json_is_array(a) || json_array_size(a) > (size_t)max)
+		return err_set(e, "view: \"%s\" is not an array of at most %d",
+			       key, max);
+	*n = (int)json_array_size(a);
+	for (int i = 0; i < *n; i++)
+		if (vj_real_of(json_array_get(a, i), &out[i]) != 0)
+			return err_set(e, "view: \"%s\" has a point that is "
+				       "not a number", key);
+	return 0;
+}
+
+static int
+vj_dec_probe(const json_t *j, struct probe_series *ps, struct err *e)
+{
+	int nok, nms;
+
+	VJ_ENUM(j, "state", vj_source_name, ps->state);
+	VJ_BOOL(j, "last_ok", ps->last_ok);
+	VJ_INT(j, "failures", 0, INT32_MAX, ps->failures);
+	VJ_INT(j, "last_status", 0, INT32_MAX, ps->last_status);
+	VJ_REAL(j, "last_ms", ps->last_ms);
+	VJ_TIME(j, "last_mono_ms", ps->last_mono_ms);
+	VJ_BUF(j, "why", ps->why);
+	if (vj_get_reals(j, "ok_history", ps->ok_history, PROBE_HISTORY,
+			 &nok, e) != 0 ||
+	    vj_get_reals(j, "ms_history", ps->ms_history, PROBE_HISTORY,
+			 &nms, e) != 0)
+		return -1;
+	if (nok != nms)
+		return err_set(e, "view: a probe's \"ok_history\" and "
+			       "\"ms_history\" differ in length");
+	ps->nhistory = nok;
+	return 0;
+}
+
+static int
+vj_dec_probes(const json_t *j, const struct plan *p, struct metrics *m,
+	      struct err *e)
+{
+	json_t *a = vj_get(j, "probes", e);
+
+	if (a == NULL)
+		return -1;
+	if (!json_is_array(a) || json_array_size(a) != (size_t)vj_nprobes(p))
+		return err_set(e, "view: \"probes\" is not an array of the "
+			       "plan's %d probes", vj_nprobes(p));
+	for (int i = 0; i < vj_nprobes(p); i++) {
+		json_t *sides = json_array_get(a, (size_t)i);
+
+		if (!json_is_array(sides) ||
+		    json_array_size(sides) != PROBE_SIDES)
+			return err_set(e, "view: a probe is not an array of "
+				       "%d gateways", PROBE_SIDES);
+		for (int k = 0; k < PROBE_SIDES; k++)
+			if (vj_dec_probe(json_array_get(sides, (size_t)k),
+					 &m->probe[i][k], e) != 0)
+				return err_prefix(e, "probe %d: ", i + 1);
+	}
+	return 0;
+}
+
+static int
+vj_dec_metrics(const json_t *j, const struct plan *p, struct metrics *m,
+	       struct err *e)
 {
 	json_t *q = vj_get(j, "q", e);
 
@@ -599,8 +766,48 @@ vj_dec_metrics(const json_t *j, struct metrics *m, struct err *e)
 		if (vj_dec_series(json_array_get(q, i), &m->q[i], e) != 0)
 			return err_prefix(e, "query %s: ",
 					  plan_query_key((enum query_id)i));
+	if (vj_dec_probes(j, p, m, e) != 0)
+		return -1;
 	VJ_TIME(j, "last_refresh_mono_ms", m->last_refresh_mono_ms);
 	VJ_BOOL(j, "in_flight", m->in_flight);
+	return 0;
+}
+
+static int
+vj_dec_checklist(const json_t *j, struct checklist_item *it, struct err *e)
+{
+	if (!json_is_array(j) || json_array_size(j) != CL_COUNT)
+		return err_set(e, "view: \"checklist\" is not an array of %d "
+			       "items", CL_COUNT);
+	for (int i = 0; i < CL_COUNT; i++) {
+		const json_t *c = json_array_get(j, (size_t)i);
+
+		VJ_ENUM(c, "mark", vj_mark_name, it[i].mark);
+		VJ_BUF(c, "text", it[i].text);
+	}
+	return 0;
+}
+
+/* The preflight's checks, or null (pf left as it is: not shown). */
+static int
+vj_dec_preflight(const json_t *j, struct preflight *pf, struct err *e)
+{
+	json_t *c;
+
+	if (json_is_null(j))
+		return 0;
+	if ((c = vj_get(j, "checks", e)) == NULL)
+		return -1;
+	if (!json_is_array(c) || json_array_size(c) != PF_COUNT)
+		return err_set(e, "view: the preflight's \"checks\" are not "
+			       "an array of %d", PF_COUNT);
+	for (int i = 0; i < PF_COUNT; i++) {
+		const json_t *ck = json_array_get(c, (size_t)i);
+
+		VJ_ENUM(ck, "state", vj_preflight_name, pf->c[i].state);
+		VJ_BUF(ck, "reason", pf->c[i].reason);
+	}
+	pf->evaluated = true;
 	return 0;
 }
 
@@ -667,6 +874,7 @@ vj_dec_group(const json_t *j, struct group_health *g, struct err *e)
 	VJ_INT(j, "with_sidecar", 0, g->total, g->with_sidecar);
 	VJ_INT(j, "sidecar_ready", 0, g->total, g->sidecar_ready);
 	VJ_BUF(j, "worst_reason", g->worst_reason);
+	VJ_INT(j, "sidecar_missing", -1, g->total, g->sidecar_missing);
 	if ((pods = vj_get(j, "pods", e)) == NULL)
 		return -1;
 	if (!json_is_array(pods) ||
@@ -783,10 +991,16 @@ vj_point(struct view_json *vj)
 			vj->str[VIEW_JSON_SAVE_ERROR] : "";
 	v->last_failure = vj->str[VIEW_JSON_LAST_FAILURE] != NULL ?
 			  vj->str[VIEW_JSON_LAST_FAILURE] : "";
+	v->verify_why = vj->str[VIEW_JSON_VERIFY_WHY] != NULL ?
+			vj->str[VIEW_JSON_VERIFY_WHY] : "";
+	v->decision = vj->str[VIEW_JSON_DECISION] != NULL ?
+		      vj->str[VIEW_JSON_DECISION] : "";
 	for (int k = 0; k < SESSION_VIEW_KEYS; k++)
 		v->act[k].why = vj->why[k];
 	v->metrics = &vj->metrics;
 	v->gates = &vj->gates;
+	vj->pf.plan = v->plan;
+	v->preflight = vj->pf.evaluated ? &vj->pf : NULL;
 	v->groups = vj->groups;
 	v->log = &vj->log;
 }
@@ -868,6 +1082,16 @@ vj_dec(struct view_json *n, const json_t *j, struct err *e)
 	VJ_ENUM(j, "verify", vj_verify_name, v->verify);
 	VJ_TIME(j, "verify_since_mono", v->verify_since_mono);
 	VJ_INT(j, "verify_took_ms", INT64_MIN, INT64_MAX, v->verify_took_ms);
+	VJ_BOOL(j, "verify_alarm", v->verify_alarm);
+	VJ_TIME(j, "judged_mono", v->judged_mono);
+	VJ_BOOL(j, "have_checklist", v->have_checklist);
+	if ((o = vj_get(j, "checklist", e)) == NULL ||
+	    vj_dec_checklist(o, v->checklist, e) != 0 ||
+	    (o = vj_get(j, "preflight", e)) == NULL ||
+	    vj_dec_preflight(o, &n->pf, e) != 0)
+		return -1;
+	VJ_TIME(j, "decision_wall_ms", v->decision_wall_ms);
+	VJ_ENUM(j, "decision_level", vj_level_name, v->decision_level);
 
 	if ((o = vj_get(j, "act", e)) == NULL)
 		return -1;
@@ -883,7 +1107,7 @@ vj_dec(struct view_json *n, const json_t *j, struct err *e)
 
 	metrics_init(&n->metrics);
 	if ((o = vj_get(j, "metrics", e)) == NULL ||
-	    vj_dec_metrics(o, &n->metrics, e) != 0)
+	    vj_dec_metrics(o, p, &n->metrics, e) != 0)
 		return -1;
 	if ((o = vj_get(j, "gates", e)) == NULL ||
 	    vj_dec_gates(o, p, &n->gates, e) != 0)

@@ -2,10 +2,13 @@
  * view_json — a session's view (struct session_view) as JSON and back:
  * what the guard sends an attached dashboard.  Everything the dashboard
  * draws is in it (the plan's name and host, the context, the lock, the
- * state and its clocks, the split, what each action would do, the metric
- * series, the gate results, the pod groups and the event log), except the
- * plan itself: both ends read the same plan file, and the view carries
- * the plan's fingerprint so that a client with another plan is refused.
+ * state and its clocks, the split, the rollback's verification and its
+ * alarm, the checklist, what each action would do, the metric series and
+ * the synthetic probes, the gate results, the preflight's checks, the pod
+ * groups, the pinned decision and the event log), except the plan itself:
+ * both ends read the same plan file, and the view carries the plan's
+ * fingerprint so that a client with another plan is refused.  The guard's
+ * pid and whether it is down are the client's to say (session_remote.c).
  *
  * The decoded view owns its memory (struct view_json); its session_view
  * points into it and into the client's plan, and a dashboard draws from
@@ -31,6 +34,7 @@
 #include "metrics.h"
 #include "plan.h"
 #include "podhealth.h"
+#include "preflight.h"
 #include "session_view.h"
 
 /* Pods of one group that a view may carry. */
@@ -44,6 +48,8 @@ enum view_json_str {
 	VIEW_JSON_SOURCE_NOTE,
 	VIEW_JSON_SAVE_ERROR,
 	VIEW_JSON_LAST_FAILURE,
+	VIEW_JSON_VERIFY_WHY,
+	VIEW_JSON_DECISION,
 	VIEW_JSON_NSTR
 };
 
@@ -54,6 +60,7 @@ struct view_json {
 	char *why[SESSION_VIEW_KEYS];
 	struct metrics metrics;
 	struct gate_result gates;
+	struct preflight pf;	/* only its checks (c[]) are carried */
 	struct group_health *groups;	/* plan->ngroups */
 	int ngroups;
 	struct evlog log;	/* the guard's lines, and the client's own */

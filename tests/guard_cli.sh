@@ -150,7 +150,7 @@ is "nothing more reached the driver" "$(wc -l <"$T/argv.log")" 2
 
 out=$("$PYTHON3" "$top_srcdir/tests/guardc.py" "$SOCK" version 99)
 like "another protocol version gets a clear error" "$out" \
-	'"message": "the client speaks protocol version 99 and this guard version 1'
+	'"message": "the client speaks protocol version 99 and this guard version 2'
 like "... and is closed" "$out" "closed"
 out=$("$PYTHON3" "$top_srcdir/tests/guardc.py" "$SOCK" garbage)
 like "a line that is not JSON gets an error" "$out" '"bad line: not JSON'

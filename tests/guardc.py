@@ -22,7 +22,7 @@ def connect(path):
     return s
 
 
-def hello(proto=1, role="dashboard"):
+def hello(proto=2, role="dashboard"):
     return (json.dumps({"type": "hello", "proto": proto, "program": "test",
                         "role": role, "tty": "/dev/pts/test",
                         "ssh_client": "192.0.2.7"}) + "\n").encode()

@@ -123,11 +123,11 @@ Test(proto, another_version_is_told_both)
 	struct proto_msg m;
 	struct err e;
 
-	cr_assert_eq(client_line("{\"type\":\"hello\",\"proto\":2,"
+	cr_assert_eq(client_line("{\"type\":\"hello\",\"proto\":3,"
 				 "\"whatever\":[]}", &m, &e),
 		     PROTO_OTHER_VERSION);
+	cr_assert(strstr(e.msg, "version 3") != NULL, "%s", e.msg);
 	cr_assert(strstr(e.msg, "version 2") != NULL, "%s", e.msg);
-	cr_assert(strstr(e.msg, "version 1") != NULL, "%s", e.msg);
 	cr_assert_eq(guard_line("{\"type\":\"welcome\",\"proto\":0}", &m, &e),
 		     PROTO_BAD);
 	cr_assert(strstr(e.msg, "version 0") != NULL, "%s", e.msg);
@@ -139,15 +139,15 @@ Test(proto, a_client_sends_only_what_it_may)
 		"",
 		"not json",
 		"[1,2]",
-		"{\"type\":\"welcome\",\"proto\":1}",
+		"{\"type\":\"welcome\",\"proto\":2}",
 		"{\"type\":\"view\",\"view\":{}}",
 		"{\"type\":\"result\",\"id\":1,\"ok\":true,\"why\":\"\"}",
 		"{\"type\":\"nope\"}",
-		"{\"proto\":1}",
+		"{\"proto\":2}",
 		"{\"type\":\"hello\"}",
-		"{\"type\":\"hello\",\"proto\":1,\"program\":\"x\","
+		"{\"type\":\"hello\",\"proto\":2,\"program\":\"x\","
 		"\"role\":\"admin\",\"tty\":\"\",\"ssh_client\":\"\"}",
-		"{\"type\":\"hello\",\"proto\":1,\"program\":7,"
+		"{\"type\":\"hello\",\"proto\":2,\"program\":7,"
 		"\"role\":\"command\",\"tty\":\"\",\"ssh_client\":\"\"}",
 		"{\"type\":\"action\",\"id\":1,\"name\":\"format_disk\","
 		"\"reason\":\"\",\"force\":false}",
@@ -183,7 +183,7 @@ Test(proto, strings_are_bounded_and_sanitised)
 		 "\"name\":\"rollback\",\"reason\":\"%s\",\"force\":false}",
 		 reason);
 	cr_assert_eq(client_line(line, &m, &e), PROTO_BAD);
-	cr_assert_eq(client_line("{\"type\":\"hello\",\"proto\":1,"
+	cr_assert_eq(client_line("{\"type\":\"hello\",\"proto\":2,"
 				 "\"program\":\"x\",\"role\":\"command\","
 				 "\"tty\":\"\\u001b[2J/dev/pts/1\","
 				 "\"ssh_client\":\"\"}", &m, &e), 0, "%s",

@@ -1,7 +1,9 @@
 /*
  * test_view_json — the session's view as JSON and back: a view filled
  * from a running demo session comes back field by field (strings, state,
- * clocks, split, actions, metric series, gates, pod groups, event log);
+ * clocks, split, actions, metric series, gates, pod groups, event log),
+ * and so does every field a demo leaves at zero (the rollback's alarm and
+ * checklist, the preflight, the pinned decision, the probes);
  * the log is sent from a line on and appended; a view of another plan,
  * or with a field of the wrong type or out of range, is refused and
  * leaves the decoded view as it was.
@@ -138,6 +140,25 @@ same_view(const struct session_view *a, const struct session_view *b)
 	cr_assert_eq(a->verify, b->verify);
 	cr_assert_eq(a->verify_since_mono, b->verify_since_mono);
 	cr_assert_eq(a->verify_took_ms, b->verify_took_ms);
+	cr_assert_eq(a->verify_alarm, b->verify_alarm, "verify_alarm");
+	same_str(a->verify_why, b->verify_why, "verify_why");
+	cr_assert_eq(a->judged_mono, b->judged_mono, "judged_mono");
+	cr_assert_eq(a->have_checklist, b->have_checklist, "have_checklist");
+	for (int i = 0; i < CL_COUNT; i++) {
+		cr_assert_eq(a->checklist[i].mark, b->checklist[i].mark,
+			     "checklist %d", i);
+		cr_assert_str_eq(a->checklist[i].text, b->checklist[i].text);
+	}
+	cr_assert_eq(a->preflight == NULL, b->preflight == NULL, "preflight");
+	for (int i = 0; a->preflight != NULL && i < PF_COUNT; i++) {
+		cr_assert_eq(a->preflight->c[i].state,
+			     b->preflight->c[i].state, "preflight %d", i);
+		cr_assert_str_eq(a->preflight->c[i].reason,
+				 b->preflight->c[i].reason);
+	}
+	same_str(a->decision, b->decision, "decision");
+	cr_assert_eq(a->decision_wall_ms, b->decision_wall_ms);
+	cr_assert_eq(a->decision_level, b->decision_level, "decision_level");
 	for (int k = 0; k < SESSION_VIEW_KEYS; k++) {
 		cr_assert_eq(a->act[k].allowed, b->act[k].allowed, "act %d", k);
 		same_str(a->act[k].why, b->act[k].why, "why");
@@ -161,6 +182,26 @@ same_view(const struct session_view *a, const struct session_view *b)
 			same_real(x->history[i], y->history[i], "history");
 		cr_assert_eq(x->history_step_ms, y->history_step_ms);
 	}
+	for (int i = 0; i < a->plan->probes.n; i++)
+		for (int k = 0; k < PROBE_SIDES; k++) {
+			const struct probe_series *x = &a->metrics->probe[i][k];
+			const struct probe_series *y = &b->metrics->probe[i][k];
+
+			cr_assert_eq(x->state, y->state, "probe %d/%d", i, k);
+			cr_assert_eq(x->last_ok, y->last_ok);
+			cr_assert_eq(x->failures, y->failures);
+			cr_assert_eq(x->last_status, y->last_status);
+			same_real(x->last_ms, y->last_ms, "probe last_ms");
+			cr_assert_eq(x->last_mono_ms, y->last_mono_ms);
+			cr_assert_str_eq(x->why, y->why);
+			cr_assert_eq(x->nhistory, y->nhistory, "probe history");
+			for (int h = 0; h < x->nhistory; h++) {
+				same_real(x->ok_history[h], y->ok_history[h],
+					  "probe ok_history");
+				same_real(x->ms_history[h], y->ms_history[h],
+					  "probe ms_history");
+			}
+		}
 	cr_assert_eq(a->metrics->last_refresh_mono_ms,
 		     b->metrics->last_refresh_mono_ms);
 	cr_assert_eq(a->metrics->in_flight, b->metrics->in_flight);
@@ -196,6 +237,8 @@ same_view(const struct session_view *a, const struct session_view *b)
 		cr_assert_eq(x->with_sidecar, y->with_sidecar);
 		cr_assert_eq(x->sidecar_ready, y->sidecar_ready);
 		cr_assert_str_eq(x->worst_reason, y->worst_reason);
+		cr_assert_eq(x->sidecar_missing, y->sidecar_missing,
+			     "sidecar_missing");
 		cr_assert_eq(x->npods, y->npods);
 		for (int k = 0; k < x->npods; k++)
 			cr_assert_eq(memcmp(&x->pods[k], &y->pods[k],
@@ -289,6 +332,91 @@ Test(view_json, round_trip, .timeout = 60)
 	fix_close(&f);
 }
 
+/*
+ * Every field the view has besides what a demo session fills, each set to
+ * something that is not its zero: the rollback's alarm and checklist, the
+ * preflight's checks, the pinned decision, the probes, a group's missing
+ * sidecars.  A field the encoder drops or the decoder skips fails here.
+ */
+Test(view_json, every_field_round_trips, .timeout = 60)
+{
+	static const char *const marks_why[] = {
+		"weights read back: istio 0 / apisix 100", "traffic: waiting",
+		"logs: 3 files in rollback-logs", "503 2.50%, 200 97.50%",
+		"retry after the fix",
+	};
+	struct fix f;
+	struct session_view v;
+	struct view_json vj;
+	struct preflight pf;
+	struct metrics *m = malloc(sizeof(*m));
+	struct group_health *g;
+	struct err e;
+
+	fix_open(&f);
+	session_view_fill(&f.s, &v);
+	v.verify = VERIFY_LATE;
+	v.verify_alarm = true;
+	v.verify_why = "Istio still serves 12.5 req/s after 5m";
+	v.judged_mono = v.now_mono - 1234;
+	v.have_checklist = true;
+	for (int i = 0; i < CL_COUNT; i++) {
+		v.checklist[i].mark = (enum checklist_mark)((i + 1) % 4);
+		snprintf(v.checklist[i].text, sizeof(v.checklist[i].text),
+			 "%s", marks_why[i]);
+	}
+	memset(&pf, 0, sizeof(pf));
+	for (int i = 0; i < PF_COUNT; i++) {
+		pf.c[i].state = (enum preflight_state)((i + 1) % 4);
+		snprintf(pf.c[i].reason, sizeof(pf.c[i].reason), "check %d: "
+			 "gateway %d/3 ready", i, i % 4);
+	}
+	pf.evaluated = true;
+	v.preflight = &pf;
+	v.decision = "rolled back: error_rate 5.27% (limit 1.00%)";
+	v.decision_wall_ms = v.now_wall - 4321;
+	v.decision_level = EVLOG_CRIT;
+
+	/* Two probes, through both gateways, one failing. */
+	cr_assert_not_null(m);
+	*m = *v.metrics;
+	f.plan.probes.n = 2;
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < PROBE_SIDES; k++)
+			for (int h = 0; h < 5 + i + k; h++)
+				metrics_probe_record(m, i, (enum probe_side)k,
+				    (h + i) % 3 != 0, (h + i) % 3 != 0 ? 200 :
+				    503, h == 2 ? NAN : 10.5 * h, "HTTP 503",
+				    v.now_mono - 1000 * h);
+	v.metrics = m;
+
+	g = calloc((size_t)f.plan.ngroups, sizeof(*g));
+	cr_assert_not_null(g);
+	memcpy(g, v.groups, (size_t)f.plan.ngroups * sizeof(*g));
+	g[0].total = 3;
+	g[0].sidecar_missing = 2;
+	v.groups = g;
+
+	view_json_init(&vj, &f.plan);
+	err_clear(&e);
+	cr_assert_eq(round_trip(&v, 0, &vj, &e), 0, "%s", e.msg);
+	same_view(&v, &vj.v);
+	cr_assert_eq(vj.v.metrics->probe[1][PROBE_APISIX].nhistory, 7);
+	cr_assert_eq(vj.v.groups[0].sidecar_missing, 2);
+	cr_assert_not_null(vj.v.preflight);
+
+	/* Out of stage 0 the preflight is not shown, there as here. */
+	v.preflight = NULL;
+	cr_assert_eq(round_trip(&v, 0, &vj, &e), 0, "%s", e.msg);
+	cr_assert_null(vj.v.preflight);
+
+	view_json_done(&vj);
+	f.plan.probes.n = 0;
+	free(g);
+	free(m);
+	fix_close(&f);
+}
+
 /* Decode j after one change made by `edit` to the encoded view. */
 static int
 decode_edited(const struct session_view *v, struct view_json *vj,
@@ -369,6 +497,57 @@ static void edit_missing(json_t *j)
 	json_object_del(j, "act");
 }
 
+static void edit_sidecar_missing(json_t *j)
+{
+	json_t *g = json_array_get(json_object_get(j, "groups"), 0);
+
+	json_object_set_new(g, "sidecar_missing", json_integer(
+	    json_integer_value(json_object_get(g, "total")) + 1));
+}
+
+static void edit_checklist(json_t *j)
+{
+	json_array_remove(json_object_get(j, "checklist"), 0);
+}
+
+static void edit_checklist_mark(json_t *j)
+{
+	json_object_set_new(json_array_get(json_object_get(j, "checklist"), 1),
+			    "mark", json_string("maybe"));
+}
+
+static void edit_preflight(json_t *j)
+{
+	json_t *c = json_array();
+
+	for (int i = 0; i < PF_COUNT; i++)
+		json_array_append_new(c, json_pack("{s:s, s:s}", "state",
+		    i == 3 ? "green" : "pass", "reason", ""));
+	json_object_set_new(j, "preflight", json_pack("{s:o}", "checks", c));
+}
+
+static void edit_preflight_short(json_t *j)
+{
+	json_object_set_new(j, "preflight", json_pack("{s:[]}", "checks"));
+}
+
+static void edit_probes(json_t *j)
+{
+	/* The plan names no probe: one is one too many. */
+	json_array_append_new(json_object_get(json_object_get(j, "metrics"),
+					      "probes"), json_array());
+}
+
+static void edit_decision_level(json_t *j)
+{
+	json_object_set_new(j, "decision_level", json_integer(3));
+}
+
+static void edit_verify_why(json_t *j)
+{
+	json_object_set_new(j, "verify_why", json_integer(1));
+}
+
 static void edit_long(json_t *j)
 {
 	char *s = malloc(10000);
@@ -384,7 +563,9 @@ Test(view_json, refuses_what_does_not_fit, .timeout = 60)
 	void (*edits[])(json_t *) = {
 		edit_fingerprint, edit_stage, edit_weights, edit_phase,
 		edit_type, edit_groups, edit_history, edit_ready, edit_log,
-		edit_missing, edit_long,
+		edit_missing, edit_long, edit_sidecar_missing, edit_checklist,
+		edit_checklist_mark, edit_preflight, edit_preflight_short,
+		edit_probes, edit_decision_level, edit_verify_why,
 	};
 	struct fix f;
 	struct session_view v;

@@ -1,0 +1,68 @@
+#!/bin/sh
+# ui_attach — a dashboard attached to the plan's guard draws what a
+# dashboard of its own draws: the preflight's line at stage 0 (the same
+# line, mark for mark), the decision pinned above the event log, and the
+# rollback's checklist.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/tmux.sh"
+tmux_require
+plan 6
+
+cat >"$T/set.sh" <<'SH'
+#!/bin/sh
+printf 'istio=%s apisix=%s\n' "$1" "$2" >"$T_DIR/weights"
+echo "set istio=$1 apisix=$2"
+SH
+cat >"$T/get.sh" <<'SH'
+#!/bin/sh
+cat "$T_DIR/weights" 2>/dev/null || echo "istio=0 apisix=100"
+SH
+cat >"$T/cutover.yaml" <<EOF2
+name: ui-attach
+state_file: $T/state/a.state.json
+audit_log: $T/state/a.audit.jsonl
+traffic:
+  driver: exec
+  exec:
+    set: [sh, $T/set.sh, "{istio}", "{apisix}", "{stage}"]
+    get: [sh, $T/get.sh]
+    timeout: 20s
+pods: []
+guard:
+  grace: 60s
+EOF2
+export T_DIR="$T"
+C="$CUTOVER -c $T/cutover.yaml"
+
+# The preflight's line as a screen shows it.
+preflight_line() {
+	printf '%s\n' "$TMUX_SCREEN" | grep -o 'preflight [^|]*' | head -n 1 |
+		sed 's/ *$//'
+}
+
+# A dashboard of its own first.
+tmux_start 100 30 "$C --no-guard" T_DIR="$T"
+tmux_wait_preflight
+local_line=$(preflight_line)
+tmux_keys q
+tmux_wait_gone 5 "preflight" >/dev/null
+
+guard_start $C >"$T/gs.out"
+tmux_start 100 30 "$C" T_DIR="$T"
+tmux_wait 10 "guard: pid $GUARD_PID \(attached\)" >/dev/null
+ok "attached at stage 0, the preflight's line shows" \
+	tmux_wait 10 'ready for the first shift'
+is "... the same line as a dashboard of its own draws" "$(preflight_line)" \
+	"$local_line"
+like "... (which has it)" "$local_line" "^preflight .*ready for the first shift"
+
+ok "before any decision, none is pinned" tmux_wait 1 "decided: nothing yet"
+$C advance --yes --reason "first step" >"$T/adv.out" 2>&1
+ok "the guard's decision is pinned above the log" \
+	tmux_wait 5 "decided [0-9:]{8} .*stage 1"
+$C rollback --yes >"$T/rb.out" 2>&1
+# "rollback ✓?✓•• traffic: ...": a mark for each of the guide's five items.
+ok "after a rollback, the checklist's row shows" \
+	tmux_wait 5 "rollback [^ a-zA-Z]{5,} [a-z]"
+tmux_cleanup
+$C guard --stop --yes >"$T/out" 2>&1
