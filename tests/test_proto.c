@@ -74,6 +74,23 @@ Test(proto, hello_and_action_round_trip)
 	cr_assert(r.u.act.force);
 }
 
+/* The verification's alarm is acknowledged at the guard, as an action. */
+Test(proto, acknowledge_is_an_action)
+{
+	struct proto_msg m = { .type = PROTO_ACTION }, r;
+	enum proto_action a;
+	struct err e;
+
+	cr_assert_eq(proto_action_parse("acknowledge", &a), 0);
+	cr_assert_eq(a, PROTO_ACT_ACKNOWLEDGE);
+	m.u.act.id = 7;
+	m.u.act.name = PROTO_ACT_ACKNOWLEDGE;
+	cr_assert_eq(back(&m, &r, true, &e), 0, "%s", e.msg);
+	cr_assert_eq(r.u.act.name, PROTO_ACT_ACKNOWLEDGE);
+	cr_assert_str_eq(proto_action_name(r.u.act.name), "acknowledge");
+	proto_msg_done(&r);
+}
+
 Test(proto, guard_messages_round_trip)
 {
 	struct proto_msg m = { .type = PROTO_WELCOME }, r;
