@@ -248,6 +248,13 @@ int session_reconcile_drift(struct session *s, const char **why);
 int session_acknowledge(struct session *s);
 
 /*
+ * The attached dashboard's guard is down: start it now, whatever
+ * guard.restart says, and attach as soon as it answers.  -1 (why set)
+ * when no guard was attached or it is not down.
+ */
+int session_guard_restart(struct session *s, const char **why);
+
+/*
  * Write an audit line for something that is no transition (a dashboard
  * leaving on a signal, a refusal of the lock): the state as it is, the
  * values as last seen.  Best effort; -1 when it could not be written.

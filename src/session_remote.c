@@ -11,7 +11,8 @@
  * OOM), the view says so at once (guard_down: the header's red banner)
  * and every two seconds the session tries to attach again; when no guard
  * answers it starts one (guard.restart, at most every 10 s), unless the
- * guard said it was stopping (an operator's --stop, a signal).
+ * guard said it was stopping (an operator's --stop, a signal).  The
+ * operator's key starts one at once either way (session_guard_restart).
  */
 #include "config.h"
 
@@ -31,6 +32,7 @@
 #include "xmalloc.h"
 
 #define REMOTE_RETRY_MS 2000
+#define REMOTE_RESTART_MS 300	/* first look for the guard started on a key */
 
 struct session_remote {
 	struct guard_conn gc;
@@ -335,6 +337,29 @@ session_remote_act(struct session *s, enum event_type type, bool force,
 		*why = "the guard did not take it (connection closed)";
 		return -1;
 	}
+	return 0;
+}
+
+int
+session_guard_restart(struct session *s, const char **why)
+{
+	struct session_remote *r = s->remote;
+
+	if (r == NULL) {
+		*why = "no guard: this dashboard acts itself";
+		return -1;
+	}
+	if (!r->down) {
+		*why = "the guard is running";
+		return -1;
+	}
+	/* The operator asks: a guard stopped on purpose is started too. */
+	r->stopped = false;
+	r->restarted_mono = clock_mono(s->clock);
+	remote_restart(s);
+	loop_timer_cancel(s->loop, r->retry);
+	r->retry = loop_timer_at(s->loop, clock_mono(s->clock) +
+				 REMOTE_RESTART_MS, remote_retry, s);
 	return 0;
 }
 

@@ -27,6 +27,7 @@ static const struct binding {
 	{ 'r', "r", ACT_ROLLBACK },
 	{ 't', "t", ACT_RETRY },
 	{ 'a', "a", ACT_ACK },
+	{ 'g', "g", ACT_GUARD },
 	{ 'l', "l", ACT_LOG },
 	{ '?', "?", ACT_HELP },
 	{ 'q', "q", ACT_QUIT },

@@ -12,6 +12,7 @@
 	X(ACT_ROLLBACK, "rollback", "all traffic back to APISIX (asks first)") \
 	X(ACT_RETRY, "retry", "retry the driver step that failed")            \
 	X(ACT_ACK, "acknowledge", "acknowledge the alarm (banner and bell)")  \
+	X(ACT_GUARD, "guard", "start the plan's guard now when it is down")   \
 	X(ACT_LOG, "log", "the whole event log, full screen (/ searches)")   \
 	X(ACT_HELP, "help", "this help")                                      \
 	X(ACT_QUIT, "quit", "quit; never changes traffic")                    \

@@ -166,8 +166,8 @@ pane_header_draw(struct ui *u, WINDOW *w, int h, int width)
 	if (v->guard_down) {
 		widget_fill(w, 1, 0, width, ROLE_BANNER);
 		widget_text_cut(w, 1, 1, width - 2, ROLE_BANNER,
-			    "GUARD DOWN - gates not watched; attaching again "
-			    "when it is back (cutover guard)");
+			    "GUARD DOWN - gates not watched; g starts it "
+			    "again now");
 	} else if (v->verify_alarm) {
 		snprintf(buf, sizeof(buf), "ROLLBACK NOT VERIFIED: %s - check "
 			 "the driver and DNS; a acknowledges", v->verify_why);

@@ -34,6 +34,8 @@ pane_hints_draw(struct ui *u, WINDOW *w, int h, int width)
 		widget_text(w, 0, 0, width, ROLE_WARN, u->note);
 		return;
 	}
+	if (v->guard_down)
+		x += hint(w, x, width, ACT_GUARD, "start the guard", true);
 	x += hint(w, x, width, ACT_ADVANCE, "advance",
 		  v->act[SESSION_VIEW_FORCE].allowed);
 	x += hint(w, x, width, ACT_PAUSE, st->phase == PHASE_PAUSED ?

@@ -533,7 +533,9 @@ key(struct ui *u, int k)
 	}
 	switch (a) {
 	case ACT_ADVANCE:
-		if (look(u)->read_only)
+		if (look(u)->guard_down)
+			note(u, "the guard is down: g starts it again");
+		else if (look(u)->read_only)
 			note(u, "read-only: another cutover holds this plan");
 		else
 			ask_advance(u);
@@ -554,6 +556,15 @@ key(struct ui *u, int k)
 		if (session_acknowledge(u->s) != 0)
 			note(u, "no alarm to acknowledge");
 		break;
+	case ACT_GUARD: {
+		const char *why;
+
+		if (session_guard_restart(u->s, &why) != 0)
+			note(u, "%s", why);
+		else
+			note(u, "starting the guard again");
+		break;
+	}
 	case ACT_LOG:
 		logview_open(u);
 		u->dirty = ALL_PANES;
