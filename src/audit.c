@@ -52,6 +52,45 @@ audit_actor_current(struct audit_actor *a)
 		snprintf(a->tty, sizeof(a->tty), "%s", tty);
 }
 
+/* Keep what a device path or an address is made of; '?' for the rest. */
+static void
+audit_claim_copy(char *dst, size_t len, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src != NULL && src[i] != '\0' && i + 1 < len; i++) {
+		unsigned char ch = (unsigned char)src[i];
+
+		dst[i] = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			 (ch >= '0' && ch <= '9') || strchr("._:/%@-", ch) !=
+			 NULL ? (char)ch : '?';
+	}
+	dst[i] = '\0';
+}
+
+void
+audit_actor_claim(struct audit_actor *a, const char *tty,
+		  const char *ssh_client)
+{
+	audit_claim_copy(a->tty, sizeof(a->tty), tty);
+	audit_claim_copy(a->ssh_client, sizeof(a->ssh_client), ssh_client);
+	a->claimed = true;
+}
+
+const char *
+audit_actor_field(json_t *actor, const char *key, bool *claimed)
+{
+	const char *s = json_string_value(json_object_get(actor, key));
+
+	*claimed = false;
+	if (s == NULL) {
+		s = json_string_value(json_object_get(json_object_get(actor,
+						      "claimed"), key));
+		*claimed = s != NULL;
+	}
+	return s != NULL ? s : "";
+}
+
 static json_t *
 weights_obj(struct weights w)
 {
@@ -77,15 +116,23 @@ json_t *
 audit_line(const struct audit_actor *a, const struct audit_entry *en)
 {
 	char when[40];
+	json_t *actor;
 	json_t *line;
 
 	clock_rfc3339(en->wall_ms, when, sizeof(when));
-	line = json_pack("{s:s, s:{s:s, s:I, s:s, s:s, s:I}, s:s, s:i, s:i, "
-			 "s:o, s:o, s:s}",
+	if (a->claimed)
+		actor = json_pack("{s:s, s:I, s:I, s:{s:s, s:s}}", "user",
+				  a->user, "uid", (json_int_t)a->uid, "pid",
+				  (json_int_t)a->pid, "claimed", "tty", a->tty,
+				  "ssh_client", a->ssh_client);
+	else
+		actor = json_pack("{s:s, s:I, s:s, s:s, s:I}", "user", a->user,
+				  "uid", (json_int_t)a->uid, "ssh_client",
+				  a->ssh_client, "tty", a->tty, "pid",
+				  (json_int_t)a->pid);
+	line = json_pack("{s:s, s:o, s:s, s:i, s:i, s:o, s:o, s:s}",
 			 "time", when,
-			 "actor", "user", a->user, "uid", (json_int_t)a->uid,
-			 "ssh_client", a->ssh_client, "tty", a->tty,
-			 "pid", (json_int_t)a->pid,
+			 "actor", actor,
 			 "action", en->action,
 			 "stage_from", en->stage_from, "stage_to", en->stage_to,
 			 "from", weights_obj(en->from),
@@ -217,7 +264,9 @@ print_readable(json_t *j, FILE *out)
 	char *user = audit_text(actor, "user");
 	char *action = audit_text(j, "action");
 	char *result = audit_text(j, "result");
-	char *ssh = audit_text(actor, "ssh_client");
+	bool claimed;
+	char *ssh = text_scrub_dup(audit_actor_field(actor, "ssh_client",
+						     &claimed));
 	char *reason = audit_text(j, "reason");
 
 	fprintf(out, "%s  %-8s %-16s stage %lld->%lld  istio %lld%%->%lld%%  "
@@ -229,7 +278,7 @@ print_readable(json_t *j, FILE *out)
 		(long long)json_integer_value(json_object_get(to, "istio")),
 		result ?: "?");
 	if (ssh != NULL && *ssh != '\0')
-		fprintf(out, "  from %s", ssh);
+		fprintf(out, "  from %s%s", ssh, claimed ? " (claimed)" : "");
 	if (reason != NULL)
 		fprintf(out, "  (%s)", reason);
 	print_values(json_object_get(j, "metrics"), out);

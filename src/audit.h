@@ -5,6 +5,11 @@
  * uid, ssh client address from SSH_CONNECTION, tty, pid), action, stage
  * from/to, weights from/to, reason, the metric values seen at that moment
  * (when known), result.  Nothing secret ever reaches it.
+ *
+ * An action a guard takes for a client has the client's user, uid and pid
+ * from the socket (SO_PEERCRED: proven) and its tty and ssh client as the
+ * client said them: those go under "claimed" ({"user", "uid", "pid",
+ * "claimed": {"tty", "ssh_client"}}), never beside what is proven.
  */
 #ifndef CUTOVER_SRC_AUDIT_H
 #define CUTOVER_SRC_AUDIT_H
@@ -24,6 +29,7 @@ struct audit_actor {
 	char ssh_client[64];	/* "" when not over ssh */
 	char tty[64];
 	long pid;
+	bool claimed;		/* tty and ssh_client are a client's word */
 };
 
 struct audit_entry {
@@ -42,6 +48,18 @@ struct audit_entry {
 
 /* Who is acting: from getuid, getpwuid, SSH_CONNECTION, ttyname(0). */
 void audit_actor_current(struct audit_actor *a);
+
+/*
+ * Take a client's claimed tty and ssh client into a (claimed set): only
+ * the characters a device path or an address has ([A-Za-z0-9._:/%@-],
+ * others become '?'), cut to the actor's fields.
+ */
+void audit_actor_claim(struct audit_actor *a, const char *tty,
+		       const char *ssh_client);
+
+/* The actor's ssh client or tty in a line as written, claimed or not
+ * (borrowed from the line; "" when none). */
+const char *audit_actor_field(json_t *actor, const char *key, bool *claimed);
 
 /*
  * Open the log for appending (created 0600): its directory checked, never

@@ -391,9 +391,7 @@ guard_hello(struct guard_client *c, const struct proto_hello *h)
 	c->hello = true;
 	c->role = h->role;
 	/* Claims, recorded as such: the socket said who it is. */
-	snprintf(c->actor.tty, sizeof(c->actor.tty), "%s", h->tty);
-	snprintf(c->actor.ssh_client, sizeof(c->actor.ssh_client), "%s",
-		 h->ssh_client);
+	audit_actor_claim(&c->actor, h->tty, h->ssh_client);
 	m.u.welcome.proto = PROTO_VERSION;
 	snprintf(m.u.welcome.program, sizeof(m.u.welcome.program), "%s",
 		 PACKAGE_VERSION);

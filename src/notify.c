@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "clock.h"
 #include "http.h"
 #include "kube.h"
@@ -127,8 +128,9 @@ static void
 actor_text(json_t *line, char *buf, size_t len)
 {
 	json_t *a = json_object_get(line, "actor");
-	const char *ssh = jstr(a, "ssh_client");
-	const char *tty = jstr(a, "tty");
+	bool claimed;
+	const char *ssh = audit_actor_field(a, "ssh_client", &claimed);
+	const char *tty = audit_actor_field(a, "tty", &claimed);
 
 	snprintf(buf, len, "%s%s%s%s%s", jstr(a, "user"),
 		 tty[0] != '\0' ? " on " : "", tty,

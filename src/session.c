@@ -685,6 +685,7 @@ session_act(struct session *s, enum event_type type, bool force,
 	    driver_can_read_back(&s->driver)) {
 		s->checking = true;
 		s->check_force = force;
+		s->check_actor = s->actor;
 		snprintf(s->check_reason, sizeof(s->check_reason), "%s",
 			 reason != NULL ? reason : "");
 		/* The start's read-back is on its way: advance on its answer. */
@@ -885,11 +886,15 @@ static void
 check_continue(struct session *s)
 {
 	const char *why = NULL;
+	struct audit_actor own = s->actor;
 
 	s->checking = false;
 	s->checked = true;
+	/* Audited as who asked, not as the guard that read back for them. */
+	s->actor = s->check_actor;
 	session_act(s, EV_ADVANCE, s->check_force,
 		    s->check_reason[0] != '\0' ? s->check_reason : NULL, &why);
+	s->actor = own;
 	s->checked = false;
 }
 

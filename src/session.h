@@ -100,6 +100,7 @@ struct session {
 	bool checked;		/* ... and now advancing on what was read */
 	bool check_force;
 	char check_reason[256];
+	struct audit_actor check_actor;	/* who asked (a guard's client) */
 	bool drift;		/* read back != applied, changed outside */
 	struct weights drift_weights;	/* what was read back */
 	char drift_why[320];

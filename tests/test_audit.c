@@ -163,3 +163,75 @@ Test(audit, reason_is_scrubbed, .init = setup, .fini = teardown)
 			 "exit 3: Bearer *** ?[31m cut ?");
 	json_decref(j);
 }
+
+/*
+ * A guard acts for a client: the uid and pid came from the socket, the
+ * tty and the ssh client from the client's word.  The line keeps the two
+ * apart (actor.claimed), the claims hold only what a device path or an
+ * address is made of, and `cutover log` says "(claimed)".
+ */
+Test(audit, a_clients_claims_are_marked, .init = setup, .fini = teardown)
+{
+	struct audit_actor a;
+	struct audit_entry en = {
+		.wall_ms = 1764000000000, .action = "rollback",
+		.from = { 10, 90 }, .to = { 0, 100 }, .stage_from = 1,
+	};
+	char huge[300];
+	struct err e;
+	json_error_t je;
+	json_t *j, *actor, *claimed;
+	char line[2048];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f, *out;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.user, sizeof(a.user), "alice");
+	a.uid = 1000;
+	a.pid = 4242;
+	memset(huge, 'x', sizeof(huge) - 1);
+	huge[sizeof(huge) - 1] = '\0';
+	audit_actor_claim(&a, "/dev/pts/3\033]0;owned\007", "198.51.100.4");
+	cr_assert(a.claimed);
+	cr_assert_eq(audit_append(path, &a, &en, &e), 0, "%s", e.msg);
+	audit_actor_claim(&a, huge, "fe80::1%eth0 {\"uid\":0}");
+	cr_assert_eq(audit_append(path, &a, &en, &e), 0, "%s", e.msg);
+
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	cr_assert_not_null(fgets(line, sizeof(line), f));
+	j = json_loads(line, 0, &je);
+	cr_assert_not_null(j, "%s", je.text);
+	actor = json_object_get(j, "actor");
+	claimed = json_object_get(actor, "claimed");
+	cr_expect_str_eq(json_string_value(json_object_get(actor, "user")),
+			 "alice");
+	cr_expect_eq(json_integer_value(json_object_get(actor, "uid")), 1000);
+	cr_expect_eq(json_integer_value(json_object_get(actor, "pid")), 4242);
+	cr_expect_null(json_object_get(actor, "tty"), "%s", line);
+	cr_expect_null(json_object_get(actor, "ssh_client"), "%s", line);
+	cr_expect_str_eq(json_string_value(json_object_get(claimed, "tty")),
+			 "/dev/pts/3??0?owned?");
+	cr_expect_str_eq(json_string_value(json_object_get(claimed,
+			 "ssh_client")), "198.51.100.4");
+	json_decref(j);
+
+	cr_assert_not_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	j = json_loads(line, 0, &je);
+	cr_assert_not_null(j, "%s", je.text);
+	claimed = json_object_get(json_object_get(j, "actor"), "claimed");
+	cr_expect_eq(strlen(json_string_value(json_object_get(claimed,
+		     "tty"))), sizeof(a.tty) - 1);
+	cr_expect_str_eq(json_string_value(json_object_get(claimed,
+			 "ssh_client")), "fe80::1%eth0???uid?:0?");
+	json_decref(j);
+
+	out = open_memstream(&buf, &len);
+	cr_assert_eq(audit_print(path, out, false, &e), 0);
+	fclose(out);
+	cr_expect(strstr(buf, "from 198.51.100.4 (claimed)") != NULL, "%s",
+		  buf);
+	free(buf);
+}
