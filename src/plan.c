@@ -267,7 +267,7 @@ static const struct field top_fields[] = {
 	     probes_fields),
 	FLDS("preflight", fn_preflight, pr_preflight,
 	     preflight_fields),
-	FLDN("guard", fn_guard, NULL, guard_fields, struct plan, guard),
+	FLDN("guard", fn_guard, pr_guard, guard_fields, struct plan, guard),
 	FLDS("notify", fn_notify, pr_notify,
 	     notify_fields),
 	FEND

@@ -286,6 +286,8 @@ void pr_preflight(FILE *, const char *, const struct field *, const void *,
 /* plan_guard.c: guard: */
 extern const struct field guard_fields[];
 int fn_guard(struct ctx *, const struct field *, yaml_node_t *, void *);
+void pr_guard(FILE *, const char *, const struct field *, const void *,
+	      const struct plan *);
 /* plan_notify.c: notify: */
 extern const struct field notify_fields[];
 int fn_notify(struct ctx *, const struct field *, yaml_node_t *, void *);

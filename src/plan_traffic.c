@@ -219,6 +219,11 @@ pr_traffic(FILE *out, const char *key, const struct field *f,
 	(void)base;
 	snprintf(k, sizeof(k), "%s.driver", key);
 	pr_str(out, k, plan_driver_name(p->traffic.driver));
+	snprintf(k, sizeof(k), "%s.readback_interval", key);
+	if (p->traffic.readback_interval_ms == 0)
+		pr_str(out, k, "0 (never)");
+	else
+		pr_dur(out, k, p->traffic.readback_interval_ms);
 	if (p->traffic.settings == NULL ||
 	    driver_find(p->traffic.driver) == NULL)
 		return;

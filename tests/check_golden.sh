@@ -17,7 +17,7 @@ for c in $CASES; do
 	*) args="-c $D/$c.yaml" ;;
 	esac
 	# The plan's path varies with the build tree: shown as @SRC@.
-	env -u XDG_STATE_HOME HOME=/home/op $CUTOVER $args check \
+	env -u XDG_STATE_HOME -u XDG_RUNTIME_DIR HOME=/home/op $CUTOVER $args check \
 		>"$T/$c.raw" 2>&1
 	echo "exit $?" >>"$T/$c.raw"
 	sed "s#$top_srcdir#@SRC@#" "$T/$c.raw" >"$T/$c.out"

@@ -530,7 +530,7 @@ Test(driver, a_toy_driver_brings_its_plan_section)
 	plan_print(&p, f);
 	fclose(f);
 	cr_expect_not_null(strstr(text, "\ntraffic.driver: toy\n"
-	    "traffic.toy.backend: b\ntraffic.toy.start: 0\n"
+	    "traffic.readback_interval: 1m\ntraffic.toy.backend: b\ntraffic.toy.start: 0\n"
 	    "traffic.toy.deadline: 2m\nqueries."), "%s", text);
 	free(text);
 	plan_done(&p);
