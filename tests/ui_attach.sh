@@ -1,14 +1,15 @@
 #!/bin/sh
 # ui_attach — a dashboard attached to the plan's guard draws what a
 # dashboard of its own draws: the preflight's line at stage 0 (the same
-# line, mark for mark), the decision pinned above the event log, and the
-# rollback's checklist.  When the guard dies and the plan says not to
+# line, mark for mark), the decision pinned above the event log, the
+# rollback's checklist, and its verification's alarm, which a acknowledges
+# at the guard.  When the guard dies and the plan says not to
 # start it again by itself (guard.restart: false), g starts it at once:
 # the dashboard attaches to the new one, which applies nothing twice.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/tmux.sh"
 tmux_require
-plan 15
+plan 18
 
 cat >"$T/set.sh" <<'SH'
 #!/bin/sh
@@ -31,6 +32,9 @@ traffic:
     get: [sh, $T/get.sh]
     timeout: 20s
 pods: []
+refresh: 1s
+rollback:
+  verify_timeout: 1s
 guard:
   grace: 60s
   restart: false
@@ -68,6 +72,14 @@ $C rollback --yes >"$T/rb.out" 2>&1
 # "rollback ✓?✓•• traffic: ...": a mark for each of the guide's five items.
 ok "after a rollback, the checklist's row shows" \
 	tmux_wait 5 "rollback [^ a-zA-Z]{5,} [a-z]"
+# No Prometheus: after verify_timeout (1s) the rollback is not verified.
+ok "the verification's alarm shows attached" \
+	tmux_wait 10 "ROLLBACK NOT VERIFIED: "
+tmux_keys a
+ok "a acknowledges it at the guard: the banner goes" \
+	tmux_wait_gone 5 "ROLLBACK NOT VERIFIED"
+ok "... audited by the guard" \
+	grep -q '"action":"alarm_acknowledged"' "$T/state/a.audit.jsonl"
 
 # The guard killed while traffic is on Istio, and not restarted by itself.
 $C advance --yes --force --reason "second try" >"$T/adv2.out" 2>&1
