@@ -11,7 +11,8 @@
 # (SIGHUP to the dashboard) before the spike.  Then the spike comes and the
 # guard, with nobody watching, rolls back after the plan's consecutive
 # breaches: the audit log has the automatic rollback by the guard's pid,
-# with the error rate it judged above the limit and the breaches counted,
+# with the error rate it judged above the limit and the breaches counted
+# (metrics.consecutive),
 # the VirtualService is back at istio 0, and the Istio traffic falls away
 # (the rollback verified).
 . "$top_srcdir/tests/lib.sh"
@@ -128,7 +129,7 @@ C="$CUTOVER -c $T/cutover.yaml"
 AUDIT="$T/state/gp.audit.jsonl"
 
 guard_start $C >"$T/gs.out"
-ok "the guard starts" kill -0 "${GUARD_PID:-0}"
+ok "the guard starts" kill -0 "${GUARD_PID:-none}"
 tmux_start 100 30 "$C"
 if tmux_wait 15 "guard: pid $GUARD_PID \(attached\)"; then
 	pass "a dashboard attaches to the guard"
@@ -168,7 +169,8 @@ like "... the Istio error rate under its limit" "$TMUX_SCREEN" \
 
 # The terminal goes (an ssh drop): SIGHUP to the dashboard, before the spike.
 tmux_cleanup
-ok "the tmux session killed: the dashboard ends" wait_gone 10 "${DASH:-0}"
+dash_gone() { [ -n "$DASH" ] && wait_gone 10 "$DASH"; }
+ok "the tmux session killed: the dashboard ends" dash_gone
 ok "... the guard goes on" kill -0 "$GUARD_PID"
 weights_are() { [ "$(weights)" = "$1 $2" ]; }
 ok "... and nothing was rolled back yet" \
