@@ -223,6 +223,16 @@ audit(struct session *s, const char *action, const char *reason,
 	if (stage_from == 0 && s->pf.evaluated && json_is_object(en.metrics))
 		json_object_set_new(en.metrics, "preflight",
 				    preflight_json_brief(&s->pf));
+	/* An automatic rollback or an alarm: the evaluations in a row that
+	 * decided it (failing, or without data for on_no_data: rollback). */
+	if ((strcmp(action, "auto_rollback") == 0 ||
+	     strcmp(action, "alarm") == 0) && json_is_object(en.metrics)) {
+		const struct cutover_state *st = &s->rec.state;
+
+		json_object_set_new(en.metrics, "consecutive", json_integer(
+		    st->last_verdict == VERDICT_NO_DATA ? st->blind :
+		    st->breaches));
+	}
 	rc = audit_append(s->plan->audit_log, &s->actor, &en, &e);
 	if (rc != 0) {
 		session_log(s, EVLOG_CRIT, "%s", e.msg);

@@ -740,8 +740,40 @@ Test(scenario, breach_rolls_back_after_three_failures)
 		   "audited limit");
 	cr_assert_str_eq(jstr(jget(a, "metrics.gates.error_rate"), "verdict"),
 			 "fail");
+	cr_assert_eq(json_integer_value(jget(a, "metrics.consecutive")), 3,
+		     "the breaches in a row that decided it");
 	json_decref(a);
 	cr_assert_eq(audit_count("rolled_back"), 1);
+	scen_done(&sc);
+}
+
+/* The same breach with automatic rollback off: an alarm, nothing applied. */
+Test(scenario, breach_alarms_when_automatic_is_off)
+{
+	struct scen sc;
+	json_t *a;
+
+	scen_plan(&sc, W_BREACH);
+	sc.plan.rollback.automatic = false;
+	scen_start(&sc);
+	scen_advance(&sc);
+	do
+		scen_eval(&sc);
+	while (sc.x.verdict == VERDICT_PASS && sc.n < 20);
+	cr_assert_eq(sc.n, 5, "first failing evaluation %d", sc.n);
+	scen_eval(&sc);
+	scen_eval(&sc);
+	cr_assert_eq(sc.x.verdict, VERDICT_FAIL);
+	cr_assert_eq(sc.s.rec.state.phase, PHASE_BREACH);
+	cr_assert(sc.s.rec.state.alarm);
+	assert_set_calls("set 10 90 1\n");
+	cr_assert_eq(audit_count("auto_rollback"), 0);
+	cr_assert_eq(audit_count("alarm"), 1);
+	a = audit_last("alarm");
+	cr_assert_str_eq(jstr(jget(a, "metrics"), "decided_by"), "error_rate");
+	cr_assert_eq(json_integer_value(jget(a, "metrics.consecutive")), 3,
+		     "the breaches in a row that raised it");
+	json_decref(a);
 	scen_done(&sc);
 }
 
@@ -902,6 +934,8 @@ Test(scenario, gap_rolls_back_when_on_no_data_is_rollback)
 	cr_assert_str_eq(jstr(jget(a, "metrics"), "verdict"), "no data");
 	cr_assert_str_eq(jstr(jget(a, "metrics"), "decided_by"), "traffic");
 	cr_assert(json_is_null(jget(a, "metrics.gates.traffic.value")));
+	cr_assert_eq(json_integer_value(jget(a, "metrics.consecutive")), 3,
+		     "the evaluations without data in a row");
 	json_decref(a);
 	scen_done(&sc);
 }
