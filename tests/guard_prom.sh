@@ -20,7 +20,7 @@
 tmux_require
 [ -n "${PROMETHEUS:-}" ] && [ -x "$PROMETHEUS" ] || skip_all "prometheus not found"
 [ -n "${PROMTOOL:-}" ] && [ -x "$PROMTOOL" ] || skip_all "promtool not found"
-plan 26
+plan 27
 . "$top_srcdir/tests/kubeapi.sh"
 
 TOKEN="guard-prom-s3cret-$$"
@@ -172,6 +172,8 @@ tmux_cleanup
 dash_gone() { [ -n "$DASH" ] && wait_gone 10 "$DASH"; }
 ok "the tmux session killed: the dashboard ends" dash_gone
 ok "... the guard goes on" kill -0 "$GUARD_PID"
+ok "... the detached dashboard wrote nothing to the guard's audit log" \
+	sh -c "! grep -q dashboard_exit '$AUDIT'"
 weights_are() { [ "$(weights)" = "$1 $2" ]; }
 ok "... and nothing was rolled back yet" \
 	sh -c "! grep -q rollback '$AUDIT'"
