@@ -1066,8 +1066,13 @@ watch_rollback(struct session *s, int64_t now)
 	}
 }
 
+/*
+ * Judge the round just ended.  `late`: its deadline passed with answers
+ * still out; a query that has not answered since the round began is no
+ * data in what is judged (and shown), never the last round's value.
+ */
 static void
-evaluate(struct session *s)
+evaluate(struct session *s, bool late)
 {
 	int64_t now = clock_mono(s->clock);
 	struct event ev = { .type = EV_VERDICT, .now_ms = now };
@@ -1079,6 +1084,16 @@ evaluate(struct session *s)
 	s->seen = s->metrics;
 	s->seen_mono = now;
 	s->evaluated_once = true;
+	for (int i = 0; late && s->prom != NULL && i < Q_COUNT; i++) {
+		struct series *q = &s->seen.q[i];
+
+		if (q->state == SOURCE_OK &&
+		    q->fetched_mono_ms < s->round_start_mono) {
+			q->state = SOURCE_ERROR;
+			snprintf(q->error, sizeof(q->error), "no answer before "
+				 "the next refresh");
+		}
+	}
 	/* While a rollback is verified Istio is judged by the limits of the
 	 * stage it was rolled back from: shown, never acted on. */
 	gate_evaluate(s->plan, verifying ? s->verify_stage :
@@ -1102,30 +1117,36 @@ evaluate(struct session *s)
 	changed(s, SESSION_DIRTY_METRICS);
 }
 
+/*
+ * A refresh round: refresh_fire asks the gates' sources (Prometheus, the
+ * pods) and the round is judged once, when their answers are all in, or
+ * at its deadline, the next refresh, whatever is still out then.  So the
+ * verdict and the values beside it are the latest the sources gave, and
+ * the consecutive-breach count moves once per round however many answers
+ * arrive.  The probes keep their own schedule; each round judges their
+ * latest results.
+ */
 static bool
-sources_busy(const struct session *s)
+round_busy(const struct session *s)
 {
-	return (s->prom != NULL && prom_busy(s->prom)) ||
+	return (s->prom != NULL && s->metrics.in_flight) ||
 	       (s->kube != NULL && kube_busy(s->kube));
 }
 
-/*
- * The first answers are judged as soon as they are all in, so that the
- * screen does not show "no data" for a whole interval after the start.
- */
 static void
-first_answers(struct session *s)
+round_check(struct session *s)
 {
-	if (s->live && s->fetched_once && !s->evaluated_once &&
-	    !sources_busy(s))
-		evaluate(s);
+	if (s->round_open && !round_busy(s)) {
+		s->round_open = false;
+		evaluate(s, false);
+	}
 }
 
 static void
 prom_updated(void *arg)
 {
 	changed(arg, SESSION_DIRTY_METRICS);
-	first_answers(arg);
+	round_check(arg);
 }
 
 static void
@@ -1134,7 +1155,7 @@ kube_updated(void *arg)
 	struct session *s = arg;
 
 	changed(s, SESSION_DIRTY_PODS);
-	first_answers(s);
+	round_check(s);
 	if (s->cl.logs == CL_LOGS_WAITING && !kube_busy(s->kube))
 		checklist_logs(s);
 }
@@ -1163,7 +1184,6 @@ fetch(struct session *s)
 		if (s->rec.state.stage == 0)
 			preflight_refresh(&s->pf);
 	}
-	s->fetched_once = true;
 }
 
 static void
@@ -1187,14 +1207,16 @@ refresh_fire(void *arg)
 	struct session *s = arg;
 
 	s->refresh_timer = NULL;
-	if (s->demo != NULL)
-		fetch(s);
-	if (s->fetched_once)
-		evaluate(s);
-	if (s->demo == NULL) {
-		fetch(s);
-		first_answers(s);
+	/* The last round's deadline: judged on what came. */
+	if (s->round_open) {
+		s->round_open = false;
+		evaluate(s, true);
 	}
+	s->round_start_mono = clock_mono(s->clock);
+	fetch(s);
+	/* The demo, and pods read from the watch's caches, answer at once. */
+	s->round_open = true;
+	round_check(s);
 	demo_autopilot(s);
 	s->refresh_timer = loop_timer_at(s->loop, clock_mono(s->clock) +
 					 s->plan->refresh_ms, refresh_fire, s);
