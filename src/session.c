@@ -538,6 +538,10 @@ feed(struct session *s, const struct event *in)
 		ev.now_ms = clock_mono(s->clock);
 	if (cutover_step(&s->rec.state, s->plan, &ev, &fx, &why) != 0)
 		return;
+	/* Weights came into force: recorded with the step's save. */
+	if ((before == PHASE_SHIFTING || before == PHASE_ROLLING_BACK) &&
+	    s->rec.state.phase != before)
+		s->rec.applied_wall_ms = clock_wall(s->clock);
 	if (fx.n > 0)
 		run_effects(s, &fx, NULL, false);
 	if (s->rec.state.phase != before)
@@ -767,6 +771,8 @@ session_reconcile_drift(struct session *s, const char **why)
 	if (cutover_adopt(st, s->plan, stage, &fx, why) != 0)
 		return -1;
 	s->drift = false;
+	/* Since when they are in force is unknown: settled from now. */
+	s->rec.applied_wall_ms = clock_wall(s->clock);
 	run_effects(s, &fx, NULL, false);
 	if (st->phase != before)
 		phase_changed(s, before);
@@ -977,10 +983,17 @@ watch_split(struct session *s, int64_t now)
 	double pct;
 	double total;
 	double diff;
-	/* A one-shot command has not watched the stage: the hold it has
-	 * observed says as much (the dashboard and `status` judge alike). */
-	bool settled = now - s->stage_since_mono >= s->plan->gates.settle_ms ||
-		       st->hold_ms >= s->plan->gates.settle_ms;
+	int64_t settle = s->plan->gates.settle_ms;
+	/*
+	 * Settled counts from when the weights were applied, which the
+	 * state file keeps, so the dashboard, the guard and `status` judge
+	 * alike.  A state file that does not say (an earlier version's):
+	 * the time watched, or the hold observed.
+	 */
+	bool settled = s->rec.applied_wall_ms > 0 ?
+		       clock_wall(s->clock) - s->rec.applied_wall_ms >= settle :
+		       now - s->stage_since_mono >= settle ||
+		       st->hold_ms >= settle;
 	bool watch = st->stage >= 1 && (st->phase == PHASE_HOLDING ||
 		     st->phase == PHASE_READY || st->phase == PHASE_PAUSED ||
 		     st->phase == PHASE_BREACH || st->phase == PHASE_COMPLETE);
