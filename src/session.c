@@ -648,6 +648,14 @@ session_act(struct session *s, enum event_type type, bool force,
 		*why = "read-only: another cutover holds this plan";
 		return -1;
 	}
+	/* A rollback is never held up for a reason the plan wants (from
+	 * the dashboard, a command or through the guard): said, recorded. */
+	if (type == EV_ROLLBACK && s->plan->require_reason &&
+	    (reason == NULL || reason[0] == '\0')) {
+		reason = "no reason given (the plan requires one)";
+		session_log(s, EVLOG_WARN, "rolling back without the reason "
+			    "the plan requires");
+	}
 	/*
 	 * Moving traffic forward without a record is refused: the audit line
 	 * and the state file with the apply in flight are written (fsync)
