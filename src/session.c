@@ -1047,7 +1047,11 @@ watch_rollback(struct session *s, int64_t now)
 
 	if (s->verify != VERIFY_WATCHING && s->verify != VERIFY_LATE)
 		return;
-	bool measured = metrics_value(&s->metrics, s->plan, Q_ISTIO_RPS, now,
+	/* Judged on what this round judged, and only on a round asked after
+	 * the rollback: a rate from before it, or one Prometheus has not
+	 * answered again, proves nothing. */
+	bool measured = s->round_start_mono >= s->verify_since_mono &&
+			metrics_value(&s->seen, s->plan, Q_ISTIO_RPS, now,
 				      s->plan->gates.max_age_ms, &rps);
 
 	if (measured && rps <= s->plan->rollback.verify_max_istio_rps) {

@@ -17,8 +17,10 @@ itself), so what a gate judged can be told from what was served when.
 """
 import argparse
 import json
+import os
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -104,7 +106,17 @@ class Server(ThreadingHTTPServer):
         pass    # a client that hangs up (a cancelled request) is no news
 
 
+def orphaned(parent):
+    """Leave when the test that started us is gone (it may end without
+    stopping us: a failed assertion ends its process)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
 def main():
+    threading.Thread(target=orphaned, args=(os.getppid(),),
+                     daemon=True).start()
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     args = ap.parse_args()

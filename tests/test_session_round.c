@@ -4,13 +4,15 @@
  * refresh just completed, not of the one before; one evaluation per
  * round however many answers arrive; and a round whose answers are still
  * out when the next refresh is due is judged then, the silent queries as
- * no data, never a pass.
+ * no data, never a pass.  A rollback is verified only on a round asked
+ * after it, and answered.
  *
  * A live session on a fake clock against tests/promd.py, a scripted
  * Prometheus whose every query is named by its plan key; the state file
  * puts the session at stage 1, holding, with no traffic driver (the
- * gates are watched, nothing moves).  The clock moves only while nothing
- * is in flight; answers are waited for with bounded loops.
+ * gates are watched, nothing moves) or an exec driver (two scripts) for
+ * the rollback.  The clock moves only while nothing is in flight, or a
+ * tick at a time; answers are waited for with bounded loops.
  */
 #include "config.h"
 
@@ -19,12 +21,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "clock.h"
+#include "drivers/driver_exec.h"
 #include "gate.h"
 #include "loop.h"
 #include "metrics.h"
 #include "plan.h"
+#include "proc.h"
 #include "prom.h"
 #include "session.h"
 #include "session_view.h"
@@ -62,8 +67,59 @@ static const char healthy[] =
 	"\"apisix_p99_ms\": 190, \"istio_connections\": 10,"
 	"\"apisix_connections\": 90}}";
 
+/* An executable script `name` in the fixture's directory (xmalloc'd). */
+static char *
+fix_script(struct fix *f, const char *name, const char *body)
+{
+	char *path = xasprintf("%s/%s", f->dir, name);
+	FILE *out = fopen(path, "w");
+
+	cr_assert_not_null(out, "%s", path);
+	fprintf(out, "#!/bin/sh\n%s", body);
+	cr_assert_eq(fclose(out), 0);
+	cr_assert_eq(chmod(path, 0755), 0);
+	return path;
+}
+
+/* The exec driver: set writes the weights where get reads them. */
 static void
-fix_open(struct fix *f)
+fix_driver(struct fix *f)
+{
+	char *body, *sp, *gp, *w0;
+	FILE *out;
+
+	w0 = xasprintf("%s/weights", f->dir);
+	out = fopen(w0, "w");
+	cr_assert_not_null(out);
+	fprintf(out, "istio=%d apisix=%d\n", f->plan.stages[0].istio,
+		100 - f->plan.stages[0].istio);
+	cr_assert_eq(fclose(out), 0);
+	body = xasprintf("echo \"istio=$1 apisix=$2\" > '%s'\n", w0);
+	sp = fix_script(f, "set.sh", body);
+	free(body);
+	body = xasprintf("cat '%s'\n", w0);
+	gp = fix_script(f, "get.sh", body);
+	free(body);
+	plan_traffic_use(&f->plan, DRIVER_EXEC);
+	driver_exec_settings(&f->plan)->timeout_ms = 10000;
+	{
+		struct plan_argv *a = &driver_exec_settings(&f->plan)->set;
+
+		a->argv = xcalloc(4, sizeof(*a->argv));
+		a->argv[0] = sp;
+		a->argv[1] = xstrdup("{istio}");
+		a->argv[2] = xstrdup("{apisix}");
+		a->argc = 3;
+		a = &driver_exec_settings(&f->plan)->get;
+		a->argv = xcalloc(2, sizeof(*a->argv));
+		a->argv[0] = gp;
+		a->argc = 1;
+	}
+	free(w0);
+}
+
+static void
+fix_open(struct fix *f, bool driver)
 {
 	const char *t = getenv("top_srcdir");
 	char top[1024];
@@ -100,9 +156,12 @@ fix_open(struct fix *f)
 	}
 	f->plan.ngroups = 0;	/* the metrics alone are judged */
 	f->plan.rollback.automatic = false;
+	if (driver)
+		fix_driver(f);
 	err_clear(&e);
 	cr_assert_eq(plan_finish(&f->plan, &e), 0, "%s", e.msg);
-	cr_assert_eq(f->plan.traffic.driver, DRIVER_NONE);
+	cr_assert_eq(f->plan.traffic.driver, driver ? DRIVER_EXEC :
+		     DRIVER_NONE);
 
 	/* A run that left the cutover at stage 1, holding. */
 	cr_assert_eq(store_open(&st, f->plan.state_file, &e), 0, "%s", e.msg);
@@ -127,6 +186,12 @@ fix_open(struct fix *f)
 	cr_assert_not_null(f->s.prom, "%s", f->s.source_note);
 	cr_assert_eq(f->s.rec.state.stage, 1);
 	session_start(&f->s, true);
+	/* The start's read-back, when there is a driver. */
+	for (int i = 0; i < WAIT_TURNS && session_busy(&f->s); i++) {
+		loop_run_once(f->loop, 50);
+		proc_sigchld(f->loop);
+	}
+	cr_assert_not(session_busy(&f->s));
 }
 
 static void
@@ -197,7 +262,7 @@ Test(session_round, verdict_is_the_refresh_just_completed, .timeout = 60)
 	struct fix f;
 	const struct gate_result *g;
 
-	fix_open(&f);
+	fix_open(&f, false);
 	g = &f.s.gates;
 	/* Round 0: fetched at the start, judged when its answers are in. */
 	fix_answers(&f);
@@ -255,7 +320,7 @@ Test(session_round, unanswered_round_is_no_data_at_its_deadline,
 	struct session_view v;
 	int i;
 
-	fix_open(&f);
+	fix_open(&f, false);
 	g = &f.s.gates;
 	fix_answers(&f);
 	cr_assert_eq(g->verdict, VERDICT_PASS);
@@ -288,5 +353,66 @@ Test(session_round, unanswered_round_is_no_data_at_its_deadline,
 	cr_assert_eq(g->verdict, VERDICT_PASS, "%s",
 		     cutover_verdict_name(g->verdict));
 	cr_assert_eq(f.s.rec.state.blind, 0);
+	fix_close(&f);
+}
+
+/*
+ * Verification after a rollback judges only a round asked after it: the
+ * answers of a round asked before (Istio's rate then) prove nothing, and
+ * neither does a round whose answers did not come.
+ */
+Test(session_round, rollback_verified_only_on_a_round_asked_after_it,
+     .timeout = 90)
+{
+	struct fix f;
+	const char *why = NULL;
+	int64_t judged;
+	int i;
+
+	fix_open(&f, true);
+	/* Istio low enough to count as drained throughout. */
+	testsrv_control(f.port, "{\"values\": {\"istio_request_rate\": 0.2}}");
+	fix_answers(&f);
+
+	/* Round 1 asks; the rollback completes while it is out. */
+	testsrv_control(f.port, "{\"hold\": true}");
+	fix_interval(&f);
+	for (i = 0; i < WAIT_TURNS &&
+	     testsrv_state_int(f.port, "held") < Q_COUNT; i++)
+		loop_run_once(f.loop, 50);
+	clock_fake_advance(&f.clk, TICK_MS);
+	loop_run_once(f.loop, 0);
+	cr_assert_eq(session_act(&f.s, EV_ROLLBACK, false, "test", &why), 0,
+		     "%s", why);
+	for (i = 0; i < WAIT_TURNS && session_busy(&f.s); i++) {
+		loop_run_once(f.loop, 50);
+		proc_sigchld(f.loop);
+	}
+	cr_assert_eq(f.s.rec.state.phase, PHASE_ROLLED_BACK);
+	cr_assert_eq(f.s.verify, VERIFY_WATCHING);
+
+	/* Its answers, asked before the rollback, are judged: not proof. */
+	testsrv_control(f.port, "{\"hold\": false}");
+	fix_answers(&f);
+	cr_assert_lt(f.s.round_start_mono, f.s.verify_since_mono);
+	cr_assert_eq(f.s.seen_mono, f.clk.mono, "round 1 was judged");
+	cr_assert_eq(f.s.verify, VERIFY_WATCHING, "verified on a rate asked "
+		     "before the rollback");
+	judged = f.s.seen_mono;
+
+	/* Round 2 does not answer before round 3 is due: not proof. */
+	testsrv_control(f.port, "{\"hold\": true}");
+	fix_interval(&f);
+	fix_interval(&f);
+	cr_assert_gt(f.s.seen_mono, judged, "round 2 was judged late");
+	cr_assert_neq(f.s.seen.q[Q_ISTIO_RPS].state, SOURCE_OK);
+	cr_assert_eq(f.s.verify, VERIFY_WATCHING, "verified on a rate "
+		     "Prometheus did not give again");
+
+	/* Round 3, asked after the rollback, answers: verified. */
+	testsrv_control(f.port, "{\"hold\": false}");
+	fix_answers(&f);
+	cr_assert_geq(f.s.round_start_mono, f.s.verify_since_mono);
+	cr_assert_eq(f.s.verify, VERIFY_DONE);
 	fix_close(&f);
 }
