@@ -548,6 +548,10 @@ feed(struct session *s, const struct event *in)
 		ev.now_ms = clock_mono(s->clock);
 	if (cutover_step(&s->rec.state, s->plan, &ev, &fx, &why) != 0)
 		return;
+	/* Weights came into force: recorded with the step's save. */
+	if ((before == PHASE_SHIFTING || before == PHASE_ROLLING_BACK) &&
+	    s->rec.state.phase != before)
+		s->rec.applied_wall_ms = clock_wall(s->clock);
 	if (fx.n > 0)
 		run_effects(s, &fx, NULL, false);
 	if (s->rec.state.phase != before)
@@ -653,6 +657,14 @@ session_act(struct session *s, enum event_type type, bool force,
 	if (s->read_only) {
 		*why = "read-only: another cutover holds this plan";
 		return -1;
+	}
+	/* A rollback is never held up for a reason the plan wants (from
+	 * the dashboard, a command or through the guard): said, recorded. */
+	if (type == EV_ROLLBACK && s->plan->require_reason &&
+	    (reason == NULL || reason[0] == '\0')) {
+		reason = "no reason given (the plan requires one)";
+		session_log(s, EVLOG_WARN, "rolling back without the reason "
+			    "the plan requires");
 	}
 	/*
 	 * Moving traffic forward without a record is refused: the audit line
@@ -778,6 +790,8 @@ session_reconcile_drift(struct session *s, const char **why)
 	if (cutover_adopt(st, s->plan, stage, &fx, why) != 0)
 		return -1;
 	s->drift = false;
+	/* Since when they are in force is unknown: settled from now. */
+	s->rec.applied_wall_ms = clock_wall(s->clock);
 	run_effects(s, &fx, NULL, false);
 	if (st->phase != before)
 		phase_changed(s, before);
@@ -992,10 +1006,17 @@ watch_split(struct session *s, int64_t now)
 	double pct;
 	double total;
 	double diff;
-	/* A one-shot command has not watched the stage: the hold it has
-	 * observed says as much (the dashboard and `status` judge alike). */
-	bool settled = now - s->stage_since_mono >= s->plan->gates.settle_ms ||
-		       st->hold_ms >= s->plan->gates.settle_ms;
+	int64_t settle = s->plan->gates.settle_ms;
+	/*
+	 * Settled counts from when the weights were applied, which the
+	 * state file keeps, so the dashboard, the guard and `status` judge
+	 * alike.  A state file that does not say (an earlier version's):
+	 * the time watched, or the hold observed.
+	 */
+	bool settled = s->rec.applied_wall_ms > 0 ?
+		       clock_wall(s->clock) - s->rec.applied_wall_ms >= settle :
+		       now - s->stage_since_mono >= settle ||
+		       st->hold_ms >= settle;
 	bool watch = st->stage >= 1 && (st->phase == PHASE_HOLDING ||
 		     st->phase == PHASE_READY || st->phase == PHASE_PAUSED ||
 		     st->phase == PHASE_BREACH || st->phase == PHASE_COMPLETE);
@@ -1041,7 +1062,11 @@ watch_rollback(struct session *s, int64_t now)
 
 	if (s->verify != VERIFY_WATCHING && s->verify != VERIFY_LATE)
 		return;
-	bool measured = metrics_value(&s->metrics, s->plan, Q_ISTIO_RPS, now,
+	/* Judged on what this round judged, and only on a round asked after
+	 * the rollback: a rate from before it, or one Prometheus has not
+	 * answered again, proves nothing. */
+	bool measured = s->round_start_mono >= s->verify_since_mono &&
+			metrics_value(&s->seen, s->plan, Q_ISTIO_RPS, now,
 				      s->plan->gates.max_age_ms, &rps);
 
 	if (measured && rps <= s->plan->rollback.verify_max_istio_rps) {
@@ -1081,8 +1106,13 @@ watch_rollback(struct session *s, int64_t now)
 	}
 }
 
+/*
+ * Judge the round just ended.  `late`: its deadline passed with answers
+ * still out; a query that has not answered since the round began is no
+ * data in what is judged (and shown), never the last round's value.
+ */
 static void
-evaluate(struct session *s)
+evaluate(struct session *s, bool late)
 {
 	int64_t now = clock_mono(s->clock);
 	struct event ev = { .type = EV_VERDICT, .now_ms = now };
@@ -1094,6 +1124,16 @@ evaluate(struct session *s)
 	s->seen = s->metrics;
 	s->seen_mono = now;
 	s->evaluated_once = true;
+	for (int i = 0; late && s->prom != NULL && i < Q_COUNT; i++) {
+		struct series *q = &s->seen.q[i];
+
+		if (q->state == SOURCE_OK &&
+		    q->fetched_mono_ms < s->round_start_mono) {
+			q->state = SOURCE_ERROR;
+			snprintf(q->error, sizeof(q->error), "no answer before "
+				 "the next refresh");
+		}
+	}
 	/* While a rollback is verified Istio is judged by the limits of the
 	 * stage it was rolled back from: shown, never acted on. */
 	gate_evaluate(s->plan, verifying ? s->verify_stage :
@@ -1117,30 +1157,36 @@ evaluate(struct session *s)
 	changed(s, SESSION_DIRTY_METRICS);
 }
 
+/*
+ * A refresh round: refresh_fire asks the gates' sources (Prometheus, the
+ * pods) and the round is judged once, when their answers are all in, or
+ * at its deadline, the next refresh, whatever is still out then.  So the
+ * verdict and the values beside it are the latest the sources gave, and
+ * the consecutive-breach count moves once per round however many answers
+ * arrive.  The probes keep their own schedule; each round judges their
+ * latest results.
+ */
 static bool
-sources_busy(const struct session *s)
+round_busy(const struct session *s)
 {
-	return (s->prom != NULL && prom_busy(s->prom)) ||
+	return (s->prom != NULL && s->metrics.in_flight) ||
 	       (s->kube != NULL && kube_busy(s->kube));
 }
 
-/*
- * The first answers are judged as soon as they are all in, so that the
- * screen does not show "no data" for a whole interval after the start.
- */
 static void
-first_answers(struct session *s)
+round_check(struct session *s)
 {
-	if (s->live && s->fetched_once && !s->evaluated_once &&
-	    !sources_busy(s))
-		evaluate(s);
+	if (s->round_open && !round_busy(s)) {
+		s->round_open = false;
+		evaluate(s, false);
+	}
 }
 
 static void
 prom_updated(void *arg)
 {
 	changed(arg, SESSION_DIRTY_METRICS);
-	first_answers(arg);
+	round_check(arg);
 }
 
 static void
@@ -1149,7 +1195,7 @@ kube_updated(void *arg)
 	struct session *s = arg;
 
 	changed(s, SESSION_DIRTY_PODS);
-	first_answers(s);
+	round_check(s);
 	if (s->cl.logs == CL_LOGS_WAITING && !kube_busy(s->kube))
 		checklist_logs(s);
 }
@@ -1178,7 +1224,6 @@ fetch(struct session *s)
 		if (s->rec.state.stage == 0)
 			preflight_refresh(&s->pf);
 	}
-	s->fetched_once = true;
 }
 
 static void
@@ -1202,14 +1247,16 @@ refresh_fire(void *arg)
 	struct session *s = arg;
 
 	s->refresh_timer = NULL;
-	if (s->demo != NULL)
-		fetch(s);
-	if (s->fetched_once)
-		evaluate(s);
-	if (s->demo == NULL) {
-		fetch(s);
-		first_answers(s);
+	/* The last round's deadline: judged on what came. */
+	if (s->round_open) {
+		s->round_open = false;
+		evaluate(s, true);
 	}
+	s->round_start_mono = clock_mono(s->clock);
+	fetch(s);
+	/* The demo, and pods read from the watch's caches, answer at once. */
+	s->round_open = true;
+	round_check(s);
 	demo_autopilot(s);
 	s->refresh_timer = loop_timer_at(s->loop, clock_mono(s->clock) +
 					 s->plan->refresh_ms, refresh_fire, s);

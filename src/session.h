@@ -19,12 +19,12 @@
  * force) or forces it.  No traffic driver (a watch-only plan): nothing that
  * moves traffic is accepted.
  *
- * Gates are evaluated exactly once per refresh interval, on the data the
- * previous refresh brought (at most one interval old), and once more when
- * the session's first answers are in; a source that did not answer makes
- * its data age and, past max_age, no data.  What an evaluation judged is
- * kept (`seen`), so that what is shown beside a verdict is what it was
- * reached on.
+ * Gates are evaluated exactly once per refresh round, when the round's
+ * answers (Prometheus, the pods) are all in, or at the latest when the
+ * next refresh is due: a query that has not answered by then is no data,
+ * never the last round's value, and a request that failed is no data.
+ * What an evaluation judged is kept (`seen`), so that what is shown
+ * beside a verdict is what it was reached on, and is the newest there is.
  */
 #ifndef CUTOVER_SRC_SESSION_H
 #define CUTOVER_SRC_SESSION_H
@@ -122,7 +122,8 @@ struct session {
 	struct kube *notify_kube;	/* for Events when no pod groups */
 	char source_note[256];	/* why a source is missing, "" if none */
 	struct demo *demo;
-	bool fetched_once;
+	bool round_open;	/* a refresh's answers are awaited */
+	int64_t round_start_mono;	/* when it asked */
 	bool evaluated_once;	/* the first answers were judged */
 	/*
 	 * The metrics as the gates last saw them, and when: the screen

@@ -5,7 +5,8 @@
  *   { "version": 1, "fingerprint": "...", "saved": "<RFC 3339>",
  *     "saved_wall_ms": N, "apply_in_flight": bool,
  *     "state": { "phase": "holding", "stage": 2, ... },
- *     "read_back": { "istio": 25, "apisix": 75, "wall_ms": N } | null }
+ *     "read_back": { "istio": 25, "apisix": 75, "wall_ms": N } | null,
+ *     "applied_wall_ms": N (optional) }
  * Loading is strict: a file that does not parse, is larger than
  * STORE_MAX_BYTES, or whose values are out of range or contradict each
  * other (store_check), is an error that names the file and the field; it
@@ -352,6 +353,9 @@ store_record_json(const struct store_record *rec)
 	} else {
 		json_object_set_new(root, "read_back", json_null());
 	}
+	if (rec->applied_wall_ms > 0)
+		json_object_set_new(root, "applied_wall_ms",
+				    json_integer(rec->applied_wall_ms));
 	return root;
 }
 
@@ -473,6 +477,11 @@ decode(json_t *root, struct store_record *rec, const char **what)
 	} else {
 		NEED(v == NULL || json_is_null(v), "read_back");
 	}
+	/* Absent from the files of earlier versions: unknown. */
+	v = json_object_get(root, "applied_wall_ms");
+	NEED(v == NULL || (json_is_integer(v) && json_integer_value(v) >= 0 &&
+	     json_integer_value(v) <= STORE_WALL_MAX_MS), "applied_wall_ms");
+	rec->applied_wall_ms = v != NULL ? json_integer_value(v) : 0;
 #undef NEED
 	/* Monotonic time does not survive a restart. */
 	s->last_tick_ms = 0;

@@ -42,6 +42,9 @@ struct store_record {
 	bool have_read_back;	/* last read-back from the driver */
 	struct weights read_back;
 	int64_t read_back_wall_ms;
+	/* When the weights in force were applied (wall ms), 0: unknown:
+	 * the settle time of the measured split counts from it. */
+	int64_t applied_wall_ms;
 };
 
 struct store_holder {

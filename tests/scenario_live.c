@@ -9,16 +9,16 @@
  * (two /bin/sh scripts recording their arguments) and no pod groups.
  *
  * Time: the session's refresh timer fires every 15 s of fake time and
- * evaluates the gates on the data the previous refresh fetched, so
- * evaluation n judges the query at sample K0 + n - 1 of the window (each
- * query 8 s after a sample: the 1m range holds exactly 4 samples, and a
- * ratio of two rates is the ratio of the counters' increases).  The clock
+ * asks; the round is judged when its answers are in, so evaluation n
+ * judges the query at sample K0 + n of the window (each query 8 s after
+ * a sample: the 1m range holds exactly 4 samples, and a ratio of two
+ * rates is the ratio of the counters' increases).  The clock
  * moves one tick (1 s) at a time; while requests or a driver child are in
  * flight the loop waits on real I/O with the clock standing still.
  *
  * Expected values are computed from the same model that wrote the data
  * (expect_at), never typed in; a few hand-derived numbers are cross-checked
- * against it (e.g. the breach starts at evaluation 5).
+ * against it (e.g. the breach starts at evaluation 4).
  *
  * Skipped when prometheus/promtool are missing (promtest.c).
  */
@@ -493,14 +493,15 @@ scen_advance(struct scen *sc)
 
 /*
  * Let 15 s pass tick by tick; the last tick fires the refresh, which
- * evaluates the previous refresh's data (sample K0 + n - 1) and fetches
- * anew.  Checks the verdict and values against the model.
+ * asks for sample K0 + n; its answers in, the round is judged on them.
+ * Checks the verdict and values against the model.
  */
 static void
 scen_eval(struct scen *sc)
 {
 	const struct gate_result *g = &sc->s.gates;
 	const struct plan_stage *st = &sc->plan.stages[0];
+	int64_t judged = sc->s.seen_mono;
 	int k;
 
 	for (int t = 0; t < REFRESH_MS / TICK_MS; t++) {
@@ -509,12 +510,20 @@ scen_eval(struct scen *sc)
 		proc_sigchld(sc->loop);
 	}
 	sc->n++;
+	/* The answers in, the round is judged: what it set off is seen
+	 * before the driver's child has answered. */
+	for (int i = 0; i < SETTLE_TURNS && prom_busy(sc->s.prom); i++)
+		loop_run_once(sc->loop, 50);
+	cr_assert_not(prom_busy(sc->s.prom), "prometheus did not answer");
+	cr_assert_eq(sc->s.seen_mono, sc->clk.mono, "refresh %d was not "
+		     "judged when its answers came (last judged %lld)", sc->n,
+		     (long long)judged);
 	sc->phase_at_eval = sc->s.rec.state.phase;
 	sc->busy_at_eval = session_busy(&sc->s);
 	scen_settle(sc);
 	cr_assert_eq(sc->s.metrics.last_refresh_mono_ms, sc->clk.mono,
 		     "refresh %d did not run", sc->n);
-	k = K0 + sc->n - 1;
+	k = K0 + sc->n;
 	expect_at(sc->w * WIN_STEPS + k, st, sc->plan.gates.min_request_rate,
 		  &sc->x);
 	if (!sc->check || g->stage != 1)
@@ -693,8 +702,9 @@ Test(scenario, breach_rolls_back_after_three_failures)
 		if (sc.x.verdict == VERDICT_PASS)
 			cr_assert_eq(sc.s.rec.state.phase, PHASE_HOLDING);
 	} while (sc.x.verdict == VERDICT_PASS && sc.n < 20);
-	/* the first bad step (K0 + 4) enters the query at sample K0 + 4 */
-	cr_assert_eq(sc.n, 5, "first failing evaluation %d", sc.n);
+	/* the first bad step (K0 + 4) enters the query at sample K0 + 4,
+	 * which the fourth refresh asks for and is judged on */
+	cr_assert_eq(sc.n, 4, "first failing evaluation %d", sc.n);
 
 	/* failure 1 and 2: breach, no apply */
 	cr_assert_eq(sc.x.verdict, VERDICT_FAIL);
@@ -805,8 +815,9 @@ Test(scenario, flapping_never_rolls_back)
 		cr_assert_not(sc.busy_at_eval);
 		prev = sc.x.verdict;
 	}
-	/* fail, pass, fail, pass ... from the window of K0 + 6 on */
-	cr_assert_eq(fails, 7, "%d failing evaluations", fails);
+	/* fail, pass, fail, pass ... from the window of K0 + 6 on: the
+	 * windows of K0 + 1 .. K0 + 20 hold 8 failing ones */
+	cr_assert_eq(fails, 8, "%d failing evaluations", fails);
 	cr_assert_eq(sc.s.rec.state.stage, 1);
 	assert_set_calls("set 10 90 1\n");
 	cr_assert_eq(audit_count("auto_rollback"), 0);
@@ -923,8 +934,9 @@ Test(scenario, gap_rolls_back_when_on_no_data_is_rollback)
 	scen_start(&sc);
 	scen_advance(&sc);
 	cr_assert_eq(run_blind_stretch(&sc, true), 3);
-	/* the gap starts at K0 + 8; the first empty window is K0 + 10 */
-	cr_assert_eq(sc.n, 13, "rolled back at evaluation %d", sc.n);
+	/* the gap starts at K0 + 8; the first empty window is K0 + 10,
+	 * the third K0 + 12 */
+	cr_assert_eq(sc.n, 12, "rolled back at evaluation %d", sc.n);
 	cr_assert(sc.busy_at_eval);
 	cr_assert_eq(sc.s.rec.state.phase, PHASE_ROLLED_BACK);
 	assert_set_calls("set 10 90 1\nset 0 100 0\n");
@@ -955,16 +967,15 @@ Test(scenario, rollback_key_works_with_prometheus_down)
 	}
 	promtest_kill(&pt);
 	sc.check = false;
-	/* judged on the last good answers; the new requests fail */
-	scen_eval(&sc);
-	cr_assert_eq(sc.s.gates.verdict, VERDICT_PASS);
-	cr_assert_eq(sc.s.metrics.q[Q_ISTIO_RPS].state, SOURCE_ERROR);
-	cr_assert_not_null(strstr(sc.s.metrics.q[Q_ISTIO_RPS].error,
-				  "connection refused"), "%s",
-			   sc.s.metrics.q[Q_ISTIO_RPS].error);
-	/* a source in error is no data */
+	/* the round's requests fail: judged at once, and a source in
+	 * error is no data (never the last round's pass) */
 	scen_eval(&sc);
 	cr_assert_eq(sc.s.gates.verdict, VERDICT_NO_DATA);
+	cr_assert_eq(sc.s.seen.q[Q_ISTIO_RPS].state, SOURCE_ERROR);
+	cr_assert_not_null(strstr(sc.s.seen.q[Q_ISTIO_RPS].error,
+				  "connection refused"), "%s",
+			   sc.s.seen.q[Q_ISTIO_RPS].error);
+	cr_assert_eq(sc.s.rec.state.blind, 1);
 	cr_assert_eq(sc.s.rec.state.phase, PHASE_HOLDING);
 
 	cr_assert_eq(session_act(&sc.s, EV_ROLLBACK, false,
@@ -1002,8 +1013,8 @@ Test(scenario, apisix_delta_gate_fails_under_the_absolute_limit)
 		if (sc.x.verdict == VERDICT_PASS)
 			cr_assert_leq(sc.x.ierr - sc.x.aerr, 0.002);
 	} while (sc.x.verdict == VERDICT_PASS && sc.n < 20);
-	/* Istio's worse steps start at K0 + 4: evaluation 5 */
-	cr_assert_eq(sc.n, 5);
+	/* Istio's worse steps start at K0 + 4: evaluation 4 */
+	cr_assert_eq(sc.n, 4);
 	for (int i = 0; i < 3; i++) {
 		if (i > 0)
 			scen_eval(&sc);
@@ -1070,11 +1081,12 @@ Test(scenario, rollback_verified_when_istio_drains)
 				     "verified at %g req/s", sc.x.irps);
 	} while (sc.x.irps > sc.plan.rollback.verify_max_istio_rps &&
 		 sc.n < 30);
-	/* 30, 30, 30, 30, 0 ... requests a step: 0 in the window of K0+10 */
-	cr_assert_eq(sc.n, 11);
+	/* 30, 30, 30, 30, 0 ... requests a step: 0 in the window of K0+10,
+	 * asked by the tenth refresh, seven after the rollback */
+	cr_assert_eq(sc.n, 10);
 	cr_assert_eq(sc.s.verify, VERIFY_DONE);
 	cr_assert_eq(sc.s.verify_took_ms, sc.clk.mono - since);
-	cr_assert_eq(sc.s.verify_took_ms, 8 * REFRESH_MS);
+	cr_assert_eq(sc.s.verify_took_ms, 7 * REFRESH_MS);
 	a = audit_last("rollback_verified");
 	snprintf(want, sizeof(want), "rollback verified: Istio at %.3g req/s "
 		 "after %llds", sc.x.irps,

@@ -68,6 +68,7 @@ sample(void)
 	r.have_read_back = true;
 	r.read_back = (struct weights){ 25, 75 };
 	r.read_back_wall_ms = 1764000000001;
+	r.applied_wall_ms = 1763999990000;
 	return r;
 }
 
@@ -103,6 +104,7 @@ Test(store, round_trip, .init = setup, .fini = teardown)
 	cr_expect(out.have_read_back);
 	cr_expect_eq(out.read_back.istio, 25);
 	cr_expect_eq(out.read_back_wall_ms, in.read_back_wall_ms);
+	cr_expect_eq(out.applied_wall_ms, in.applied_wall_ms);
 	store_close(&st);
 }
 

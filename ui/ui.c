@@ -312,16 +312,22 @@ act(struct ui *u, enum event_type type, bool force)
 
 /*
  * After a yes to an advance or a rollback: the reason for the record (a
- * change ticket), optional unless the plan requires one.  It belongs to
- * the state the question was asked in, so a change withdraws it too.
+ * change ticket), optional unless the plan requires one for an advance.
+ * A rollback is never held up for one: an empty line rolls back, and the
+ * record says that none was given.  The prompt belongs to the state the
+ * question was asked in, so a change withdraws it too.
  */
 static void
 ask_reason(struct ui *u, const struct pending *p)
 {
-	bool required = look(u)->plan->require_reason;
-	struct dialog *d = dialog_new(DIALOG_TEXT, p->kind == PENDING_ROLLBACK ?
+	bool rollback = p->kind == PENDING_ROLLBACK;
+	bool required = look(u)->plan->require_reason && !rollback;
+	struct dialog *d = dialog_new(DIALOG_TEXT, rollback ?
 				      "Reason for the rollback" :
 				      "Reason for the advance",
+				      rollback && look(u)->plan->require_reason ?
+				      "For the audit log: the plan asks for "
+				      "one; Enter alone still rolls back." :
 				      "For the audit log: a change ticket, "
 				      "an incident, a few words.", NULL);
 	struct pending *q;
