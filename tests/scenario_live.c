@@ -770,7 +770,7 @@ Test(scenario, breach_alarms_when_automatic_is_off)
 	do
 		scen_eval(&sc);
 	while (sc.x.verdict == VERDICT_PASS && sc.n < 20);
-	cr_assert_eq(sc.n, 5, "first failing evaluation %d", sc.n);
+	cr_assert_eq(sc.n, 4, "first failing evaluation %d", sc.n);
 	scen_eval(&sc);
 	scen_eval(&sc);
 	cr_assert_eq(sc.x.verdict, VERDICT_FAIL);
