@@ -12,6 +12,10 @@ CPU time and peak RSS come from wait4()'s rusage, the same numbers
 bytes from the pty master.  Only the client processes are measured
 (cutover, kubectl, curl), never the servers.
 
+The guard's figures start `cutover guard` in the run's directory and
+attach dashboards to it; every guard is stopped when its figure ends or
+the run fails.
+
 Prints one table; --json FILE also writes the raw results.
 """
 import argparse
@@ -39,6 +43,10 @@ import fixtures  # noqa: E402
 from vt import Term  # noqa: E402
 
 TOKEN = "bench-token-not-a-secret"
+# A guard at stage 0 with no client leaves after its grace: long enough
+# for a figure's windows without a client, short enough that a guard a
+# killed run could not stop leaves by itself.
+GRACE = "2m"
 ROWS, COLS = 40, 120
 
 
@@ -79,6 +87,7 @@ class Bench:
         self.T = tempfile.mkdtemp(prefix="cutover-bench.")
         self.procs = []
         self.guards = []
+        self.sockets = {}
         self.res = {}
         self.nrun = 0
         self.example = os.path.join(a.srcdir, "examples", "cutover.yaml")
@@ -713,9 +722,10 @@ class Bench:
                            stdin=subprocess.DEVNULL, env=env, cwd=self.T,
                            timeout=60)
         said = p.stdout.decode(errors="replace")
-        m = re.search(r": pid (\d+),", said)
+        m = re.search(r": pid (\d+), socket (\S+),", said)
         if m:
             self.guards.append((int(m.group(1)), plan, env))
+            self.sockets[int(m.group(1))] = m.group(2)
         if p.returncode != 0 or not m:
             raise RuntimeError("the guard did not start (exit %d): %s"
                                % (p.returncode, said))
@@ -768,6 +778,53 @@ class Bench:
         return ([proc_cpu(p) for p in pids], time.monotonic(),
                 self.prom_queries(prom_url))
 
+    def view_traffic(self, gpid, prom_url, seconds):
+        """What the guard sends an attached dashboard: attach as one (a
+        hello of the guard's protocol, version 1) and count the views and
+        their bytes for `seconds`, and the refreshes meanwhile."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.settimeout(10)
+            s.connect(self.sockets[gpid])
+            s.sendall((json.dumps({"type": "hello", "proto": 1,
+                                   "program": "bench", "role": "dashboard",
+                                   "tty": "", "ssh_client": ""}) +
+                       "\n").encode())
+            buf, views, nbytes, first = b"", 0, 0, None
+            q0 = end = None
+            while end is None or time.monotonic() < end:
+                s.settimeout(max(0.05, (end or time.monotonic() + 10) -
+                                 time.monotonic()))
+                try:
+                    chunk = s.recv(1 << 20)
+                except socket.timeout:
+                    if end is None:
+                        raise RuntimeError("the guard sent no view")
+                    continue
+                if not chunk:
+                    raise RuntimeError("the guard closed: %r" % buf[:200])
+                buf += chunk
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    kind = json.loads(line).get("type")
+                    if kind == "error":
+                        raise RuntimeError("the guard refused: %r"
+                                           % line[:200])
+                    if kind != "view":
+                        continue
+                    if first is None:   # the view sent on attaching
+                        first = len(line) + 1
+                        q0 = self.prom_queries(prom_url)
+                        end = time.monotonic() + seconds
+                        continue
+                    views += 1
+                    nbytes += len(line) + 1
+            nq = self.prom_queries(prom_url) - q0
+        finally:
+            s.close()
+        return {"views": views, "bytes": nbytes, "first_bytes": first,
+                "refreshes": nq / float(self.nq), "seconds": seconds}
+
     def guard_cost(self, prom_url, kube, seconds, refresh_s):
         """The guard's refresh CPU, alone and with a dashboard attached,
         and that dashboard's: per extra refresh, as refresh_cost (the run
@@ -780,7 +837,7 @@ class Bench:
         out = {}
         for mode, refresh in (("busy", "%ds" % refresh_s), ("idle", "1h")):
             plan = self.plan(prom_url, kube["kubeconfig"], refresh=refresh,
-                             grace="1h")
+                             grace=GRACE)
             env = self.env()
             self.guard_q0 = (self.prom_queries(prom_url),
                              self.kube_lists(kube))
@@ -803,6 +860,7 @@ class Bench:
             b1 = self.sample([gpid, cpid], prom_url)
             gmem, cmem = proc_mem(gpid), proc_mem(cpid)
             t.finish()
+            vt_ = self.view_traffic(gpid, prom_url, seconds)
             self.guard_stop(gpid)
             _, crss, _ = self.usage(t.usage_file)
 
@@ -816,6 +874,7 @@ class Bench:
                 "client_cpu_per_s": per_s(b0, b1, 1),
                 "attached_refreshes_per_s": (b1[2] - b0[2]) / float(nq) /
                 max(1e-3, b1[1] - b0[1]),
+                "views": vt_,
                 "guard_rss": gmem.get("VmHWM", 0),
                 "guard_rss_file": gmem.get("RssFile", 0),
                 "client_rss": crss,
@@ -830,6 +889,14 @@ class Bench:
                                             "attached_refreshes_per_s")
         out["client"] = per_refresh("client_cpu_per_s",
                                     "attached_refreshes_per_s")
+        v = b["views"]
+        out["views_per_refresh"] = v["views"] / max(1e-3, v["refreshes"])
+        out["view_kib"] = v["bytes"] / 1024.0 / max(1, v["views"])
+        out["view_kib_per_refresh"] = v["bytes"] / 1024.0 / \
+            max(1e-3, v["refreshes"])
+        # refreshing once: what is sent with nothing fetched
+        v = i["views"]
+        out["views_per_min_at_rest"] = v["views"] * 60.0 / v["seconds"]
         out["guard_rss"] = max(b["guard_rss"], i["guard_rss"])
         out["client_rss"] = max(b["client_rss"], i["client_rss"])
         return out
@@ -838,7 +905,7 @@ class Bench:
         """An attached dashboard's CPU with no key pressed, over `seconds`
         after its first complete frame; the example plan (refresh 15s),
         and the guard's CPU over the same seconds."""
-        plan = self.plan(prom_url, kube["kubeconfig"], grace="1h")
+        plan = self.plan(prom_url, kube["kubeconfig"], grace=GRACE)
         env = self.env()
         self.guard_q0 = (self.prom_queries(prom_url), self.kube_lists(kube))
         gpid = self.guard_start(plan, env)
@@ -871,7 +938,7 @@ class Bench:
         kc = os.path.join(self.T, "kubeconfig-ghang")
         self.write_kubeconfig(kc, hport)
         plan = self.plan("http://127.0.0.1:%d" % hport, kc, refresh="1s",
-                         timeout="5m", grace="1h")
+                         timeout="5m", grace=GRACE)
         env = self.env()
         gpid = self.guard_start(plan, env)
         try:
@@ -1212,14 +1279,19 @@ def guard_figures(b, tab, res, q, steady, kube, secs):
             f1(g["guard_attached"] * 1000, 2))
     tab.add("G1c", "attached dashboard, CPU per refresh (ms)",
             f1(g["client"] * 1000, 2))
-    tab.add("G1d", "guard peak RSS, %d pods (MiB)" % n,
+    tab.add("G1d", "views a dashboard is sent per refresh",
+            f1(g["views_per_refresh"]))
+    tab.add("G1e", "  KiB per view", f1(g["view_kib"]))
+    tab.add("G1f", "guard peak RSS, %d pods (MiB)" % n,
             f1(g["guard_rss"] / 1024.0))
-    tab.add("G1e", "attached dashboard peak RSS (MiB)",
+    tab.add("G1g", "attached dashboard peak RSS (MiB)",
             f1(g["client_rss"] / 1024.0))
     idle_s = 1 if q else 60
     log("an attached dashboard, no key pressed, %ds (refresh 15s)" % idle_s)
     ci = b.client_idle(steady, kube, idle_s)
     res["guard"]["idle"] = ci
+    tab.add("G1h", "views sent per minute, nothing fetched",
+            f1(g["views_per_min_at_rest"]))
     tab.add("G2a", "attached dashboard idle CPU, %ds (ms/s)" % idle_s,
             f1(ci["client_cpu_per_s"] * 1000, 2))
     tab.add("G2b", "  the guard over the same seconds (ms/s)",

@@ -15,7 +15,7 @@ command -v watch >/dev/null 2>&1 || skip_all "watch not found"
 
 FIGURES="F1a F1b F2a F2b F3a F3b F4a F4b F4c F4d F4e F4f F5a F5b F5c F5d
 F5e F5f F5g F5h F5i F5j F6a F6b F6c F7a F7b F7c F7d
-G1a G1b G1c G1d G1e G2a G2b G2c G3a G3b"
+G1a G1b G1c G1d G1e G1f G1g G1h G2a G2b G2c G3a G3b"
 plan $(( 3 + $(echo $FIGURES | wc -w) ))
 
 start=$(date +%s)
