@@ -712,7 +712,7 @@ class Bench:
             r["refreshes"] = refreshes
         return r
 
-    # --- figure 8: the guard, and a dashboard attached to it ----------------
+    # --- G1-G3: the guard, and a dashboard attached to it ------------------
     def guard_start(self, plan, env):
         """`cutover -c PLAN guard` in the run's directory (detached, its
         socket under env's XDG_RUNTIME_DIR): its pid, once it listens.
