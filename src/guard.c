@@ -45,6 +45,13 @@
 #define GUARD_OUT_MAX (64 * 1024 * 1024)
 /* A client not yet caught up is sent no new view. */
 #define GUARD_OUT_BEHIND (1024 * 1024)
+/*
+ * Views are coalesced: the answers of one refresh arrive one by one.  A
+ * change of state or an alarm goes at once; fetched data, the log and the
+ * second's tick at most every GUARD_PUSH_MS.  Each view says what changed,
+ * so that a dashboard redraws only that (a tick: the clock).
+ */
+#define GUARD_PUSH_MS 100
 
 struct guard_client {
 	struct guard *g;
@@ -62,6 +69,8 @@ struct guard_client {
 	size_t outcap;
 	uint64_t log_sent;	/* the log lines it has, by number */
 	bool want_view;
+	unsigned dirty;		/* SESSION_DIRTY_* it has not been sent */
+	int64_t pushed_mono;	/* when it was last sent a view */
 
 	/* The action whose driver step it waits for. */
 	bool waiting;
@@ -403,6 +412,7 @@ guard_hello(struct guard_client *c, const struct proto_hello *h)
 	m.u.welcome.pid = (long)getpid();
 	guard_send(c, &m);
 	c->want_view = true;
+	c->dirty = SESSION_DIRTY_ALL;
 	session_log(&c->g->s, EVLOG_INFO, "%s attached (%s%s%s)",
 		    c->actor.user, proto_role_name(h->role),
 		    c->actor.tty[0] != '\0' ? ", " : "", c->actor.tty);
@@ -659,31 +669,70 @@ guard_sweep(struct guard *g)
 	}
 }
 
-/* Send the view to every client that has not seen this change. */
-static void
+/* Is a view due for c now (its changes, and when it was last sent)? */
+static bool
+guard_push_due(const struct guard *g, const struct guard_client *c)
+{
+	int64_t since = clock_mono(g->s.clock) - c->pushed_mono;
+
+	if (!c->want_view)
+		return false;
+	if (c->dirty & (SESSION_DIRTY_STATE | SESSION_DIRTY_ALARM |
+			~(unsigned)(SESSION_DIRTY_METRICS | SESSION_DIRTY_PODS |
+				    SESSION_DIRTY_LOG | SESSION_DIRTY_CLOCK)))
+		return true;
+	return since >= GUARD_PUSH_MS;
+}
+
+/*
+ * Send the view to every client that has not seen this change, with the
+ * bits of what changed since its last view (so that it redraws only
+ * those panes).  Returns how long until a coalesced view is due (ms), or
+ * -1 when none waits.
+ */
+static int
 guard_push(struct guard *g)
 {
 	struct session_view v;
-	bool changed = session_view_take_dirty(&g->s) != 0 || g->changed;
+	unsigned bits = session_view_take_dirty(&g->s);
+	bool filled = false;
+	int next = -1;
 
+	/* The session says what changed with its dirty bits (g->changed
+	 * only woke the loop). */
 	g->changed = false;
 	(void)session_view_take_bell(&g->s);
-	session_view_fill(&g->s, &v);
 	for (struct guard_client *c = g->clients; c != NULL; c = c->next) {
 		struct proto_msg m = { .type = PROTO_VIEW };
 
 		if (c->dead || c->closing || !c->hello)
 			continue;
-		if (changed)
+		if (bits != 0) {
 			c->want_view = true;
-		if (!c->want_view || c->outlen > GUARD_OUT_BEHIND)
+			c->dirty |= bits;
+		}
+		if (c->outlen > GUARD_OUT_BEHIND)
 			continue;
+		if (!guard_push_due(g, c)) {
+			if (c->want_view && (next < 0 || next > GUARD_PUSH_MS))
+				next = GUARD_PUSH_MS;
+			continue;
+		}
+		if (!filled) {
+			session_view_fill(&g->s, &v);
+			filled = true;
+		}
 		m.view = view_json_encode(&v, c->log_sent);
+		json_object_set_new(m.view, "changed",
+				    json_integer(c->dirty & SESSION_DIRTY_ALL));
 		guard_send(c, &m);
 		json_decref(m.view);
 		c->log_sent = v.log->total;
 		c->want_view = false;
+		c->dirty = 0;
+		c->pushed_mono = clock_mono(g->s.clock);
 	}
+	return next;
 }
 
 /* ---- the loop -------------------------------------------------------------------- */
@@ -783,7 +832,7 @@ guard_run(const struct plan *p, struct loop *l, const struct guard_options *o)
 	struct guard *g = xcalloc(1, sizeof(*g));
 	struct err e;
 	char msg[ERR_MSG_MAX + 64];
-	int rc;
+	int rc, wait_ms = 1000;
 
 	g->plan = p;
 	g->opt = o;
@@ -837,11 +886,13 @@ guard_run(const struct plan *p, struct loop *l, const struct guard_options *o)
 	guard_ready(o, "ok\n");
 
 	while (!g->stop) {
-		loop_run_once(l, 1000);
+		loop_run_once(l, wait_ms);
 		for (struct guard_client *c = g->clients; c != NULL;
 		     c = c->next)
 			guard_settle(c);
-		guard_push(g);
+		wait_ms = guard_push(g);
+		if (wait_ms < 0)
+			wait_ms = 1000;
 		for (struct guard_client *c = g->clients; c != NULL;
 		     c = c->next)
 			if (!c->dead)

@@ -155,18 +155,28 @@ remote_retry(void *arg)
 	remote_changed(s);
 }
 
-static void
+/*
+ * Decode a view; returns the dirty bits of what it changed (the guard
+ * says which, "changed"; a view without them, or with bits out of
+ * range, redraws everything).
+ */
+static unsigned
 remote_view(struct session *s, const json_t *view)
 {
 	struct session_remote *r = s->remote;
 	const struct cutover_state *st;
+	const json_t *ch = json_object_get(view, "changed");
+	unsigned bits = SESSION_DIRTY_ALL;
 	struct err e;
 
+	if (json_is_integer(ch) && json_integer_value(ch) >= 0 &&
+	    json_integer_value(ch) <= SESSION_DIRTY_ALL)
+		bits = (unsigned)json_integer_value(ch);
 	err_clear(&e);
 	if (view_json_decode(&r->gc.vj, view, &e) != 0) {
 		session_log(s, EVLOG_WARN, "a view from the guard was refused: "
 			    "%s", e.msg);
-		return;
+		return 0;
 	}
 	st = &r->gc.vj.v.state;
 	/* The bell where a local session would ring it. */
@@ -176,6 +186,7 @@ remote_view(struct session *s, const json_t *view)
 		s->bell = true;
 	r->last_phase = st->phase;
 	r->last_alarm = st->alarm;
+	return bits;
 }
 
 static void
@@ -185,6 +196,7 @@ remote_read(int fd, short revents, void *arg)
 	struct session_remote *r = s->remote;
 	char buf[65536];
 	const char *line;
+	unsigned bits = 0;
 	size_t len;
 	ssize_t n;
 	int rc;
@@ -209,8 +221,10 @@ remote_read(int fd, short revents, void *arg)
 			continue;
 		}
 		if (m.type == PROTO_VIEW)
-			remote_view(s, m.view);
-		else if (m.type == PROTO_RESULT && !m.u.result.ok) {
+			bits |= remote_view(s, m.view);
+		else
+			bits = SESSION_DIRTY_ALL;
+		if (m.type == PROTO_RESULT && !m.u.result.ok) {
 			session_log(s, EVLOG_WARN, "refused by the guard: %s",
 				    m.u.result.why);
 			s->bell = true;
@@ -227,7 +241,11 @@ remote_read(int fd, short revents, void *arg)
 			    "allows");
 		return;
 	}
-	remote_changed(s);
+	if (bits == 0)
+		return;
+	s->dirty |= bits;
+	if (s->on_change != NULL)
+		s->on_change(s->on_change_arg);
 }
 
 int

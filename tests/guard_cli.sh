@@ -12,7 +12,7 @@
 # at stage 0 with no client it leaves after its grace.
 . "$top_srcdir/tests/lib.sh"
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
-plan 53
+plan 57
 
 cat >"$T/set.sh" <<'SH'
 #!/bin/sh
@@ -101,6 +101,17 @@ $C reconcile >"$T/out" 2>"$T/err"
 is "reconcile through the guard adopts the stage in force" "$?" 0
 like "... stage 2" "$(cat "$T/out")" "stage: +2/5"
 is "the driver was not asked meanwhile" "$(wc -l <"$T/argv.log")" 1
+
+# Each view says what changed since the client's last one: all of it
+# first, then (at rest) the second's tick alone, so that a dashboard
+# redraws only its clock; the answers of a refresh come coalesced.
+"$PYTHON3" "$top_srcdir/tests/guardc.py" "$SOCK" changes 3 >"$T/changes.out"
+is "a client's first view: everything changed" "$(head -n 1 "$T/changes.out")" 65535
+ok "... then a second's tick alone (the clock)" grep -qx 32 "$T/changes.out"
+ok "... and never everything again" \
+	sh -c "! tail -n +2 '$T/changes.out' | grep -qx 65535"
+ok "... at most ten views a second" \
+	test "$(wc -l <"$T/changes.out")" -le 31
 
 # A dashboard-like client attached; a rollback from elsewhere goes at once.
 "$PYTHON3" "$top_srcdir/tests/guardc.py" "$SOCK" watch 20 rolled_back \

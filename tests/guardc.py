@@ -8,6 +8,8 @@ hand so that tests can send what cutover itself never would.
   guardc.py SOCKET watch SECS PHASE attach as a dashboard; exit 0 when a
                                     view shows PHASE (prints "ready" once
                                     attached), 1 after SECS
+  guardc.py SOCKET changes SECS     attach as a dashboard for SECS; print
+                                    each view's "changed" bits, one a line
 Every read is bounded by a timeout."""
 import json
 import socket
@@ -65,6 +67,14 @@ def main():
     elif mode == "long":
         s.sendall(b"{" + b" " * 10000 + b"}\n")
         answer_then_close(s)
+    elif mode == "changes":
+        s.sendall(hello())
+        for m in lines(s, time.monotonic() + float(sys.argv[3])):
+            if m is None:
+                print("closed")
+                sys.exit(1)
+            if m["type"] == "view":
+                print(m["view"].get("changed"), flush=True)
     elif mode == "watch":
         secs, phase = float(sys.argv[3]), sys.argv[4]
         s.sendall(hello())
