@@ -123,18 +123,24 @@ jint(json_t *o, const char *key)
 	return (long long)json_integer_value(json_object_get(o, key));
 }
 
-/* "alice on pts/3 from 10.0.0.7", or "cutover (automatic)". */
+/*
+ * "alice on pts/3 from 10.0.0.7", or "cutover (automatic)"; what a
+ * guard's client only claimed (its tty and ssh client) says so.
+ */
 static void
 actor_text(json_t *line, char *buf, size_t len)
 {
 	json_t *a = json_object_get(line, "actor");
-	bool claimed;
-	const char *ssh = audit_actor_field(a, "ssh_client", &claimed);
-	const char *tty = audit_actor_field(a, "tty", &claimed);
+	bool ssh_claimed, tty_claimed;
+	const char *ssh = audit_actor_field(a, "ssh_client", &ssh_claimed);
+	const char *tty = audit_actor_field(a, "tty", &tty_claimed);
+	bool claimed = (ssh_claimed && ssh[0] != '\0') ||
+		       (tty_claimed && tty[0] != '\0');
 
-	snprintf(buf, len, "%s%s%s%s%s", jstr(a, "user"),
+	snprintf(buf, len, "%s%s%s%s%s%s", jstr(a, "user"),
 		 tty[0] != '\0' ? " on " : "", tty,
-		 ssh[0] != '\0' ? " from " : "", ssh);
+		 ssh[0] != '\0' ? " from " : "", ssh,
+		 claimed ? " (claimed)" : "");
 }
 
 void

@@ -121,6 +121,29 @@ Test(notify, slack_text_blocks_and_escapes)
 	json_decref(line);
 }
 
+/* Through a guard, the tty and ssh client are the client's claims. */
+Test(notify, a_claimed_origin_says_so)
+{
+	struct plan_notify t = { 0 };
+	json_t *line = sample("rollback", "ok", NULL);
+	json_t *a = json_object_get(line, "actor");
+	json_t *j;
+	const char *fields;
+
+	json_object_del(a, "tty");
+	json_object_del(a, "ssh_client");
+	json_object_set_new(a, "claimed", json_pack("{s:s, s:s}", "tty",
+			    "/dev/pts/4", "ssh_client", "192.0.2.9"));
+	j = body_of("slack", NOTIFY_EV_ROLLBACK, line, &t);
+	fields = json_string_value(json_object_get(json_object_get(
+	    json_array_get(json_object_get(j, "blocks"), 1), "text"), "text"));
+	cr_assert_not_null(fields);
+	cr_expect(strstr(fields, "Actor: alice on /dev/pts/4 from 192.0.2.9 "
+			 "(claimed)") != NULL, "%s", fields);
+	json_decref(j);
+	json_decref(line);
+}
+
 Test(notify, webhook_carries_the_record)
 {
 	struct plan_notify t = { 0 };
