@@ -246,6 +246,11 @@ print_values(json_t *metrics, FILE *out)
 		fprintf(out, " (limit %s%s)", d->dir == GATE_DIR_MIN ? ">=" :
 			"<=", l);
 	}
+	/* An automatic decision: how many evaluations in a row made it. */
+	g = json_object_get(metrics, "consecutive");
+	if (json_is_integer(g) && json_integer_value(g) > 0 &&
+	    json_integer_value(g) < 1000000)
+		fprintf(out, ", %lld in a row", (long long)json_integer_value(g));
 	fputc(']', out);
 	free(vs);
 }

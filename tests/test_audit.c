@@ -131,6 +131,35 @@ Test(audit, readable_print_survives_torn_line, .init = setup,
 	free(buf);
 }
 
+/* An automatic rollback says how many evaluations in a row decided it. */
+Test(audit, readable_print_counts_the_breaches, .init = setup,
+     .fini = teardown)
+{
+	struct err e;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f);
+	fputs("{\"time\":\"2026-11-30T03:04:05Z\",\"actor\":{\"user\":"
+	      "\"cutover\"},\"action\":\"auto_rollback\",\"stage_from\":1,"
+	      "\"stage_to\":0,\"from\":{\"istio\":10},\"to\":{\"istio\":0},"
+	      "\"result\":\"started\",\"metrics\":{\"verdict\":\"fail\","
+	      "\"decided_by\":\"error_rate\",\"consecutive\":3,\"gates\":"
+	      "{\"error_rate\":{\"value\":0.2,\"limit\":0.01}}}}\n", f);
+	fputs("{\"action\":\"auto_rollback\",\"metrics\":{\"verdict\":"
+	      "\"fail\",\"consecutive\":-7}}\n", f);
+	fclose(f);
+	out = open_memstream(&buf, &len);
+	cr_assert_eq(audit_print(path, out, false, &e), 0);
+	fclose(out);
+	cr_expect(strstr(buf, "(limit <=1.00%), 3 in a row]") != NULL, "%s",
+		  buf);
+	cr_expect(strstr(buf, "-7") == NULL, "a count out of range: %s", buf);
+	free(buf);
+}
+
 /*
  * A reason carries outside text (a driver's failure, an operator's
  * words): it is written redacted and valid UTF-8, so it is never dropped
