@@ -35,6 +35,7 @@
 #include "cli.h"
 #include "loop.h"
 #include "notify.h"
+#include "preflight.h"
 #include "proto.h"
 #include "session.h"
 #include "session_view.h"
@@ -45,6 +46,12 @@
 #define GUARD_OUT_MAX (64 * 1024 * 1024)
 /* A client not yet caught up is sent no new view. */
 #define GUARD_OUT_BEHIND (1024 * 1024)
+/*
+ * A command is sent its first view once the guard has judged the gates
+ * and the preflight (or after this long): it confirms and acts on what
+ * the guard will judge, not on a guard that has seen nothing yet.
+ */
+#define GUARD_FIRST_JUDGE_MS 15000
 
 struct guard_client {
 	struct guard *g;
@@ -85,6 +92,7 @@ struct guard {
 	bool stop;
 	int exit_code;
 	int64_t idle_since;	/* monotonic: no client, off Istio */
+	int64_t started_mono;
 	bool had_client;
 	struct loop_timer *readback;
 };
@@ -654,12 +662,22 @@ guard_sweep(struct guard *g)
 	}
 }
 
+/* Has the guard judged what it sees once (a new guard has not)? */
+static bool
+guard_judged(struct guard *g)
+{
+	return (g->s.evaluated_once && !preflight_busy(&g->s.pf)) ||
+	       clock_mono(g->s.clock) - g->started_mono >=
+	       GUARD_FIRST_JUDGE_MS;
+}
+
 /* Send the view to every client that has not seen this change. */
 static void
 guard_push(struct guard *g)
 {
 	struct session_view v;
 	bool changed = session_view_take_dirty(&g->s) != 0 || g->changed;
+	bool judged = guard_judged(g);
 
 	g->changed = false;
 	(void)session_view_take_bell(&g->s);
@@ -668,6 +686,8 @@ guard_push(struct guard *g)
 		struct proto_msg m = { .type = PROTO_VIEW };
 
 		if (c->dead || c->closing || !c->hello)
+			continue;
+		if (c->role == PROTO_ROLE_COMMAND && !judged)
 			continue;
 		if (changed)
 			c->want_view = true;
@@ -785,6 +805,7 @@ guard_run(const struct plan *p, struct loop *l, const struct guard_options *o)
 	g->loop = l;
 	g->lfd = -1;
 	g->idle_since = -1;
+	g->started_mono = clock_mono(loop_clock(l));
 	err_clear(&e);
 	if (session_open(&g->s, p, loop_clock(l), l, &so, false, &e) != 0) {
 		rc = strstr(e.msg, "another cutover") != NULL ? CLI_LOCKED :
