@@ -36,6 +36,7 @@
 #include "loop.h"
 #include "notify.h"
 #include "preflight.h"
+#include "probe.h"
 #include "proto.h"
 #include "session.h"
 #include "session_view.h"
@@ -662,13 +663,20 @@ guard_sweep(struct guard *g)
 	}
 }
 
-/* Has the guard judged what it sees once (a new guard has not)? */
+/*
+ * Has the guard judged what it sees once: the gates evaluated, the
+ * weights read back, the preflight's and the probes' answers in (a new
+ * guard has not)?
+ */
 static bool
 guard_judged(struct guard *g)
 {
-	return (g->s.evaluated_once && !preflight_busy(&g->s.pf)) ||
-	       clock_mono(g->s.clock) - g->started_mono >=
-	       GUARD_FIRST_JUDGE_MS;
+	const struct session *s = &g->s;
+
+	return (s->evaluated_once && !s->reading_back && !session_busy(s) &&
+		!preflight_busy(&s->pf) &&
+		(s->probes == NULL || !probe_busy(s->probes))) ||
+	       clock_mono(s->clock) - g->started_mono >= GUARD_FIRST_JUDGE_MS;
 }
 
 /* Send the view to every client that has not seen this change. */

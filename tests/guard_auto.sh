@@ -1,11 +1,13 @@
 #!/bin/sh
 # guard_auto — a stage is never left unwatched: a CLI `advance` with no
 # dashboard and no guard starts the plan's guard and goes through it; the
-# command exits, and the guard alone judges the gates (the Kubernetes API
-# test server's gateway pods) and rolls back on the consecutive breaches,
-# with the values in the audit line.  Two advances started at the same
-# moment end with one guard, both through it.  `--no-guard` acts alone,
-# says what it gives up, and leaves nothing running.
+# new guard answers once it has judged (the weights read back, which take
+# a second here, and the preflight), the command exits, and the guard
+# alone judges the gates (the Kubernetes API test server's gateway pods)
+# and rolls back on the consecutive breaches, with the values in the audit
+# line.  Two advances started at the same moment end with one guard, both
+# through it.  `--no-guard` acts alone, says what it gives up, and leaves
+# nothing running.
 . "$top_srcdir/tests/lib.sh"
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
 plan 22
@@ -21,6 +23,7 @@ printf 'istio=%s apisix=%s\n' "$1" "$2" >"$T_DIR/weights"
 SH
 cat >"$T/get.sh" <<'SH'
 #!/bin/sh
+[ -f "$T_DIR/slow" ] && sleep 1
 cat "$T_DIR/weights" 2>/dev/null || echo "istio=0 apisix=100"
 SH
 export T_DIR="$T"
@@ -57,10 +60,13 @@ phase() {
 }
 sock() { ls "$XDG_RUNTIME_DIR"/cutover/*.sock 2>/dev/null; }
 
-# (g) No dashboard, no guard: the advance starts one.
+# (g) No dashboard, no guard: the advance starts one.  The weights take a
+# second to read back: the new guard answers once it has judged them.
 ok "no guard runs at first" test -z "$(own_cutovers)"
+touch "$T/slow"
 $C advance --yes --reason "auto g" >"$T/out" 2>"$T/err"
 is "advance with no guard running exits 0" "$?" 0
+rm -f "$T/slow"
 like "it says it started the guard, which watches after it exits" \
 	"$(cat "$T/err")" \
 	"started the guard of plan auto-test \(pid [0-9]+\): it watches the gates after this command exits"
