@@ -169,6 +169,12 @@ cmd_guard_act(const struct cmd_options *c, const struct plan *p,
 	(void)guard_conn_wait(&gc, 0, 2000, NULL, &e);
 	if (r.ok) {
 		rc = CLI_OK;
+	} else if (v->state.phase == PHASE_ERROR && r.why[0] != '\0' &&
+		   v->last_failure != NULL &&
+		   strncmp(r.why, v->last_failure, strlen(r.why)) == 0) {
+		/* The driver step failed: said as without a guard. */
+		fprintf(stderr, "cutover: driver failed: %s\n", r.why);
+		rc = CLI_DRIVER_FAILED;
 	} else {
 		fprintf(stderr, "cutover: %s refused: %s\n",
 			proto_action_name(a), r.why);
