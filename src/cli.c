@@ -159,11 +159,21 @@ dashboard(const struct cmd_options *c, const struct plan *p, struct loop *l,
 		return CLI_USAGE;
 	}
 	err_clear(&e);
-	/* The plan's guard runs: draw its views, act through it. */
-	if (!c->no_guard && !c->demo) {
-		rc = session_attach(&s, p, loop_clock(l), l, &e);
+	/*
+	 * Draw the plan's guard's views and act through it, starting it when
+	 * none runs (the demo's too), so that quitting only detaches; a
+	 * watcher never starts one.  Without a guard (--no-guard, or a
+	 * cutover that is not a guard holds the lock) this process is the
+	 * session, as before.
+	 */
+	if (!c->no_guard) {
+		rc = c->read_only ? session_attach(&s, p, loop_clock(l), l, &e) :
+		     session_attach_start(&s, p, loop_clock(l), l, &o, &e);
 		if (rc < 0) {
 			cmd_complain(&e);
+			fprintf(stderr, "cutover: --no-guard runs the dashboard "
+				"without a guard (the gates are watched only "
+				"while it runs)\n");
 			return CLI_IO;
 		}
 		if (rc == 1) {
@@ -171,6 +181,7 @@ dashboard(const struct cmd_options *c, const struct plan *p, struct loop *l,
 			session_close(&s);
 			return rc;
 		}
+		err_clear(&e);
 	}
 	if (session_open(&s, p, loop_clock(l), l, &o, true, &e) != 0) {
 		cmd_complain(&e);

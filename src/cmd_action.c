@@ -1,7 +1,8 @@
 /*
  * cmd_action — the commands that act: advance, pause, resume, rollback,
- * retry.  Through the plan's guard when one runs (cmd_guard_act);
- * otherwise each takes the lock, settles an interrupted apply, refreshes the
+ * retry.  Through the plan's guard when one runs (cmd_guard_act; an
+ * advance starts it when none runs); otherwise (--no-guard, which says
+ * what it gives up) each takes the lock, settles an interrupted apply, refreshes the
  * sources before an advance so the gates judge fresh data, asks for
  * confirmation (or --yes) of a weight change the guards would let
  * through, acts, and waits for the driver within its deadline.
@@ -135,6 +136,13 @@ cmd_action(const struct cmd_options *c, const struct plan *p,
 		if (rc == CLI_OK)
 			rc = CLI_IO;
 	}
+	/* --no-guard: say what it gives up while traffic is on Istio. */
+	if (c->no_guard && type != EV_PAUSE && type != EV_ROLLBACK &&
+	    (s.rec.state.stage >= 1 || s.rec.state.applied.istio > 0))
+		fprintf(stderr, "cutover: --no-guard: nothing watches the "
+			"gates once this command exits: no hold timer, no "
+			"automatic rollback, until a dashboard or `cutover "
+			"guard` runs\n");
 	cmd_print_state(&s, stdout);
 	session_close(&s);
 	return rc;

@@ -29,8 +29,9 @@
 #include "session_view.h"
 #include "xmalloc.h"
 
-/* How long a command waits for the guard's welcome and first view. */
-#define CMD_GUARD_HELLO_MS 10000
+/* How long a command waits for the guard's welcome and first view (a
+ * new guard sends it once it has judged: GUARD_FIRST_JUDGE_MS). */
+#define CMD_GUARD_HELLO_MS 20000
 
 static void
 cmd_guard_print(const struct guard_conn *gc, FILE *out)
@@ -88,8 +89,33 @@ cmd_guard_act(const struct cmd_options *c, const struct plan *p,
 	if (c->no_guard)
 		return CMD_NO_GUARD;
 	err_clear(&e);
-	rc = guard_conn_open(&gc, p, PROTO_ROLE_COMMAND, CMD_GUARD_HELLO_MS,
-			     &e);
+	if (a == PROTO_ACT_ADVANCE) {
+		/* A stage is never left unwatched: start the guard. */
+		struct guard_options go = {
+			.demo = c->demo,
+			.demo_speed = c->demo_speed,
+			.autopilot = c->autopilot,
+			.ready_fd = -1,
+		};
+		long started;
+
+		rc = guard_conn_start(&gc, p, PROTO_ROLE_COMMAND, &go,
+				      CMD_GUARD_HELLO_MS, &started, &e);
+		if (rc < 0) {
+			cmd_complain(&e);
+			fprintf(stderr, "cutover: nothing advanced; --no-guard "
+				"advances without a guard (then nothing "
+				"watches the gates once the command exits)\n");
+			return CLI_IO;
+		}
+		if (rc == 1 && started > 0)
+			fprintf(stderr, "cutover: started the guard of plan "
+				"%s (pid %ld): it watches the gates after this "
+				"command exits\n", p->name, started);
+	} else {
+		rc = guard_conn_open(&gc, p, PROTO_ROLE_COMMAND,
+				     CMD_GUARD_HELLO_MS, &e);
+	}
 	if (rc == 0)
 		return CMD_NO_GUARD;
 	if (rc < 0) {
@@ -143,6 +169,12 @@ cmd_guard_act(const struct cmd_options *c, const struct plan *p,
 	(void)guard_conn_wait(&gc, 0, 2000, NULL, &e);
 	if (r.ok) {
 		rc = CLI_OK;
+	} else if (v->state.phase == PHASE_ERROR && r.why[0] != '\0' &&
+		   v->last_failure != NULL &&
+		   strncmp(r.why, v->last_failure, strlen(r.why)) == 0) {
+		/* The driver step failed: said as without a guard. */
+		fprintf(stderr, "cutover: driver failed: %s\n", r.why);
+		rc = CLI_DRIVER_FAILED;
 	} else {
 		fprintf(stderr, "cutover: %s refused: %s\n",
 			proto_action_name(a), r.why);

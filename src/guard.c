@@ -35,6 +35,8 @@
 #include "cli.h"
 #include "loop.h"
 #include "notify.h"
+#include "preflight.h"
+#include "probe.h"
 #include "proto.h"
 #include "session.h"
 #include "session_view.h"
@@ -52,6 +54,12 @@
  * so that a dashboard redraws only that (a tick: the clock).
  */
 #define GUARD_PUSH_MS 100
+/*
+ * A command is sent its first view once the guard has judged the gates
+ * and the preflight (or after this long): it confirms and acts on what
+ * the guard will judge, not on a guard that has seen nothing yet.
+ */
+#define GUARD_FIRST_JUDGE_MS 15000
 
 struct guard_client {
 	struct guard *g;
@@ -94,6 +102,7 @@ struct guard {
 	bool stop;
 	int exit_code;
 	int64_t idle_since;	/* monotonic: no client, off Istio */
+	int64_t started_mono;
 	bool had_client;
 	struct loop_timer *readback;
 };
@@ -669,6 +678,22 @@ guard_sweep(struct guard *g)
 	}
 }
 
+/*
+ * Has the guard judged what it sees once: the gates evaluated, the
+ * weights read back, the preflight's and the probes' answers in (a new
+ * guard has not)?
+ */
+static bool
+guard_judged(struct guard *g)
+{
+	const struct session *s = &g->s;
+
+	return (s->evaluated_once && !s->reading_back && !session_busy(s) &&
+		!preflight_busy(&s->pf) &&
+		(s->probes == NULL || !probe_busy(s->probes))) ||
+	       clock_mono(s->clock) - g->started_mono >= GUARD_FIRST_JUDGE_MS;
+}
+
 /* Is a view due for c now (its changes, and when it was last sent)? */
 static bool
 guard_push_due(const struct guard *g, const struct guard_client *c)
@@ -695,6 +720,7 @@ guard_push(struct guard *g)
 {
 	struct session_view v;
 	unsigned bits = session_view_take_dirty(&g->s);
+	bool judged = guard_judged(g);
 	bool filled = false;
 	int next = -1;
 
@@ -711,6 +737,8 @@ guard_push(struct guard *g)
 			c->want_view = true;
 			c->dirty |= bits;
 		}
+		if (c->role == PROTO_ROLE_COMMAND && !judged)
+			continue;
 		if (c->outlen > GUARD_OUT_BEHIND)
 			continue;
 		if (!guard_push_due(g, c)) {
@@ -839,6 +867,7 @@ guard_run(const struct plan *p, struct loop *l, const struct guard_options *o)
 	g->loop = l;
 	g->lfd = -1;
 	g->idle_since = -1;
+	g->started_mono = clock_mono(loop_clock(l));
 	err_clear(&e);
 	if (session_open(&g->s, p, loop_clock(l), l, &so, false, &e) != 0) {
 		rc = strstr(e.msg, "another cutover") != NULL ? CLI_LOCKED :

@@ -19,6 +19,7 @@
 
 #include "audit.h"
 #include "guard.h"
+#include "guard_spawn.h"
 #include "xmalloc.h"
 
 static int64_t
@@ -180,6 +181,60 @@ guard_conn_open(struct guard_conn *gc, const struct plan *p,
 fail:
 	guard_conn_close(gc);
 	return -1;
+}
+
+/* How long a client looks for the socket of a guard another one started. */
+#define GUARD_CONN_RACE_MS 5000
+
+/* The guard it reached was leaving (its last client gone, a stop). */
+static bool
+guard_conn_leaving(const struct err *e)
+{
+	return strncmp(e->msg, "guard down", 10) == 0 ||
+	       strstr(e->msg, "the guard stops") != NULL;
+}
+
+int
+guard_conn_start(struct guard_conn *gc, const struct plan *p,
+		 enum proto_role role, const struct guard_options *o,
+		 int timeout_ms, long *started, struct err *e)
+{
+	struct err se;
+	bool locked = false;
+	int64_t end;
+	int rc;
+
+	*started = 0;
+	rc = guard_conn_open(gc, p, role, timeout_ms, e);
+	/* One that was leaving removes its socket at once: then start one. */
+	for (int i = 0; rc < 0 && guard_conn_leaving(e) && i < 10; i++) {
+		poll(NULL, 0, 100);
+		rc = guard_conn_open(gc, p, role, timeout_ms, e);
+	}
+	if (rc != 0)
+		return rc;
+	err_clear(&se);
+	if (guard_spawn(p, o, started, &locked, &se) != 0 && !locked) {
+		*e = se;
+		return -1;
+	}
+	/* Ours said "ok", so its socket is there; or another client's guard
+	 * took the lock first and is about to listen. */
+	end = guard_conn_now() + GUARD_CONN_RACE_MS;
+	for (;;) {
+		rc = guard_conn_open(gc, p, role, timeout_ms, e);
+		if (rc != 0 || guard_conn_now() >= end)
+			break;
+		poll(NULL, 0, 100);
+	}
+	if (rc != 0)
+		return rc;
+	if (locked) {
+		*e = se;
+		return 0;
+	}
+	return err_set(e, "the guard started (pid %ld) but its socket does "
+		       "not answer", *started);
 }
 
 void

@@ -32,6 +32,19 @@ int guard_conn_open(struct guard_conn *gc, const struct plan *p,
 		    enum proto_role role, int timeout_ms, struct err *e);
 void guard_conn_close(struct guard_conn *gc);
 
+/*
+ * guard_conn_open, and when no guard runs, start the plan's guard first
+ * (guard_spawn.h) and attach to it.  Two clients may start one at the
+ * same moment: the lock lets one guard in, and the other client attaches
+ * to it.  1: attached (*started: the pid of the guard this call started,
+ * 0 when one ran); 0: none runs and none could start because a cutover
+ * that is not a guard holds the plan's lock (e says who); -1: e says why.
+ */
+struct guard_options;
+int guard_conn_start(struct guard_conn *gc, const struct plan *p,
+		     enum proto_role role, const struct guard_options *o,
+		     int timeout_ms, long *started, struct err *e);
+
 /* Send an action; its id is returned (0 when it could not be sent). */
 uint64_t guard_conn_act(struct guard_conn *gc, enum proto_action a,
 			const char *reason, bool force, struct err *e);

@@ -202,6 +202,15 @@ int session_open(struct session *s, const struct plan *p,
  */
 int session_attach(struct session *s, const struct plan *p,
 		   const struct clock *c, struct loop *l, struct err *e);
+/*
+ * The same, starting the plan's guard when none runs (the demo's, with
+ * opt's demo options; guard_conn_start): 1 attached; 0 none runs and a
+ * cutover that is not a guard holds the lock (e says who); -1 e says why.
+ * A guard that dies later is started again with the same options.
+ */
+int session_attach_start(struct session *s, const struct plan *p,
+			 const struct clock *c, struct loop *l,
+			 const struct session_options *opt, struct err *e);
 /* For session.c and session_view.c: the attached session's side. */
 void session_remote_close(struct session *s);
 void session_remote_fill(struct session *s, struct session_view *v);

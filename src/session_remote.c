@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "guard_conn.h"
+#include "guard_spawn.h"
 #include "session_view.h"
 #include "xmalloc.h"
 
@@ -73,49 +74,38 @@ remote_down(struct session *s, const char *why)
 				 REMOTE_RETRY_MS, remote_retry, s);
 }
 
+/* How the guard is started: as this dashboard was (the demo's options). */
+static void
+remote_guard_options(const struct session_options *so,
+		     struct guard_options *go)
+{
+	memset(go, 0, sizeof(*go));
+	go->demo = so->demo;
+	go->demo_speed = so->demo_speed;
+	go->autopilot = so->autopilot;
+	go->ready_fd = -1;
+}
+
 /*
- * Start the plan's guard again (guard.restart): `cutover guard` in a
- * grandchild, so that nothing is left for this process to reap.  The new
+ * Start the plan's guard again (guard.restart), as a client starts one
+ * (guard_spawn): nothing is left for this process to reap.  The new
  * guard settles an apply the dead one left in flight from the state file.
  */
 static void
 remote_restart(struct session *s)
 {
-	const struct plan *p = s->plan;
-	pid_t pid;
+	struct guard_options go;
+	struct err e;
+	bool locked;
+	long pid;
 
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return;
-	if (pid == 0) {
-		const char *argv[8];
-		int n = 0, fd;
-
-		if (fork() != 0)
-			_exit(0);
-		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (fd >= 0) {
-			dup2(fd, STDIN_FILENO);
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-		}
-		argv[n++] = "cutover";
-		if (p->path != NULL) {
-			argv[n++] = "-c";
-			argv[n++] = p->path;
-		}
-		if (p->kubernetes.context != NULL) {
-			argv[n++] = "--context";
-			argv[n++] = p->kubernetes.context;
-		}
-		argv[n++] = "guard";
-		argv[n] = NULL;
-		execv("/proc/self/exe", (char *const *)argv);
-		_exit(127);
-	}
-	waitpid(pid, NULL, 0);
-	session_log(s, EVLOG_WARN, "starting the guard again");
+	remote_guard_options(&s->opt, &go);
+	err_clear(&e);
+	if (guard_spawn(s->plan, &go, &pid, &locked, &e) != 0 && !locked)
+		session_log(s, EVLOG_CRIT, "the guard did not start: %s",
+			    e.msg);
+	else
+		session_log(s, EVLOG_WARN, "starting the guard again");
 }
 
 /* Attach again when a guard answers; the old view stays until then. */
@@ -248,19 +238,31 @@ remote_read(int fd, short revents, void *arg)
 		s->on_change(s->on_change_arg);
 }
 
-int
-session_attach(struct session *s, const struct plan *p, const struct clock *c,
-	       struct loop *l, struct err *e)
+static int
+remote_attach(struct session *s, const struct plan *p, const struct clock *c,
+	      struct loop *l, const struct session_options *start,
+	      struct err *e)
 {
 	struct session_remote *r = xcalloc(1, sizeof(*r));
+	struct guard_options go;
+	long pid;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	rc = guard_conn_open(&r->gc, p, PROTO_ROLE_DASHBOARD, 10000, e);
+	if (start != NULL) {
+		remote_guard_options(start, &go);
+		rc = guard_conn_start(&r->gc, p, PROTO_ROLE_DASHBOARD, &go,
+				      10000, &pid, e);
+	} else {
+		rc = guard_conn_open(&r->gc, p, PROTO_ROLE_DASHBOARD, 10000,
+				     e);
+	}
 	if (rc != 1) {
 		free(r);
 		return rc;
 	}
+	if (start != NULL)
+		s->opt = *start;
 	s->plan = p;
 	s->clock = c;
 	s->loop = l;
@@ -273,6 +275,21 @@ session_attach(struct session *s, const struct plan *p, const struct clock *c,
 	loop_add_fd(l, r->gc.fd, POLLIN, remote_read, s);
 	s->dirty = SESSION_DIRTY_ALL;
 	return 1;
+}
+
+int
+session_attach(struct session *s, const struct plan *p, const struct clock *c,
+	       struct loop *l, struct err *e)
+{
+	return remote_attach(s, p, c, l, NULL, e);
+}
+
+int
+session_attach_start(struct session *s, const struct plan *p,
+		     const struct clock *c, struct loop *l,
+		     const struct session_options *opt, struct err *e)
+{
+	return remote_attach(s, p, c, l, opt, e);
 }
 
 void

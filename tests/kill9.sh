@@ -3,6 +3,7 @@
 # state file shows the interrupted shift; `cutover reconcile` reads the
 # weights back and settles it: done when the child had finished, error
 # (retry or roll back) when it had not.  No weight is ever applied twice.
+# The cutover killed is the one process (--no-guard): a guard is its own test.
 . "$top_srcdir/tests/lib.sh"
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
 plan 12
@@ -37,7 +38,7 @@ state() {
 
 # Case 1: the child finishes after cutover died.
 touch "$T/linger"
-$C advance --yes >/dev/null 2>&1 &
+$C advance --yes --no-guard >/dev/null 2>&1 &
 pid=$!
 wait_for 10 grep -q "^10 90 1" "$T/argv.log"
 kill -9 $pid
@@ -53,7 +54,7 @@ like "audit records the reconcile" "$(cat "$T/state/k.audit.jsonl")" '"action": 
 
 # Case 2: cutover and its child both die before the weights change.
 touch "$T/linger"
-$C advance --yes --force >/dev/null 2>&1 &
+$C advance --yes --force --no-guard >/dev/null 2>&1 &
 pid=$!
 wait_for 10 grep -q "^25 75 2" "$T/argv.log"
 kill -9 $pid

@@ -21,6 +21,22 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/cutover-test.XXXXXX")
 CLEANUP_PIDS=""
 CLEANUP_GUARDS=""
 
+# The pids of cutover processes (guards, dashboards) whose environment has
+# this test's XDG_RUNTIME_DIR: nobody else's.
+own_cutovers() {
+	local d
+	for d in /proc/[0-9]*; do
+		[ "${d#/proc/}" != "$$" ] || continue
+		case $(readlink "$d/exe" 2>/dev/null) in
+		*/cutover | */cutover" (deleted)") ;;
+		*) continue ;;
+		esac
+		tr '\0' '\n' <"$d/environ" 2>/dev/null |
+			grep -qxF "XDG_RUNTIME_DIR=$T/run" &&
+			echo "${d#/proc/}"
+	done
+}
+
 cleanup() {
 	for p in $CLEANUP_PIDS; do
 		kill "$p" 2>/dev/null
@@ -28,6 +44,9 @@ cleanup() {
 	for p in $CLEANUP_PIDS; do
 		wait "$p" 2>/dev/null
 	done
+	# Guards the test's commands started by themselves (a dashboard's, an
+	# advance's) are cutover processes with this test's runtime directory.
+	CLEANUP_GUARDS="$CLEANUP_GUARDS $(own_cutovers)"
 	# Guards are not our children: TERM, a bounded wait, then KILL.
 	for p in $CLEANUP_GUARDS; do
 		kill "$p" 2>/dev/null

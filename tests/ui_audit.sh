@@ -4,7 +4,8 @@
 # ticket) after a yes and records it; a dashboard ended by SIGHUP says so;
 # `cutover log` shows each line's deciding value; require_reason makes
 # the reason mandatory on the dashboard and for `cutover advance`; a
-# command refused by the lock is recorded.
+# command refused by the lock is recorded.  The dashboard is the one
+# process that acts (--no-guard): its exit and its lock are on the record.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/tmux.sh"
 tmux_require
@@ -35,7 +36,7 @@ EOF
 }
 
 rm -rf "$XDG_STATE_HOME/cutover"
-tmux_start 80 24 "$CUTOVER --demo --no-autopilot --demo-speed 1"
+tmux_start 80 24 "$CUTOVER --demo --no-guard --no-autopilot --demo-speed 1"
 tmux_wait 20 'stage 0/5 READY' >/dev/null
 # The first answers are judged as soon as they are in.
 tmux_wait 20 '^error rate +[0-9.]+%' >/dev/null
@@ -133,12 +134,12 @@ traffic:
 pods: []
 EOF
 RAUDIT="$T/state/req.audit.jsonl"
-$CUTOVER -c "$T/req.yaml" advance -y >"$T/out" 2>"$T/err"
+$CUTOVER --no-guard -c "$T/req.yaml" advance -y >"$T/out" 2>"$T/err"
 rc=$?
 ok "advance without --reason is refused" test "$rc" -ne 0
 like "... and says why" "$(cat "$T/err")" 'requires a reason'
 is "... on the record" "$(audit_get advance "$RAUDIT" 'd["result"]')" "refused"
-tmux_start 100 30 "$CUTOVER -c $T/req.yaml"
+tmux_start 100 30 "$CUTOVER --no-guard -c $T/req.yaml"
 tmux_wait 20 'stage 0/5 READY' >/dev/null
 tmux_keys n
 tmux_wait 10 'Advance to stage 1' >/dev/null
@@ -152,7 +153,8 @@ else
 	fail "the dashboard refuses an empty reason when the plan requires one" \
 		"$(tmux_diag)"
 fi
-# The dashboard holds the lock: a command is refused, and recorded.
+# The dashboard holds the lock: a command is refused, and recorded (the
+# advance finds no guard, and the guard it starts finds the lock taken).
 $CUTOVER -c "$T/req.yaml" advance -y --reason CHG-9 >"$T/out" 2>"$T/err"
 ok "a command is refused while the dashboard holds the lock" \
 	test $? -ne 0

@@ -9,7 +9,9 @@ tmux_require
 
 STATE="$XDG_STATE_HOME/cutover/demo.state.json"
 AUDIT="$XDG_STATE_HOME/cutover/demo.audit.jsonl"
-DEMO="$CUTOVER --demo --no-autopilot --demo-speed 600"
+# In one process (--no-guard): a signal ends the dashboard that holds the
+# state, which records its exit.
+DEMO="$CUTOVER --demo --no-guard --no-autopilot --demo-speed 600"
 ESC=$(printf '\033')
 
 plan 31

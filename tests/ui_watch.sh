@@ -69,6 +69,9 @@ unlike "no alarm, no failed driver step" "$(tmux_screen)" 'ALARM|DRIVER FAILED|u
 
 tmux_keys q
 ok "the dashboard quits" wait_file 10 "$T/exit" 'EXIT='
+# The guard it started leaves after its grace at stage 0, saving the state.
+no_cutover() { [ -z "$(own_cutovers)" ]; }
+wait_for 30 no_cutover
 "$PYTHON3" - "$D/watch.state.json" "$D/watch.audit.jsonl" >"$T/got" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))["state"]

@@ -26,7 +26,8 @@ printf 'stages:\n  - istio: 101\n' >bad.yaml
 vg -c bad.yaml check
 is "check, a bad plan: exit 65, clean" "$rc $(cat "$T/vg.log")" "65 "
 
-# A scripted demo run in a real terminal: keys, a dialog, focus, quit.
+# A scripted demo run in a real terminal: keys, a dialog, focus, quit; in
+# one process (--no-guard), so that the whole session runs under valgrind.
 if [ -z "${TMUX_BIN:-}" ] || [ ! -x "$TMUX_BIN" ]; then
 	skip_one "demo under valgrind" "no tmux"
 	skip_one "demo exit status" "no tmux"
@@ -34,7 +35,7 @@ if [ -z "${TMUX_BIN:-}" ] || [ ! -x "$TMUX_BIN" ]; then
 fi
 TM="$TMUX_BIN -L cutover-vg-$$ -f /dev/null"
 trap '$TM kill-server 2>/dev/null; cleanup' EXIT
-$TM new-session -d -s vg -x 80 -y 24 "cd '$T' && LANG=C.UTF-8 TERM=xterm-256color '$VALGRIND' --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 --log-file='$T/vgdemo.log' '$CUTOVER' --demo --demo-speed 600; echo \$? >'$T/demo.exit'; sleep 60"
+$TM new-session -d -s vg -x 80 -y 24 "cd '$T' && LANG=C.UTF-8 TERM=xterm-256color '$VALGRIND' --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 --log-file='$T/vgdemo.log' '$CUTOVER' --demo --no-guard --demo-speed 600; echo \$? >'$T/demo.exit'; sleep 60"
 screen() { $TM capture-pane -p -t vg 2>/dev/null; }
 wait_for 60 sh -c "$TM capture-pane -p -t vg | grep -q 'stage [12]/5'"
 $TM send-keys -t vg '?'
