@@ -83,6 +83,7 @@ cmd_guard_act(const struct cmd_options *c, const struct plan *p,
 	struct proto_result r;
 	struct err e;
 	const struct session_view *v;
+	bool moves, asked = false;
 	int rc;
 	uint64_t id;
 
@@ -129,10 +130,10 @@ cmd_guard_act(const struct cmd_options *c, const struct plan *p,
 		guard_conn_close(&gc);
 		return CLI_REFUSED;
 	}
-	if ((a == PROTO_ACT_ADVANCE || a == PROTO_ACT_ROLLBACK ||
-	     a == PROTO_ACT_RETRY) &&
-	    v->act[a == PROTO_ACT_ADVANCE && c->force ? SESSION_VIEW_FORCE :
-		   cmd_guard_key(a)].allowed) {
+	moves = a == PROTO_ACT_ADVANCE || a == PROTO_ACT_ROLLBACK ||
+		a == PROTO_ACT_RETRY;
+	if (moves && v->act[a == PROTO_ACT_ADVANCE && c->force ?
+			    SESSION_VIEW_FORCE : cmd_guard_key(a)].allowed) {
 		const struct cutover_state *st = &v->state;
 		int to = a == PROTO_ACT_ROLLBACK ||
 			 (a == PROTO_ACT_RETRY && st->retry_rollback) ? 0 :
@@ -150,9 +151,15 @@ cmd_guard_act(const struct cmd_options *c, const struct plan *p,
 			guard_conn_close(&gc);
 			return CLI_REFUSED;
 		}
+		asked = true;
 	}
-	/* A refusal is sent too: the guard audits it. */
-	id = guard_conn_act(&gc, a, c->reason, c->force, &e);
+	/*
+	 * A refusal is sent too: the guard audits it.  Unasked, it is sent
+	 * as such: should the guard now let it through, it refuses it.
+	 */
+	id = moves && !asked && !c->yes ?
+	     guard_conn_act_unconfirmed(&gc, a, c->reason, c->force, &e) :
+	     guard_conn_act(&gc, a, c->reason, c->force, &e);
 	if (id == 0 || (rc = guard_conn_wait(&gc, id, (int)cmd_deadline(p) +
 					     60000, &r, &e)) < 0) {
 		cmd_complain(&e);

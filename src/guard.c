@@ -371,6 +371,23 @@ guard_result(struct guard_client *c, uint64_t id, bool ok, const char *why)
 	guard_send(c, &m);
 }
 
+/*
+ * Refuse an action the session did not judge (who may act, a stop, ...):
+ * into the shared log, which every attached dashboard shows, then the
+ * answer.  A refusal of the session's own is in its log already, so a
+ * dashboard never writes one itself (it would show twice).
+ */
+static void
+guard_refuse(struct guard_client *c, uint64_t id, enum proto_action a,
+	     const char *why)
+{
+	if (why == NULL)
+		why = "refused";
+	session_log(&c->g->s, EVLOG_WARN, "%s's %s refused: %s",
+		    c->actor.user, proto_action_name(a), why);
+	guard_result(c, id, false, why);
+}
+
 static void
 guard_audit(struct guard *g, const struct audit_actor *a, const char *action,
 	    const char *reason, const char *result)
@@ -445,6 +462,30 @@ guard_event(enum proto_action a)
 	}
 }
 
+/* Would the session let a through now (as the view says to a client)? */
+static bool
+guard_would_allow(struct guard *g, const struct proto_act *a)
+{
+	struct session_view v;
+	enum session_view_key k;
+
+	switch (a->name) {
+	case PROTO_ACT_ADVANCE:
+		k = a->force ? SESSION_VIEW_FORCE : SESSION_VIEW_ADVANCE;
+		break;
+	case PROTO_ACT_RETRY:
+		k = SESSION_VIEW_RETRY;
+		break;
+	case PROTO_ACT_ROLLBACK:
+		k = SESSION_VIEW_ROLLBACK;
+		break;
+	default:
+		return false;
+	}
+	session_view_fill(&g->s, &v);
+	return v.act[k].allowed;
+}
+
 static void
 guard_act(struct guard_client *c, const struct proto_act *a)
 {
@@ -456,17 +497,17 @@ guard_act(struct guard_client *c, const struct proto_act *a)
 	int rc;
 
 	if (!c->may_act) {
-		guard_result(c, a->id, false, c->why);
+		guard_refuse(c, a->id, a->name, c->why);
 		return;
 	}
 	if (c->waiting) {
-		guard_result(c, a->id, false, "an action of this client is "
+		guard_refuse(c, a->id, a->name, "an action of this client is "
 			     "still under way");
 		return;
 	}
 	if (a->name == PROTO_ACT_STOP) {
 		if (guard_on_istio_now(s) && !a->force) {
-			guard_result(c, a->id, false, "traffic is on Istio: "
+			guard_refuse(c, a->id, a->name, "traffic is on Istio: "
 				     "with the guard stopped nobody watches "
 				     "the gates; stop it by force (cutover "
 				     "guard --stop asks to confirm)");
@@ -488,14 +529,28 @@ guard_act(struct guard_client *c, const struct proto_act *a)
 		if (!s->drift && rc == 0)
 			why = "no drift: nothing to reconcile";
 		s->actor = own;
-		guard_result(c, a->id, rc == 0, why);
+		if (rc == 0)
+			guard_result(c, a->id, true, why);
+		else
+			guard_refuse(c, a->id, a->name, why);
 		return;
 	}
 	if (a->name == PROTO_ACT_ACKNOWLEDGE) {
 		rc = session_acknowledge(s);
 		s->actor = own;
-		guard_result(c, a->id, rc == 0, rc == 0 ? "acknowledged" :
-			     "no alarm to acknowledge");
+		if (rc == 0)
+			guard_result(c, a->id, true, "acknowledged");
+		else
+			guard_refuse(c, a->id, a->name, "no alarm to "
+				     "acknowledge");
+		return;
+	}
+	/* Sent unasked, as one the guard would refuse: it no longer does. */
+	if (a->unconfirmed && guard_would_allow(g, a)) {
+		s->actor = own;
+		guard_refuse(c, a->id, a->name, "not confirmed: the state "
+			     "changed since the command looked, and it would "
+			     "now go through; run it again to be asked");
 		return;
 	}
 	s->outcome = SESSION_OUTCOME_NONE;

@@ -248,20 +248,36 @@ guard_conn_close(struct guard_conn *gc)
 	view_json_done(&gc->vj);
 }
 
-uint64_t
-guard_conn_act(struct guard_conn *gc, enum proto_action a, const char *reason,
-	       bool force, struct err *e)
+static uint64_t
+guard_conn_send_act(struct guard_conn *gc, enum proto_action a,
+		    const char *reason, bool force, bool unconfirmed,
+		    struct err *e)
 {
 	struct proto_msg m = { .type = PROTO_ACTION };
 
 	m.u.act.id = gc->next_id++;
 	m.u.act.name = a;
 	m.u.act.force = force;
+	m.u.act.unconfirmed = unconfirmed;
 	snprintf(m.u.act.reason, sizeof(m.u.act.reason), "%s",
 		 reason != NULL ? reason : "");
 	if (guard_conn_write(gc, &m, e) != 0)
 		return 0;
 	return m.u.act.id;
+}
+
+uint64_t
+guard_conn_act(struct guard_conn *gc, enum proto_action a, const char *reason,
+	       bool force, struct err *e)
+{
+	return guard_conn_send_act(gc, a, reason, force, false, e);
+}
+
+uint64_t
+guard_conn_act_unconfirmed(struct guard_conn *gc, enum proto_action a,
+			   const char *reason, bool force, struct err *e)
+{
+	return guard_conn_send_act(gc, a, reason, force, true, e);
 }
 
 int

@@ -48,6 +48,10 @@ int guard_conn_start(struct guard_conn *gc, const struct plan *p,
 /* Send an action; its id is returned (0 when it could not be sent). */
 uint64_t guard_conn_act(struct guard_conn *gc, enum proto_action a,
 			const char *reason, bool force, struct err *e);
+/* The same, sent without the operator's yes (proto_act.unconfirmed). */
+uint64_t guard_conn_act_unconfirmed(struct guard_conn *gc,
+				    enum proto_action a, const char *reason,
+				    bool force, struct err *e);
 
 /*
  * Read messages for at most timeout_ms, views decoded into gc->vj, until

@@ -84,6 +84,8 @@ proto_encode(const struct proto_msg *m)
 		    (json_int_t)m->u.act.id, "name",
 		    proto_action_name(m->u.act.name), "reason",
 		    m->u.act.reason, "force", m->u.act.force);
+		if (j != NULL && m->u.act.unconfirmed)
+			json_object_set_new(j, "unconfirmed", json_true());
 		break;
 	case PROTO_RESULT:
 		j = json_pack("{s:I, s:b, s:s}", "id",
@@ -217,6 +219,10 @@ proto_dec_action(const json_t *j, struct proto_act *a, struct err *e)
 	if (proto_int(j, "id", 0, INT64_MAX, &id, e) != 0 ||
 	    proto_str(j, "reason", a->reason, sizeof(a->reason), e) != 0 ||
 	    proto_bool(j, "force", &a->force, e) != 0)
+		return PROTO_BAD;
+	a->unconfirmed = false;
+	if (json_object_get(j, "unconfirmed") != NULL &&
+	    proto_bool(j, "unconfirmed", &a->unconfirmed, e) != 0)
 		return PROTO_BAD;
 	a->id = (uint64_t)id;
 	name = json_string_value(json_object_get(j, "name"));

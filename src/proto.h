@@ -3,7 +3,7 @@
  * object per line, each with a "type".
  *
  *   client → guard   hello   {proto, program, role, tty, ssh_client}
- *                    action  {id, name, reason, force}
+ *                    action  {id, name, reason, force[, unconfirmed]}
  *   guard → client   welcome {proto, program, user, uid, may_act, why, pid}
  *                    view    {view}   (view_json; pushed on every change)
  *                    result  {id, ok, why}
@@ -94,6 +94,10 @@ struct proto_act {
 	enum proto_action name;
 	char reason[256];
 	bool force;
+	/* Sent without the operator's yes, because the client's last view
+	 * said the guard would refuse it: the guard refuses it too if it
+	 * would now let it through (optional, false when absent). */
+	bool unconfirmed;
 };
 
 struct proto_result {

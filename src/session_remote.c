@@ -214,9 +214,8 @@ remote_read(int fd, short revents, void *arg)
 			bits |= remote_view(s, m.view);
 		else
 			bits = SESSION_DIRTY_ALL;
+		/* The guard's log, which the next view brings, says why. */
 		if (m.type == PROTO_RESULT && !m.u.result.ok) {
-			session_log(s, EVLOG_WARN, "refused by the guard: %s",
-				    m.u.result.why);
 			s->bell = true;
 		} else if (m.type == PROTO_ERROR) {
 			session_log(s, EVLOG_CRIT, "the guard says: %s",
@@ -336,7 +335,9 @@ session_remote_act(struct session *s, enum event_type type, bool force,
 		   const char *reason, const char **why)
 {
 	struct session_remote *r = s->remote;
+	enum session_view_key k;
 	enum proto_action a;
+	bool unasked;
 	struct err e;
 
 	if (r->down) {
@@ -367,8 +368,20 @@ session_remote_act(struct session *s, enum event_type type, bool force,
 		*why = "not an operator's action";
 		return -1;
 	}
+	/*
+	 * The dashboard asks before a step it sees allowed, and sends the
+	 * others unasked, for the guard to refuse and record: marked so,
+	 * should the guard let it through by now.
+	 */
+	k = a == PROTO_ACT_ADVANCE ? (force ? SESSION_VIEW_FORCE :
+				      SESSION_VIEW_ADVANCE) :
+	    a == PROTO_ACT_RETRY ? SESSION_VIEW_RETRY : SESSION_VIEW_ROLLBACK;
+	unasked = (a == PROTO_ACT_ADVANCE || a == PROTO_ACT_RETRY ||
+		   a == PROTO_ACT_ROLLBACK) && !r->gc.vj.v.act[k].allowed;
 	err_clear(&e);
-	if (guard_conn_act(&r->gc, a, reason, force, &e) == 0) {
+	if ((unasked ? guard_conn_act_unconfirmed(&r->gc, a, reason, force,
+						  &e) :
+	     guard_conn_act(&r->gc, a, reason, force, &e)) == 0) {
 		*why = "the guard did not take it (connection closed)";
 		return -1;
 	}

@@ -12,7 +12,7 @@
 # at stage 0 with no client it leaves after its grace.
 . "$top_srcdir/tests/lib.sh"
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
-plan 57
+plan 59
 
 cat >"$T/set.sh" <<'SH'
 #!/bin/sh
@@ -101,6 +101,12 @@ $C reconcile >"$T/out" 2>"$T/err"
 is "reconcile through the guard adopts the stage in force" "$?" 0
 like "... stage 2" "$(cat "$T/out")" "stage: +2/5"
 is "the driver was not asked meanwhile" "$(wc -l <"$T/argv.log")" 1
+# An action a command sent unasked (its view said the guard would refuse
+# it) is refused when the guard would now let it through.
+out=$("$PYTHON3" "$top_srcdir/tests/guardc.py" "$SOCK" unasked advance)
+like "an unasked advance the guard would allow is refused" "$out" \
+	'"ok": false.*not confirmed'
+is "... the driver was not asked" "$(wc -l <"$T/argv.log")" 1
 
 # Each view says what changed since the client's last one: all of it
 # first, then (at rest) the second's tick alone, so that a dashboard

@@ -10,6 +10,8 @@ hand so that tests can send what cutover itself never would.
                                     attached), 1 after SECS
   guardc.py SOCKET changes SECS     attach as a dashboard for SECS; print
                                     each view's "changed" bits, one a line
+  guardc.py SOCKET unasked NAME     as a command, send action NAME forced
+                                    and marked unconfirmed; print the result
 Every read is bounded by a timeout."""
 import json
 import socket
@@ -67,6 +69,19 @@ def main():
     elif mode == "long":
         s.sendall(b"{" + b" " * 10000 + b"}\n")
         answer_then_close(s)
+    elif mode == "unasked":
+        s.sendall(hello(role="command"))
+        s.sendall((json.dumps({"type": "action", "id": 7, "name": sys.argv[3],
+                               "reason": "", "force": True,
+                               "unconfirmed": True}) + "\n").encode())
+        for m in lines(s, time.monotonic() + 30):
+            if m is None:
+                print("closed")
+                sys.exit(1)
+            if m["type"] == "result" and m["id"] == 7:
+                print(json.dumps(m))
+                sys.exit(0)
+        sys.exit(1)
     elif mode == "changes":
         s.sendall(hello())
         for m in lines(s, time.monotonic() + float(sys.argv[3])):

@@ -72,6 +72,11 @@ Test(proto, hello_and_action_round_trip)
 	cr_assert_eq(r.u.act.name, PROTO_ACT_ROLLBACK);
 	cr_assert_str_eq(r.u.act.reason, "5xx on checkout");
 	cr_assert(r.u.act.force);
+	cr_assert(!r.u.act.unconfirmed, "absent: confirmed");
+
+	m.u.act.unconfirmed = true;
+	cr_assert_eq(back(&m, &r, true, &e), 0, "%s", e.msg);
+	cr_assert(r.u.act.unconfirmed, "sent unasked, and said so");
 }
 
 /* The verification's alarm is acknowledged at the guard, as an action. */
@@ -174,6 +179,8 @@ Test(proto, a_client_sends_only_what_it_may)
 		"\"reason\":\"\",\"force\":1}",
 		"{\"type\":\"action\",\"id\":1,\"name\":\"advance\","
 		"\"reason\":null,\"force\":false}",
+		"{\"type\":\"action\",\"id\":1,\"name\":\"advance\","
+		"\"reason\":\"\",\"force\":false,\"unconfirmed\":\"no\"}",
 		"{\"type\":\"action\",\"type\":\"action\",\"id\":1,"
 		"\"name\":\"advance\",\"reason\":\"\",\"force\":false}",
 	};
