@@ -3,8 +3,8 @@
 # rows to spare: none at 80x24 (the screen is the one without probes),
 # at 120x40 the latency distribution and connections of both gateways and
 # one row per probe.  Then status --json carries both.  The demo, with a
-# plan that has probes, in a private tmux server; in one process
-# (--no-guard): the guard's view does not carry the board yet.
+# plan that has probes, in a private tmux server, through the demo's
+# guard (its view carries the board).
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/tmux.sh"
 tmux_require
@@ -25,11 +25,11 @@ probes:
       url: https://shop.example.com/ws
 PLAN
 
-tmux_start 80 24 "$CUTOVER --demo --no-guard --no-autopilot --demo-speed 600; echo EXIT=\$? >$T/exit"
+tmux_start 80 24 "$CUTOVER --demo --no-autopilot --demo-speed 600; echo EXIT=\$? >$T/exit"
 tmux_wait 20 '^gates ' >/dev/null
 tmux_screen >"$T/plain.txt"
 tx kill-server >/dev/null 2>&1
-tmux_start 80 24 "$CUTOVER -c $T/probes.yaml --demo --no-guard --no-autopilot --demo-speed 600; echo EXIT=\$? >$T/exit"
+tmux_start 80 24 "$CUTOVER -c $T/probes.yaml --demo --no-autopilot --demo-speed 600; echo EXIT=\$? >$T/exit"
 tmux_wait 20 '^gates ' >/dev/null
 tmux_screen >"$T/probes.txt"
 # From the timeline to the log's title and the hints, row for row, the

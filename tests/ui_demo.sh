@@ -75,11 +75,9 @@ demo_walk() {
 	rows=$2
 	sz="${cols}x${rows}"
 	rm -rf "$XDG_STATE_HOME/cutover" "$T/exit"
-	# In one process (--no-guard): the walk reads the preflight line and
-	# the rollback checklist, which the guard's view does not carry yet.
-	# The walks below (resize, autopilot) run through the demo's guard.
+	# Through the demo's guard, as README's first command runs it.
 	tmux_start "$cols" "$rows" \
-		"$CUTOVER --demo --no-guard --no-autopilot --demo-speed 600; echo EXIT=\$? >$T/exit"
+		"$CUTOVER --demo --no-autopilot --demo-speed 600; echo EXIT=\$? >$T/exit"
 
 	screen_ok "$sz: header shows stage 0/5 READY" 20 'stage 0/5 READY'
 	screen_like "$sz: split row: applied" 20 '^applied +istio +[0-9.]+% .* apisix'

@@ -36,9 +36,9 @@ refusals() {
 	[ "$(tmux_screen | grep -c 'pause refused')" -ge "$1" ]
 }
 
-# In one process (--no-guard): the keys' own refusals fill the log; an
-# attached dashboard shows each twice (its note and the guard's line).
-tmux_start 80 24 "$CUTOVER --demo --no-guard --no-autopilot --demo-speed 600; echo EXIT=\$? >$T/exit"
+# Through the demo's guard: the keys' refusals fill the log, each once
+# (the guard's line; the dashboard adds none of its own).
+tmux_start 80 24 "$CUTOVER --demo --no-autopilot --demo-speed 600; echo EXIT=\$? >$T/exit"
 tmux_wait 20 "$following"
 # A pause at stage 0 is refused and logged: lines to scroll through.
 tmux_keys p p p

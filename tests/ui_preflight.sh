@@ -31,9 +31,9 @@ traffic:
 pods: []
 EOF
 export T_DIR="$T"
-# In one process (--no-guard): the guard's view does not carry the
-# preflight's checks yet.
-tmux_start 100 30 "T_DIR=$T $CUTOVER --no-guard -c $T/cutover.yaml"
+# Through the plan's guard, which the dashboard starts: its view carries
+# the preflight's checks.
+tmux_start 100 30 "T_DIR=$T $CUTOVER -c $T/cutover.yaml"
 if tmux_wait 30 '^preflight .* prometheus: .*refused'; then
 	pass "the gates line shows the failing check and its reason"
 else

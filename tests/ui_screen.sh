@@ -181,10 +181,9 @@ like "120x40: api requires sidecars: counted" "$TMUX_SCREEN" \
 	'^api +[0-9]+/[0-9]+ min 3 .* [0-9]+/[0-9]+ '
 
 # --- the pinned decision and the full-screen log (the demo, real time) -----
-# In one process (--no-guard): the guard's view does not carry the pinned
-# decision yet.
+# Through the demo's guard: its view carries the pinned decision.
 rm -rf "$XDG_STATE_HOME/cutover"
-tmux_start 80 24 "$CUTOVER --demo --no-guard --no-autopilot --demo-speed 1"
+tmux_start 80 24 "$CUTOVER --demo --no-autopilot --demo-speed 1"
 tmux_wait 20 'stage 0/5 READY' >/dev/null
 # The demo's world passes the preflight once its weights are read back.
 tmux_wait 20 'preflight: every check passes' >/dev/null
