@@ -80,6 +80,18 @@ def http_get(url, timeout=5.0, context=None):
         return r.read()
 
 
+
+def proto_version():
+    """The guard's protocol version, from the source it was built from."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                        "src", "proto.h")
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"#define PROTO_VERSION (\d+)", line)
+            if m:
+                return int(m.group(1))
+    raise RuntimeError("no PROTO_VERSION in " + path)
+
 class Bench:
     def __init__(self, a):
         self.a = a
@@ -780,13 +792,14 @@ class Bench:
 
     def view_traffic(self, gpid, prom_url, seconds):
         """What the guard sends an attached dashboard: attach as one (a
-        hello of the guard's protocol, version 1) and count the views and
-        their bytes for `seconds`, and the refreshes meanwhile."""
+        hello of the guard's protocol, its version read from src/proto.h)
+        and count the views and their bytes for `seconds`, and the
+        refreshes meanwhile."""
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             s.settimeout(10)
             s.connect(self.sockets[gpid])
-            s.sendall((json.dumps({"type": "hello", "proto": 1,
+            s.sendall((json.dumps({"type": "hello", "proto": proto_version(),
                                    "program": "bench", "role": "dashboard",
                                    "tty": "", "ssh_client": ""}) +
                        "\n").encode())

@@ -43,9 +43,18 @@ cmd_action(const struct cmd_options *c, const struct plan *p,
 	const char *why = NULL;
 	const char *reason = c->reason;
 	char question[256];
-	int rc = cmd_guard_act(c, p, cmd_action_of(type));
 	int64_t deadline = cmd_deadline(p);
+	int rc;
 
+	/* A rollback never waits, not even for a reason the plan wants
+	 * (through the guard too: its session records the lack). */
+	if (type == EV_ROLLBACK && p->require_reason &&
+	    (reason == NULL || reason[0] == '\0')) {
+		fprintf(stderr, "cutover: the plan requires a reason "
+			"(--reason); rolling back without one\n");
+		reason = "no reason given (the plan requires one)";
+	}
+	rc = cmd_guard_act(c, p, cmd_action_of(type));
 	if (rc != CMD_NO_GUARD)
 		return rc;
 	rc = cmd_open_session(c, &s, p, l, false);
@@ -60,13 +69,6 @@ cmd_action(const struct cmd_options *c, const struct plan *p,
 	if (type == EV_ADVANCE || type == EV_PAUSE || type == EV_RESUME)
 		session_refresh_once(&s);
 
-	/* A rollback never waits, not even for a reason the plan wants. */
-	if (type == EV_ROLLBACK && p->require_reason &&
-	    (reason == NULL || reason[0] == '\0')) {
-		fprintf(stderr, "cutover: the plan requires a reason "
-			"(--reason); rolling back without one\n");
-		reason = "no reason given (the plan requires one)";
-	}
 	if (type == EV_ADVANCE || type == EV_ROLLBACK || type == EV_RETRY) {
 		struct weights to;
 

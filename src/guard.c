@@ -78,6 +78,7 @@ struct guard_client {
 	uint64_t log_sent;	/* the log lines it has, by number */
 	bool want_view;
 	unsigned dirty;		/* SESSION_DIRTY_* it has not been sent */
+	bool bell;		/* the session rang since its last view */
 	int64_t pushed_mono;	/* when it was last sent a view */
 
 	/* The action whose driver step it waits for. */
@@ -776,13 +777,13 @@ guard_push(struct guard *g)
 	struct session_view v;
 	unsigned bits = session_view_take_dirty(&g->s);
 	bool judged = guard_judged(g);
+	bool bell = session_view_take_bell(&g->s);
 	bool filled = false;
 	int next = -1;
 
 	/* The session says what changed with its dirty bits (g->changed
 	 * only woke the loop). */
 	g->changed = false;
-	(void)session_view_take_bell(&g->s);
 	for (struct guard_client *c = g->clients; c != NULL; c = c->next) {
 		struct proto_msg m = { .type = PROTO_VIEW };
 
@@ -792,6 +793,7 @@ guard_push(struct guard *g)
 			c->want_view = true;
 			c->dirty |= bits;
 		}
+		c->bell |= bell;
 		if (c->role == PROTO_ROLE_COMMAND && !judged)
 			continue;
 		if (c->outlen > GUARD_OUT_BEHIND)
@@ -808,11 +810,16 @@ guard_push(struct guard *g)
 		m.view = view_json_encode(&v, c->log_sent);
 		json_object_set_new(m.view, "changed",
 				    json_integer(c->dirty & SESSION_DIRTY_ALL));
+		/* The session's bell (a breach, an alarm, a late rollback's
+		 * minute): every dashboard rings it. */
+		if (c->bell)
+			json_object_set_new(m.view, "bell", json_true());
 		guard_send(c, &m);
 		json_decref(m.view);
 		c->log_sent = v.log->total;
 		c->want_view = false;
 		c->dirty = 0;
+		c->bell = false;
 		c->pushed_mono = clock_mono(g->s.clock);
 	}
 	return next;

@@ -169,6 +169,8 @@ remote_view(struct session *s, const json_t *view)
 		return 0;
 	}
 	st = &r->gc.vj.v.state;
+	if (json_is_true(json_object_get(view, "bell")))
+		s->bell = true;
 	/* The bell where a local session would ring it. */
 	if ((st->phase != r->last_phase && (st->phase == PHASE_BREACH ||
 	    st->phase == PHASE_ROLLING_BACK || st->phase == PHASE_ERROR)) ||
