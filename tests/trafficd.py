@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """trafficd.py --weights-url URL --istio HOST --apisix HOST --history FILE
 -- the traffic of a service being cut over, as Prometheus sees it, for
-tests/guard_prom.sh.
+tests/guard_prom.sh and tests/ui_readme.sh.
 
 RPS requests a second (default 100) are split between the Istio ingress
 gateway and APISIX by the weights of a route that tests/kubeapi.py holds:

@@ -15,7 +15,7 @@
 tmux_require
 [ -n "${PROMETHEUS:-}" ] && [ -x "$PROMETHEUS" ] || skip_all "prometheus not found"
 [ -n "${PROMTOOL:-}" ] && [ -x "$PROMTOOL" ] || skip_all "promtool not found"
-plan 23
+plan 26
 . "$top_srcdir/tests/kubeapi.sh"
 
 TOKEN="ui-readme-s3cret-$$"
@@ -167,8 +167,9 @@ fi
 is "the driver moved the VirtualService: istio 10 / apisix 90" \
 	"$(weights)" "10 90"
 
-# Numbers on every metric row for both sides, the gates judged, and a
-# full window (10s) of traffic at the new weights: Istio near 10/s.
+# Numbers on every metric row for both sides, the gates judged (the
+# alarm raised), and a full window (10s) of traffic at the new weights:
+# Istio near 10/s.
 N='[0-9]+(\.[0-9]+)?'
 measured() {
 	printf '%s\n' "$TMUX_SCREEN" | grep -Eq "^error rate +$N% +<=1\.00% .* $N% +[0-9]+s *$" &&
@@ -176,7 +177,8 @@ measured() {
 	printf '%s\n' "$TMUX_SCREEN" | grep -Eq "^availability +$N% +>=99\.90% " &&
 	printf '%s\n' "$TMUX_SCREEN" | grep -Eq "^mTLS +$N% " &&
 	printf '%s\n' "$TMUX_SCREEN" | grep -Eq "^requests +(9\.[0-9]+|1[01](\.[0-9]+)?)/s +>=0\.10/s .* $N/s +[0-9]+s *$" &&
-	printf '%s\n' "$TMUX_SCREEN" | grep -Eq '^gates (pass|fail)'
+	printf '%s\n' "$TMUX_SCREEN" | grep -Eq '^gates (pass|fail)' &&
+	printf '%s\n' "$TMUX_SCREEN" | grep -q 'ALARM: gate failing and automatic rollback is off'
 }
 i=0
 while :; do
@@ -197,20 +199,26 @@ if [ -n "${README_CAPTURE:-}" ]; then
 fi
 line1=$(printf '%s\n' "$SCREEN" | sed -n 1p)
 like "header: the plan, stage 1/5, phase, hold countdown and clock" "$line1" \
-	'^cutover storefront-.* stage 1/5 (HOLDING|BREACH)  hold (paused )?[0-9hms]+ +[0-9][0-9]:[0-9][0-9]Z +[0-9][0-9]:[0-9][0-9] local$'
+	'^cutover storefront-.* stage 1/5 BREACH  hold paused [0-9hms]+ +[0-9][0-9]:[0-9][0-9]Z +[0-9][0-9]:[0-9][0-9] local$'
 unlike "no metric row says no data" "$SCREEN" 'no data'
 like "the Istio error rate, under its limit" "$SCREEN" \
 	'^error rate +0\.0[0-9]% +<=1\.00% '
 like "the APISIX error rate beside it" "$SCREEN" '^error rate .* 0\.[0-9]+% +[0-9]+s *$'
 like "P95 latency on both sides, about 430 ms" "$SCREEN" \
 	'^P95 latency +4[0-9][0-9] ms +<=2000 ms .* 4[0-9][0-9] ms '
+like "availability within its limit" "$SCREEN" '^availability +99\.9[0-9]% +>=99\.90% '
 like "the requests on both sides" "$SCREEN" '^requests +[0-9.]+/s .* [0-9.]+/s '
 like "the measured split follows the applied one" "$SCREEN" \
-	'^measured +istio +(9\.[0-9]|1[01]\.[0-9])% .* (8[89]|9[01])\.[0-9]% apisix'
+	'^measured +istio +(9\.[0-9]|1[01]\.[0-9])% .* (8[89]|9[01])\.[0-9]% apisix (9[0-9]|10[0-9])\.[0-9] req/s in all'
 like "mTLS: the sidecars' requests from the Istio gateway, about 10%" \
 	"$SCREEN" '^mTLS +(9\.[0-9]+|1[01]\.[0-9]+)% '
-like "the gates verdict: the pods of api and istiod fail" "$SCREEN" \
-	'^gates fail: pods (api|istiod)'
+like "the gates verdict: the pods of api fail" "$SCREEN" \
+	'^gates fail: pods api: 2/5 ready \(min 3\)'
+like "the alarm asks for r, automatic rollback being off" "$SCREEN" \
+	'ALARM: gate failing and automatic rollback is off - press r'
+is "the failing groups come first" \
+	"$(printf '%s\n' "$SCREEN" | grep -A2 '^group ' | sed -n '2,3p' |
+	awk '{print $1}' | tr '\n' ' ')" "api istiod "
 like "the pods pane counts the groups it hides" "$SCREEN" \
 	'\+2 groups \(Tab, j/k\)'
 unlike "the bearer token is nowhere on the screen" "$SCREEN" "$TOKEN"
