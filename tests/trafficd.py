@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """trafficd.py --weights-url URL --istio HOST --apisix HOST --history FILE
 -- the traffic of a service being cut over, as Prometheus sees it, for
-tests/guard_prom.sh.
+tests/guard_prom.sh and tests/ui_readme.sh.
 
 RPS requests a second (default 100) are split between the Istio ingress
 gateway and APISIX by the weights of a route that tests/kubeapi.py holds:
@@ -10,6 +10,9 @@ route (the second http route).  The weights are read four times a second,
 so the traffic follows what cutover's driver applied.  Istio answers a
 share of its requests with 503 (--istio-errors, 0.0005 at first); APISIX
 answers 0.2% with 502.  Both have latency histograms (P95 about 430 ms).
+The application's sidecars in --namespace (default "default") report
+every request they receive: over mutual TLS from the Istio gateway, in
+plain text from APISIX (mTLS coverage is Istio's share).
 
 At start, FILE gets --past seconds (default 1800) of history with the
 weights found then, one sample every 5 s up to now, in OpenMetrics for
@@ -38,6 +41,9 @@ GW = ('reporter="source",source_workload="istio-ingressgateway",'
 BUCKETS = [("50", 0.30), ("100", 0.60), ("250", 0.90), ("500", 0.97),
            ("1000", 0.995), ("2500", 1.0), ("+Inf", 1.0)]
 APISIX_ERRORS = 0.002
+# The application's sidecars, as destination; set from --namespace.
+DST = ('reporter="destination",destination_workload_namespace="%s",'
+       'response_code="200"')
 
 LOCK = threading.Lock()
 ST = {"weights": (0, 100), "istio_errors": 0.0005, "t": 0.0,
@@ -56,6 +62,10 @@ def series():
     for le, _ in BUCKETS:
         out.append(("apisix_http_latency_bucket",
                     'type="request",route="api",le="%s"' % le))
+    out += [("istio_requests_total",
+             DST + ',connection_security_policy="mutual_tls"'),
+            ("istio_requests_total",
+             DST + ',connection_security_policy="none"')]
     return out
 
 
@@ -76,6 +86,10 @@ def rates(weights, istio_errors, rps):
            GW + ',le="%s"' % le)] = ri * share
         r[("apisix_http_latency_bucket",
            'type="request",route="api",le="%s"' % le)] = ra * share
+    r[("istio_requests_total",
+       DST + ',connection_security_policy="mutual_tls"')] = ri
+    r[("istio_requests_total",
+       DST + ',connection_security_policy="none"')] = ra
     return r
 
 
@@ -190,7 +204,10 @@ def main():
     ap.add_argument("--history", required=True)
     ap.add_argument("--past", type=int, default=1800)
     ap.add_argument("--rps", type=float, default=100.0)
+    ap.add_argument("--namespace", default="default")
     args = ap.parse_args()
+    global DST
+    DST = DST % args.namespace
 
     ST["weights"] = read_weights(args.weights_url, args.istio, args.apisix)
     end = int(time.time())
