@@ -131,6 +131,8 @@ sentence(const struct effect *f, const char *why, char *buf, size_t len)
 			 f->stage_from);
 	else if (strcmp(a, "alarm") == 0)
 		snprintf(buf, len, "alarm at stage %d", f->stage_from);
+	else if (strcmp(a, "breach") == 0)
+		snprintf(buf, len, "stage %d in breach", f->stage_from);
 	else if (strcmp(a, "shift_failed") == 0)
 		snprintf(buf, len, "the shift to stage %d failed",
 			 f->stage_to);
@@ -142,6 +144,8 @@ sentence(const struct effect *f, const char *why, char *buf, size_t len)
 	else if (strcmp(a, "reconcile") == 0)
 		snprintf(buf, len, "adopted stage %d (%d %%) as in force",
 			 f->stage_to, f->to.istio);
+	else if (f->stage_from == f->stage_to)
+		snprintf(buf, len, "%s at stage %d", a, f->stage_from);
 	else
 		snprintf(buf, len, "%s: stage %d to %d", a, f->stage_from,
 			 f->stage_to);

@@ -15,7 +15,7 @@
 tmux_require
 [ -n "${PROMETHEUS:-}" ] && [ -x "$PROMETHEUS" ] || skip_all "prometheus not found"
 [ -n "${PROMTOOL:-}" ] && [ -x "$PROMTOOL" ] || skip_all "promtool not found"
-plan 26
+plan 27
 . "$top_srcdir/tests/kubeapi.sh"
 
 TOKEN="ui-readme-s3cret-$$"
@@ -214,6 +214,8 @@ like "mTLS: the sidecars' requests from the Istio gateway, about 10%" \
 	"$SCREEN" '^mTLS +(9\.[0-9]+|1[01]\.[0-9]+)% '
 like "the gates verdict: the pods of api fail" "$SCREEN" \
 	'^gates fail: pods api: 2/5 ready \(min 3\)'
+like "... counted as breaches, never past the count as 6/3" "$SCREEN" \
+	'^gates fail: .*\((breach [0-3]/3|[0-9]+ in a row), auto rollback off\)'
 like "the alarm asks for r, automatic rollback being off" "$SCREEN" \
 	'ALARM: gate failing and automatic rollback is off - press r'
 is "the failing groups come first" \

@@ -313,6 +313,14 @@ pane_metrics_draw(struct ui *u, WINDOW *w, int h, int width)
 				if (*p == '_')
 					*p = ' ';
 			snprintf(line, sizeof(line), "gates %s  (%s)", buf, ph);
+		} else if (g->verdict == VERDICT_FAIL &&
+			   st->breaches > v->plan->rollback.consecutive) {
+			/* Past the count (automatic rollback off): how long
+			 * it has failed, not "6/3". */
+			snprintf(line, sizeof(line), "gates %s  (%d in a row%s)",
+				 buf, st->breaches,
+				 v->plan->rollback.automatic ? "" :
+				 ", auto rollback off");
 		} else if (g->verdict == VERDICT_FAIL)
 			snprintf(line, sizeof(line), "gates %s  (breach %d/%d%s)",
 				 buf, st->breaches, v->plan->rollback.consecutive,
