@@ -148,11 +148,11 @@ cmd_print_state(const struct session_view *v, FILE *out)
 	int64_t left = v->hold_left_ms;
 	char buf[640];
 
-	fprintf(out, "plan:     %s (%s)", p->name,
+	fprintf(out, "plan:     %s (%s", p->name,
 		p->path != NULL ? p->path : "built-in defaults");
 	if (v->guard_pid > 0)
-		fprintf(out, " through its guard, pid %ld", v->guard_pid);
-	fputc('\n', out);
+		fprintf(out, ", through its guard, pid %ld", v->guard_pid);
+	fputs(")\n", out);
 	fprintf(out, "stage:    %d/%d  phase: %s%s\n", st->stage, st->nstages,
 		cutover_phase_name(st->phase),
 		st->uncertain ? "  (weights uncertain)" : "");

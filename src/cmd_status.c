@@ -50,6 +50,22 @@ cmd_status_sources_missing(const struct session *s)
 	return s->plan->prometheus.url != NULL && s->prom == NULL;
 }
 
+/*
+ * The same, through the guard: a source it could not open is in its note
+ * ("prometheus: ...", "...kubernetes: ..."; session_open).
+ */
+static bool
+cmd_status_guard_sources_missing(const struct session_view *v)
+{
+	const struct plan *p = v->plan;
+
+	if (p->prometheus.url != NULL &&
+	    strncmp(v->source_note, "prometheus: ", 12) == 0)
+		return true;
+	return p->kubernetes.kubeconfig != NULL && p->ngroups > 0 &&
+	       strstr(v->source_note, "kubernetes: ") != NULL;
+}
+
 static void
 cmd_status_print(const struct cmd_options *c, const struct session_view *v)
 {
@@ -93,8 +109,8 @@ cmd_status_guard(const struct cmd_options *c, const struct plan *p)
 	v.read_only = true;
 	memset(&v.holder, 0, sizeof(v.holder));
 	cmd_status_print(c, &v);
-	/* A source the guard could not open is in its note. */
-	rc = cmd_status_sources_failed(&v, false) ? CLI_SOURCE_FAILED : CLI_OK;
+	rc = cmd_status_sources_failed(&v,
+	    cmd_status_guard_sources_missing(&v)) ? CLI_SOURCE_FAILED : CLI_OK;
 	guard_conn_close(&gc);
 	return rc;
 }

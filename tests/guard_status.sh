@@ -6,7 +6,7 @@
 # a configured source that fails makes it exit 3 through the guard too.
 . "$top_srcdir/tests/lib.sh"
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
-plan 17
+plan 19
 
 cat >"$T/set.sh" <<'SH'
 #!/bin/sh
@@ -55,7 +55,7 @@ ok "the guard runs" test -S "$SOCK"
 $C status >"$T/g.txt" 2>&1
 is "through the guard: status exits 0" "$?" 0
 like "through the guard: the text says so, with its pid" "$(cat "$T/g.txt")" \
-	"^plan: +status-test \(.*\) through its guard, pid $GUARD_PID$"
+	"^plan: +status-test \(.*, through its guard, pid $GUARD_PID\)$"
 $C status --json >"$T/g.json" 2>"$T/err"
 is "through the guard: \"guard\": {\"pid\": N}" \
 	"$(jget "$T/g.json" 'd["guard"]["pid"]')" "$GUARD_PID"
@@ -104,3 +104,25 @@ status3() { $P status >"$T/p.txt" 2>&1; [ $? -eq 3 ]; }
 ok "prometheus refused: status through the guard exits 3" wait_for 30 status3
 like "... and names the error, through the guard (pid $PG)" "$(cat "$T/p.txt")" \
 	"through its guard, pid $PG"
+
+# A source the guard could not open (its kubeconfig): exit 3 as well.
+cat >"$T/kube.yaml" <<EOF2
+name: status-kube
+state_file: $T/state/k.state.json
+audit_log: $T/state/k.audit.jsonl
+kubernetes:
+  kubeconfig: $T/no-such-kubeconfig
+pods:
+  - name: api
+    namespace: app
+    selector: app=api
+    min_ready: 1
+guard:
+  grace: 60s
+EOF2
+K="$CUTOVER -c $T/kube.yaml"
+guard_start $K >"$T/gs3.out"
+$K status >"$T/k.txt" 2>&1
+is "no kubeconfig: status through the guard exits 3" "$?" 3
+like "... the guard's note names it" "$(cat "$T/k.txt")" \
+	"^sources: .*kubernetes: cannot read kubeconfig"
