@@ -175,8 +175,9 @@ cmd_print_state(const struct session_view *v, FILE *out)
 	fprintf(out, "gates:    %s\n", gate_summary(v->gates, buf,
 						       sizeof(buf)));
 	if (v->preflight != NULL)
-		fprintf(out, "preflight: %s\n", preflight_blocks(v->preflight,
-			buf, sizeof(buf)) ? buf : "every check passes (details: "
+		fprintf(out, "preflight: %s\n",
+			preflight_blocks(v->preflight, buf, sizeof(buf)) ?
+			buf : "every check passes (details: "
 			"`cutover preflight`)");
 	fprintf(out, "driver:   %s\n", v->driver_desc);
 	if (v->source_note[0] != '\0')

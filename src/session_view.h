@@ -57,7 +57,7 @@ struct session_view {
 	const char *save_error;		/* last failed save, "" if fine */
 	const char *last_failure;	/* last driver failure, "" if none */
 	/* The rest of the store's record (the state is below). */
-	bool apply_in_flight;		/* an apply started, not answered */
+	bool apply_in_flight;		/* an apply sent, not answered */
 	int64_t saved_wall_ms;
 	int64_t applied_wall_ms;	/* 0: unknown */
 	/* The probes' addresses as discovered (NULL: no probes run). */
