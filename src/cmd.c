@@ -16,7 +16,9 @@
 #include "driver.h"
 #include "loop.h"
 #include "plan.h"
+#include "preflight.h"
 #include "session.h"
+#include "session_view.h"
 #include "text.h"
 
 /* Each in its own cmd_*.c; the order is the usage text's. */
@@ -139,53 +141,57 @@ cmd_start_settled(struct session *s, int64_t deadline)
 }
 
 void
-cmd_print_state(struct session *s, FILE *out)
+cmd_print_state(const struct session_view *v, FILE *out)
 {
-	const struct cutover_state *st = &s->rec.state;
-	int64_t left = session_hold_left(s);
-	char buf[256];
+	const struct plan *p = v->plan;
+	const struct cutover_state *st = &v->state;
+	int64_t left = v->hold_left_ms;
+	char buf[640];
 
-	fprintf(out, "plan:     %s (%s)\n", s->plan->name,
-		s->plan->path != NULL ? s->plan->path : "built-in defaults");
+	fprintf(out, "plan:     %s (%s", p->name,
+		p->path != NULL ? p->path : "built-in defaults");
+	if (v->guard_pid > 0)
+		fprintf(out, ", through its guard, pid %ld", v->guard_pid);
+	fputs(")\n", out);
 	fprintf(out, "stage:    %d/%d  phase: %s%s\n", st->stage, st->nstages,
 		cutover_phase_name(st->phase),
 		st->uncertain ? "  (weights uncertain)" : "");
 	fprintf(out, "weights:  istio %d%% / apisix %d%% (applied)\n",
 		st->applied.istio, st->applied.apisix);
-	if (s->rec.have_read_back)
+	if (v->have_read_back)
 		fprintf(out, "          istio %d%% / apisix %d%% (read back)\n",
-			s->rec.read_back.istio, s->rec.read_back.apisix);
-	if (s->drift)
+			v->read_back.istio, v->read_back.apisix);
+	if (v->drift)
 		fprintf(out, "DRIFT:    changed outside cutover: advance "
 			"refused until `cutover reconcile` or --force\n");
 	if (st->phase == PHASE_SHIFTING || st->phase == PHASE_ROLLING_BACK ||
-	    s->rec.apply_in_flight)
+	    v->apply_in_flight)
 		fprintf(out, "          istio %d%% / apisix %d%% (in flight)\n",
 			st->pending.istio, st->pending.apisix);
 	if (left >= 0)
 		fprintf(out, "hold:     %lldm%02llds left (observed time)\n",
 			(long long)(left / 60000),
 			(long long)(left / 1000 % 60));
-	fprintf(out, "gates:    %s\n", gate_summary(&s->gates, buf,
+	fprintf(out, "gates:    %s\n", gate_summary(v->gates, buf,
 						       sizeof(buf)));
-	if (st->stage == 0 && st->phase == PHASE_READY && s->pf.evaluated)
-		fprintf(out, "preflight: %s\n", s->pf_blocked ? s->pf_why +
-			sizeof("preflight:") : "every check passes (details: "
+	if (v->preflight != NULL)
+		fprintf(out, "preflight: %s\n",
+			preflight_blocks(v->preflight, buf, sizeof(buf)) ?
+			buf : "every check passes (details: "
 			"`cutover preflight`)");
-	fprintf(out, "driver:   %s\n", s->driver_desc);
-	if (s->source_note[0] != '\0')
-		fprintf(out, "sources:  %s\n", s->source_note);
+	fprintf(out, "driver:   %s\n", v->driver_desc);
+	if (v->source_note[0] != '\0')
+		fprintf(out, "sources:  %s\n", v->source_note);
 	for (int i = 0; i < Q_COUNT; i++) {
-		const struct series *q = &s->metrics.q[i];
-		int64_t age = metrics_age_ms(&s->metrics, (enum query_id)i,
-					     clock_mono(s->clock));
-		double v;
-		bool have = metrics_value(&s->metrics, s->plan,
-					  (enum query_id)i,
-					  clock_mono(s->clock),
-					  s->plan->gates.max_age_ms, &v);
+		const struct series *q = &v->metrics->q[i];
+		int64_t age = metrics_age_ms(v->metrics, (enum query_id)i,
+					     v->now_mono);
+		double val;
+		bool have = metrics_value(v->metrics, p, (enum query_id)i,
+					  v->now_mono, p->gates.max_age_ms,
+					  &val);
 
-		if (q->state == SOURCE_UNKNOWN && s->source_note[0] != '\0')
+		if (q->state == SOURCE_UNKNOWN && v->source_note[0] != '\0')
 			continue;
 		fprintf(out, "  %-20s ", plan_query_key((enum query_id)i));
 		if (have) {
@@ -194,7 +200,7 @@ cmd_print_state(struct session *s, FILE *out)
 
 			/* As the dashboard reads it: 0.50%, 833 ms. */
 			fprintf(out, "%-12s", gate_format(d != NULL ? d->unit :
-				GATE_UNIT_RATE, v, false, num, sizeof(num)));
+				GATE_UNIT_RATE, val, false, num, sizeof(num)));
 		} else
 			fprintf(out, "%-12s", "no data");
 		if (age != INT64_MAX)
@@ -203,30 +209,30 @@ cmd_print_state(struct session *s, FILE *out)
 			fprintf(out, "  error: %s", q->error);
 		fputc('\n', out);
 	}
-	for (int i = 0; i < s->plan->ngroups; i++) {
-		const struct group_health *g = &s->groups[i];
+	for (int i = 0; i < p->ngroups; i++) {
+		const struct group_health *g = &v->groups[i];
 
-		fprintf(out, "  pods %-15s ", s->plan->groups[i].name);
+		fprintf(out, "  pods %-15s ", p->groups[i].name);
 		if (g->state == SOURCE_OK)
 			fprintf(out, "%s  %d/%d ready (min %d) restarts %lld "
 				"%s\n", group_health_ok(g,
-				s->plan->groups[i].sidecar_required) ? "ok  " :
+				p->groups[i].sidecar_required) ? "ok  " :
 				"FAIL", g->ready, g->total, g->min_ready,
 				(long long)g->restarts, g->worst_reason);
 		else
 			fprintf(out, "unknown%s%s\n", g->error[0] ? ": " : "",
 				g->error);
 	}
-	for (int i = 0; i < s->plan->probes.n; i++) {
-		const struct plan_probe *pp = &s->plan->probes.items[i];
+	for (int i = 0; i < p->probes.n; i++) {
+		const struct plan_probe *pp = &p->probes.items[i];
 
 		for (int k = 0; k < PROBE_SIDES; k++) {
 			const struct probe_series *ps =
-				&s->metrics.probe[i][k];
+				&v->metrics->probe[i][k];
 			double ratio = metrics_probe_ratio(ps);
 
 			if (k == PROBE_APISIX &&
-			    s->plan->probes.apisix_address == NULL)
+			    p->probes.apisix_address == NULL)
 				continue;
 			fprintf(out, "  probe %-14s %-6s ", pp->name,
 				k == PROBE_ISTIO ? "istio" : "apisix");
@@ -249,9 +255,9 @@ cmd_print_state(struct session *s, FILE *out)
 			[CL_MARK_UNKNOWN] = "[ ?? ]", [CL_MARK_DONE] = "[done]",
 			[CL_MARK_FAILED] = "[FAIL]", [CL_MARK_OPERATOR] = "[you ]",
 		};
-		struct checklist_item it[CL_COUNT];
+		const struct checklist_item *it = v->checklist;
 
-		if (session_checklist(s, it)) {
+		if (v->have_checklist) {
 			fprintf(out, "rollback checklist:\n");
 			for (int i = 0; i < CL_COUNT; i++) {
 				char *t = text_scrub_dup(it[i].text);
@@ -263,6 +269,15 @@ cmd_print_state(struct session *s, FILE *out)
 			}
 		}
 	}
-	if (s->save_error[0] != '\0')
-		fprintf(out, "WARNING:  state not saved: %s\n", s->save_error);
+	if (v->save_error[0] != '\0')
+		fprintf(out, "WARNING:  state not saved: %s\n", v->save_error);
+}
+
+void
+cmd_print_session(struct session *s, FILE *out)
+{
+	struct session_view v;
+
+	session_view_fill(s, &v);
+	cmd_print_state(&v, out);
 }

@@ -84,6 +84,9 @@ bool cmd_start_settled(struct session *s, int64_t deadline);
 int cmd_guard_act(const struct cmd_options *o, const struct plan *p,
 		  enum proto_action a);
 /* The readable state: stage, weights, gates, metrics, pods. */
-void cmd_print_state(struct session *s, FILE *out);
+struct session_view;
+void cmd_print_state(const struct session_view *v, FILE *out);
+/* The same, of a session this process opened. */
+void cmd_print_session(struct session *s, FILE *out);
 
 #endif

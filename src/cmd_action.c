@@ -145,7 +145,7 @@ cmd_action(const struct cmd_options *c, const struct plan *p,
 			"gates once this command exits: no hold timer, no "
 			"automatic rollback, until a dashboard or `cutover "
 			"guard` runs\n");
-	cmd_print_state(&s, stdout);
+	cmd_print_session(&s, stdout);
 	session_close(&s);
 	return rc;
 }

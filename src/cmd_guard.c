@@ -33,30 +33,14 @@
  * new guard sends it once it has judged: GUARD_FIRST_JUDGE_MS). */
 #define CMD_GUARD_HELLO_MS 20000
 
+/* The state the guard sent, as a command without a guard prints it. */
 static void
 cmd_guard_print(const struct guard_conn *gc, FILE *out)
 {
-	const struct session_view *v = &gc->vj.v;
-	const struct cutover_state *st = &v->state;
+	struct session_view v = gc->vj.v;
 
-	fprintf(out, "plan:     %s (through its guard, pid %ld)\n",
-		v->plan_name, gc->welcome.pid);
-	fprintf(out, "stage:    %d/%d  phase: %s%s\n", st->stage, st->nstages,
-		cutover_phase_name(st->phase),
-		st->uncertain ? "  (weights uncertain)" : "");
-	fprintf(out, "weights:  istio %d%% / apisix %d%% (applied)\n",
-		st->applied.istio, st->applied.apisix);
-	if (v->have_read_back)
-		fprintf(out, "          istio %d%% / apisix %d%% (read back)\n",
-			v->read_back.istio, v->read_back.apisix);
-	if (v->drift)
-		fprintf(out, "DRIFT:    changed outside cutover: advance "
-			"refused until `cutover reconcile` or --force\n");
-	if (v->hold_left_ms >= 0)
-		fprintf(out, "hold:     %lldm%02llds left (observed time)\n",
-			(long long)(v->hold_left_ms / 60000),
-			(long long)(v->hold_left_ms / 1000 % 60));
-	fprintf(out, "driver:   %s\n", v->driver_desc);
+	v.guard_pid = gc->welcome.pid;
+	cmd_print_state(&v, out);
 }
 
 static enum session_view_key

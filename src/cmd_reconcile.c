@@ -47,7 +47,7 @@ cmd_reconcile_exec(const struct cmd_options *c, const struct plan *p,
 			s.last_failure : "weights uncertain: retry or roll back");
 		rc = CLI_DRIVER_FAILED;
 	}
-	cmd_print_state(&s, stdout);
+	cmd_print_session(&s, stdout);
 	session_close(&s);
 	return rc;
 }

@@ -24,6 +24,7 @@
 #include "kube.h"
 #include "notify.h"
 #include "proc.h"
+#include "session_view.h"
 #include "probe.h"
 #include "prom.h"
 #include "text.h"
@@ -1975,25 +1976,32 @@ checklist_mark_name(enum checklist_mark m)
 	return "unknown";
 }
 
-json_t *
-session_checklist_json(struct session *s)
+/* The checklist's items as JSON, with where its logs went ("" none). */
+static json_t *
+checklist_json(const struct checklist_item it[CL_COUNT], const char *dir)
 {
-	struct checklist_item it[CL_COUNT];
-	json_t *items;
+	json_t *items = json_array();
 	json_t *o;
 
-	if (!session_checklist(s, it))
-		return NULL;
-	items = json_array();
 	for (int i = 0; i < CL_COUNT; i++)
 		json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s}",
 		    "item", checklist_name((enum checklist_id)i), "label",
 		    checklist_label((enum checklist_id)i), "state",
 		    checklist_mark_name(it[i].mark), "text", it[i].text));
 	o = json_pack("{s:o}", "items", items);
-	if (s->cl.active && s->cl.dir[0] != '\0')
-		json_object_set_new(o, "logs_dir", json_string(s->cl.dir));
+	if (dir != NULL && dir[0] != '\0')
+		json_object_set_new(o, "logs_dir", json_string(dir));
 	return o;
+}
+
+json_t *
+session_checklist_json(struct session *s)
+{
+	struct checklist_item it[CL_COUNT];
+
+	if (!session_checklist(s, it))
+		return NULL;
+	return checklist_json(it, s->cl.active ? s->cl.dir : "");
 }
 
 bool
@@ -2064,14 +2072,14 @@ session_hold_left(const struct session *s)
 /* --- status ------------------------------------------------------------------ */
 
 static json_t *
-series_json(const struct session *s, enum query_id id, int64_t now)
+series_json(const struct plan *p, const struct metrics *m, enum query_id id,
+	    int64_t now)
 {
-	const struct series *q = &s->metrics.q[id];
-	int64_t age = metrics_age_ms(&s->metrics, id, now);
+	const struct series *q = &m->q[id];
+	int64_t age = metrics_age_ms(m, id, now);
 	double v;
 	json_t *o;
-	bool have = metrics_value(&s->metrics, s->plan, id, now,
-				  s->plan->gates.max_age_ms, &v);
+	bool have = metrics_value(m, p, id, now, p->gates.max_age_ms, &v);
 
 	o = json_pack("{s:s}", "source", q->state == SOURCE_OK ? "ok" :
 		      q->state == SOURCE_ERROR ? "error" : "unknown");
@@ -2110,30 +2118,29 @@ probe_side_json(const struct probe_series *ps, int64_t now)
 	return o;
 }
 
-/* The probes: where they go, the verdict, each probe per gateway. */
-json_t *
-session_probes_json(const struct session *s, int64_t now)
+/*
+ * The probes from the plan, the series and the addresses discovered
+ * (ia NULL: no probe runner, so no addresses to say).
+ */
+static json_t *
+probes_json(const struct plan *p, const struct metrics *m, int64_t now,
+	    const char *ia, const char *aa, const char *aerr)
 {
-	const struct plan *p = s->plan;
 	json_t *o = json_object(), *list = json_array();
 	char why[200];
-	enum verdict v = probe_verdict(p, &s->metrics, now, why, sizeof(why),
-				       NULL);
+	enum verdict v = probe_verdict(p, m, now, why, sizeof(why), NULL);
 
 	json_object_set_new(o, "verdict",
 			    json_string(cutover_verdict_name(v)));
 	json_object_set_new(o, "why", json_string(why));
-	if (s->probes != NULL) {
-		const char *ia = probe_address(s->probes, PROBE_ISTIO);
-		const char *aa = probe_address(s->probes, PROBE_APISIX);
-
+	if (ia != NULL) {
 		json_object_set_new(o, "istio_address", ia[0] ? json_string(ia) :
 				    json_null());
-		json_object_set_new(o, "apisix_address", aa[0] ?
+		json_object_set_new(o, "apisix_address", aa != NULL && aa[0] ?
 				    json_string(aa) : json_null());
-		if (probe_address_error(s->probes)[0] != '\0')
-			json_object_set_new(o, "address_error", json_string(
-			    probe_address_error(s->probes)));
+		if (aerr != NULL && aerr[0] != '\0')
+			json_object_set_new(o, "address_error",
+					    json_string(aerr));
 	}
 	for (int i = 0; i < p->probes.n; i++) {
 		const struct plan_probe *pp = &p->probes.items[i];
@@ -2141,19 +2148,32 @@ session_probes_json(const struct session *s, int64_t now)
 				      "kind", pp->kind, "url", pp->url);
 
 		json_object_set_new(e, "istio", probe_side_json(
-		    &s->metrics.probe[i][PROBE_ISTIO], now));
+		    &m->probe[i][PROBE_ISTIO], now));
 		if (p->probes.apisix_address != NULL)
 			json_object_set_new(e, "apisix", probe_side_json(
-			    &s->metrics.probe[i][PROBE_APISIX], now));
+			    &m->probe[i][PROBE_APISIX], now));
 		json_array_append_new(list, e);
 	}
 	json_object_set_new(o, "checks", list);
 	return o;
 }
 
+/* The probes: where they go, the verdict, each probe per gateway. */
+json_t *
+session_probes_json(const struct session *s, int64_t now)
+{
+	if (s->probes == NULL)
+		return probes_json(s->plan, &s->metrics, now, NULL, NULL,
+				   NULL);
+	return probes_json(s->plan, &s->metrics, now,
+			   probe_address(s->probes, PROBE_ISTIO),
+			   probe_address(s->probes, PROBE_APISIX),
+			   probe_address_error(s->probes));
+}
+
 /* The Grafana board's latency distribution and connections, by gateway. */
 static json_t *
-board_json(const struct session *s, int64_t now)
+board_json(const struct plan *p, const struct metrics *m, int64_t now)
 {
 	static const struct {
 		const char *side, *what;
@@ -2173,8 +2193,8 @@ board_json(const struct session *s, int64_t now)
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		json_t *side = json_object_get(o, rows[i].side);
 		double v;
-		bool have = metrics_value(&s->metrics, s->plan, rows[i].q, now,
-					  s->plan->gates.max_age_ms, &v);
+		bool have = metrics_value(m, p, rows[i].q, now,
+					  p->gates.max_age_ms, &v);
 
 		if (side == NULL) {
 			side = json_object();
@@ -2187,55 +2207,71 @@ board_json(const struct session *s, int64_t now)
 }
 
 json_t *
-session_status_json(struct session *s)
+session_status_json(const struct session_view *v)
 {
-	const struct cutover_state *st = &s->rec.state;
-	int64_t now = clock_mono(s->clock);
-	json_t *root = store_record_json(&s->rec);
+	const struct plan *p = v->plan;
+	const struct cutover_state *st = &v->state;
+	int64_t now = v->now_mono;
+	struct store_record rec;
+	json_t *root;
 	json_t *metrics = json_object();
 	json_t *pods = json_array();
-	int64_t left = session_hold_left(s);
 
-	json_object_set_new(root, "plan", json_string(s->plan->name));
-	json_object_set_new(root, "state_file",
-			    json_string(s->plan->state_file));
-	json_object_set_new(root, "audit_log",
-			    json_string(s->plan->audit_log));
-	json_object_set_new(root, "driver", json_string(s->driver_desc));
-	json_object_set_new(root, "hold_left_ms", left < 0 ? json_null() :
-			    json_integer(left));
-	json_object_set_new(root, "read_only", json_boolean(s->read_only));
-	if (s->read_only && s->holder.pid > 0)
+	/* The store's record, as the view carries it. */
+	memset(&rec, 0, sizeof(rec));
+	rec.state = v->state;
+	plan_fingerprint(p, rec.fingerprint);
+	rec.apply_in_flight = v->apply_in_flight;
+	rec.saved_wall_ms = v->saved_wall_ms;
+	rec.have_read_back = v->have_read_back;
+	rec.read_back = v->read_back;
+	rec.read_back_wall_ms = v->read_back_wall_ms;
+	rec.applied_wall_ms = v->applied_wall_ms;
+	root = store_record_json(&rec);
+
+	json_object_set_new(root, "plan", json_string(p->name));
+	json_object_set_new(root, "state_file", json_string(p->state_file));
+	json_object_set_new(root, "audit_log", json_string(p->audit_log));
+	json_object_set_new(root, "driver", json_string(v->driver_desc));
+	json_object_set_new(root, "hold_left_ms", v->hold_left_ms < 0 ?
+			    json_null() : json_integer(v->hold_left_ms));
+	json_object_set_new(root, "read_only", json_boolean(v->read_only));
+	if (v->read_only && v->holder.pid > 0)
 		json_object_set_new(root, "lock_holder",
 				    json_pack("{s:I, s:s, s:s, s:s}",
-					      "pid", (json_int_t)s->holder.pid,
-					      "user", s->holder.user,
-					      "tty", s->holder.tty,
-					      "since", s->holder.since));
-	json_object_set_new(root, "gates", gate_result_json(&s->gates));
-	if (st->stage == 0 && s->pf.evaluated)
-		json_object_set_new(root, "preflight", preflight_json(&s->pf));
-	{
-		json_t *cl = session_checklist_json(s);
-
-		if (cl != NULL)
-			json_object_set_new(root, "rollback_checklist", cl);
-	}
+					      "pid", (json_int_t)v->holder.pid,
+					      "user", v->holder.user,
+					      "tty", v->holder.tty,
+					      "since", v->holder.since));
+	json_object_set_new(root, "guard", v->guard_pid > 0 ?
+			    json_pack("{s:I}", "pid",
+				      (json_int_t)v->guard_pid) :
+			    json_null());
+	json_object_set_new(root, "gates", gate_result_json(v->gates));
+	if (st->stage == 0 && v->preflight != NULL)
+		json_object_set_new(root, "preflight",
+				    preflight_json(v->preflight));
+	if (v->have_checklist)
+		json_object_set_new(root, "rollback_checklist",
+				    checklist_json(v->checklist,
+						   v->checklist_dir));
 	for (int i = 0; i < Q_COUNT; i++)
 		json_object_set_new(metrics, plan_query_key((enum query_id)i),
-				    series_json(s, (enum query_id)i, now));
+				    series_json(p, v->metrics,
+						(enum query_id)i, now));
 	json_object_set_new(root, "metrics", metrics);
-	json_object_set_new(root, "board", board_json(s, now));
-	if (s->plan->probes.n > 0)
-		json_object_set_new(root, "probes",
-				    session_probes_json(s, now));
-	if (s->source_note[0] != '\0')
+	json_object_set_new(root, "board", board_json(p, v->metrics, now));
+	if (p->probes.n > 0)
+		json_object_set_new(root, "probes", probes_json(p, v->metrics,
+		    now, v->probe_istio_address, v->probe_apisix_address,
+		    v->probe_address_error));
+	if (v->source_note[0] != '\0')
 		json_object_set_new(root, "source_note",
-				    json_string(s->source_note));
-	for (int i = 0; i < s->plan->ngroups; i++) {
-		const struct group_health *g = &s->groups[i];
+				    json_string(v->source_note));
+	for (int i = 0; i < p->ngroups; i++) {
+		const struct group_health *g = &v->groups[i];
 		json_t *o = json_pack("{s:s, s:s, s:i}",
-				      "name", s->plan->groups[i].name,
+				      "name", p->groups[i].name,
 				      "source", g->state == SOURCE_OK ? "ok" :
 				      g->state == SOURCE_ERROR ? "error" :
 				      "unknown", "min_ready", g->min_ready);
@@ -2250,7 +2286,7 @@ session_status_json(struct session *s)
 			json_object_set_new(o, "sidecar_ready",
 					    json_integer(g->sidecar_ready));
 			json_object_set_new(o, "verdict", json_string(
-				group_health_ok(g, s->plan->groups[i]
+				group_health_ok(g, p->groups[i]
 						.sidecar_required) ?
 				"pass" : "fail"));
 			json_object_set_new(o, "worst_reason",
@@ -2268,14 +2304,14 @@ session_status_json(struct session *s)
 		};
 
 		json_object_set_new(root, "rollback_verification",
-				    json_string(verify[s->verify]));
+				    json_string(verify[v->verify]));
 		json_object_set_new(root, "measured_istio_percent",
-				    isnan(s->measured_istio) ? json_null() :
-				    json_real(s->measured_istio));
+				    v->have_measured ?
+				    json_real(v->measured_istio) :
+				    json_null());
 		json_object_set_new(root, "split_mismatch",
-				    json_boolean(s->split_mismatch));
-		json_object_set_new(root, "drift", json_boolean(s->drift));
+				    json_boolean(v->split_mismatch));
+		json_object_set_new(root, "drift", json_boolean(v->drift));
 	}
-	(void)st;
 	return root;
 }

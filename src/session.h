@@ -303,8 +303,12 @@ void session_refresh_once(struct session *s);
 void session_log(struct session *s, enum evlog_level lv, const char *fmt,
 		 ...) __attribute__((format(printf, 3, 4)));
 
-/* Everything `cutover status --json` prints. */
-json_t *session_status_json(struct session *s);
+/*
+ * Everything `cutover status --json` prints, from a session's view (its
+ * own, or its guard's).
+ */
+struct session_view;
+json_t *session_status_json(const struct session_view *v);
 
 /* The probes' part of it: addresses, verdict, each probe by gateway. */
 json_t *session_probes_json(const struct session *s, int64_t now_mono_ms);

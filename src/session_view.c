@@ -11,6 +11,7 @@
 
 #include "driver.h"
 #include "kube.h"
+#include "probe.h"
 
 void
 session_view_fill(struct session *s, struct session_view *v)
@@ -35,6 +36,16 @@ session_view_fill(struct session *s, struct session_view *v)
 	v->source_note = s->source_note;
 	v->save_error = s->save_error;
 	v->last_failure = s->last_failure;
+	v->apply_in_flight = s->rec.apply_in_flight;
+	v->saved_wall_ms = s->rec.saved_wall_ms;
+	v->applied_wall_ms = s->rec.applied_wall_ms;
+	if (s->probes != NULL) {
+		v->probe_istio_address = probe_address(s->probes, PROBE_ISTIO);
+		v->probe_apisix_address = probe_address(s->probes,
+							PROBE_APISIX);
+		v->probe_address_error = probe_address_error(s->probes);
+	}
+	v->checklist_dir = s->cl.active ? s->cl.dir : "";
 
 	v->state = *st;
 	v->now_mono = clock_mono(s->clock);

@@ -56,6 +56,15 @@ struct session_view {
 	const char *source_note;	/* why a source is missing, "" if none */
 	const char *save_error;		/* last failed save, "" if fine */
 	const char *last_failure;	/* last driver failure, "" if none */
+	/* The rest of the store's record (the state is below). */
+	bool apply_in_flight;		/* an apply sent, not answered */
+	int64_t saved_wall_ms;
+	int64_t applied_wall_ms;	/* 0: unknown */
+	/* The probes' addresses as discovered (NULL: no probes run). */
+	const char *probe_istio_address;	/* "" not known */
+	const char *probe_apisix_address;
+	const char *probe_address_error;	/* "" none */
+	const char *checklist_dir;	/* the rollback's logs, "" none */
 
 	/* The state machine and its clocks. */
 	struct cutover_state state;

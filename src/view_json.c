@@ -28,6 +28,10 @@ static const char *const vj_str_key[VIEW_JSON_NSTR] = {
 	[VIEW_JSON_LAST_FAILURE] = "last_failure",
 	[VIEW_JSON_VERIFY_WHY] = "verify_why",
 	[VIEW_JSON_DECISION] = "decision",
+	[VIEW_JSON_PROBE_ISTIO] = "probe_istio_address",
+	[VIEW_JSON_PROBE_APISIX] = "probe_apisix_address",
+	[VIEW_JSON_PROBE_ERROR] = "probe_address_error",
+	[VIEW_JSON_CHECKLIST_DIR] = "checklist_dir",
 };
 
 static const char *const vj_key_name[SESSION_VIEW_KEYS] = {
@@ -343,6 +347,10 @@ view_json_encode(const struct session_view *v, uint64_t log_from)
 		[VIEW_JSON_LAST_FAILURE] = v->last_failure,
 		[VIEW_JSON_VERIFY_WHY] = v->verify_why,
 		[VIEW_JSON_DECISION] = v->decision,
+		[VIEW_JSON_PROBE_ISTIO] = v->probe_istio_address,
+		[VIEW_JSON_PROBE_APISIX] = v->probe_apisix_address,
+		[VIEW_JSON_PROBE_ERROR] = v->probe_address_error,
+		[VIEW_JSON_CHECKLIST_DIR] = v->checklist_dir,
 	};
 	char fp[17];
 
@@ -359,6 +367,11 @@ view_json_encode(const struct session_view *v, uint64_t log_from)
 	    "tty", v->holder.tty, "host", v->holder.host, "since",
 	    v->holder.since));
 	json_object_set_new(j, "pid", json_integer(v->pid));
+	json_object_set_new(j, "apply_in_flight",
+			    json_boolean(v->apply_in_flight));
+	json_object_set_new(j, "saved_wall_ms", json_integer(v->saved_wall_ms));
+	json_object_set_new(j, "applied_wall_ms",
+			    json_integer(v->applied_wall_ms));
 
 	json_object_set_new(j, "state", vj_state(&v->state));
 	json_object_set_new(j, "now_mono", json_integer(v->now_mono));
@@ -995,6 +1008,11 @@ vj_point(struct view_json *vj)
 			vj->str[VIEW_JSON_VERIFY_WHY] : "";
 	v->decision = vj->str[VIEW_JSON_DECISION] != NULL ?
 		      vj->str[VIEW_JSON_DECISION] : "";
+	v->probe_istio_address = vj->str[VIEW_JSON_PROBE_ISTIO];
+	v->probe_apisix_address = vj->str[VIEW_JSON_PROBE_APISIX];
+	v->probe_address_error = vj->str[VIEW_JSON_PROBE_ERROR];
+	v->checklist_dir = vj->str[VIEW_JSON_CHECKLIST_DIR] != NULL ?
+			   vj->str[VIEW_JSON_CHECKLIST_DIR] : "";
 	for (int k = 0; k < SESSION_VIEW_KEYS; k++)
 		v->act[k].why = vj->why[k];
 	v->metrics = &vj->metrics;
@@ -1059,6 +1077,9 @@ vj_dec(struct view_json *n, const json_t *j, struct err *e)
 	VJ_BUF(o, "host", v->holder.host);
 	VJ_BUF(o, "since", v->holder.since);
 	VJ_INT(j, "pid", 0, INT32_MAX, v->pid);
+	VJ_BOOL(j, "apply_in_flight", v->apply_in_flight);
+	VJ_INT(j, "saved_wall_ms", 0, INT64_MAX, v->saved_wall_ms);
+	VJ_INT(j, "applied_wall_ms", 0, INT64_MAX, v->applied_wall_ms);
 
 	if ((o = vj_get(j, "state", e)) == NULL ||
 	    vj_dec_state(o, p, &v->state, e) != 0)

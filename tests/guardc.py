@@ -12,6 +12,8 @@ hand so that tests can send what cutover itself never would.
                                     each view's "changed" bits, one a line
   guardc.py SOCKET unasked NAME     as a command, send action NAME forced
                                     and marked unconfirmed; print the result
+  guardc.py SOCKET view             attach as a dashboard; print the first
+                                    view (JSON, one line)
 Every read is bounded by a timeout."""
 import json
 import socket
@@ -80,6 +82,16 @@ def main():
                 sys.exit(1)
             if m["type"] == "result" and m["id"] == 7:
                 print(json.dumps(m))
+                sys.exit(0)
+        sys.exit(1)
+    elif mode == "view":
+        s.sendall(hello())
+        for m in lines(s, time.monotonic() + 20):
+            if m is None:
+                print("closed")
+                sys.exit(1)
+            if m["type"] == "view":
+                print(json.dumps(m["view"]))
                 sys.exit(0)
         sys.exit(1)
     elif mode == "changes":

@@ -200,7 +200,8 @@ users:
 EOF
 sed -e "s|kubeconfig: .*|kubeconfig: $T/kubeconfig.exec|" \
 	-e "s|url: .*|url: http://127.0.0.1:1|" "$T/cutover.yaml" >"$T/exec.yaml"
-$CUTOVER -c "$T/exec.yaml" status >"$T/plugin.out" 2>&1
+# Asked here: the guard left above runs the other plan file.
+$CUTOVER -c "$T/exec.yaml" status --no-guard >"$T/plugin.out" 2>&1
 like "status names the plugin's failure, redacted" "$(cat "$T/plugin.out")" \
 	"pods good .*exec plugin sh exited with 1: .*login failed: password=\*\*\*"
 is "plugin: no escape, no secret" "$(hostile "$T/plugin.out")" ""

@@ -119,6 +119,16 @@ same_view(const struct session_view *a, const struct session_view *b)
 	same_str(a->source_note, b->source_note, "source_note");
 	same_str(a->save_error, b->save_error, "save_error");
 	same_str(a->last_failure, b->last_failure, "last_failure");
+	cr_assert_eq(a->apply_in_flight, b->apply_in_flight);
+	cr_assert_eq(a->saved_wall_ms, b->saved_wall_ms);
+	cr_assert_eq(a->applied_wall_ms, b->applied_wall_ms);
+	same_str(a->probe_istio_address, b->probe_istio_address,
+		 "probe_istio_address");
+	same_str(a->probe_apisix_address, b->probe_apisix_address,
+		 "probe_apisix_address");
+	same_str(a->probe_address_error, b->probe_address_error,
+		 "probe_address_error");
+	same_str(a->checklist_dir, b->checklist_dir, "checklist_dir");
 
 	cr_assert_eq(memcmp(&a->state, &b->state, sizeof(a->state)), 0,
 		     "state");
@@ -376,6 +386,14 @@ Test(view_json, every_field_round_trips, .timeout = 60)
 	v.decision = "rolled back: error_rate 5.27% (limit 1.00%)";
 	v.decision_wall_ms = v.now_wall - 4321;
 	v.decision_level = EVLOG_CRIT;
+	/* The store's record and where the probes and the logs went. */
+	v.apply_in_flight = true;
+	v.saved_wall_ms = v.now_wall - 777;
+	v.applied_wall_ms = v.now_wall - 99999;
+	v.probe_istio_address = "10.0.0.7:443";
+	v.probe_apisix_address = "";
+	v.probe_address_error = "apisix: no LoadBalancer address yet";
+	v.checklist_dir = "/var/lib/cutover/rollback-logs";
 
 	/* Two probes, through both gateways, one failing. */
 	cr_assert_not_null(m);
@@ -548,6 +566,16 @@ static void edit_verify_why(json_t *j)
 	json_object_set_new(j, "verify_why", json_integer(1));
 }
 
+static void edit_saved_wall_ms(json_t *j)
+{
+	json_object_set_new(j, "saved_wall_ms", json_integer(-1));
+}
+
+static void edit_apply_in_flight(json_t *j)
+{
+	json_object_set_new(j, "apply_in_flight", json_string("yes"));
+}
+
 static void edit_long(json_t *j)
 {
 	char *s = malloc(10000);
@@ -566,6 +594,7 @@ Test(view_json, refuses_what_does_not_fit, .timeout = 60)
 		edit_missing, edit_long, edit_sidecar_missing, edit_checklist,
 		edit_checklist_mark, edit_preflight, edit_preflight_short,
 		edit_probes, edit_decision_level, edit_verify_why,
+		edit_saved_wall_ms, edit_apply_in_flight,
 	};
 	struct fix f;
 	struct session_view v;
