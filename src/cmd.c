@@ -196,11 +196,20 @@ cmd_print_state(const struct session_view *v, FILE *out)
 		fprintf(out, "  %-20s ", plan_query_key((enum query_id)i));
 		if (have) {
 			const struct gate_def *d = gate_def_of_query(i);
+			const char *key = plan_query_key((enum query_id)i);
+			size_t kl = strlen(key);
 			char num[32];
 
-			/* As the dashboard reads it: 0.50%, 833 ms. */
-			fprintf(out, "%-12s", gate_format(d != NULL ? d->unit :
-				GATE_UNIT_RATE, val, false, num, sizeof(num)));
+			/* As the dashboard reads it: 0.50%, 833 ms; the board's
+			 * queries have no gate: latencies in ms, counts bare. */
+			if (d != NULL)
+				gate_format(d->unit, val, false, num, sizeof(num));
+			else if (kl > 3 && strcmp(key + kl - 3, "_ms") == 0)
+				gate_format(GATE_UNIT_MS, val, false, num,
+					    sizeof(num));
+			else
+				snprintf(num, sizeof(num), "%.0f", val);
+			fprintf(out, "%-12s", num);
 		} else
 			fprintf(out, "%-12s", "no data");
 		if (age != INT64_MAX)

@@ -10,7 +10,7 @@
 [ -x "$CUTOVER" ] || skip_all "no cutover binary"
 [ -n "${PROMETHEUS:-}" ] && [ -x "$PROMETHEUS" ] || skip_all "prometheus not found"
 [ -n "${PROMTOOL:-}" ] && [ -x "$PROMTOOL" ] || skip_all "promtool not found"
-plan 30
+plan 31
 
 # --- the scenario and its expected values ----------------------------------
 "$PYTHON3" - "$T" <<'PY'
@@ -182,6 +182,8 @@ like "status: the error rate as a percentage" "$(cat "$T/status.txt")" \
 	'istio_error_rate +0\.50% '
 like "status: P95 in milliseconds" "$(cat "$T/status.txt")" \
 	'istio_p95_ms +833 ms '
+like "status: the board's P50 in milliseconds too, not as a percentage" \
+	"$(cat "$T/status.txt")" 'istio_p50_ms +[0-9]+ ms '
 like "status: each pod group's verdict" "$(cat "$T/status.txt")" \
 	'pods gateway +ok +2/2 ready'
 unlike "the bearer token is not printed" "$(cat "$T/status.json" "$T/status.err")" "secret-token-1"
