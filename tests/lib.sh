@@ -59,11 +59,23 @@ cleanup() {
 		done
 		kill -9 "$p" 2>/dev/null
 	done
+	# A detached guard's stderr is its log: what a sanitizer found there
+	# (at exit, a leak) reaches no TAP line, so it fails the test here.
+	local f status=0
+	for f in $(find "$T" -name '*.guard.log' 2>/dev/null); do
+		grep -Eq 'ERROR: (Address|Leak)Sanitizer|\.c:[0-9]+:[0-9]+: runtime error:' "$f" ||
+			continue
+		echo "# a sanitizer's report in $f:"
+		sed -n '1,60s/^/# /p' "$f"
+		TAP_FAILED=1
+		status=1
+	done
 	if [ -n "${KEEP_TMP:-}" ] || [ "$TAP_FAILED" -ne 0 ]; then
 		echo "# temp dir kept: $T" >&2
 	else
 		rm -rf "$T"
 	fi
+	[ "$status" -eq 0 ] || exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
