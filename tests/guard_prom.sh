@@ -22,66 +22,13 @@ tmux_require
 [ -n "${PROMTOOL:-}" ] && [ -x "$PROMTOOL" ] || skip_all "promtool not found"
 plan 27
 . "$top_srcdir/tests/kubeapi.sh"
+. "$top_srcdir/tests/traffic.sh"
 
 TOKEN="guard-prom-s3cret-$$"
-ISTIO=istio-ingressgateway.istio-system.svc.cluster.local
-APISIX=apisix-gateway.apisix.svc.cluster.local
-Q="plural=virtualservices&namespace=edge&name=storefront"
 kubeapi_start --pods "$top_srcdir/tests/fixtures/kube/pods" \
 	--routes "$top_srcdir/tests/fixtures/kube/routes" --token "$TOKEN"
 kubeapi_kubeconfig "$TOKEN"
-
-# The traffic, its past written for promtool.
-"$PYTHON3" "$top_srcdir/tests/trafficd.py" \
-	--weights-url "http://127.0.0.1:$PORT/_test/object?$Q" \
-	--istio "$ISTIO" --apisix "$APISIX" --history "$T/history.om" \
-	>"$T/traffic.out" 2>"$T/traffic.err" &
-track $!
-wait_for 10 grep -q '^ready ' "$T/traffic.out"
-TPORT=$(awk '/^ready /{print $2}' "$T/traffic.out")
-ok "trafficd.py is ready" test -n "$TPORT"
-tctl() { # tctl METHOD PATH
-	"$PYTHON3" - "$TPORT" "$1" "$2" <<'PY'
-import sys, urllib.request
-port, method, path = sys.argv[1:4]
-req = urllib.request.Request("http://127.0.0.1:%s%s" % (port, path),
-                             method=method, data=b"" if method == "POST" else None)
-sys.stdout.write(urllib.request.urlopen(req).read().decode())
-PY
-}
-
-mkdir -p "$T/data"
-"$PROMTOOL" tsdb create-blocks-from openmetrics "$T/history.om" "$T/data" \
-	>"$T/promtool.log" 2>&1
-ok "promtool backfills the last 30 minutes" test -n "$(ls "$T/data")"
-cat >"$T/prometheus.yml" <<EOF
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-scrape_configs:
-  - job_name: traffic
-    static_configs:
-      - targets: ['127.0.0.1:$TPORT']
-    # The backfilled series go on: same labels, no job or instance.
-    metric_relabel_configs:
-      - action: labeldrop
-        regex: job|instance
-EOF
-PPORT=$(free_port)
-"$PROMETHEUS" --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/data" \
-	--web.listen-address="127.0.0.1:$PPORT" >"$T/prometheus.log" 2>&1 &
-track $!
-wait_for 30 curl -sf "http://127.0.0.1:$PPORT/-/ready"
-ok "prometheus is ready" curl -sf "http://127.0.0.1:$PPORT/-/ready"
-# Scraped samples have joined the backfilled ones: a 10s window holds
-# at least five (a slow start leaves a gap after the history's end).
-scraped() {
-	curl -sf "http://127.0.0.1:$PPORT/api/v1/query" --data-urlencode \
-		'query=count_over_time(apisix_http_status{code="200"}[10s]) >= 5' |
-		grep -q '"value"'
-}
-wait_for 30 scraped
-ok "prometheus scrapes the traffic" scraped
+traffic_start
 
 cat >"$T/cutover.yaml" <<EOF
 name: guard-prom

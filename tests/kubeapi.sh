@@ -1,7 +1,8 @@
 # Shell helpers for the tests that run the Kubernetes API test server
 # (tests/kubeapi.py).  Source after tests/lib.sh and after `plan N`:
 #   kubeapi_start ARGS...       start it (one TAP line), set PORT
-#   kubeapi_kubeconfig TOKEN    write $T/kubeconfig for it
+#   kubeapi_kubeconfig TOKEN [CONTEXT]
+#                               write $T/kubeconfig for it (context "test")
 #   kroute_setup NAME TOKEN     the route fixtures, a kubeconfig and a plan
 #                               ($T/cutover.yaml, state under $T/state)
 #                               driving the VirtualService edge/storefront;
@@ -25,12 +26,12 @@ kubeapi_kubeconfig() {
 	cat >"$T/kubeconfig" <<KUBECONFIG
 apiVersion: v1
 kind: Config
-current-context: test
+current-context: "${2:-test}"
 clusters:
 - name: local
   cluster: {server: "http://127.0.0.1:$PORT"}
 contexts:
-- name: test
+- name: "${2:-test}"
   context: {cluster: local, user: operator}
 users:
 - name: operator
@@ -66,9 +67,14 @@ PLAN
 	C="$CUTOVER -c $T/cutover.yaml"
 }
 
-# ctl METHOD PATH: the server's test controls (no auth needed).
+# ctl METHOD PATH: the server's test controls (no auth needed); ctl_at
+# PORT METHOD PATH: another test server's.
 ctl() {
-	"$PYTHON3" - "$PORT" "$1" "$2" <<'PY'
+	ctl_at "$PORT" "$1" "$2"
+}
+
+ctl_at() {
+	"$PYTHON3" - "$1" "$2" "$3" <<'PY'
 import sys, urllib.request
 port, method, path = sys.argv[1:4]
 req = urllib.request.Request("http://127.0.0.1:%s%s" % (port, path),

@@ -17,70 +17,14 @@ tmux_require
 [ -n "${PROMTOOL:-}" ] && [ -x "$PROMTOOL" ] || skip_all "promtool not found"
 plan 27
 . "$top_srcdir/tests/kubeapi.sh"
+. "$top_srcdir/tests/traffic.sh"
 
 TOKEN="ui-readme-s3cret-$$"
 ARN="arn:aws:eks:eu-west-1:111222333444:cluster/ExampleCluster"
-ISTIO=istio-ingressgateway.istio-system.svc.cluster.local
-APISIX=apisix-gateway.apisix.svc.cluster.local
-Q="plural=virtualservices&namespace=edge&name=storefront"
 kubeapi_start --pods "$top_srcdir/tests/fixtures/kube/pods" \
 	--routes "$top_srcdir/tests/fixtures/kube/routes" --token "$TOKEN"
-cat >"$T/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-current-context: "$ARN"
-clusters:
-- name: local
-  cluster: {server: "http://127.0.0.1:$PORT"}
-contexts:
-- name: "$ARN"
-  context: {cluster: local, user: operator}
-users:
-- name: operator
-  user: {token: "$TOKEN"}
-EOF
-chmod 600 "$T/kubeconfig"
-
-# The traffic, its past written for promtool.
-"$PYTHON3" "$top_srcdir/tests/trafficd.py" \
-	--weights-url "http://127.0.0.1:$PORT/_test/object?$Q" \
-	--istio "$ISTIO" --apisix "$APISIX" --history "$T/history.om" \
-	--namespace voiceassistant-prod \
-	>"$T/traffic.out" 2>"$T/traffic.err" &
-track $!
-wait_for 10 grep -q '^ready ' "$T/traffic.out"
-TPORT=$(awk '/^ready /{print $2}' "$T/traffic.out")
-ok "trafficd.py is ready" test -n "$TPORT"
-
-mkdir -p "$T/data"
-"$PROMTOOL" tsdb create-blocks-from openmetrics "$T/history.om" "$T/data" \
-	>"$T/promtool.log" 2>&1
-ok "promtool backfills the last 30 minutes" test -n "$(ls "$T/data")"
-cat >"$T/prometheus.yml" <<EOF
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-scrape_configs:
-  - job_name: traffic
-    static_configs:
-      - targets: ['127.0.0.1:$TPORT']
-    metric_relabel_configs:
-      - action: labeldrop
-        regex: job|instance
-EOF
-PPORT=$(free_port)
-"$PROMETHEUS" --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/data" \
-	--web.listen-address="127.0.0.1:$PPORT" >"$T/prometheus.log" 2>&1 &
-track $!
-wait_for 30 curl -sf "http://127.0.0.1:$PPORT/-/ready"
-ok "prometheus is ready" curl -sf "http://127.0.0.1:$PPORT/-/ready"
-scraped() {
-	curl -sf "http://127.0.0.1:$PPORT/api/v1/query" --data-urlencode \
-		'query=count_over_time(apisix_http_status{code="200"}[10s]) >= 5' |
-		grep -q '"value"'
-}
-wait_for 30 scraped
-ok "prometheus scrapes the traffic" scraped
+kubeapi_kubeconfig "$TOKEN" "$ARN"
+traffic_start --namespace voiceassistant-prod
 
 cat >"$T/cutover.yaml" <<EOF
 name: storefront-ingress-migration

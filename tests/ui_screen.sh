@@ -15,21 +15,7 @@ plan 30
 
 ARN="arn:aws:eks:eu-west-1:111222333444:cluster/ExampleCluster"
 kubeapi_start --pods "$top_srcdir/tests/fixtures/kube/pods" --token tok-1
-cat >"$T/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-current-context: "$ARN"
-clusters:
-- name: local
-  cluster: {server: "http://127.0.0.1:$PORT"}
-contexts:
-- name: "$ARN"
-  context: {cluster: local, user: operator}
-users:
-- name: operator
-  user: {token: "tok-1"}
-EOF
-chmod 600 "$T/kubeconfig"
+kubeapi_kubeconfig tok-1 "$ARN"
 cat >"$T/set.sh" <<EOF
 #!/bin/sh
 printf 'istio=%s apisix=%s\n' "\$1" "\$2" >"$T/weights"
