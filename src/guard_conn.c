@@ -14,22 +14,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "guard.h"
 #include "guard_spawn.h"
 #include "xmalloc.h"
-
-static int64_t
-guard_conn_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 guard_conn_write(struct guard_conn *gc, const struct proto_msg *m,
@@ -76,7 +67,7 @@ guard_conn_read(struct guard_conn *gc, int64_t deadline, struct proto_msg *m,
 		}
 
 		struct pollfd pfd = { .fd = gc->fd, .events = POLLIN };
-		int64_t left = deadline - guard_conn_now();
+		int64_t left = deadline - clock_mono(&clock_system);
 		char buf[65536];
 		ssize_t n;
 
@@ -122,7 +113,7 @@ guard_conn_open(struct guard_conn *gc, const struct plan *p,
 	struct proto_msg m = { .type = PROTO_HELLO };
 	struct audit_actor a;
 	struct sockaddr_un sa;
-	int64_t deadline = guard_conn_now() + timeout_ms;
+	int64_t deadline = clock_mono(&clock_system) + timeout_ms;
 	int rc;
 
 	memset(gc, 0, sizeof(*gc));
@@ -220,10 +211,10 @@ guard_conn_start(struct guard_conn *gc, const struct plan *p,
 	}
 	/* Ours said "ok", so its socket is there; or another client's guard
 	 * took the lock first and is about to listen. */
-	end = guard_conn_now() + GUARD_CONN_RACE_MS;
+	end = clock_mono(&clock_system) + GUARD_CONN_RACE_MS;
 	for (;;) {
 		rc = guard_conn_open(gc, p, role, timeout_ms, e);
-		if (rc != 0 || guard_conn_now() >= end)
+		if (rc != 0 || clock_mono(&clock_system) >= end)
 			break;
 		poll(NULL, 0, 100);
 	}
@@ -284,7 +275,7 @@ int
 guard_conn_wait(struct guard_conn *gc, uint64_t id, int timeout_ms,
 		struct proto_result *r, struct err *e)
 {
-	int64_t deadline = guard_conn_now() + timeout_ms;
+	int64_t deadline = clock_mono(&clock_system) + timeout_ms;
 	struct proto_msg m;
 	int rc;
 

@@ -23,22 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 
 /* `cutover guard` waits 120 s for the guard's "ok": a little more here. */
 #define GUARD_SPAWN_WAIT_MS 130000
-
-static int64_t
-guard_spawn_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* In the child: stdio, descriptors, signals, then this binary again. */
 static void
@@ -89,7 +80,7 @@ guard_spawn(const struct plan *p, const struct guard_options *o, long *pid,
 {
 	char said[1024];
 	size_t n = 0;
-	int64_t end = guard_spawn_now() + GUARD_SPAWN_WAIT_MS;
+	int64_t end = clock_mono(&clock_system) + GUARD_SPAWN_WAIT_MS;
 	int pfd[2], status = 0;
 	pid_t child, w = 0;
 	char *at;
@@ -113,7 +104,7 @@ guard_spawn(const struct plan *p, const struct guard_options *o, long *pid,
 	close(pfd[1]);
 	while (w == 0) {
 		struct pollfd pf = { .fd = pfd[0], .events = POLLIN };
-		int64_t left = end - guard_spawn_now();
+		int64_t left = end - clock_mono(&clock_system);
 		ssize_t r;
 
 		if (left <= 0) {
