@@ -42,16 +42,15 @@ struct session_remote {
 	bool stopped;		/* ... saying it stops: not to be restarted */
 	int64_t restarted_mono;	/* when this dashboard last started one */
 	enum phase last_phase;
-	bool last_alarm;
 	struct loop_timer *retry;
 };
 
 static void remote_read(int fd, short revents, void *arg);
 
 static void
-remote_changed(struct session *s)
+remote_changed(struct session *s, unsigned bits)
 {
-	s->dirty |= SESSION_DIRTY_ALL;
+	s->dirty |= bits;
 	if (s->on_change != NULL)
 		s->on_change(s->on_change_arg);
 }
@@ -69,7 +68,7 @@ remote_down(struct session *s, const char *why)
 	r->down = true;
 	session_log(s, EVLOG_CRIT, "guard down - gates not watched: %s", why);
 	s->bell = true;
-	remote_changed(s);
+	remote_changed(s, SESSION_DIRTY_ALL);
 	r->retry = loop_timer_at(s->loop, clock_mono(s->clock) +
 				 REMOTE_RETRY_MS, remote_retry, s);
 }
@@ -142,7 +141,7 @@ remote_retry(void *arg)
 	loop_add_fd(s->loop, r->gc.fd, POLLIN, remote_read, s);
 	session_log(s, EVLOG_NOTE, "attached again to the guard (pid %ld)",
 		    r->gc.welcome.pid);
-	remote_changed(s);
+	remote_changed(s, SESSION_DIRTY_ALL);
 }
 
 /*
@@ -169,15 +168,13 @@ remote_view(struct session *s, const json_t *view)
 		return 0;
 	}
 	st = &r->gc.vj.v.state;
-	if (json_is_true(json_object_get(view, "bell")))
-		s->bell = true;
-	/* The bell where a local session would ring it. */
-	if ((st->phase != r->last_phase && (st->phase == PHASE_BREACH ||
-	    st->phase == PHASE_ROLLING_BACK || st->phase == PHASE_ERROR)) ||
-	    (st->alarm && !r->last_alarm))
+	/* The guard's session's bell (an alarm, an error, drift, a late
+	 * rollback), and as ever on entering a breach or a rollback. */
+	if (json_is_true(json_object_get(view, "bell")) ||
+	    (st->phase != r->last_phase && (st->phase == PHASE_BREACH ||
+	     st->phase == PHASE_ROLLING_BACK)))
 		s->bell = true;
 	r->last_phase = st->phase;
-	r->last_alarm = st->alarm;
 	return bits;
 }
 
@@ -232,11 +229,8 @@ remote_read(int fd, short revents, void *arg)
 			    "allows");
 		return;
 	}
-	if (bits == 0)
-		return;
-	s->dirty |= bits;
-	if (s->on_change != NULL)
-		s->on_change(s->on_change_arg);
+	if (bits != 0)
+		remote_changed(s, bits);
 }
 
 static int
@@ -272,7 +266,6 @@ remote_attach(struct session *s, const struct plan *p, const struct clock *c,
 	evlog_init(&s->log);
 	r->attached = true;
 	r->last_phase = r->gc.vj.v.state.phase;
-	r->last_alarm = r->gc.vj.v.state.alarm;
 	loop_add_fd(l, r->gc.fd, POLLIN, remote_read, s);
 	s->dirty = SESSION_DIRTY_ALL;
 	return 1;
