@@ -43,21 +43,6 @@ cmd_guard_print(const struct guard_conn *gc, FILE *out)
 	cmd_print_state(&v, out);
 }
 
-static enum session_view_key
-cmd_guard_key(enum proto_action a)
-{
-	switch (a) {
-	case PROTO_ACT_ADVANCE:
-		return SESSION_VIEW_ADVANCE;
-	case PROTO_ACT_PAUSE:
-	case PROTO_ACT_RESUME:
-		return SESSION_VIEW_PAUSE;
-	case PROTO_ACT_RETRY:
-		return SESSION_VIEW_RETRY;
-	default:
-		return SESSION_VIEW_ROLLBACK;
-	}
-}
 
 int
 cmd_guard_act(const struct cmd_options *c, const struct plan *p,
@@ -114,10 +99,8 @@ cmd_guard_act(const struct cmd_options *c, const struct plan *p,
 		guard_conn_close(&gc);
 		return CLI_REFUSED;
 	}
-	moves = a == PROTO_ACT_ADVANCE || a == PROTO_ACT_ROLLBACK ||
-		a == PROTO_ACT_RETRY;
-	if (moves && v->act[a == PROTO_ACT_ADVANCE && c->force ?
-			    SESSION_VIEW_FORCE : cmd_guard_key(a)].allowed) {
+	moves = guard_action_moves(a);
+	if (moves && v->act[guard_action_key(a, c->force)].allowed) {
 		const struct cutover_state *st = &v->state;
 		int to = a == PROTO_ACT_ROLLBACK ||
 			 (a == PROTO_ACT_RETRY && st->retry_rollback) ? 0 :

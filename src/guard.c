@@ -54,6 +54,8 @@
  * so that a dashboard redraws only that (a tick: the clock).
  */
 #define GUARD_PUSH_MS 100
+#define GUARD_PUSH_LATER (SESSION_DIRTY_METRICS | SESSION_DIRTY_PODS | \
+			  SESSION_DIRTY_LOG | SESSION_DIRTY_CLOCK)
 /*
  * A command is sent its first view once the guard has judged the gates
  * and the preflight (or after this long): it confirms and acts on what
@@ -76,7 +78,6 @@ struct guard_client {
 	size_t outlen;
 	size_t outcap;
 	uint64_t log_sent;	/* the log lines it has, by number */
-	bool want_view;
 	unsigned dirty;		/* SESSION_DIRTY_* it has not been sent */
 	bool bell;		/* the session rang since its last view */
 	int64_t pushed_mono;	/* when it was last sent a view */
@@ -438,7 +439,6 @@ guard_hello(struct guard_client *c, const struct proto_hello *h)
 	snprintf(m.u.welcome.why, sizeof(m.u.welcome.why), "%s", c->why);
 	m.u.welcome.pid = (long)getpid();
 	guard_send(c, &m);
-	c->want_view = true;
 	c->dirty = SESSION_DIRTY_ALL;
 	session_log(&c->g->s, EVLOG_INFO, "%s attached (%s%s%s)",
 		    c->actor.user, proto_role_name(h->role),
@@ -463,28 +463,39 @@ guard_event(enum proto_action a)
 	}
 }
 
-/* Would the session let a through now (as the view says to a client)? */
+bool
+guard_action_moves(enum proto_action a)
+{
+	return a == PROTO_ACT_ADVANCE || a == PROTO_ACT_ROLLBACK ||
+	       a == PROTO_ACT_RETRY;
+}
+
+enum session_view_key
+guard_action_key(enum proto_action a, bool force)
+{
+	switch (a) {
+	case PROTO_ACT_ADVANCE:
+		return force ? SESSION_VIEW_FORCE : SESSION_VIEW_ADVANCE;
+	case PROTO_ACT_PAUSE:
+	case PROTO_ACT_RESUME:
+		return SESSION_VIEW_PAUSE;
+	case PROTO_ACT_RETRY:
+		return SESSION_VIEW_RETRY;
+	default:
+		return SESSION_VIEW_ROLLBACK;
+	}
+}
+
+/* Would the session let a step through now (as the view says to a client)? */
 static bool
 guard_would_allow(struct guard *g, const struct proto_act *a)
 {
 	struct session_view v;
-	enum session_view_key k;
 
-	switch (a->name) {
-	case PROTO_ACT_ADVANCE:
-		k = a->force ? SESSION_VIEW_FORCE : SESSION_VIEW_ADVANCE;
-		break;
-	case PROTO_ACT_RETRY:
-		k = SESSION_VIEW_RETRY;
-		break;
-	case PROTO_ACT_ROLLBACK:
-		k = SESSION_VIEW_ROLLBACK;
-		break;
-	default:
+	if (!guard_action_moves(a->name))
 		return false;
-	}
 	session_view_fill(&g->s, &v);
-	return v.act[k].allowed;
+	return v.act[guard_action_key(a->name, a->force)].allowed;
 }
 
 static void
@@ -573,8 +584,7 @@ static void
 guard_settle(struct guard_client *c)
 {
 	struct session *s = &c->g->s;
-	bool moves = c->act == PROTO_ACT_ADVANCE ||
-		     c->act == PROTO_ACT_ROLLBACK || c->act == PROTO_ACT_RETRY;
+	bool moves = guard_action_moves(c->act);
 
 	if (!c->waiting || session_busy(s) || s->checking)
 		return;
@@ -756,11 +766,9 @@ guard_push_due(const struct guard *g, const struct guard_client *c)
 {
 	int64_t since = clock_mono(g->s.clock) - c->pushed_mono;
 
-	if (!c->want_view)
+	if (c->dirty == 0)
 		return false;
-	if (c->dirty & (SESSION_DIRTY_STATE | SESSION_DIRTY_ALARM |
-			~(unsigned)(SESSION_DIRTY_METRICS | SESSION_DIRTY_PODS |
-				    SESSION_DIRTY_LOG | SESSION_DIRTY_CLOCK)))
+	if (c->dirty & ~(unsigned)GUARD_PUSH_LATER)
 		return true;
 	return since >= GUARD_PUSH_MS;
 }
@@ -789,17 +797,14 @@ guard_push(struct guard *g)
 
 		if (c->dead || c->closing || !c->hello)
 			continue;
-		if (bits != 0) {
-			c->want_view = true;
-			c->dirty |= bits;
-		}
+		c->dirty |= bits;
 		c->bell |= bell;
 		if (c->role == PROTO_ROLE_COMMAND && !judged)
 			continue;
 		if (c->outlen > GUARD_OUT_BEHIND)
 			continue;
 		if (!guard_push_due(g, c)) {
-			if (c->want_view && (next < 0 || next > GUARD_PUSH_MS))
+			if (c->dirty != 0 && (next < 0 || next > GUARD_PUSH_MS))
 				next = GUARD_PUSH_MS;
 			continue;
 		}
@@ -817,7 +822,6 @@ guard_push(struct guard *g)
 		guard_send(c, &m);
 		json_decref(m.view);
 		c->log_sent = v.log->total;
-		c->want_view = false;
 		c->dirty = 0;
 		c->bell = false;
 		c->pushed_mono = clock_mono(g->s.clock);

@@ -29,6 +29,8 @@
 
 #include "err.h"
 #include "plan.h"
+#include "proto.h"
+#include "session_view.h"
 
 struct loop;
 struct session;
@@ -60,7 +62,12 @@ int guard_run(const struct plan *p, struct loop *l,
  * Stage >= 1, a driver step in flight or failed, or a rollback whose
  * verification is not done.
  */
-struct session_view;
 bool guard_on_istio(const struct session_view *v);
+
+/* Does action a move traffic (advance, rollback, retry)? */
+bool guard_action_moves(enum proto_action a);
+
+/* The view's key that says whether action a (forced or not) is allowed. */
+enum session_view_key guard_action_key(enum proto_action a, bool force);
 
 #endif

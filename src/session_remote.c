@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "guard_conn.h"
 #include "guard_spawn.h"
 #include "session_view.h"
@@ -330,7 +331,6 @@ session_remote_act(struct session *s, enum event_type type, bool force,
 		   const char *reason, const char **why)
 {
 	struct session_remote *r = s->remote;
-	enum session_view_key k;
 	enum proto_action a;
 	bool unasked;
 	struct err e;
@@ -368,11 +368,8 @@ session_remote_act(struct session *s, enum event_type type, bool force,
 	 * others unasked, for the guard to refuse and record: marked so,
 	 * should the guard let it through by now.
 	 */
-	k = a == PROTO_ACT_ADVANCE ? (force ? SESSION_VIEW_FORCE :
-				      SESSION_VIEW_ADVANCE) :
-	    a == PROTO_ACT_RETRY ? SESSION_VIEW_RETRY : SESSION_VIEW_ROLLBACK;
-	unasked = (a == PROTO_ACT_ADVANCE || a == PROTO_ACT_RETRY ||
-		   a == PROTO_ACT_ROLLBACK) && !r->gc.vj.v.act[k].allowed;
+	unasked = guard_action_moves(a) &&
+		  !r->gc.vj.v.act[guard_action_key(a, force)].allowed;
 	err_clear(&e);
 	if ((unasked ? guard_conn_act_unconfirmed(&r->gc, a, reason, force,
 						  &e) :
