@@ -81,6 +81,9 @@ bool cmd_start_settled(struct session *s, int64_t deadline);
  * acts itself.
  */
 #define CMD_NO_GUARD (-1)
+/* How long a command waits for the guard's welcome and first view (a
+ * new guard sends it once it has judged: GUARD_FIRST_JUDGE_MS). */
+#define CMD_GUARD_HELLO_MS 20000
 int cmd_guard_act(const struct cmd_options *o, const struct plan *p,
 		  enum proto_action a);
 /* The readable state: stage, weights, gates, metrics, pods. */

@@ -29,9 +29,16 @@
 #include "session_view.h"
 #include "xmalloc.h"
 
-/* How long a command waits for the guard's welcome and first view (a
- * new guard sends it once it has judged: GUARD_FIRST_JUDGE_MS). */
-#define CMD_GUARD_HELLO_MS 20000
+/* The guard this command starts: the demo's options as given. */
+static void
+cmd_guard_options(const struct cmd_options *c, struct guard_options *go)
+{
+	memset(go, 0, sizeof(*go));
+	go->demo = c->demo;
+	go->demo_speed = c->demo_speed;
+	go->autopilot = c->autopilot;
+	go->ready_fd = -1;
+}
 
 /* The state the guard sent, as a command without a guard prints it. */
 static void
@@ -61,14 +68,10 @@ cmd_guard_act(const struct cmd_options *c, const struct plan *p,
 	err_clear(&e);
 	if (a == PROTO_ACT_ADVANCE) {
 		/* A stage is never left unwatched: start the guard. */
-		struct guard_options go = {
-			.demo = c->demo,
-			.demo_speed = c->demo_speed,
-			.autopilot = c->autopilot,
-			.ready_fd = -1,
-		};
+		struct guard_options go;
 		long started;
 
+		cmd_guard_options(c, &go);
 		rc = guard_conn_start(&gc, p, PROTO_ROLE_COMMAND, &go,
 				      CMD_GUARD_HELLO_MS, &started, &e);
 		if (rc < 0) {
@@ -314,13 +317,9 @@ static int
 cmd_guard_exec(const struct cmd_options *c, const struct plan *p,
 	       struct loop *l)
 {
-	struct guard_options go = {
-		.demo = c->demo,
-		.demo_speed = c->demo_speed,
-		.autopilot = c->autopilot,
-		.ready_fd = -1,
-	};
+	struct guard_options go;
 
+	cmd_guard_options(c, &go);
 	if (c->stop)
 		return cmd_guard_stop(c, p);
 	if (c->foreground)

@@ -20,9 +20,6 @@
 #include "session.h"
 #include "session_view.h"
 
-/* How long status waits for the guard's welcome and first view. */
-#define CMD_STATUS_HELLO_MS 20000
-
 /*
  * Did a configured source fail to answer (not: "is there no data")?  From
  * the view, so that it holds through the guard too; `sources_missing`:
@@ -95,7 +92,7 @@ cmd_status_guard(const struct cmd_options *c, const struct plan *p)
 	int rc;
 
 	err_clear(&e);
-	rc = guard_conn_open(&gc, p, PROTO_ROLE_COMMAND, CMD_STATUS_HELLO_MS,
+	rc = guard_conn_open(&gc, p, PROTO_ROLE_COMMAND, CMD_GUARD_HELLO_MS,
 			     &e);
 	if (rc == 0)
 		return CMD_NO_GUARD;
