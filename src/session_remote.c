@@ -145,23 +145,14 @@ remote_retry(void *arg)
 	remote_changed(s, SESSION_DIRTY_ALL);
 }
 
-/*
- * Decode a view; returns the dirty bits of what it changed (the guard
- * says which, "changed"; a view without them, or with bits out of
- * range, redraws everything).
- */
+/* Decode a view; returns the dirty bits of what it changed. */
 static unsigned
 remote_view(struct session *s, const json_t *view)
 {
 	struct session_remote *r = s->remote;
 	const struct cutover_state *st;
-	const json_t *ch = json_object_get(view, "changed");
-	unsigned bits = SESSION_DIRTY_ALL;
 	struct err e;
 
-	if (json_is_integer(ch) && json_integer_value(ch) >= 0 &&
-	    json_integer_value(ch) <= SESSION_DIRTY_ALL)
-		bits = (unsigned)json_integer_value(ch);
 	err_clear(&e);
 	if (view_json_decode(&r->gc.vj, view, &e) != 0) {
 		session_log(s, EVLOG_WARN, "a view from the guard was refused: "
@@ -171,12 +162,12 @@ remote_view(struct session *s, const json_t *view)
 	st = &r->gc.vj.v.state;
 	/* The guard's session's bell (an alarm, an error, drift, a late
 	 * rollback), and as ever on entering a breach or a rollback. */
-	if (json_is_true(json_object_get(view, "bell")) ||
+	if (r->gc.vj.bell ||
 	    (st->phase != r->last_phase && (st->phase == PHASE_BREACH ||
 	     st->phase == PHASE_ROLLING_BACK)))
 		s->bell = true;
 	r->last_phase = st->phase;
-	return bits;
+	return r->gc.vj.changed;
 }
 
 static void

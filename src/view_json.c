@@ -1150,7 +1150,7 @@ view_json_decode(struct view_json *vj, const json_t *j, struct err *e)
 {
 	const struct plan *p = vj->v.plan;
 	struct view_json n;
-	json_t *log;
+	json_t *log, *ch;
 	uint64_t total, from;
 
 	memset(&n, 0, sizeof(n));
@@ -1163,6 +1163,11 @@ view_json_decode(struct view_json *vj, const json_t *j, struct err *e)
 		vj_parts_done(&n);
 		return -1;
 	}
+	ch = json_object_get(j, "changed");
+	n.changed = json_is_integer(ch) && json_integer_value(ch) >= 0 &&
+		    json_integer_value(ch) <= SESSION_DIRTY_ALL ?
+		    (unsigned)json_integer_value(ch) : SESSION_DIRTY_ALL;
+	n.bell = json_is_true(json_object_get(j, "bell"));
 	vj_parts_done(vj);
 	n.log = vj->log;	/* the log stays; everything else is new */
 	n.log_total = vj->log_total;

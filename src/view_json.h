@@ -5,7 +5,8 @@
  * state and its clocks, the split, the rollback's verification and its
  * alarm, the checklist, what each action would do, the metric series and
  * the synthetic probes, the gate results, the preflight's checks, the pod
- * groups, the pinned decision and the event log), except the plan itself:
+ * groups, the pinned decision and the event log; beside it, what changed
+ * since the client's last view and the bell), except the plan itself:
  * both ends read the same plan file, and the view carries the plan's
  * fingerprint so that a client with another plan is refused.  The guard's
  * pid and whether it is down are the client's to say (session_remote.c).
@@ -69,6 +70,10 @@ struct view_json {
 	int ngroups;
 	struct evlog log;	/* the guard's lines, and the client's own */
 	uint64_t log_total;	/* the guard's lines seen, by its numbers */
+	/* What the guard says this view changed (SESSION_DIRTY_*; all when
+	 * it does not say, or says out of range) and whether its bell rang. */
+	unsigned changed;
+	bool bell;
 };
 
 /*

@@ -664,3 +664,51 @@ Test(view_json, control_characters_are_sanitised, .timeout = 60)
 	view_json_done(&vj);
 	fix_close(&f);
 }
+
+/*
+ * What changed and the bell, which the guard sets beside the view: taken
+ * when in range, everything changed otherwise (a hostile or older guard
+ * costs a redraw, never a pane left stale).
+ */
+Test(view_json, what_changed_and_the_bell, .timeout = 60)
+{
+	static const struct {
+		const char *changed;	/* JSON, NULL: absent */
+		unsigned want;
+	} cases[] = {
+		{ "32", SESSION_DIRTY_CLOCK },
+		{ "0", 0 },
+		{ NULL, SESSION_DIRTY_ALL },
+		{ "-1", SESSION_DIRTY_ALL },
+		{ "65536", SESSION_DIRTY_ALL },
+		{ "99999999999999999999", SESSION_DIRTY_ALL },
+		{ "2.5", SESSION_DIRTY_ALL },
+		{ "\"32\"", SESSION_DIRTY_ALL },
+	};
+	struct fix f;
+	struct session_view v;
+	struct view_json vj;
+	struct err e;
+
+	fix_open(&f);
+	session_view_fill(&f.s, &v);
+	view_json_init(&vj, &f.plan);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *j = view_json_encode(&v, 0);
+
+		if (cases[i].changed != NULL)
+			json_object_set_new(j, "changed", json_loads(
+			    cases[i].changed, JSON_DECODE_ANY, NULL));
+		json_object_set_new(j, "bell", i == 0 ? json_true() :
+				    json_string("true"));
+		err_clear(&e);
+		cr_assert_eq(view_json_decode(&vj, j, &e), 0, "%s", e.msg);
+		cr_expect_eq(vj.changed, cases[i].want, "changed %s: %u",
+			     cases[i].changed ? cases[i].changed : "absent",
+			     vj.changed);
+		cr_expect_eq(vj.bell, i == 0, "bell only when true");
+		json_decref(j);
+	}
+	view_json_done(&vj);
+	fix_close(&f);
+}
